@@ -1,0 +1,85 @@
+"""The fleet manifest: what `freqfleet plan` wrote and how to start each bot.
+
+Why a manifest: `up`, `down`, `status` and `demo` must not re-derive the plan; they read
+this one file (``fleet-manifest.json`` in the plan directory). It holds the bots' REST
+credentials, so it is written with mode 0600.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from freqfleet.files import SECRET_MODE, write_atomic
+
+MANIFEST_NAME = "fleet-manifest.json"
+
+
+class BotEntry(BaseModel):
+    """One bot of the fleet, as `plan` wrote it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    role: Literal["producer", "consumer"]
+    config_files: list[str] = Field(description="Passed to freqtrade as -c, in order; relative to the plan dir")
+    host: str = Field("127.0.0.1", description="Machine that runs this bot")
+    api_host: str = "127.0.0.1"
+    api_port: int
+    username: str
+    password: str
+    pairs: list[str] = Field(default_factory=list, description="A producer's share; empty for the consumer")
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.api_host}:{self.api_port}"
+
+
+class FleetManifest(BaseModel):
+    """Everything needed to start, stop and watch a planned fleet."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: Literal[1] = 1
+    strategy: str
+    timeframe: str
+    userdir: str = Field("user_data", description="freqtrade --userdir, relative to the plan dir")
+    strategy_path: str | None = Field(None, description="freqtrade --strategy-path, if any")
+    bots: list[BotEntry]
+
+    @property
+    def producers(self) -> list[BotEntry]:
+        return [bot for bot in self.bots if bot.role == "producer"]
+
+    @property
+    def consumer(self) -> BotEntry:
+        return next(bot for bot in self.bots if bot.role == "consumer")
+
+    def freqtrade_args(self, bot: BotEntry) -> list[str]:
+        """Arguments after ``freqtrade`` that start ``bot`` (paths relative to the plan dir)."""
+        args = ["trade", "--userdir", self.userdir]
+        for config_file in bot.config_files:
+            args += ["-c", config_file]
+        args += ["--strategy", self.strategy]
+        if self.strategy_path:
+            args += ["--strategy-path", self.strategy_path]
+        return args
+
+    def save(self, plan_dir: Path) -> Path:
+        path = Path(plan_dir) / MANIFEST_NAME
+        write_atomic(path, self.model_dump_json(indent=4) + "\n", mode=SECRET_MODE)
+        return path
+
+    @classmethod
+    def load(cls, plan_dir: Path) -> FleetManifest:
+        from freqfleet.errors import ConfigError
+
+        path = Path(plan_dir) / MANIFEST_NAME
+        if not path.is_file():
+            raise ConfigError(f"{path}: no fleet manifest here; run `freqfleet plan -c CONFIG -o {plan_dir}` first")
+        return cls.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+__all__ = ["MANIFEST_NAME", "BotEntry", "FleetManifest"]
