@@ -49,7 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except FleetError as error:
-        Console(stderr=True).print(f"[red]freqfleet: {error}[/red]", highlight=False, soft_wrap=True)
+        Console(stderr=True).print(
+            f"[red]freqfleet: {error}[/red]", highlight=False, soft_wrap=True
+        )
         return error.exit_code
     except KeyboardInterrupt:
         return 130

@@ -24,13 +24,17 @@ class BotEntry(BaseModel):
 
     name: str
     role: Literal["producer", "consumer"]
-    config_files: list[str] = Field(description="Passed to freqtrade as -c, in order; relative to the plan dir")
+    config_files: list[str] = Field(
+        description="Passed to freqtrade as -c, in order; relative to the plan dir"
+    )
     host: str = Field("127.0.0.1", description="Machine that runs this bot")
     api_host: str = "127.0.0.1"
     api_port: int
     username: str
     password: str
-    pairs: list[str] = Field(default_factory=list, description="A producer's share; empty for the consumer")
+    pairs: list[str] = Field(
+        default_factory=list, description="A producer's share; empty for the consumer"
+    )
 
     @property
     def api_url(self) -> str:
@@ -78,7 +82,9 @@ class FleetManifest(BaseModel):
 
         path = Path(plan_dir) / MANIFEST_NAME
         if not path.is_file():
-            raise ConfigError(f"{path}: no fleet manifest here; run `freqfleet plan -c CONFIG -o {plan_dir}` first")
+            raise ConfigError(
+                f"{path}: no fleet manifest here; run `freqfleet plan -c CONFIG -o {plan_dir}` first"
+            )
         return cls.model_validate_json(path.read_text(encoding="utf-8"))
 
 
