@@ -1,9 +1,178 @@
-"""Subcommands of this command family (registered by ``freqfleet.cli``)."""
+"""``freqfleet sim`` (run the exchange simulator) and ``freqfleet sim config``.
+
+``freqfleet sim`` prints the freqtrade ``exchange`` section to paste into a bot's config,
+then serves in the foreground until SIGINT/SIGTERM. ``freqfleet sim config -o FILE``
+writes that section (as ``{"exchange": {...}}``, usable as an extra ``--config``) without
+starting a server.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import sys
+from pathlib import Path
+
+from freqfleet.errors import ConfigError
+from freqfleet.files import dump_json, write_atomic
+from freqfleet.sim.config import exchange_config
+from freqfleet.sim.server import (
+    BUILTIN_DATASETS,
+    DEFAULT_HOST,
+    DEFAULT_PAIRS,
+    DEFAULT_PORT,
+    SimOptions,
+    build_model,
+    serve,
+    server_url,
+)
+
+_DEFAULTS = {
+    "host": DEFAULT_HOST,
+    "port": DEFAULT_PORT,
+    "model": "synthetic",
+    "pairs": None,
+    "seed": 0,
+    "data_dir": None,
+    "dataset": None,
+    "weight_limit": None,
+}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add this family's subcommands to the ``freqfleet`` parser."""
+    """Add ``sim`` and ``sim config``."""
+    sim = subparsers.add_parser(
+        "sim",
+        help="run the Binance-style exchange simulator (offline market data for dry-run bots)",
+        description="Serve a simulated Binance spot market on HOST:PORT so that unmodified "
+        "freqtrade bots (dry-run), download-data and ccxt run offline. Prints the exchange "
+        "config section to paste, then runs until Ctrl-C.",
+    )
+    _add_options(sim, suppress=False)
+    sim.add_argument("--ready-file", type=Path, help=argparse.SUPPRESS)
+    sim.add_argument("--quiet", action="store_true", help="do not print the config section")
+    sim.set_defaults(func=run_sim)
+    actions = sim.add_subparsers(dest="sim_command", metavar="{config}")
+    config = actions.add_parser(
+        "config",
+        help="write the exchange config section for the simulator",
+        description="Write (or print) the freqtrade exchange section that points bots at a "
+        "simulator started with the same options.",
+    )
+    _add_options(config, suppress=True)
+    config.add_argument("-o", "--output", type=Path, help="file to write (default: print it)")
+    config.set_defaults(func=run_config)
+
+
+def _add_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    def default(name: str):
+        return argparse.SUPPRESS if suppress else _DEFAULTS[name]
+
+    parser.add_argument(
+        "--host", default=default("host"), help=f"address to bind (default {DEFAULT_HOST})"
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=default("port"),
+        help=f"port (default {DEFAULT_PORT}; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--model",
+        choices=("synthetic", "replay"),
+        default=default("model"),
+        help="market model (default synthetic)",
+    )
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=default("pairs"),
+        help=f"number of pairs (synthetic default {DEFAULT_PAIRS}; replay default: every pair in the data)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=default("seed"), help="synthetic market seed (default 0)"
+    )
+    parser.add_argument(
+        "--data-dir",
+        default=default("data_dir"),
+        help="replay: folder of freqtrade OHLCV files (feather, json, parquet)",
+    )
+    parser.add_argument(
+        "--dataset",
+        choices=BUILTIN_DATASETS,
+        default=default("dataset"),
+        help="replay: a dataset that ships with freqfleet (default binance-2018)",
+    )
+    parser.add_argument(
+        "--weight-limit",
+        type=int,
+        default=default("weight_limit"),
+        help="enforce Binance request weight per minute (e.g. 6000); default: count only",
+    )
+
+
+def options_from(args: argparse.Namespace) -> SimOptions:
+    values = {name: getattr(args, name, fallback) for name, fallback in _DEFAULTS.items()}
+    if values["weight_limit"] is not None and values["weight_limit"] < 1:
+        raise ConfigError(
+            "--weight-limit must be a positive number of weight units per minute (Binance: 6000)"
+        )
+    if not 0 <= values["port"] <= 65535:
+        raise ConfigError(f"--port {values['port']}: use a port from 0 to 65535")
+    pairs = values["pairs"]
+    if pairs is not None and pairs < 1:
+        raise ConfigError(f"--pairs {pairs}: use at least 1 pair")
+    return SimOptions(
+        host=values["host"],
+        port=values["port"],
+        model=values["model"],
+        pairs=DEFAULT_PAIRS if pairs is None and values["model"] == "synthetic" else (pairs or 0),
+        seed=values["seed"],
+        replay_dir=values["data_dir"],
+        dataset=values["dataset"],
+        weight_limit=values["weight_limit"],
+    )
+
+
+def section_text(url: str, pairs: list[str]) -> str:
+    return dump_json({"exchange": exchange_config(url, pairs)})
+
+
+def run_sim(args: argparse.Namespace) -> int:
+    options = options_from(args)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s - %(name)s - %(levelname)s - %(message)s",
+        stream=sys.stderr,
+    )
+
+    def announce(url: str, model) -> None:
+        if not args.quiet:
+            print(
+                f"# {model.describe()} at {url}\n"
+                "# Paste this exchange section into each bot's config (or pass it as an extra --config):",
+                flush=True,
+            )
+            print(section_text(url, [m.pair for m in model.markets]), flush=True)
+
+    serve(options, ready_file=args.ready_file, on_ready=announce)
+    return 0
+
+
+def run_config(args: argparse.Namespace) -> int:
+    options = options_from(args)
+    if options.port == 0:
+        raise ConfigError("--port 0 picks a port at start-up; give the port the simulator runs on")
+    model = build_model(options)
+    text = section_text(server_url(options.host, options.port), [m.pair for m in model.markets])
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(args.output, text)
+        print(
+            f"Wrote the exchange section for {server_url(options.host, options.port)} to {args.output}"
+        )
+    return 0
+
+
+__all__ = ["options_from", "register", "run_config", "run_sim"]

@@ -1,0 +1,340 @@
+"""The Binance-style REST app (FastAPI/Starlette) over a :class:`SimExchange`.
+
+Endpoints (GET): ``/api/v3/ping``, ``/api/v3/time``, ``/api/v3/exchangeInfo``,
+``/api/v3/klines``, ``/api/v3/uiKlines``, ``/api/v3/ticker/24hr``, ``/api/v3/ticker/price``,
+``/api/v3/ticker/bookTicker``, ``/api/v3/depth``, ``/api/v3/avgPrice``; and the simulator's
+own ``/sim/stats`` (request counts, weight) and ``/sim/info`` (model, pairs).
+
+Why strict: a parameter the simulator does not read, an unknown symbol or interval, a limit
+out of range get Binance's own ``400 {"code", "msg"}`` answer, and an unknown path is
+logged and answered 404, so that anything a bot asks which the simulator does not imitate
+shows up instead of being answered with something plausible but wrong. No request ever
+gets a 500 or a stack trace: unexpected failures are logged and answered ``-1000``.
+Routes are plain Starlette endpoints (no per-request validation layer): kline requests
+must cost microseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from freqfleet.sim import binance_errors as errors
+from freqfleet.sim.binance_errors import BinanceError
+from freqfleet.sim.exchange import SimExchange
+from freqfleet.sim.timeframes import interval_ms
+from freqfleet.sim.weights import (
+    BINANCE_WEIGHT_LIMIT,
+    WeightMeter,
+    depth_weight,
+    symbols_weight,
+    ticker_24hr_weight,
+)
+
+logger = logging.getLogger(__name__)
+
+_INTEGER = re.compile(r"^-?[0-9]{1,20}$")
+_SYMBOLS = re.compile(r'^\[("[A-Z0-9\-_.]{1,20}"(,"[A-Z0-9\-_.]{1,20}")*)?\]$')
+_SYMBOLS_PATTERN = '^\\[("[A-Z0-9-_.]{1,20}"(,"[A-Z0-9-_.]{1,20}"){0,}){0,1}\\]$'
+DEPTH_MAX = 5000
+KLINES_MAX = 1000
+KLINES_DEFAULT = 500
+JSON = "application/json;charset=UTF-8"
+
+
+class Stats:
+    """Request counts per endpoint (and per error code), for tests, benchmarks and logs."""
+
+    def __init__(self) -> None:
+        self.requests: Counter[str] = Counter()
+        self.not_simulated: Counter[str] = Counter()
+        self.errors: Counter[str] = Counter()
+        self.weight = 0
+        self._lock = threading.Lock()
+
+    def count(self, endpoint: str, weight: int = 0) -> None:
+        with self._lock:
+            self.requests[endpoint] += 1
+            self.weight += weight
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "requests": dict(self.requests),
+                "not_simulated": dict(self.not_simulated),
+                "errors": dict(self.errors),
+                "total_requests": sum(self.requests.values()),
+                "total_weight": self.weight,
+            }
+
+
+class Params:
+    """Query parameters with Binance's parsing rules; records which ones were read."""
+
+    def __init__(self, request: Request) -> None:
+        self._query = request.query_params
+        self._read: set[str] = set()
+
+    def text(self, name: str) -> str | None:
+        self._read.add(name)
+        value = self._query.get(name)
+        return value if value not in (None, "") else None
+
+    def required(self, name: str) -> str:
+        value = self.text(name)
+        if value is None:
+            raise errors.mandatory(name)
+        return value
+
+    def integer(self, name: str) -> int | None:
+        value = self.text(name)
+        if value is None:
+            return None
+        if not _INTEGER.match(value):
+            raise errors.illegal_characters(name)
+        return int(value)
+
+    def symbols(self) -> list[str] | None:
+        value = self.text("symbols")
+        if value is None:
+            return None
+        if not _SYMBOLS.match(value):
+            raise errors.illegal_characters("symbols", _SYMBOLS_PATTERN)
+        return json.loads(value)
+
+    def check_all_read(self) -> None:
+        sent = set(self._query.keys())
+        if not sent <= self._read:
+            raise errors.unread_parameters(len(sent & self._read), len(sent))
+
+
+def create_app(
+    exchange: SimExchange, weight_limit: int | None = None, lifespan: Any = None
+) -> FastAPI:
+    """The app serving ``exchange``; ``weight_limit`` (per minute) enables rate limiting."""
+    app = FastAPI(
+        title="freqfleet exchange simulator",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+    )
+    stats = Stats()
+    meter = WeightMeter(weight_limit)
+    app.state.stats = stats
+    app.state.exchange = exchange
+    app.state.meter = meter
+
+    def market_index(symbol: str) -> int:
+        index = exchange.by_symbol.get(symbol)
+        if index is None:
+            raise errors.invalid_symbol()
+        return index
+
+    def symbol_list(params: Params) -> list[int] | None:
+        """``symbol`` or ``symbols`` (not both) as market indices; None means all."""
+        symbol = params.text("symbol")
+        symbols = params.symbols()
+        if symbol is not None and symbols is not None:
+            raise errors.both_symbol_and_symbols()
+        if symbol is not None:
+            return [market_index(symbol)]
+        if symbols is not None:
+            if not symbols:
+                raise errors.invalid_data("symbols")
+            return [market_index(s) for s in symbols]
+        return None
+
+    def route(path: str, endpoint: Callable[[Params, int], tuple[Any, int]]) -> None:
+        """Register a GET endpoint returning (body, weight); the body is JSON or bytes."""
+
+        async def handle(request: Request) -> Response:
+            now_ms = exchange.clock()
+            weight = 1
+            try:
+                params = Params(request)
+                body, weight = endpoint(params, now_ms)
+                params.check_all_read()
+                used = meter.spend(weight, now_ms)
+                stats.count(path, weight)
+                content = body if isinstance(body, bytes) else orjson.dumps(body)
+                return Response(
+                    content, media_type=JSON, headers={"X-MBX-USED-WEIGHT-1M": str(used)}
+                )
+            except BinanceError as error:
+                return _error_response(stats, meter, path, error, weight, now_ms)
+            except Exception:
+                logger.exception("Failed to answer GET %s?%s", path, request.url.query)
+                error = BinanceError(
+                    -1000, "An unknown error occurred while processing the request."
+                )
+                return _error_response(stats, meter, path, error, weight, now_ms)
+
+        app.add_route(path, handle, methods=["GET"])
+
+    # -- general --------------------------------------------------------------------------
+    def ping(params: Params, now_ms: int) -> tuple[Any, int]:
+        return b"{}", 1
+
+    def server_time(params: Params, now_ms: int) -> tuple[Any, int]:
+        return {"serverTime": now_ms}, 1
+
+    symbols_json = {m.symbol: m.exchange_info() for m in exchange.markets}
+    rate_limits = [
+        {
+            "rateLimitType": "REQUEST_WEIGHT",
+            "interval": "MINUTE",
+            "intervalNum": 1,
+            "limit": weight_limit or BINANCE_WEIGHT_LIMIT,
+        },
+        {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 100},
+        {"rateLimitType": "ORDERS", "interval": "DAY", "intervalNum": 1, "limit": 200000},
+        {"rateLimitType": "RAW_REQUESTS", "interval": "MINUTE", "intervalNum": 5, "limit": 61000},
+    ]
+    all_symbols = orjson.dumps(list(symbols_json.values()))
+    info_head = orjson.dumps({"timezone": "UTC"})[:-1]
+    info_tail = b',"rateLimits":' + orjson.dumps(rate_limits) + b',"exchangeFilters":[],"symbols":'
+
+    def exchange_info(params: Params, now_ms: int) -> tuple[Any, int]:
+        markets = symbol_list(params)
+        params.text("permissions")
+        params.text("showPermissionSets")
+        status = params.text("symbolStatus")
+        if status is not None and status not in ("TRADING", "HALT", "BREAK"):
+            raise errors.invalid_data("symbolStatus")
+        if markets is None and status in (None, "TRADING"):
+            listed = all_symbols
+        elif status not in (None, "TRADING"):
+            listed = b"[]"
+        else:
+            listed = orjson.dumps([symbols_json[exchange.markets[i].symbol] for i in markets])
+        body = info_head + b',"serverTime":' + str(now_ms).encode() + info_tail + listed + b"}"
+        return body, 20
+
+    # -- market data ----------------------------------------------------------------------
+    def klines(params: Params, now_ms: int) -> tuple[Any, int]:
+        market = market_index(params.required("symbol"))
+        interval = params.required("interval")
+        length = interval_ms(interval)
+        if length is None or length % exchange.model.base_ms:
+            raise errors.invalid_interval()
+        start = params.integer("startTime")
+        end = params.integer("endTime")
+        limit = params.integer("limit")
+        params.text("timeZone")
+        if limit is None:
+            limit = KLINES_DEFAULT
+        if not 1 <= limit <= KLINES_MAX:
+            raise errors.invalid_data("limit")
+        if start is not None and end is not None and start > end:
+            raise errors.start_after_end()
+        return exchange.store.klines(market, length, now_ms, start, end, limit), 2
+
+    def ticker_24hr(params: Params, now_ms: int) -> tuple[Any, int]:
+        markets = symbol_list(params)
+        kind = params.text("type") or "FULL"
+        if kind not in ("FULL", "MINI"):
+            raise errors.invalid_data("type")
+        weight = ticker_24hr_weight(None if markets is None else len(markets))
+        full = kind == "FULL"
+        if markets is not None and params.text("symbol") is not None:
+            return exchange.ticker_24hr(markets[0], now_ms, full), weight
+        selected = range(len(exchange.markets)) if markets is None else markets
+        return [exchange.ticker_24hr(i, now_ms, full) for i in selected], weight
+
+    def one_or_many(view: Callable[[int, int], dict]) -> Callable[[Params, int], tuple[Any, int]]:
+        def endpoint(params: Params, now_ms: int) -> tuple[Any, int]:
+            markets = symbol_list(params)
+            weight = symbols_weight(None if markets is None else len(markets), 2, 4, 4)
+            if markets is not None and params.text("symbol") is not None:
+                return view(markets[0], now_ms), weight
+            selected = range(len(exchange.markets)) if markets is None else markets
+            return [view(i, now_ms) for i in selected], weight
+
+        return endpoint
+
+    def depth(params: Params, now_ms: int) -> tuple[Any, int]:
+        market = market_index(params.required("symbol"))
+        limit = params.integer("limit")
+        if limit is None:
+            limit = 100
+        if not 1 <= limit <= DEPTH_MAX:
+            raise errors.invalid_data("limit")
+        return exchange.depth(market, now_ms, limit), depth_weight(limit)
+
+    def avg_price(params: Params, now_ms: int) -> tuple[Any, int]:
+        market = market_index(params.required("symbol"))
+        return exchange.avg_price(market, now_ms), 2
+
+    # -- the simulator's own ----------------------------------------------------------------
+    def sim_stats(params: Params, now_ms: int) -> tuple[Any, int]:
+        return {
+            **stats.snapshot(),
+            "weight_1m": meter.used(now_ms),
+            "weight_limit": weight_limit,
+        }, 0
+
+    def sim_info(params: Params, now_ms: int) -> tuple[Any, int]:
+        model = exchange.model
+        return {
+            "model": model.name,
+            "description": model.describe(),
+            "pairs": [m.pair for m in exchange.markets],
+            "base_timeframe_ms": model.base_ms,
+            "listed_ms": model.listed_ms,
+            "weight_limit": weight_limit,
+        }, 0
+
+    route("/api/v3/ping", ping)
+    route("/api/v3/time", server_time)
+    route("/api/v3/exchangeInfo", exchange_info)
+    route("/api/v3/klines", klines)
+    route("/api/v3/uiKlines", klines)
+    route("/api/v3/ticker/24hr", ticker_24hr)
+    route("/api/v3/ticker/price", one_or_many(exchange.price_ticker))
+    route("/api/v3/ticker/bookTicker", one_or_many(exchange.book_ticker))
+    route("/api/v3/depth", depth)
+    route("/api/v3/avgPrice", avg_price)
+    route("/sim/stats", sim_stats)
+    route("/sim/info", sim_info)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def not_simulated(request: Request, exc: StarletteHTTPException) -> Response:
+        """Paths (or methods) the simulator does not imitate: logged, counted, 404/405."""
+        what = f"{request.method} {request.url.path}"
+        with stats._lock:
+            stats.not_simulated[what] += 1
+        logger.warning(
+            "Not simulated: %s?%s (answered %s)", what, request.url.query, exc.status_code
+        )
+        body = {"code": -1000, "msg": f"Not simulated by freqfleet sim: {what}."}
+        return Response(orjson.dumps(body), status_code=exc.status_code, media_type=JSON)
+
+    return app
+
+
+def _error_response(
+    stats: Stats, meter: WeightMeter, path: str, error: BinanceError, weight: int, now_ms: int
+) -> Response:
+    with stats._lock:
+        stats.requests[path] += 1
+        stats.errors[str(error.code)] += 1
+    headers = {"X-MBX-USED-WEIGHT-1M": str(meter.used(now_ms))}
+    if error.status == 429:
+        headers["Retry-After"] = str(60 - (now_ms // 1000) % 60)
+    body = orjson.dumps({"code": error.code, "msg": error.msg})
+    return Response(body, status_code=error.status, media_type=JSON, headers=headers)
+
+
+__all__ = ["Stats", "create_app"]

@@ -1,0 +1,173 @@
+"""Running the simulator: options, model construction, uvicorn in the foreground.
+
+Why a socket of our own: ``--port 0`` must work (tests and parallel runs take any free
+port), so the server binds first, then writes the real address to an optional ready file
+(atomic) that :mod:`freqfleet.sim.testing` waits for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import logging
+import socket
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from freqfleet.errors import ConfigError
+from freqfleet.files import dump_json, write_atomic
+from freqfleet.sim.app import Stats, create_app
+from freqfleet.sim.exchange import SimExchange
+from freqfleet.sim.models.base import MarketModel
+
+logger = logging.getLogger("freqfleet.sim")
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8500
+DEFAULT_PAIRS = 150
+BUILTIN_DATASETS = ("binance-2018",)
+STATS_LOG_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class SimOptions:
+    """Everything that decides what the simulator serves and where."""
+
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    model: str = "synthetic"
+    pairs: int = DEFAULT_PAIRS
+    seed: int = 0
+    replay_dir: str | None = None
+    dataset: str | None = None
+    weight_limit: int | None = None
+
+
+def dataset_dir(name: str) -> Path:
+    """Folder of a dataset that ships with freqfleet (``binance-2018``)."""
+    if name not in BUILTIN_DATASETS:
+        raise ConfigError(
+            f"--dataset {name!r} is not a built-in dataset: use one of {', '.join(BUILTIN_DATASETS)} "
+            "or --model replay --data-dir DIR"
+        )
+    return Path(__file__).resolve().parent.parent / "data" / name
+
+
+def build_model(options: SimOptions) -> MarketModel:
+    """The market model the options ask for; ConfigError names the option to fix."""
+    if options.model == "synthetic":
+        if options.replay_dir or options.dataset:
+            raise ConfigError(
+                "--data-dir/--dataset need --model replay (the synthetic model has no data)"
+            )
+        if not 1 <= options.pairs <= 5000:
+            raise ConfigError(f"--pairs {options.pairs}: use a number of pairs from 1 to 5000")
+        from freqfleet.sim.models.synthetic import SyntheticModel
+
+        return SyntheticModel(pairs=options.pairs, seed=options.seed)
+    if options.model == "replay":
+        from freqfleet.sim.models.replay import ReplayModel
+
+        if options.replay_dir and options.dataset:
+            raise ConfigError("--data-dir and --dataset both given: use one of them")
+        directory = (
+            Path(options.replay_dir)
+            if options.replay_dir
+            else dataset_dir(options.dataset or BUILTIN_DATASETS[0])
+        )
+        return ReplayModel.from_directory(directory)
+    raise ConfigError(f"--model {options.model!r}: use synthetic or replay")
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise ConfigError(
+            f"--host/--port {host}:{port} cannot be used ({error.strerror}): pick another port"
+        ) from error
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def server_url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+async def _log_stats(stats: Stats) -> None:
+    """Request counts per endpoint in the log, once a minute while there is traffic."""
+    previous: dict[str, int] = {}
+    while True:
+        await asyncio.sleep(STATS_LOG_SECONDS)
+        current = stats.snapshot()["requests"]
+        delta = {k: v - previous.get(k, 0) for k, v in current.items() if v != previous.get(k, 0)}
+        previous = current
+        if delta:
+            text = ", ".join(f"{k} {v}" for k, v in sorted(delta.items()))
+            logger.info("Requests in the last %s s: %s", STATS_LOG_SECONDS, text)
+
+
+def serve(
+    options: SimOptions,
+    ready_file: Path | None = None,
+    on_ready: Callable[[str, MarketModel], None] | None = None,
+) -> None:
+    """Serve until SIGINT/SIGTERM (uvicorn handles both and shuts down cleanly)."""
+    import uvicorn
+
+    model = build_model(options)
+    exchange = SimExchange(model)
+    sock = bind_socket(options.host, options.port)
+    port = sock.getsockname()[1]
+    url = server_url(options.host, port)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stats_task = asyncio.create_task(_log_stats(app.state.stats))
+        logger.info("%s; serving %s (GET /sim/stats for request counts)", model.describe(), url)
+        if ready_file is not None:
+            info = {"url": url, "port": port, "pairs": [m.pair for m in model.markets]}
+            write_atomic(ready_file, dump_json(info))
+        if on_ready is not None:
+            on_ready(url, model)
+        try:
+            yield
+        finally:
+            stats_task.cancel()
+            snapshot = app.state.stats.snapshot()
+            logger.info(
+                "Stopped after %s requests: %s", snapshot["total_requests"], snapshot["requests"]
+            )
+
+    app = create_app(exchange, weight_limit=options.weight_limit, lifespan=lifespan)
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    config = uvicorn.Config(
+        app, loop=loop, http=http, log_level="warning", access_log=False, lifespan="on"
+    )
+    server = uvicorn.Server(config)
+
+    with contextlib.closing(sock):
+        server.run(sockets=[sock])
+
+
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_PAIRS",
+    "DEFAULT_PORT",
+    "SimOptions",
+    "build_model",
+    "dataset_dir",
+    "serve",
+    "server_url",
+]

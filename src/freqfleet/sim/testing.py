@@ -1,0 +1,144 @@
+"""A simulator in a subprocess, for tests, benchmarks and the demo.
+
+    with running_simulator(pairs=20, seed=1) as sim:
+        config["exchange"] = sim.exchange_config(sim.pairs[:5])
+        ...
+        assert sim.request_counts()["/api/v3/klines"] > 0
+
+Why a subprocess: the simulator must run exactly as ``freqfleet sim`` runs for users
+(own event loop, own port), and bots under test talk to it over real HTTP. It binds a free
+port itself (``--port 0``) and reports the address through a ready file, so any number
+of simulators can run side by side (pytest-xdist).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from freqfleet.errors import RuntimeFleetError
+from freqfleet.sim.config import exchange_config
+
+START_TIMEOUT = 60.0
+
+
+@dataclass
+class RunningSimulator:
+    """A simulator process: its URL, pairs, log file and process."""
+
+    url: str
+    pairs: list[str]
+    log_path: Path
+    process: subprocess.Popen
+
+    def exchange_config(self, pairs: list[str] | None = None) -> dict[str, Any]:
+        """freqtrade ``exchange`` section for this simulator (``pairs`` default: all)."""
+        return exchange_config(self.url, list(self.pairs if pairs is None else pairs))
+
+    def stats(self) -> dict[str, Any]:
+        """``GET /sim/stats``: request counts, errors, not-simulated paths, weight."""
+        return httpx.get(f"{self.url}/sim/stats", timeout=10).json()
+
+    def request_counts(self) -> dict[str, int]:
+        """Requests served per endpoint path, e.g. ``{"/api/v3/klines": 12}``."""
+        return dict(self.stats()["requests"])
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def simulator_command(**options: Any) -> list[str]:
+    """``freqfleet sim`` arguments for keyword options (``pairs=20`` -> ``--pairs 20``)."""
+    command = [sys.executable, "-m", "freqfleet.cli", "sim"]
+    options.setdefault("port", 0)
+    options.setdefault("host", "127.0.0.1")
+    for name, value in options.items():
+        if value is None or value is False:
+            continue
+        flag = "--" + name.replace("_", "-")
+        command.append(flag)
+        if value is not True:
+            command.append(str(value))
+    return command
+
+
+@contextlib.contextmanager
+def running_simulator(**options: Any) -> Iterator[RunningSimulator]:
+    """Start ``freqfleet sim`` with ``options``, wait until it answers, stop it on exit.
+
+    Options are ``freqfleet sim``'s: ``model``, ``pairs``, ``seed``, ``data_dir``,
+    ``dataset``, ``weight_limit``, ``host``, ``port`` (default 0: any free port).
+    """
+    with tempfile.TemporaryDirectory(prefix="freqfleet-sim-") as tmp:
+        ready = Path(tmp) / "ready.json"
+        log_path = Path(tmp) / "sim.log"
+        command = [*simulator_command(**options), "--ready-file", str(ready), "--quiet"]
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+        try:
+            info = _wait_ready(process, ready, log_path)
+            yield RunningSimulator(info["url"], info["pairs"], log_path, process)
+        finally:
+            _stop(process)
+            kept = os.environ.get("FREQFLEET_SIM_KEEP_LOG")
+            if kept and log_path.exists():
+                Path(kept).write_bytes(log_path.read_bytes())
+
+
+def _wait_ready(process: subprocess.Popen, ready: Path, log_path: Path) -> dict[str, Any]:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeFleetError(
+                f"simulator exited with code {process.returncode} at start: {_tail(log_path)}"
+            )
+        if ready.exists():
+            info = json.loads(ready.read_text(encoding="utf-8"))
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(info["url"] + "/api/v3/ping", timeout=5).status_code == 200:
+                    return info
+        time.sleep(0.05)
+    _stop(process)
+    raise RuntimeFleetError(
+        f"simulator did not answer within {START_TIMEOUT:.0f} s: {_tail(log_path)}"
+    )
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def _tail(path: Path, lines: int = 5) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return "(no log)"
+    return " | ".join(text[-lines:]) or "(empty log)"
+
+
+__all__ = ["RunningSimulator", "running_simulator", "simulator_command"]
