@@ -79,7 +79,7 @@ def build_model(options: SimOptions) -> MarketModel:
             if options.replay_dir
             else dataset_dir(options.dataset or BUILTIN_DATASETS[0])
         )
-        return ReplayModel.from_directory(directory)
+        return ReplayModel.from_directory(directory).limit_pairs(options.pairs)
     raise ConfigError(f"--model {options.model!r}: use synthetic or replay")
 
 

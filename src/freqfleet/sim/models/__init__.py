@@ -7,6 +7,7 @@ derived from those by :mod:`freqfleet.sim.candles`, the same way for every model
 """
 
 from freqfleet.sim.models.base import BaseCandles, MarketModel
+from freqfleet.sim.models.replay import ReplayModel
 from freqfleet.sim.models.synthetic import SyntheticModel
 
-__all__ = ["BaseCandles", "MarketModel", "SyntheticModel"]
+__all__ = ["BaseCandles", "MarketModel", "ReplayModel", "SyntheticModel"]
