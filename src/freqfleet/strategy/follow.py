@@ -2,15 +2,43 @@
 
 Interface the fleet strategy calls on the consumer. ``create_follower`` returns ``None``
 when following is off; the strategy then behaves as a plain signal consumer.
+
+The follower never acts by itself: it only answers freqtrade's own callbacks
+(``custom_exit``, the entry signal on the newest candle, ``adjust_trade_position``), so
+slot limits, stake limits, confirm callbacks, locks and protections still apply to every
+followed action.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import atexit
+import logging
+import queue
+import threading
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
+
+from freqtrade.enums import RunMode
+
+from freqfleet.errors import ConfigError, StrategySetupError
+from freqfleet.strategy.follow_client import ProducerEndpoint, SubscriptionRunner
+from freqfleet.strategy.follow_events import FollowEvent
+from freqfleet.strategy.follow_ledger import (
+    DEFAULT_FOLLOW,
+    FOLLOW_CHOICES,
+    ConsumerTrade,
+    FollowLedger,
+    fleet_tag,
+)
 
 if TYPE_CHECKING:
     from pandas import DataFrame
+
+logger = logging.getLogger(__name__)
+
+MIN_ENTRY_TTL = timedelta(seconds=10)
+"""A followed force entry stays on offer this long (at least three consumer loops)."""
 
 
 class TradeFollower(Protocol):
@@ -38,9 +66,246 @@ class TradeFollower(Protocol):
         """Counters for `freqfleet status` (followed, ignored by reason, connections)."""
 
 
+def follow_setting(config: dict[str, Any]) -> tuple[str, ...]:
+    """The validated ``fleet.follow`` list of a consumer config."""
+    fleet = config.get("fleet") or {}
+    follow = fleet.get("follow", list(DEFAULT_FOLLOW))
+    if not isinstance(follow, list | tuple) or not all(isinstance(x, str) for x in follow):
+        raise ConfigError(
+            f"fleet.follow must be a list; use any of {', '.join(FOLLOW_CHOICES)} (or [])"
+        )
+    unknown = [x for x in follow if x not in FOLLOW_CHOICES]
+    if unknown:
+        raise ConfigError(
+            f"fleet.follow: unknown value {unknown[0]!r}; use any of {', '.join(FOLLOW_CHOICES)}"
+        )
+    return tuple(dict.fromkeys(follow))
+
+
+def producer_endpoints(config: dict[str, Any]) -> list[ProducerEndpoint]:
+    """The producers of a consumer config, with their REST access from ``fleet.producer_api``."""
+    emc = config.get("external_message_consumer") or {}
+    if not emc.get("enabled"):
+        return []
+    api = (config.get("fleet") or {}).get("producer_api") or {}
+    endpoints = []
+    for producer in emc.get("producers") or []:
+        name = producer["name"]
+        rest = api.get(name) or {}
+        endpoints.append(
+            ProducerEndpoint(
+                name=name,
+                host=producer["host"],
+                port=int(producer["port"]),
+                ws_token=producer["ws_token"],
+                secure=bool(producer.get("secure", False)),
+                api_url=rest.get("url"),
+                api_username=rest.get("username"),
+                api_password=rest.get("password"),
+            )
+        )
+    return endpoints
+
+
+class FleetTradeFollower:
+    """Turns producer trade events into answers to the consumer strategy's callbacks.
+
+    The subscription thread only fills an inbox; the ledger is touched from the bot
+    thread, which drains the inbox whenever a callback asks.
+    """
+
+    def __init__(
+        self,
+        strategy: Any,
+        follow: Iterable[str],
+        producers: list[ProducerEndpoint],
+        *,
+        entry_ttl: timedelta = MIN_ENTRY_TTL,
+    ) -> None:
+        self._strategy = strategy
+        self.ledger = FollowLedger(tuple(follow), entry_ttl=entry_ttl)
+        self._inbox: queue.SimpleQueue[FollowEvent] = queue.SimpleQueue()
+        self.runner = SubscriptionRunner(producers, self._inbox.put)
+        self._producer_names = [p.name for p in producers]
+        self._serving: dict[str, frozenset[str]] = {}
+        self._lock = threading.Lock()
+        self._stopped = False
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.runner.start()
+        atexit.register(self.stop)
+        logger.info(
+            "Following producer trades (%s) from %s",
+            ", ".join(sorted(self.ledger.follow)),
+            ", ".join(self._producer_names),
+        )
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        self.runner.stop(timeout=2.0)
+
+    # -- callbacks ----------------------------------------------------------------------
+
+    def on_loop(self, current_time: datetime) -> None:
+        self._refresh_serving()
+        with self._lock:
+            self._drain()
+            self.ledger.reconcile(self._open_trades(), _aware(current_time))
+
+    def exit_reason(self, trade: Any, current_time: datetime) -> str | None:
+        with self._lock:
+            self._drain()
+            reason = self.ledger.exit_for(_consumer_trade(trade), self._serves)
+        if reason is not None:
+            logger.info("Following producer exit of %s: %s", trade.pair, reason)
+        return reason
+
+    def owns_exit(self, trade: Any) -> bool:
+        """Whether exits of ``trade`` are left to its producer.
+
+        True while ``exits`` is followed and a connected producer serves the pair: the
+        consumer then exits when that producer does, not on its own ``custom_exit``
+        (which would run on different state and close at a different time).
+        """
+        if "exits" not in self.ledger.follow:
+            return False
+        for name in self._producer_names:
+            state = self.runner.states.get(name)
+            if (
+                state is not None
+                and state.connected
+                and self._serves(name, trade.pair) is not False
+            ):
+                return True
+        return False
+
+    def apply_entries(self, pair: str, dataframe: DataFrame) -> DataFrame:
+        if dataframe is None or dataframe.empty:
+            return dataframe
+        with self._lock:
+            self._drain()
+            event = self.ledger.entry_for(pair, datetime.now(UTC), self._serves)
+        if event is None:
+            return dataframe
+        frame = dataframe.copy()
+        last = frame.index[-1]
+        enter, opposite = (
+            ("enter_short", "exit_short") if event.is_short else ("enter_long", "exit_long")
+        )
+        if enter not in frame.columns:
+            frame[enter] = 0
+        frame.loc[last, enter] = 1
+        if opposite in frame.columns:
+            frame.loc[last, opposite] = 0
+        if "enter_tag" not in frame.columns:
+            frame["enter_tag"] = None
+        frame["enter_tag"] = frame["enter_tag"].astype(object)
+        frame.loc[last, "enter_tag"] = fleet_tag(event.producer, event.reason)
+        return frame
+
+    def stake_adjustment(self, trade: Any, current_time: datetime) -> float | None:
+        with self._lock:
+            self._drain()
+            ratio = self.ledger.adjustment_for(_consumer_trade(trade), self._serves)
+        if ratio is None or ratio == 0:
+            return None
+        stake = float(trade.stake_amount) * ratio
+        logger.info("Following producer position adjustment of %s: %+.8f", trade.pair, stake)
+        return stake
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            stats = self.ledger.stats()
+        stats["producers"] = {name: state.as_dict() for name, state in self.runner.states.items()}
+        return stats
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                event = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+            self.ledger.add(event)
+
+    def _refresh_serving(self) -> None:
+        dp = getattr(self._strategy, "dp", None)
+        if dp is None:
+            return
+        serving = {}
+        for name in self._producer_names:
+            try:
+                serving[name] = frozenset(dp.get_producer_pairs(name))
+            except Exception:  # no producer data yet
+                serving[name] = frozenset()
+        self._serving = serving
+
+    def _serves(self, producer: str, pair: str) -> bool | None:
+        pairs = self._serving.get(producer)
+        if not pairs:
+            return None
+        return pair in pairs
+
+    @staticmethod
+    def _open_trades() -> dict[str, ConsumerTrade]:
+        from freqtrade.persistence import Trade
+
+        return {t.pair: _consumer_trade(t) for t in Trade.get_open_trades()}
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _consumer_trade(trade: Any) -> ConsumerTrade:
+    return ConsumerTrade(
+        pair=trade.pair, open_date=_aware(trade.open_date_utc), enter_tag=trade.enter_tag
+    )
+
+
 def create_follower(strategy: Any) -> TradeFollower | None:
-    """Build the follower for a consumer strategy, or None when nothing is followed."""
-    return None
+    """Build the follower for a consumer strategy, or None when nothing is followed.
+
+    Only a consumer running live or in dry-run follows; backtesting, hyperopt and
+    producers get None.
+    """
+    config = strategy.config
+    if config.get("runmode") not in (RunMode.LIVE, RunMode.DRY_RUN):
+        return None
+    producers = producer_endpoints(config)
+    if not producers:
+        return None
+    follow = follow_setting(config)
+    if not follow:
+        return None
+    if "position_adjustments" in follow and not getattr(
+        strategy, "position_adjustment_enable", False
+    ):
+        raise StrategySetupError(
+            "fleet.follow includes position_adjustments but position_adjustment_enable is "
+            "off; set position_adjustment_enable: true in the consumer config"
+        )
+    if ("exits" in follow or "force_exits" in follow) and not config.get(
+        "use_exit_signal", getattr(strategy, "use_exit_signal", True)
+    ):
+        raise StrategySetupError(
+            "fleet.follow includes exits but use_exit_signal is false (freqtrade then never "
+            "asks custom_exit); set use_exit_signal: true in the consumer config"
+        )
+    throttle = float((config.get("internals") or {}).get("process_throttle_secs", 5))
+    entry_ttl = max(MIN_ENTRY_TTL, timedelta(seconds=3 * throttle))
+    return FleetTradeFollower(strategy, follow, producers, entry_ttl=entry_ttl)
 
 
-__all__ = ["TradeFollower", "create_follower"]
+__all__ = [
+    "FleetTradeFollower",
+    "TradeFollower",
+    "create_follower",
+    "follow_setting",
+    "producer_endpoints",
+]
