@@ -33,7 +33,7 @@ def _decimals(values: np.ndarray, most: int = 8) -> int:
     finite = values[np.isfinite(values)]
     for decimals in range(most + 1):
         scaled = finite * 10.0**decimals
-        if np.all(np.abs(scaled - np.rint(scaled)) < 1e-6 * np.maximum(1.0, np.abs(scaled))):
+        if np.all(np.abs(scaled - np.rint(scaled)) < 1e-3):
             return decimals
     return most
 
