@@ -156,8 +156,13 @@ def create_app(
             return [market_index(s) for s in symbols]
         return None
 
-    def route(path: str, endpoint: Callable[[Params, int], tuple[Any, int]]) -> None:
-        """Register a GET endpoint returning (body, weight); the body is JSON or bytes."""
+    def route(
+        path: str, endpoint: Callable[[Params, int], tuple[Any, int]], counted: bool = True
+    ) -> None:
+        """Register a GET endpoint returning (body, weight); the body is JSON or bytes.
+
+        ``counted=False``: the simulator's own endpoints, left out of the request counts.
+        """
 
         async def handle(request: Request) -> Response:
             now_ms = exchange.clock()
@@ -167,7 +172,8 @@ def create_app(
                 body, weight = endpoint(params, now_ms)
                 params.check_all_read()
                 used = meter.spend(weight, now_ms)
-                stats.count(path, weight)
+                if counted:
+                    stats.count(path, weight)
                 content = body if isinstance(body, bytes) else orjson.dumps(body)
                 return Response(
                     content, media_type=JSON, headers={"X-MBX-USED-WEIGHT-1M": str(used)}
@@ -306,8 +312,8 @@ def create_app(
     route("/api/v3/ticker/bookTicker", one_or_many(exchange.book_ticker))
     route("/api/v3/depth", depth)
     route("/api/v3/avgPrice", avg_price)
-    route("/sim/stats", sim_stats)
-    route("/sim/info", sim_info)
+    route("/sim/stats", sim_stats, counted=False)
+    route("/sim/info", sim_info, counted=False)
 
     @app.exception_handler(StarletteHTTPException)
     async def not_simulated(request: Request, exc: StarletteHTTPException) -> Response:

@@ -117,6 +117,19 @@ async def _log_stats(stats: Stats) -> None:
             logger.info("Requests in the last %s s: %s", STATS_LOG_SECONDS, text)
 
 
+def _foreground_server_class():
+    import uvicorn
+
+    class ForegroundServer(uvicorn.Server):
+        """SIGINT/SIGTERM mean "stop serving": shut down and exit 0 (no re-raised signal)."""
+
+        def handle_exit(self, sig, frame) -> None:
+            super().handle_exit(sig, frame)
+            self._captured_signals.clear()
+
+    return ForegroundServer
+
+
 def serve(
     options: SimOptions,
     ready_file: Path | None = None,
@@ -125,6 +138,7 @@ def serve(
     """Serve until SIGINT/SIGTERM (uvicorn handles both and shuts down cleanly)."""
     import uvicorn
 
+    server_class = _foreground_server_class()
     model = build_model(options)
     exchange = SimExchange(model)
     sock = bind_socket(options.host, options.port)
@@ -155,7 +169,7 @@ def serve(
     config = uvicorn.Config(
         app, loop=loop, http=http, log_level="warning", access_log=False, lifespan="on"
     )
-    server = uvicorn.Server(config)
+    server = server_class(config)
 
     with contextlib.closing(sock):
         server.run(sockets=[sock])

@@ -1,0 +1,105 @@
+"""``freqfleet sim`` and ``freqfleet sim config`` on the command line."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from freqtrade.configuration.config_validation import validate_config_schema
+from freqtrade.configuration.load_config import load_config_file
+
+from freqfleet.cli import main
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def test_sim_config_writes_the_exchange_section(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    target = tmp_path / "exchange.json"
+    assert main(["sim", "config", "--port", "8601", "--pairs", "7", "-o", str(target)]) == 0
+    assert "8601" in capsys.readouterr().out
+    section = load_config_file(str(target))["exchange"]
+    assert section["name"] == "binance" and section["enable_ws"] is False
+    assert section["key"] == section["secret"] == ""
+    assert (
+        section["pair_whitelist"][:2] == ["BTC/USDT", "ETH/USDT"]
+        and len(section["pair_whitelist"]) == 7
+    )
+    for key in ("ccxt_config", "ccxt_async_config"):
+        assert section[key]["urls"]["api"]["public"] == "http://127.0.0.1:8601/api/v3"
+        assert section[key]["options"]["fetchMarkets"]["types"] == ["spot"]
+        assert all(
+            url.startswith("http://127.0.0.1:8601/") for url in section[key]["urls"]["api"].values()
+        )
+    bot = {
+        "max_open_trades": 3,
+        "stake_currency": "USDT",
+        "stake_amount": 10,
+        "dry_run": True,
+        "timeframe": "1m",
+        "entry_pricing": {"price_side": "same"},
+        "exit_pricing": {"price_side": "same"},
+        "pairlists": [{"method": "StaticPairList"}],
+        "exchange": section,
+    }
+    validate_config_schema(bot)
+
+
+def test_sim_config_prints_replay_pairs(capsys: pytest.CaptureFixture) -> None:
+    assert main(["sim", "config", "--model", "replay", "--dataset", "binance-2018"]) == 0
+    section = json.loads(capsys.readouterr().out)["exchange"]
+    assert "ETH/BTC" in section["pair_whitelist"] and len(section["pair_whitelist"]) == 10
+    assert section["ccxt_config"]["urls"]["api"]["public"] == "http://127.0.0.1:8500/api/v3"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field"),
+    [
+        (["--pairs", "0"], "--pairs"),
+        (["--port", "0"], "--port"),
+        (["--model", "replay", "--data-dir", "EMPTY"], "--data-dir"),
+        (["--data-dir", "EMPTY"], "--model replay"),
+        (["--weight-limit", "0"], "--weight-limit"),
+    ],
+)
+def test_bad_options_fail_in_one_line_and_write_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture, arguments: list[str], field: str
+) -> None:
+    arguments = [str(tmp_path) if a == "EMPTY" else a for a in arguments]
+    target = tmp_path / "exchange.json"
+    assert main(["sim", "config", *arguments, "-o", str(target)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert field in error and len(error.splitlines()) == 1
+    assert not target.exists()
+
+
+def test_sim_prints_the_section_serves_and_stops_on_sigterm() -> None:
+    command = [sys.executable, "-m", "freqfleet.cli", "sim", "--port", "0", "--pairs", "3"]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    try:
+        lines = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if line.rstrip() == "}":
+                break
+        text = "".join(line for line in lines if not line.startswith("#"))
+        section = json.loads(text)["exchange"]
+        url = section["ccxt_config"]["urls"]["api"]["public"]
+        assert section["pair_whitelist"] == ["BTC/USDT", "ETH/USDT", "BNB/USDT"]
+        assert httpx.get(url + "/ping", timeout=10).json() == {}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
