@@ -5,7 +5,8 @@ enough for spot market data; overriding every Binance REST entry (derived from t
 installed ccxt, so it stays complete) makes any stray private or futures call show up in
 the simulator's log as "not simulated" instead of reaching the real exchange. Spot-only
 market loading (``options.fetchMarkets.types``) keeps ccxt from asking for futures
-markets, empty key/secret keep it from account calls, and websockets stay off.
+markets, empty key/secret keep it from account calls, websockets stay off and
+``only_from_ccxt`` keeps ``download-data`` on the simulator's klines.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ def exchange_config(url: str, pairs: list[str]) -> dict[str, Any]:
         "key": "",
         "secret": "",
         "enable_ws": False,
+        # Candles come from the simulator's REST API only, never from Binance's public
+        # archive (which freqtrade would otherwise try for 1m-5m downloads).
+        "only_from_ccxt": True,
         "ccxt_config": settings,
         "ccxt_async_config": copy.deepcopy(settings),
         "pair_whitelist": list(pairs),

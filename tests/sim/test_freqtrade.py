@@ -1,0 +1,151 @@
+"""Unmodified freqtrade against the simulator: download-data, backtesting, dry-run trading."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from freqfleet.sim.testing import RunningSimulator, running_simulator
+
+FREQTRADE = [sys.executable, "-m", "freqtrade"]
+TEMPLATES = Path(importlib.util.find_spec("freqtrade").origin).parent / "templates"
+
+
+def strategy_setup(user_data: Path) -> tuple[str, list[str]]:
+    """freqfleet's sample strategy when it is there, else freqtrade's own sample."""
+    samples = importlib.util.find_spec("freqfleet.strategy.samples")
+    if samples is not None and samples.origin:
+        return "FleetSampleStrategy", ["--strategy-path", str(Path(samples.origin).parent)]
+    strategies = user_data / "strategies"
+    strategies.mkdir(parents=True, exist_ok=True)
+    shutil.copy(TEMPLATES / "sample_strategy.py", strategies / "sample_strategy.py")
+    return "SampleStrategy", []
+
+
+def bot_config(sim: RunningSimulator, tmp_path: Path, pairs: list[str], **extra: Any) -> Path:
+    user_data = tmp_path / "user_data"
+    user_data.mkdir(exist_ok=True)
+    config = {
+        "dry_run": True,
+        "dry_run_wallet": 100_000,
+        "stake_currency": "USDT",
+        "stake_amount": 20,
+        "max_open_trades": len(pairs),
+        "timeframe": "1m",
+        "trading_mode": "spot",
+        "exchange": sim.exchange_config(pairs),
+        "pairlists": [{"method": "StaticPairList"}],
+        "entry_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
+        "exit_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
+        "user_data_dir": str(user_data),
+        "db_url": f"sqlite:///{tmp_path / 'trades.sqlite'}",
+        "initial_state": "running",
+        "internals": {"process_throttle_secs": 2},
+        "bot_name": "sim-test",
+        **extra,
+    }
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config, indent=2))
+    return path
+
+
+def run_freqtrade(*arguments: str, cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [*FREQTRADE, *arguments], cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_download_data_then_backtesting_on_it(tmp_path: Path) -> None:
+    pairs = ["BTC/USDT", "ETH/USDT", "SOL/USDT"]
+    with running_simulator(pairs=10, seed=2) as sim:
+        config = bot_config(sim, tmp_path, pairs)
+        run_freqtrade(
+            "download-data", "-c", str(config), "--days", "2", "-t", "1m", "5m", cwd=tmp_path
+        )
+        counts = sim.request_counts()
+        assert counts["/api/v3/klines"] >= 2 * len(pairs) * 2  # paged: 2 days of 1m > 1000
+        assert sim.stats()["not_simulated"] == {} and sim.stats()["errors"] == {}
+        files = sorted(p.name for p in (tmp_path / "user_data" / "data" / "binance").iterdir())
+        expected = sorted(
+            f"{p.replace('/', '_')}-{tf}.feather" for p in pairs for tf in ("1m", "5m")
+        )
+        assert files == expected
+        # Backtesting loads markets from the exchange, candles from the downloaded files.
+        strategy, strategy_args = strategy_setup(tmp_path / "user_data")
+        result = run_freqtrade(
+            "backtesting",
+            "-c",
+            str(config),
+            "--strategy",
+            strategy,
+            *strategy_args,
+            "--timeframe",
+            "5m",
+            "--timerange",
+            time.strftime("%Y%m%d-", time.gmtime(time.time() - 86_400)),
+            "--export",
+            "none",
+            cwd=tmp_path,
+        )
+        assert sim.request_counts()["/api/v3/klines"] == counts["/api/v3/klines"]
+    output = result.stdout + result.stderr
+    assert "BACKTESTING REPORT" in output
+    for pair in pairs:
+        assert pair in output
+
+
+def open_trades(database: Path) -> int:
+    if not database.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=1) as connection:
+            return connection.execute("SELECT count(*) FROM trades").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0  # not created yet
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(420)
+def test_dry_run_bot_opens_trades_on_the_simulator(tmp_path: Path) -> None:
+    """A real ``freqtrade trade`` bot: markets, candles, pricing and dry-run fills."""
+    with running_simulator(pairs=80, seed=3) as sim:
+        config = bot_config(sim, tmp_path, sim.pairs)
+        strategy, strategy_args = strategy_setup(tmp_path / "user_data")
+        log = tmp_path / "freqtrade.log"
+        command = [*FREQTRADE, "trade", "-c", str(config), "--strategy", strategy, *strategy_args]
+        with open(log, "w") as output:
+            bot = subprocess.Popen(command, cwd=tmp_path, stdout=output, stderr=subprocess.STDOUT)
+        database = tmp_path / "trades.sqlite"
+        try:
+            deadline = time.monotonic() + 330
+            while time.monotonic() < deadline and bot.poll() is None and open_trades(database) == 0:
+                time.sleep(2)
+            trades = open_trades(database)
+        finally:
+            bot.terminate()
+            try:
+                bot.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                bot.kill()
+                bot.wait()
+        text = log.read_text()
+        assert trades >= 1, text[-3000:]
+        stats = sim.stats()
+        assert stats["not_simulated"] == {}, stats
+        assert stats["errors"] == {}, stats
+        assert stats["requests"]["/api/v3/klines"] >= len(sim.pairs)
+        assert stats["requests"]["/api/v3/exchangeInfo"] >= 1
+        assert "Traceback" not in text
