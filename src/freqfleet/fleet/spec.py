@@ -1,0 +1,498 @@
+"""The ``fleet`` section of a user's freqtrade config, validated in one pass.
+
+Why pydantic plus a formatter: a user fixing a config wants every problem at once, each on
+one line that names the JSON path of the field and says what to write instead. Each field
+carries its own ``fix`` text; :func:`load_fleet_config` turns pydantic's errors (and the
+cross-field checks on the rest of the config) into those lines and raises one
+:class:`~freqfleet.errors.ConfigError`.
+
+Example::
+
+    "fleet": {
+        "producers": 3,          // or [{"name": "a", "host": "10.0.0.5", "port": 8081}, ...]
+        "listen": "127.0.0.1",
+        "base_port": 8081,
+        "producer_overrides": {},
+        "max_signal_age": 1,
+        "follow": ["exits"]
+    }
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from freqfleet.errors import ConfigError
+
+FOLLOW_CHOICES = ("exits", "force_entries", "force_exits", "position_adjustments")
+DEFAULT_FOLLOW = ["exits"]
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+MAX_PRODUCERS = 64
+
+# Keys of a producer config that the fleet decides; overriding them would break the fleet.
+FLEET_OWNED_KEYS = (
+    "dry_run",
+    "strategy",
+    "timeframe",
+    "db_url",
+    "logfile",
+    "fleet",
+    "external_message_consumer",
+    "max_open_trades",
+)
+# Pairlist handlers that generate a list from the market (evaluated once per refresh).
+STATIC_PAIRLIST = "StaticPairList"
+REJECTED_PAIRLISTS = {
+    "ProducerPairList": "the fleet writes the consumer's ProducerPairList itself",
+    "RemotePairList": "the fleet writes each producer's RemotePairList itself",
+}
+
+FollowChoice = Literal["exits", "force_entries", "force_exits", "position_adjustments"]
+
+
+def _fix(text: str) -> dict[str, str]:
+    return {"fix": text}
+
+
+class ProducerSpec(BaseModel):
+    """One producer bot: where it runs and where its API (REST + websocket) listens."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    name: str = Field(
+        json_schema_extra=_fix(
+            "use 1-32 lowercase letters, digits, '-' or '_', starting with a letter or digit"
+        )
+    )
+    host: str | None = Field(
+        None,
+        json_schema_extra=_fix("set the host name or IP address the consumer connects to"),
+    )
+    port: int | None = Field(
+        None,
+        ge=1024,
+        le=65535,
+        json_schema_extra=_fix("use a free TCP port between 1024 and 65535, or leave it out"),
+    )
+    overrides: dict[str, Any] = Field(
+        default_factory=dict,
+        json_schema_extra=_fix("use an object of freqtrade settings for this producer only"),
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_slug(cls, value: str) -> str:
+        if not NAME_PATTERN.match(value):
+            raise ValueError(f"{value!r} is not a usable bot name")
+        return value
+
+    @field_validator("host")
+    @classmethod
+    def _host_not_empty(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("host is empty")
+        return value
+
+
+class FleetSpec(BaseModel):
+    """The validated ``fleet`` section (frozen: one plan per spec)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    producers: int | list[ProducerSpec] = Field(
+        json_schema_extra=_fix(
+            f'use a number of producers (1-{MAX_PRODUCERS}) or a list like [{{"name": "a"}}]'
+        )
+    )
+    listen: str = Field(
+        "127.0.0.1",
+        json_schema_extra=_fix(
+            'use the IP address the bots\' APIs listen on, e.g. "127.0.0.1" or "0.0.0.0"'
+        ),
+    )
+    base_port: int = Field(
+        8081,
+        ge=1024,
+        le=65535,
+        json_schema_extra=_fix("use a port between 1024 and 65535; producers count up from it"),
+    )
+    consumer_port: int | None = Field(
+        None,
+        ge=1024,
+        le=65535,
+        json_schema_extra=_fix(
+            "use a free port between 1024 and 65535 (default: the port after the last producer)"
+        ),
+    )
+    secure: bool = Field(
+        False,
+        json_schema_extra=_fix("use true (wss between hosts) or false"),
+    )
+    producer_overrides: dict[str, Any] = Field(
+        default_factory=dict,
+        json_schema_extra=_fix("use an object of freqtrade settings merged into every producer"),
+    )
+    consumer_overrides: dict[str, Any] = Field(
+        default_factory=dict,
+        json_schema_extra=_fix("use an object of freqtrade settings merged into the consumer"),
+    )
+    max_signal_age: int = Field(
+        1,
+        ge=1,
+        le=100,
+        json_schema_extra=_fix("use a whole number of candles from 1 to 100 (default 1)"),
+    )
+    informative_candles: bool = Field(
+        False,
+        json_schema_extra=_fix("use true to let the consumer download informative pairs"),
+    )
+    follow: list[FollowChoice] = Field(
+        default_factory=lambda: list(DEFAULT_FOLLOW),
+        json_schema_extra=_fix(f"use a list of any of {', '.join(FOLLOW_CHOICES)} (or [])"),
+    )
+    pairlist_refresh: int = Field(
+        1800,
+        ge=60,
+        le=86400,
+        json_schema_extra=_fix(
+            "use seconds between 60 and 86400: how often a dynamic pairlist is re-evaluated"
+        ),
+    )
+    initial_candle_limit: int | None = Field(
+        None,
+        ge=1,
+        le=1500,
+        json_schema_extra=_fix(
+            "use a number of candles from 1 to 1500, or leave it out to size it to the strategy"
+        ),
+    )
+    api_username: str = Field(
+        "freqfleet",
+        min_length=1,
+        max_length=64,
+        json_schema_extra=_fix("use a non-empty user name for the bots' REST APIs"),
+    )
+
+    @field_validator("producers")
+    @classmethod
+    def _producers_in_range(cls, value: int | list[ProducerSpec]) -> int | list[ProducerSpec]:
+        count = value if isinstance(value, int) else len(value)
+        if not 1 <= count <= MAX_PRODUCERS:
+            raise ValueError(f"a fleet needs 1 to {MAX_PRODUCERS} producers, got {count}")
+        if isinstance(value, list):
+            names = [producer.name for producer in value]
+            duplicates = sorted({name for name in names if names.count(name) > 1})
+            if duplicates:
+                raise ValueError(f"producer names must be unique, {duplicates[0]!r} repeats")
+        return value
+
+    @field_validator("listen")
+    @classmethod
+    def _listen_is_ip(cls, value: str) -> str:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IP address") from None
+        return value
+
+    @field_validator("follow")
+    @classmethod
+    def _follow_unique(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("an entry repeats")
+        return value
+
+    @field_validator("producer_overrides", "consumer_overrides")
+    @classmethod
+    def _overrides_leave_fleet_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
+        owned = [key for key in FLEET_OWNED_KEYS if key in value]
+        if owned:
+            raise ValueError(f"{owned[0]!r} is set by the fleet and cannot be overridden")
+        return value
+
+    # --- derived -----------------------------------------------------------------------
+
+    @property
+    def producer_specs(self) -> list[ProducerSpec]:
+        """Every producer with its name (``producers: K`` gives producer-1..producer-K)."""
+        if isinstance(self.producers, int):
+            return [ProducerSpec(name=f"producer-{i}") for i in range(1, self.producers + 1)]
+        return list(self.producers)
+
+    @property
+    def producer_names(self) -> list[str]:
+        return [producer.name for producer in self.producer_specs]
+
+    def producer_port(self, index: int) -> int:
+        """API port of the ``index``-th producer (0-based)."""
+        spec = self.producer_specs[index]
+        return spec.port if spec.port is not None else self.base_port + index
+
+    def producer_host(self, index: int) -> str:
+        """Host the consumer connects to for the ``index``-th producer."""
+        spec = self.producer_specs[index]
+        if spec.host is not None:
+            return spec.host
+        return "127.0.0.1" if self.listen in ("0.0.0.0", "::") else self.listen
+
+    @property
+    def consumer_api_port(self) -> int:
+        if self.consumer_port is not None:
+            return self.consumer_port
+        return max(self.producer_port(i) for i in range(len(self.producer_specs))) + 1
+
+    @property
+    def remote_hosts(self) -> list[str]:
+        """Producer hosts that are not this machine's loopback (a multi-host fleet)."""
+        return sorted(
+            {
+                self.producer_host(i)
+                for i in range(len(self.producer_specs))
+                if not is_loopback(self.producer_host(i))
+            }
+        )
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+# --- problems, one line each -----------------------------------------------------------
+
+
+def _json_path(location: tuple[Any, ...]) -> str:
+    path = "fleet"
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part in ("int", "list[ProducerSpec]"):
+            continue
+        else:
+            path += f".{part}"
+    return path
+
+
+def _field_fix(location: tuple[Any, ...]) -> str:
+    """The ``fix`` text of the innermost named field at ``location``."""
+    model: type[BaseModel] | None = FleetSpec
+    fix = ""
+    for part in location:
+        if model is None or not isinstance(part, str):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            continue
+        extra = field.json_schema_extra
+        if isinstance(extra, dict) and "fix" in extra:
+            fix = str(extra["fix"])
+        model = ProducerSpec if part == "producers" else None
+    return fix
+
+
+def _describe(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    value = error.get("input")
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        known = ", ".join(FleetSpec.model_fields)
+        return f"is not a fleet setting; remove it (known: {known})"
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        bound = {
+            "greater_than_equal": ">=",
+            "less_than_equal": "<=",
+            "greater_than": ">",
+            "less_than": "<",
+        }[kind]
+        limit = next(iter(error["ctx"].values()))
+        return f"must be {bound} {limit}, got {value!r}"
+    if kind == "literal_error":
+        return f"{value!r} is not allowed"
+    if kind in ("string_too_short", "string_too_long"):
+        return f"length must be {error['ctx']}, got {value!r}"
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        wanted = {
+            "int_type": "a whole number",
+            "bool_type": "true or false",
+            "string_type": "a string",
+            "list_type": "a list",
+            "dict_type": "an object",
+            "model_type": "an object",
+        }.get(kind, kind.removesuffix("_type"))
+        return f"must be {wanted}, got {type(value).__name__} {value!r}"
+    return str(error["msg"])
+
+
+def _problems_from(error: ValidationError) -> list[str]:
+    lines: list[str] = []
+    seen: set[str] = set()
+    producers_union: list[dict[str, Any]] = []
+    for item in error.errors(include_url=False):
+        location = tuple(item["loc"])
+        # producers is int | list: pydantic reports both branches; keep the meaningful one.
+        if location and location[0] == "producers" and len(location) > 1:
+            branch = location[1]
+            if branch == "int":
+                producers_union.append(item)
+                continue
+            if branch == "list[ProducerSpec]":
+                location = ("producers", *location[2:])
+                if len(location) == 1 and item["type"] == "list_type":
+                    producers_union.append(item)
+                    continue
+        line = f"{_json_path(location)}: {_describe(item)}"
+        fix = _field_fix(location)
+        if fix:
+            line += f"; {fix}"
+        if line not in seen:
+            seen.add(line)
+            lines.append(line)
+    nested_list_errors = any(
+        item["loc"][:2] == ("producers", "list[ProducerSpec]") and len(item["loc"]) > 2
+        for item in error.errors(include_url=False)
+    )
+    if producers_union and not nested_list_errors:
+        value = producers_union[0].get("input")
+        lines.insert(
+            0,
+            f"fleet.producers: must be a number or a list, got {type(value).__name__} "
+            f"{value!r}; {_field_fix(('producers',))}",
+        )
+    return lines
+
+
+def _cross_field_problems(spec: FleetSpec) -> list[str]:
+    """Checks across fields of the fleet section (ports, hosts)."""
+    problems: list[str] = []
+    ports: dict[tuple[str, int], str] = {}
+    for index, producer in enumerate(spec.producer_specs):
+        key = (spec.producer_host(index), spec.producer_port(index))
+        where = (
+            f"fleet.producers[{index}].port"
+            if not isinstance(spec.producers, int)
+            else "fleet.base_port"
+        )
+        if key in ports:
+            problems.append(
+                f"{where}: {producer.name} and {ports[key]} both use {key[0]}:{key[1]}; "
+                "give each producer on a host its own port"
+            )
+        ports[key] = producer.name
+    consumer_key = ("127.0.0.1", spec.consumer_api_port)
+    local_ports = {port for (host, port) in ports if is_loopback(host)}
+    if consumer_key[1] in local_ports:
+        problems.append(
+            f"fleet.consumer_port: {consumer_key[1]} is also a producer's port; "
+            "use a port no producer uses"
+        )
+    if spec.consumer_api_port > 65535:
+        problems.append(
+            "fleet.base_port: the consumer's port would exceed 65535; use a lower base_port"
+        )
+    return problems
+
+
+def _config_problems(config: dict[str, Any], spec: FleetSpec | None) -> list[str]:
+    """Checks on the rest of the user's config that a fleet depends on."""
+    problems: list[str] = []
+    if not isinstance(config.get("strategy"), str) or not config.get("strategy"):
+        problems.append('strategy: is required; set "strategy" to your strategy class name')
+    emc = config.get("external_message_consumer") or {}
+    if isinstance(emc, dict) and emc.get("enabled"):
+        problems.append(
+            "external_message_consumer: the fleet writes it for the consumer; "
+            "remove it from your config"
+        )
+    pairlists = config.get("pairlists") or [{"method": STATIC_PAIRLIST}]
+    if not isinstance(pairlists, list) or not all(
+        isinstance(item, dict) and isinstance(item.get("method"), str) for item in pairlists
+    ):
+        problems.append(
+            'pairlists: must be a list of {"method": ...} objects; '
+            'use e.g. [{"method": "StaticPairList"}]'
+        )
+        return problems
+    for index, item in enumerate(pairlists):
+        reason = REJECTED_PAIRLISTS.get(item["method"])
+        if reason:
+            problems.append(f"pairlists[{index}].method: {item['method']} - {reason}; remove it")
+    if pairlists[0]["method"] == STATIC_PAIRLIST:
+        whitelist = (config.get("exchange") or {}).get("pair_whitelist")
+        if not isinstance(whitelist, list) or not whitelist:
+            problems.append(
+                "exchange.pair_whitelist: is empty; list the pairs the fleet trades "
+                "(StaticPairList splits them across producers)"
+            )
+    return problems
+
+
+def validate_fleet_config(config: dict[str, Any]) -> FleetSpec:
+    """Validate ``config`` (a loaded user config); raise one ConfigError listing every problem."""
+    problems: list[str] = []
+    spec: FleetSpec | None = None
+    section = config.get("fleet")
+    if section is None:
+        problems.append('fleet: is required; add a "fleet" section, e.g. "fleet": {"producers": 2}')
+    elif not isinstance(section, dict):
+        problems.append(
+            f'fleet: must be an object, got {type(section).__name__}; e.g. "fleet": {{"producers": 2}}'
+        )
+    else:
+        try:
+            spec = FleetSpec.model_validate(section)
+        except ValidationError as error:
+            problems.extend(_problems_from(error))
+        else:
+            problems.extend(_cross_field_problems(spec))
+    problems.extend(_config_problems(config, spec))
+    if problems:
+        raise ConfigError(format_problems(problems))
+    assert spec is not None
+    return spec
+
+
+def format_problems(problems: list[str]) -> str:
+    if len(problems) == 1:
+        return problems[0]
+    return f"{len(problems)} problems:\n" + "\n".join(f"  {line}" for line in problems)
+
+
+def load_fleet_config(path: str | Path) -> tuple[dict[str, Any], FleetSpec]:
+    """Load a user's config (comments allowed, like freqtrade) and validate its fleet section."""
+    from freqtrade.configuration.load_config import load_config_file
+    from freqtrade.exceptions import OperationalException
+
+    try:
+        config = load_config_file(str(path))
+    except OperationalException as error:
+        first = str(error).splitlines()[0] if str(error) else "cannot be read"
+        raise ConfigError(f"{path}: {first}; fix the file or pass another one with -c") from None
+    if not isinstance(config, dict):
+        raise ConfigError(f"{path}: must hold a JSON object; start it with {{ ... }}")
+    try:
+        return config, validate_fleet_config(config)
+    except ConfigError as error:
+        raise ConfigError(f"{path}: {error}") from None
+
+
+__all__ = [
+    "DEFAULT_FOLLOW",
+    "FOLLOW_CHOICES",
+    "FleetSpec",
+    "ProducerSpec",
+    "is_loopback",
+    "load_fleet_config",
+    "validate_fleet_config",
+]
