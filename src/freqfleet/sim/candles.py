@@ -49,11 +49,25 @@ class Candle:
     taker_volume: int
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Block:
+    """Closed candles of one block; their JSON rows are made on first use."""
+
     candles: BaseCandles
-    rows: bytes
-    offsets: np.ndarray  # start of row i in ``rows``; offsets[-1] == len(rows)
+    first_open_ms: int
+    rows: bytes | None = None
+    offsets: np.ndarray | None = None  # start of row i in ``rows``; offsets[-1] == len(rows)
+
+
+def row_template(spec: SimMarket) -> str:
+    """A ``%`` template writing one kline exactly as Binance does (numbers as strings).
+
+    Prices and amounts are integers of ticks/steps scaled once to floats; printing them
+    with the market's decimals gives the exact decimal (far below 15 significant digits).
+    """
+    price = f'"%.{spec.price_decimals}f"'
+    amount = f'"%.{spec.amount_decimals}f"'
+    return f'[%d,{price},{price},{price},{price},{amount},%d,"%.8f",%d,{amount},"%.8f","0"]'
 
 
 def aggregate(base: BaseCandles, ratio: int) -> BaseCandles:
@@ -121,59 +135,70 @@ class CandleStore:
         length = block_length(ratio)
         base = self.model.base_candles(market, number * length * ratio, length * ratio)
         candles = aggregate(base, ratio)
-        block = _Block(candles, *self._serialise(market, interval_ms, number * length, candles))
+        block = _Block(candles, number * length * interval_ms)
         with self._lock:
             self._blocks[key] = block
             while len(self._blocks) > self.max_blocks:
                 self._blocks.popitem(last=False)
         return block
 
-    def _serialise(
-        self, market: int, interval_ms: int, first: int, candles: BaseCandles
-    ) -> tuple[bytes, np.ndarray]:
+    def _rows(self, market: int, interval_ms: int, block: _Block) -> tuple[bytes, np.ndarray]:
+        """The block's JSON rows, each followed by a comma, and their offsets."""
+        if block.rows is None:
+            block.rows, block.offsets = self._serialise(market, interval_ms, block)
+        return block.rows, block.offsets
+
+    def _serialise(self, market: int, interval_ms: int, block: _Block) -> tuple[bytes, np.ndarray]:
         spec = self.markets[market]
-        rows = [
-            self._row(spec, (first + i) * interval_ms, interval_ms, *values)
-            for i, values in enumerate(
-                zip(
-                    candles.open.tolist(),
-                    candles.high.tolist(),
-                    candles.low.tolist(),
-                    candles.close.tolist(),
-                    candles.volume.tolist(),
-                    candles.quote_volume.tolist(),
-                    candles.trades.tolist(),
-                    candles.taker_volume.tolist(),
-                    strict=True,
-                )
-            )
-        ]
-        encoded = [row.encode() for row in rows]
-        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        candles = block.candles
+        template = row_template(spec)
+        tick, step = spec.tick, spec.step
+        count = len(candles)
+        opens = block.first_open_ms + interval_ms * np.arange(count, dtype=np.int64)
+        volume = candles.volume.astype(np.float64)
+        taker_quote = np.divide(
+            candles.quote_volume * candles.taker_volume,
+            volume,
+            out=np.zeros(count),
+            where=volume > 0,
+        )
+        columns = zip(
+            opens.tolist(),
+            (candles.open * tick).tolist(),
+            (candles.high * tick).tolist(),
+            (candles.low * tick).tolist(),
+            (candles.close * tick).tolist(),
+            (volume * step).tolist(),
+            (opens + (interval_ms - 1)).tolist(),
+            candles.quote_volume.tolist(),
+            candles.trades.tolist(),
+            (candles.taker_volume * step).tolist(),
+            taker_quote.tolist(),
+            strict=True,
+        )
+        encoded = [(template % values).encode() for values in columns]
+        offsets = np.zeros(count + 1, dtype=np.int64)
         np.cumsum([len(row) + 1 for row in encoded], out=offsets[1:])
         return b",".join(encoded) + b",", offsets
 
     @staticmethod
-    def _row(
-        spec: SimMarket,
-        open_ms: int,
-        interval_ms: int,
-        o: int,
-        h: int,
-        lo: int,
-        c: int,
-        volume: int,
-        quote_volume: float,
-        trades: int,
-        taker: int,
-    ) -> str:
-        """One kline exactly as Binance writes it (prices and volumes as strings)."""
-        typical_quote = quote_volume / volume if volume else 0.0
-        return (
-            f'[{open_ms},"{spec.price_text(o)}","{spec.price_text(h)}","{spec.price_text(lo)}",'
-            f'"{spec.price_text(c)}","{spec.amount_text(volume)}",{open_ms + interval_ms - 1},'
-            f'"{quote_volume:.8f}",{trades},"{spec.amount_text(taker)}",'
-            f'"{taker * typical_quote:.8f}","0"]'
+    def _row(spec: SimMarket, open_ms: int, interval_ms: int, candle: Candle) -> str:
+        """One kline (the candle in progress) exactly as Binance writes it."""
+        taker_quote = (
+            candle.quote_volume * candle.taker_volume / candle.volume if candle.volume else 0.0
+        )
+        return row_template(spec) % (
+            open_ms,
+            candle.open * spec.tick,
+            candle.high * spec.tick,
+            candle.low * spec.tick,
+            candle.close * spec.tick,
+            candle.volume * spec.step,
+            open_ms + interval_ms - 1,
+            candle.quote_volume,
+            candle.trades,
+            candle.taker_volume * spec.step,
+            taker_quote,
         )
 
     def closed(self, market: int, interval_ms: int, start: int, count: int) -> BaseCandles:
@@ -207,10 +232,12 @@ class CandleStore:
         length = block_length(interval_ms // self.model.base_ms)
         while index < end:
             number = index // length
-            block = self._block(market, interval_ms, number)
+            rows, offsets = self._rows(
+                market, interval_ms, self._block(market, interval_ms, number)
+            )
             lo = index - number * length
             hi = min(length, end - number * length)
-            chunks.append(block.rows[block.offsets[lo] : block.offsets[hi]])
+            chunks.append(rows[offsets[lo] : offsets[hi]])
             index = number * length + hi
         return b"".join(chunks)
 
@@ -237,19 +264,7 @@ class CandleStore:
 
     def live_row(self, market: int, interval_ms: int, now_ms: int) -> bytes:
         candle = self.live(market, interval_ms, now_ms)
-        return self._row(
-            self.markets[market],
-            candle.open_ms,
-            interval_ms,
-            candle.open,
-            candle.high,
-            candle.low,
-            candle.close,
-            candle.volume,
-            candle.quote_volume,
-            candle.trades,
-            candle.taker_volume,
-        ).encode()
+        return self._row(self.markets[market], candle.open_ms, interval_ms, candle).encode()
 
     def klines(
         self,
