@@ -236,3 +236,24 @@ def test_weight_limit_answers_429_until_the_next_minute(
         assert client.get("/api/v3/klines", params=params).status_code == 200
         info = client.get("/api/v3/exchangeInfo").json()
         assert info["rateLimits"][0]["limit"] == 30
+
+
+def test_replay_serves_the_recording_shifted_to_now(caplog: pytest.LogCaptureFixture) -> None:
+    from freqfleet.sim.models.replay import ReplayModel
+    from freqfleet.sim.server import dataset_dir
+
+    anchor = NOW_MS - NOW_MS % 86_400_000
+    model = ReplayModel.from_directory(dataset_dir("binance-2018"), anchor_ms=anchor)
+    clock = Clock(anchor - 1)  # the last moment of the recording
+    with TestClient(create_app(SimExchange(model, clock=clock))) as client:
+        info = client.get("/api/v3/exchangeInfo").json()
+        assert "ETHBTC" in [s["symbol"] for s in info["symbols"]]
+        rows = klines(client, symbol="ETHBTC", interval="5m", limit=1000)
+        assert rows[-1][0] == anchor - 5 * MINUTE  # the recording's last candle, in progress
+        assert len(rows) == 1000
+        hourly = klines(client, symbol="ETHBTC", interval="1h", endTime=anchor - 1, limit=2)
+        five = klines(client, symbol="ETHBTC", interval="5m", startTime=hourly[0][0], limit=12)
+        assert hourly[0][1] == five[0][1] and hourly[0][4] == five[-1][4]
+        response = client.get("/api/v3/klines", params={"symbol": "ETHBTC", "interval": "1m"})
+        assert error_of(response) == (400, -1120)
+        assert "finer than the model's base candles" in caplog.text

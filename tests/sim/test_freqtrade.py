@@ -101,6 +101,22 @@ def test_download_data_then_backtesting_on_it(tmp_path: Path) -> None:
             cwd=tmp_path,
         )
         assert sim.request_counts()["/api/v3/klines"] == counts["/api/v3/klines"]
+        # Market listings and a volume-ranked pairlist read exchangeInfo and the tickers.
+        listing = run_freqtrade("list-markets", "-c", str(config), "--print-csv", cwd=tmp_path)
+        listed = [line.split(",")[1] for line in listing.stdout.strip().splitlines()[1:]]
+        assert sorted(listed) == sorted(sim.pairs)
+        volume_config = bot_config(
+            sim,
+            tmp_path,
+            pairs,
+            pairlists=[{"method": "VolumePairList", "number_assets": 4, "sort_key": "quoteVolume"}],
+        )
+        ranked = run_freqtrade(
+            "test-pairlist", "-c", str(volume_config), "--print-json", cwd=tmp_path
+        )
+        assert len(json.loads(ranked.stdout.strip().splitlines()[-1])) == 4
+        assert sim.request_counts()["/api/v3/ticker/24hr"] >= 2
+        assert sim.stats()["not_simulated"] == {} and sim.stats()["errors"] == {}
     output = result.stdout + result.stderr
     assert "BACKTESTING REPORT" in output
     for pair in pairs:

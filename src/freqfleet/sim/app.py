@@ -233,7 +233,14 @@ def create_app(
         market = market_index(params.required("symbol"))
         interval = params.required("interval")
         length = interval_ms(interval)
-        if length is None or length % exchange.model.base_ms:
+        if length is None:
+            raise errors.invalid_interval()
+        if length % exchange.model.base_ms:
+            logger.warning(
+                "Interval %s is finer than the model's base candles (%s min): answered -1120",
+                interval,
+                exchange.model.base_ms // 60_000,
+            )
             raise errors.invalid_interval()
         start = params.integer("startTime")
         end = params.integer("endTime")

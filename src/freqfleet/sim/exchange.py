@@ -48,7 +48,8 @@ class SimExchange:
 
     def __init__(self, model: MarketModel, clock: Callable[[], int] = wall_clock_ms) -> None:
         self.model = model
-        self.store = CandleStore(model)
+        # Room for a few blocks per pair and interval (a block is ~100 KB at most).
+        self.store = CandleStore(model, max_blocks=max(2048, 6 * len(model.markets)))
         self.clock = clock
         self.by_symbol: dict[str, int] = {m.symbol: i for i, m in enumerate(model.markets)}
         self._day_cache: dict[tuple[int, int], tuple] = {}
