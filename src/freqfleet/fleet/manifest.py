@@ -41,6 +41,26 @@ class BotEntry(BaseModel):
         return f"http://{self.api_host}:{self.api_port}"
 
 
+class PairlistFeedEntry(BaseModel):
+    """The pairlist feed of a fleet with a dynamic pairlist (absent for a static one).
+
+    Why: a dynamic pairlist (VolumePairList and filters) is evaluated once per refresh by
+    one process, ``freqfleet pairlist-feed PLAN_DIR``, which writes each producer's share to
+    ``files[name]``; the producers read it with freqtrade's RemotePairList. It must run
+    (and have written its files) before the producers start.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    config_file: str = Field(description="The config the feed evaluates; relative to the plan dir")
+    refresh_period: int = Field(description="Seconds between evaluations")
+    files: dict[str, str] = Field(description="Producer name -> its share file (plan-relative)")
+
+    def command_args(self, plan_dir: Path | str = ".") -> list[str]:
+        """Arguments after ``freqfleet`` that run the feed for ``plan_dir``."""
+        return ["pairlist-feed", str(plan_dir)]
+
+
 class FleetManifest(BaseModel):
     """Everything needed to start, stop and watch a planned fleet."""
 
@@ -52,6 +72,9 @@ class FleetManifest(BaseModel):
     userdir: str = Field("user_data", description="freqtrade --userdir, relative to the plan dir")
     strategy_path: str | None = Field(None, description="freqtrade --strategy-path, if any")
     bots: list[BotEntry]
+    pairlist_feed: PairlistFeedEntry | None = Field(
+        None, description="Set when the pairlist is dynamic: run it before the producers"
+    )
 
     @property
     def producers(self) -> list[BotEntry]:
@@ -88,4 +111,4 @@ class FleetManifest(BaseModel):
         return cls.model_validate_json(path.read_text(encoding="utf-8"))
 
 
-__all__ = ["MANIFEST_NAME", "BotEntry", "FleetManifest"]
+__all__ = ["MANIFEST_NAME", "BotEntry", "FleetManifest", "PairlistFeedEntry"]
