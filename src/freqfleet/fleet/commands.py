@@ -1,9 +1,94 @@
-"""Subcommands of this command family (registered by ``freqfleet.cli``)."""
+"""Subcommands of the planning family: ``plan``, ``new-config``, ``pairlist-feed``."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from rich.console import Console
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from freqfleet.fleet.plan import plan_warnings, write_plan
+    from freqfleet.fleet.spec import load_fleet_config
+
+    config_path = Path(args.config)
+    config, spec = load_fleet_config(config_path)
+    out_dir = Path(args.output)
+    manifest = write_plan(
+        config,
+        spec,
+        out_dir,
+        rotate_secrets=args.rotate_secrets,
+        config_dir=config_path.resolve().parent,
+    )
+    console = Console(highlight=False)
+    err = Console(stderr=True, highlight=False)
+    for warning in plan_warnings(config, spec):
+        err.print(f"[yellow]warning: {warning}[/yellow]", soft_wrap=True)
+    console.print(
+        f"Planned {len(manifest.producers)} producers and a consumer running "
+        f"{manifest.strategy} on {manifest.timeframe} in {out_dir}"
+    )
+    for bot in manifest.bots:
+        share = f"{len(bot.pairs)} pairs" if bot.role == "producer" else "trades"
+        if bot.role == "producer" and manifest.pairlist_feed is not None:
+            share = "share of the dynamic pairlist"
+        console.print(f"  {bot.name:<16} {bot.api_url:<28} {share}")
+    if manifest.pairlist_feed is not None:
+        console.print(f"  pairlist feed: refreshes every {manifest.pairlist_feed.refresh_period} s")
+    console.print(f"Start it with: freqfleet up {out_dir}")
+    return 0
+
+
+def _new_config(args: argparse.Namespace) -> int:
+    from freqfleet.fleet.newconfig import run_new_config
+
+    return run_new_config(args)
+
+
+def _pairlist_feed(args: argparse.Namespace) -> int:
+    from freqfleet.fleet.pairfeed import run_feed
+
+    return run_feed(Path(args.plan_dir), once=args.once)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add this family's subcommands to the ``freqfleet`` parser."""
+    plan = subparsers.add_parser(
+        "plan",
+        help="Write the fleet's producer and consumer configs from one config",
+        description="Split the pairs across producers and write producer-<name>.json, "
+        "consumer.json, strategy stubs, docker-compose.yml and the fleet manifest.",
+    )
+    plan.add_argument(
+        "-c", "--config", required=True, help="Your freqtrade config with a fleet section"
+    )
+    plan.add_argument("-o", "--output", default="fleet", help="Plan directory (default: fleet)")
+    plan.add_argument(
+        "--rotate-secrets",
+        action="store_true",
+        help="Replace every ws token, JWT key and API password (default: keep existing ones)",
+    )
+    plan.set_defaults(func=_plan)
+
+    new_config = subparsers.add_parser(
+        "new-config",
+        help="Create a fleet config and a user_data/ folder",
+        description="Asks a few questions (or takes them as options) and writes a "
+        "freqtrade config with a fleet section plus a user_data/ skeleton.",
+    )
+    from freqfleet.fleet.newconfig import add_arguments
+
+    add_arguments(new_config)
+    new_config.set_defaults(func=_new_config)
+
+    feed = subparsers.add_parser(
+        "pairlist-feed",
+        help="Evaluate a dynamic pairlist once per refresh and give each producer its share",
+        description="Runs the plan's pairlist (e.g. VolumePairList and filters) once per "
+        "refresh and writes each producer's share to pairlists/<name>.json.",
+    )
+    feed.add_argument("plan_dir", help="Plan directory written by `freqfleet plan`")
+    feed.add_argument("--once", action="store_true", help="Evaluate once and exit")
+    feed.set_defaults(func=_pairlist_feed)

@@ -1,0 +1,129 @@
+"""The pairlist feed: one evaluation of a dynamic pairlist per refresh, split across producers.
+
+Why a separate process: producers that each ran VolumePairList and an OffsetFilter would
+refresh at different moments and overlap or leave holes. The feed runs the user's own
+pairlist chain (freqtrade's PairListManager on a dry-run exchange, so every built-in
+handler and filter works unchanged), splits the result with rendezvous hashing and writes
+each producer's share to ``pairlists/<name>.json`` in RemotePairList's format. Each
+producer's RemotePairList re-reads its file every minute; all files are replaced together,
+atomically, so a share is never half-written.
+
+Left out: the files are local; producers on other hosts need the plan directory's
+``pairlists/`` served over HTTP (RemotePairList accepts a URL as ``pairlist_url``).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from freqfleet.errors import ConfigError, RuntimeFleetError
+from freqfleet.files import PUBLIC_MODE, dump_json, write_all_atomic
+from freqfleet.fleet.manifest import FleetManifest, PairlistFeedEntry
+from freqfleet.fleet.partition import partition
+
+logger = logging.getLogger(__name__)
+
+RETRY_SECONDS = 60
+SUMMARY_FILE = "_fleet.json"
+"""Written beside the shares: the whole evaluated list (no producer name starts with '_')."""
+
+
+class PairlistFeed:
+    """Evaluates the feed config's pairlist and writes every producer's share."""
+
+    def __init__(self, plan_dir: Path, entry: PairlistFeedEntry) -> None:
+        from freqtrade.configuration import Configuration
+        from freqtrade.data.dataprovider import DataProvider
+        from freqtrade.plugins.pairlistmanager import PairListManager
+        from freqtrade.resolvers import ExchangeResolver
+
+        self.plan_dir = Path(plan_dir)
+        self.entry = entry
+        self.config: dict[str, Any] = Configuration.from_files(
+            [str(self.plan_dir / entry.config_file)]
+        )
+        self.exchange = ExchangeResolver.load_exchange(self.config, validate=False)
+        self.pairlists = PairListManager(
+            self.exchange, self.config, DataProvider(self.config, self.exchange)
+        )
+
+    @property
+    def producers(self) -> list[str]:
+        return list(self.entry.files)
+
+    def evaluate(self) -> dict[str, list[str]]:
+        """Run the pairlist chain once and write the shares; returns them."""
+        self.exchange.reload_markets()
+        self.pairlists.refresh_pairlist()
+        whitelist = list(self.pairlists.whitelist)
+        shares = partition(whitelist, self.producers)
+        files = {
+            self.plan_dir / self.entry.files[name]: (dump_json({"pairs": share}), PUBLIC_MODE)
+            for name, share in shares.items()
+        }
+        summary_dir = (self.plan_dir / next(iter(self.entry.files.values()))).parent
+        files[summary_dir / SUMMARY_FILE] = (
+            dump_json(
+                {
+                    "updated": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "pairs": whitelist,
+                    "shares": shares,
+                }
+            ),
+            PUBLIC_MODE,
+        )
+        write_all_atomic(files)
+        logger.info("Pairlist feed: %d pairs across %d producers", len(whitelist), len(shares))
+        return shares
+
+    def close(self) -> None:
+        self.exchange.close()
+
+
+def run_feed(plan_dir: Path, *, once: bool = False, stop: threading.Event | None = None) -> int:
+    """Evaluate now, then every ``refresh_period`` until SIGINT/SIGTERM (or ``stop``)."""
+    manifest = FleetManifest.load(plan_dir)
+    if manifest.pairlist_feed is None:
+        raise ConfigError(
+            f"{plan_dir}: this plan has a static pairlist; no pairlist feed is needed"
+        )
+    stop = stop or threading.Event()
+    if not once and threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+    try:
+        feed = PairlistFeed(Path(plan_dir), manifest.pairlist_feed)
+    except ConfigError:
+        raise
+    except Exception as error:
+        raise RuntimeFleetError(
+            f"pairlist feed: cannot start ({type(error).__name__}: {str(error).splitlines()[0]}); "
+            f"check the exchange and pairlists of {manifest.pairlist_feed.config_file}"
+        ) from None
+    try:
+        while True:
+            try:
+                feed.evaluate()
+                wait = manifest.pairlist_feed.refresh_period
+            except Exception as error:
+                if once:
+                    raise RuntimeFleetError(
+                        f"pairlist feed: evaluation failed ({type(error).__name__}); "
+                        "check the exchange and the pairlists section"
+                    ) from None
+                logger.warning(
+                    "Pairlist feed: evaluation failed, keeping the last shares: %s", error
+                )
+                wait = RETRY_SECONDS
+            if once or stop.wait(wait):
+                return 0
+    finally:
+        feed.close()
+
+
+__all__ = ["PairlistFeed", "run_feed"]

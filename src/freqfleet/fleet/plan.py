@@ -1,0 +1,467 @@
+"""Turn one user config with a ``fleet`` section into the fleet's freqtrade configs.
+
+Why one function that returns every file: ``plan`` must write all files or none, so the
+whole plan (producer configs, consumer config, strategy stubs, docker-compose export,
+secrets, manifest) is rendered in memory first and written with one
+:func:`~freqfleet.files.write_all_atomic` call.
+
+Plan directory (every path relative to it; bots run with it as working directory)::
+
+    fleet-manifest.json         how to start each bot (0600: REST credentials)
+    fleet-secrets.json          per-bot ws_token, jwt_secret_key, password (0600)
+    producer-<name>.json        complete freqtrade config per producer (0600)
+    consumer.json               complete freqtrade config of the consumer (0600)
+    pairlist-feed.json          only with a dynamic pairlist: the config the feed evaluates
+    pairlists/<name>.json       only with a dynamic pairlist: each producer's share (feed)
+    user_data/strategies/       strategy stubs (and a copy of the user's strategy file)
+    docker-compose.yml, Dockerfile, docker/*.json   the docker export
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import secrets
+from pathlib import Path
+from typing import Any
+
+from freqfleet.errors import ConfigError
+from freqfleet.files import PUBLIC_MODE, SECRET_MODE, dump_json, write_all_atomic
+from freqfleet.fleet.manifest import MANIFEST_NAME, BotEntry, FleetManifest, PairlistFeedEntry
+from freqfleet.fleet.partition import partition
+from freqfleet.fleet.spec import STATIC_PAIRLIST, FleetSpec, is_loopback
+from freqfleet.fleet.stubs import StrategyInfo, resolve_strategy, stub_files
+
+logger = logging.getLogger(__name__)
+
+USERDIR = "user_data"
+SECRETS_NAME = "fleet-secrets.json"
+CONSUMER_NAME = "consumer"
+CONSUMER_FILE = "consumer.json"
+PAIRLIST_DIR = "pairlists"
+FEED_CONFIG = "pairlist-feed.json"
+PRODUCER_PAIRLIST_REFRESH = 60
+"""Seconds a producer keeps its share before re-reading the feed's file (cheap: a local file)."""
+CANDLE_MARGIN = 10
+"""Candles sent to the consumer beyond what the strategy needs (its startup + signal age)."""
+SECRET_KEYS = ("ws_token", "jwt_secret_key", "password")
+NOTIFIERS = ("telegram", "webhook", "discord")
+
+
+def producer_file(name: str) -> str:
+    """``producer-<name>.json`` (names given as ``producer-N`` are not prefixed twice)."""
+    return f"{name}.json" if name.startswith("producer-") else f"producer-{name}.json"
+
+
+def new_secret() -> str:
+    """32 random bytes, URL-safe (43 characters: also long enough for freqtrade's JWT key)."""
+    return secrets.token_urlsafe(32)
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``base`` with ``override`` merged in (objects merged, everything else replaced)."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def is_dynamic(config: dict[str, Any]) -> bool:
+    """True when the pairlist is generated from the market (VolumePairList and the like)."""
+    pairlists = config.get("pairlists") or [{"method": STATIC_PAIRLIST}]
+    return pairlists[0]["method"] != STATIC_PAIRLIST
+
+
+def initial_candle_limit(spec: FleetSpec, info: StrategyInfo) -> int:
+    """Candles a producer sends on connect: what the strategy looks back plus a margin."""
+    if spec.initial_candle_limit is not None:
+        return spec.initial_candle_limit
+    return min(1500, info.startup_candle_count + spec.max_signal_age + CANDLE_MARGIN)
+
+
+# --- secrets -----------------------------------------------------------------------------
+
+
+def load_secrets(out_dir: Path) -> dict[str, dict[str, str]]:
+    path = out_dir / SECRETS_NAME
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise ConfigError(
+            f"{path}: unreadable; delete it or run plan with --rotate-secrets"
+        ) from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: not a secrets file; delete it or use --rotate-secrets")
+    return data
+
+
+def bot_secrets(
+    names: list[str], existing: dict[str, dict[str, str]], rotate: bool
+) -> dict[str, dict[str, str]]:
+    """Keep each bot's secrets across plans unless rotating; new bots get new ones."""
+    result: dict[str, dict[str, str]] = {}
+    for name in names:
+        old = {} if rotate else existing.get(name, {})
+        result[name] = {
+            key: old[key] if isinstance(old.get(key), str) and len(old[key]) >= 32 else new_secret()
+            for key in SECRET_KEYS
+        }
+    return result
+
+
+# --- configs -----------------------------------------------------------------------------
+
+
+def _base(config: dict[str, Any]) -> dict[str, Any]:
+    """The user's config without what the fleet replaces."""
+    base = copy.deepcopy(config)
+    for key in ("fleet", "external_message_consumer", "$schema", "add_config_files"):
+        base.pop(key, None)
+    return base
+
+
+def _api_server(listen: str, port: int, username: str, secret: dict[str, str]) -> dict[str, Any]:
+    return {
+        "enabled": True,
+        "listen_ip_address": listen,
+        "listen_port": port,
+        "verbosity": "error",
+        "enable_openapi": False,
+        "jwt_secret_key": secret["jwt_secret_key"],
+        "ws_token": secret["ws_token"],
+        "CORS_origins": [],
+        "username": username,
+        "password": secret["password"],
+    }
+
+
+def _producer_stake(config: dict[str, Any]) -> float:
+    """A fixed virtual stake per producer trade (producers have no slot limit)."""
+    stake = config.get("stake_amount")
+    if isinstance(stake, int | float) and not isinstance(stake, bool) and stake > 0:
+        return float(stake)
+    wallet = config.get("dry_run_wallet", 1000)
+    wallet = float(wallet) if isinstance(wallet, int | float) else 1000.0
+    slots = config.get("max_open_trades")
+    slots = int(slots) if isinstance(slots, int | float) and slots > 0 else 1
+    return round(wallet / slots, 8)
+
+
+def producer_config(
+    config: dict[str, Any],
+    spec: FleetSpec,
+    index: int,
+    info: StrategyInfo,
+    share: list[str] | None,
+    secret: dict[str, str],
+) -> dict[str, Any]:
+    """A complete freqtrade config for one producer (``share`` None: dynamic pairlist)."""
+    producer = spec.producer_specs[index]
+    merged = deep_merge(deep_merge(_base(config), spec.producer_overrides), producer.overrides)
+    for notifier in NOTIFIERS:
+        if isinstance(merged.get(notifier), dict):
+            merged[notifier]["enabled"] = False
+    stake = _producer_stake(config)
+    host = spec.producer_host(index)
+    listen = spec.listen if is_loopback(host) or spec.listen != "127.0.0.1" else "0.0.0.0"
+    exchange = dict(merged.get("exchange") or {})
+    if share is not None:
+        exchange["pair_whitelist"] = list(share)
+        pairlists = merged.get("pairlists") or [{"method": STATIC_PAIRLIST}]
+    else:
+        exchange["pair_whitelist"] = []
+        pairlists = [
+            {
+                "method": "RemotePairList",
+                # freqtrade reads "file:///" + path as a path relative to the working dir.
+                "pairlist_url": f"file:///{PAIRLIST_DIR}/{producer.name}.json",
+                "mode": "whitelist",
+                "processing_mode": "filter",
+                "refresh_period": min(PRODUCER_PAIRLIST_REFRESH, spec.pairlist_refresh),
+                "keep_pairlist_on_failure": True,
+            }
+        ]
+    merged.update(
+        {
+            "bot_name": f"freqfleet-{producer.name}",
+            "strategy": info.fleet_name,
+            "timeframe": fleet_timeframe(config, info),
+            "dry_run": True,
+            "dry_run_wallet": stake * 10_000,
+            "stake_amount": stake,
+            "max_open_trades": -1,
+            "force_entry_enable": True,
+            "initial_state": "running",
+            "db_url": f"sqlite:///{USERDIR}/{producer.name}.dryrun.sqlite",
+            "logfile": f"{USERDIR}/logs/{producer.name}.log",
+            "exchange": exchange,
+            "pairlists": pairlists,
+            "api_server": _api_server(listen, spec.producer_port(index), spec.api_username, secret),
+            "fleet": {"role": "producer", "name": producer.name},
+        }
+    )
+    return merged
+
+
+def consumer_config(
+    config: dict[str, Any],
+    spec: FleetSpec,
+    info: StrategyInfo,
+    producer_secrets: dict[str, dict[str, str]],
+    secret: dict[str, str],
+) -> dict[str, Any]:
+    """The consumer: the user's wallet settings, every producer as data source."""
+    merged = deep_merge(_base(config), spec.consumer_overrides)
+    internals = dict(merged.get("internals") or {})
+    internals["process_throttle_secs"] = 1
+    producers = []
+    producer_api: dict[str, dict[str, str]] = {}
+    for index, producer in enumerate(spec.producer_specs):
+        host, port = spec.producer_host(index), spec.producer_port(index)
+        producers.append(
+            {
+                "name": producer.name,
+                "host": host,
+                "port": port,
+                "secure": spec.secure,
+                "ws_token": producer_secrets[producer.name]["ws_token"],
+            }
+        )
+        scheme = "https" if spec.secure else "http"
+        producer_api[producer.name] = {
+            "url": f"{scheme}://{host}:{port}",
+            "username": spec.api_username,
+            "password": producer_secrets[producer.name]["password"],
+        }
+    dry = bool(merged.get("dry_run", True))
+    merged.update(
+        {
+            "bot_name": "freqfleet-consumer",
+            "strategy": info.fleet_name,
+            "timeframe": fleet_timeframe(config, info),
+            "process_only_new_candles": False,
+            "internals": internals,
+            "db_url": merged.get("db_url")
+            or f"sqlite:///{USERDIR}/consumer{'.dryrun' if dry else ''}.sqlite",
+            "logfile": f"{USERDIR}/logs/consumer.log",
+            "pairlists": [
+                {"method": "ProducerPairList", "producer_name": producer.name}
+                for producer in spec.producer_specs
+            ],
+            "external_message_consumer": {
+                "enabled": True,
+                "producers": producers,
+                "wait_timeout": 30,
+                "ping_timeout": 10,
+                "sleep_time": 5,
+                "remove_entry_exit_signals": False,
+                "initial_candle_limit": initial_candle_limit(spec, info),
+            },
+            "api_server": _api_server(
+                spec.listen, spec.consumer_api_port, spec.api_username, secret
+            ),
+            "fleet": {
+                "role": "consumer",
+                "max_signal_age": spec.max_signal_age,
+                "informative_candles": spec.informative_candles,
+                "follow": list(spec.follow),
+                "producer_api": producer_api,
+            },
+        }
+    )
+    return merged
+
+
+def fleet_timeframe(config: dict[str, Any], info: StrategyInfo) -> str:
+    """One timeframe for every bot (a producer on another timeframe sends empty frames)."""
+    timeframe = config.get("timeframe") or info.timeframe
+    if not isinstance(timeframe, str) or not timeframe:
+        raise ConfigError(
+            f'timeframe: neither the config nor {info.name} sets one; add e.g. "timeframe": "5m"'
+        )
+    return timeframe
+
+
+def feed_config(config: dict[str, Any]) -> dict[str, Any]:
+    """What the pairlist feed evaluates: the user's exchange and pairlists, dry-run, no API."""
+    base = _base(config)
+    base.pop("api_server", None)
+    for notifier in NOTIFIERS:
+        base.pop(notifier, None)
+    base.update({"dry_run": True, "bot_name": "freqfleet-pairlist-feed"})
+    return base
+
+
+# --- warnings ----------------------------------------------------------------------------
+
+
+def plan_warnings(config: dict[str, Any], spec: FleetSpec) -> list[str]:
+    """Things that work but deserve attention (printed by the CLI, never secrets)."""
+    warnings: list[str] = []
+    remote = spec.remote_hosts
+    if remote and not spec.secure:
+        warnings.append(
+            f"producers on {', '.join(remote)} are reached without TLS: set fleet.secure to "
+            "true (wss behind a TLS proxy) or keep the hosts on a private network"
+        )
+    if not is_dynamic(config):
+        pairs = (config.get("exchange") or {}).get("pair_whitelist") or []
+        shares = partition(pairs, spec.producer_names)
+        idle = [name for name, share in shares.items() if not share]
+        if idle:
+            warnings.append(
+                f"{', '.join(idle)} got no pairs ({len(pairs)} pairs for "
+                f"{len(spec.producer_names)} producers); use fewer producers or more pairs"
+            )
+    return warnings
+
+
+# --- the plan ----------------------------------------------------------------------------
+
+
+def _bot_host(spec: FleetSpec, index: int) -> str:
+    host = spec.producer_host(index)
+    return "127.0.0.1" if is_loopback(host) else host
+
+
+def render_plan(
+    config: dict[str, Any],
+    spec: FleetSpec,
+    out_dir: Path,
+    *,
+    rotate_secrets: bool = False,
+    config_dir: Path | None = None,
+) -> tuple[dict[Path, tuple[str, int]], FleetManifest]:
+    """Every file of the plan, in memory, and its manifest (nothing is written)."""
+    from freqfleet.fleet.compose import compose_files
+
+    out_dir = Path(out_dir)
+    info = resolve_strategy(config, Path(config_dir or Path.cwd()))
+    timeframe = fleet_timeframe(config, info)
+    dynamic = is_dynamic(config)
+    names = spec.producer_names
+    all_secrets = bot_secrets([*names, CONSUMER_NAME], load_secrets(out_dir), rotate=rotate_secrets)
+    pairs = (config.get("exchange") or {}).get("pair_whitelist") or []
+    shares: dict[str, list[str]] | None = None if dynamic else partition(pairs, names)
+
+    files: dict[Path, tuple[str, int]] = {}
+    bots: list[BotEntry] = []
+    for index, name in enumerate(names):
+        share = None if shares is None else shares[name]
+        producer = producer_config(config, spec, index, info, share, all_secrets[name])
+        files[out_dir / producer_file(name)] = (dump_json(producer), SECRET_MODE)
+        bots.append(
+            BotEntry(
+                name=name,
+                role="producer",
+                config_files=[producer_file(name)],
+                host=_bot_host(spec, index),
+                api_host=_bot_host(spec, index),
+                api_port=spec.producer_port(index),
+                username=spec.api_username,
+                password=all_secrets[name]["password"],
+                pairs=list(share or []),
+            )
+        )
+    consumer = consumer_config(config, spec, info, all_secrets, all_secrets[CONSUMER_NAME])
+    files[out_dir / CONSUMER_FILE] = (dump_json(consumer), SECRET_MODE)
+    consumer_host = "127.0.0.1" if spec.listen in ("0.0.0.0", "::") else spec.listen
+    bots.append(
+        BotEntry(
+            name=CONSUMER_NAME,
+            role="consumer",
+            config_files=[CONSUMER_FILE],
+            host="127.0.0.1",
+            api_host=consumer_host,
+            api_port=spec.consumer_api_port,
+            username=spec.api_username,
+            password=all_secrets[CONSUMER_NAME]["password"],
+        )
+    )
+    feed: PairlistFeedEntry | None = None
+    if dynamic:
+        files[out_dir / FEED_CONFIG] = (dump_json(feed_config(config)), SECRET_MODE)
+        feed = PairlistFeedEntry(
+            config_file=FEED_CONFIG,
+            refresh_period=spec.pairlist_refresh,
+            files={name: f"{PAIRLIST_DIR}/{name}.json" for name in names},
+        )
+    files[out_dir / SECRETS_NAME] = (dump_json(all_secrets), SECRET_MODE)
+    for filename, text in stub_files(info).items():
+        files[out_dir / USERDIR / "strategies" / filename] = (text, PUBLIC_MODE)
+    manifest = FleetManifest(
+        strategy=info.fleet_name,
+        timeframe=timeframe,
+        userdir=USERDIR,
+        strategy_path=None,
+        bots=bots,
+        pairlist_feed=feed,
+    )
+    files.update(compose_files(out_dir, spec, manifest, all_secrets))
+    files[out_dir / MANIFEST_NAME] = (manifest.model_dump_json(indent=4) + "\n", SECRET_MODE)
+    return files, manifest
+
+
+def _check_out_dir(out_dir: Path) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"-o {out_dir}: is a file; choose a directory for the plan")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MANIFEST_NAME).is_file():
+        raise ConfigError(
+            f"-o {out_dir}: not empty and not a fleet plan; choose an empty or new directory"
+        )
+
+
+def _stale_files(out_dir: Path, manifest: FleetManifest) -> list[Path]:
+    """Config files of bots an earlier plan had and this one has not."""
+    try:
+        old = FleetManifest.load(out_dir)
+    except (ConfigError, ValueError):
+        return []
+    keep = {name for bot in manifest.bots for name in bot.config_files}
+    if manifest.pairlist_feed:
+        keep.add(manifest.pairlist_feed.config_file)
+    stale = {name for bot in old.bots for name in bot.config_files} - keep
+    if old.pairlist_feed and old.pairlist_feed.config_file not in keep:
+        stale.add(old.pairlist_feed.config_file)
+    return [out_dir / name for name in sorted(stale)]
+
+
+def write_plan(
+    config: dict[str, Any],
+    spec: FleetSpec,
+    out_dir: Path,
+    *,
+    rotate_secrets: bool = False,
+    config_dir: Path | None = None,
+) -> FleetManifest:
+    """Write the whole plan to ``out_dir`` (every file or, on any error, none)."""
+    out_dir = Path(out_dir)
+    _check_out_dir(out_dir)
+    files, manifest = render_plan(
+        config, spec, out_dir, rotate_secrets=rotate_secrets, config_dir=config_dir
+    )
+    stale = _stale_files(out_dir, manifest)
+    write_all_atomic(files)
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return manifest
+
+
+__all__ = [
+    "CONSUMER_FILE",
+    "SECRETS_NAME",
+    "consumer_config",
+    "deep_merge",
+    "initial_candle_limit",
+    "plan_warnings",
+    "producer_config",
+    "producer_file",
+    "render_plan",
+    "write_plan",
+]
