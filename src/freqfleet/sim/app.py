@@ -130,6 +130,7 @@ def create_app(
         openapi_url=None,
         lifespan=lifespan,
     )
+    app.router.redirect_slashes = False  # Binance answers 404 to "/api/v3/ping/", no redirect
     stats = Stats()
     meter = WeightMeter(weight_limit)
     app.state.stats = stats

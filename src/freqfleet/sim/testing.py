@@ -61,7 +61,7 @@ class RunningSimulator:
 
 def simulator_command(**options: Any) -> list[str]:
     """``freqfleet sim`` arguments for keyword options (``pairs=20`` -> ``--pairs 20``)."""
-    command = [sys.executable, "-m", "freqfleet.cli", "sim"]
+    command = [sys.executable, "-m", "freqfleet.sim"]
     options.setdefault("port", 0)
     options.setdefault("host", "127.0.0.1")
     for name, value in options.items():
