@@ -137,9 +137,14 @@ class SyntheticModel:
         sigma = params["sigma"]
         # Prices at the count + 1 minute boundaries: open[i] = price[i], close[i] = price[i+1].
         edges = np.arange(start, start + count + 1, dtype=np.int64)
+        # Volatility level: log-normal-like, bounded to 0.3x..4.5x so tails stay plausible.
         volatility = np.exp(
-            0.45 * _value_noise(keys["vol"], edges, 256)
-            + 0.3 * _value_noise(keys["vol2"], edges, 1024)
+            np.clip(
+                0.45 * _value_noise(keys["vol"], edges, 256)
+                + 0.3 * _value_noise(keys["vol2"], edges, 1024),
+                -1.2,
+                1.5,
+            )
         )
         regime = 0.25 + 1.5 * np.clip(0.5 + 0.35 * _value_noise(keys["regime"], edges, 4096), 0, 1)
         log_price = np.full(len(edges), math.log(params["level"]))
