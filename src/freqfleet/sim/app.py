@@ -68,6 +68,15 @@ class Stats:
             self.requests[endpoint] += 1
             self.weight += weight
 
+    def count_error(self, endpoint: str, code: int) -> None:
+        with self._lock:
+            self.requests[endpoint] += 1
+            self.errors[str(code)] += 1
+
+    def count_not_simulated(self, what: str) -> None:
+        with self._lock:
+            self.not_simulated[what] += 1
+
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             return {
@@ -327,8 +336,7 @@ def create_app(
     async def not_simulated(request: Request, exc: StarletteHTTPException) -> Response:
         """Paths (or methods) the simulator does not imitate: logged, counted, 404/405."""
         what = f"{request.method} {request.url.path}"
-        with stats._lock:
-            stats.not_simulated[what] += 1
+        stats.count_not_simulated(what)
         logger.warning(
             "Not simulated: %s?%s (answered %s)", what, request.url.query, exc.status_code
         )
@@ -341,9 +349,7 @@ def create_app(
 def _error_response(
     stats: Stats, meter: WeightMeter, path: str, error: BinanceError, weight: int, now_ms: int
 ) -> Response:
-    with stats._lock:
-        stats.requests[path] += 1
-        stats.errors[str(error.code)] += 1
+    stats.count_error(path, error.code)
     headers = {"X-MBX-USED-WEIGHT-1M": str(meter.used(now_ms))}
     if error.status == 429:
         headers["Retry-After"] = str(60 - (now_ms // 1000) % 60)
