@@ -103,3 +103,16 @@ def test_sim_prints_the_section_serves_and_stops_on_sigterm() -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
+
+
+def test_simulator_log_names_unknown_paths_and_counts_requests() -> None:
+    from freqfleet.sim.testing import running_simulator
+
+    with running_simulator(pairs=2) as sim:
+        httpx.get(f"{sim.url}/api/v3/klines", params={"symbol": "ETHUSDT", "interval": "1m"})
+        assert httpx.get(f"{sim.url}/sapi/v1/capital/config/getall").status_code == 404
+        sim.process.send_signal(signal.SIGTERM)
+        assert sim.process.wait(timeout=30) == 0
+        log = sim.log_text()
+    assert "Not simulated: GET /sapi/v1/capital/config/getall" in log
+    assert "Stopped after 2 requests" in log and "'/api/v3/klines': 1" in log
