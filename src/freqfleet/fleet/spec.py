@@ -34,8 +34,8 @@ DEFAULT_FOLLOW = ["exits"]
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 MAX_PRODUCERS = 64
 
-# Keys of a producer config that the fleet decides; overriding them would break the fleet.
-FLEET_OWNED_KEYS = (
+# Keys the fleet decides per bot; overriding them would break the fleet.
+PRODUCER_OWNED_KEYS = (
     "dry_run",
     "strategy",
     "timeframe",
@@ -44,6 +44,16 @@ FLEET_OWNED_KEYS = (
     "fleet",
     "external_message_consumer",
     "max_open_trades",
+    "force_entry_enable",
+)
+CONSUMER_OWNED_KEYS = (
+    "strategy",
+    "timeframe",
+    "logfile",
+    "fleet",
+    "external_message_consumer",
+    "pairlists",
+    "process_only_new_candles",
 )
 # Pairlist handlers that generate a list from the market (evaluated once per refresh).
 STATIC_PAIRLIST = "StaticPairList"
@@ -89,6 +99,14 @@ class ProducerSpec(BaseModel):
     def _name_is_slug(cls, value: str) -> str:
         if not NAME_PATTERN.match(value):
             raise ValueError(f"{value!r} is not a usable bot name")
+        return value
+
+    @field_validator("overrides")
+    @classmethod
+    def _overrides_leave_fleet_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
+        owned = [key for key in PRODUCER_OWNED_KEYS if key in value]
+        if owned:
+            raise ValueError(f"{owned[0]!r} is set by the fleet and cannot be overridden")
         return value
 
     @field_validator("host")
@@ -209,8 +227,11 @@ class FleetSpec(BaseModel):
 
     @field_validator("producer_overrides", "consumer_overrides")
     @classmethod
-    def _overrides_leave_fleet_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
-        owned = [key for key in FLEET_OWNED_KEYS if key in value]
+    def _overrides_leave_fleet_keys(cls, value: dict[str, Any], info: Any) -> dict[str, Any]:
+        keys = (
+            PRODUCER_OWNED_KEYS if info.field_name == "producer_overrides" else CONSUMER_OWNED_KEYS
+        )
+        owned = [key for key in keys if key in value]
         if owned:
             raise ValueError(f"{owned[0]!r} is set by the fleet and cannot be overridden")
         return value
@@ -299,14 +320,15 @@ def _field_fix(location: tuple[Any, ...]) -> str:
     return fix
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: dict[str, Any], location: tuple[Any, ...]) -> str:
     kind = error["type"]
     value = error.get("input")
     if kind == "missing":
         return "is required"
     if kind == "extra_forbidden":
-        known = ", ".join(FleetSpec.model_fields)
-        return f"is not a fleet setting; remove it (known: {known})"
+        if len(location) > 1 and location[0] == "producers":
+            return f"is not a producer setting; remove it (known: {', '.join(ProducerSpec.model_fields)})"
+        return f"is not a fleet setting; remove it (known: {', '.join(FleetSpec.model_fields)})"
     if kind == "value_error":
         return str(error["ctx"]["error"])
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
@@ -352,9 +374,9 @@ def _problems_from(error: ValidationError) -> list[str]:
                 if len(location) == 1 and item["type"] == "list_type":
                     producers_union.append(item)
                     continue
-        line = f"{_json_path(location)}: {_describe(item)}"
+        line = f"{_json_path(location)}: {_describe(item, location)}"
         fix = _field_fix(location)
-        if fix:
+        if fix and item["type"] != "extra_forbidden":
             line += f"; {fix}"
         if line not in seen:
             seen.add(line)
@@ -378,6 +400,11 @@ def _cross_field_problems(spec: FleetSpec) -> list[str]:
     problems: list[str] = []
     ports: dict[tuple[str, int], str] = {}
     for index, producer in enumerate(spec.producer_specs):
+        if producer.name == "consumer":
+            problems.append(
+                f"fleet.producers[{index}].name: 'consumer' is the consumer's name; "
+                "choose another producer name"
+            )
         key = (spec.producer_host(index), spec.producer_port(index))
         where = (
             f"fleet.producers[{index}].port"

@@ -1,0 +1,353 @@
+"""``write_plan``: complete freqtrade configs, stubs, secrets, modes, all-or-nothing."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+from freqtrade.configuration import Configuration
+from freqtrade.configuration.config_validation import validate_config_consistency
+
+from freqfleet.errors import ConfigError
+from freqfleet.fleet.manifest import FleetManifest
+from freqfleet.fleet.partition import partition
+from freqfleet.fleet.plan import SECRETS_NAME, plan_warnings, write_plan
+from freqfleet.fleet.spec import validate_fleet_config
+from tests.fleet.conftest import PAIRS, user_config
+
+SECRET_FILES = {
+    "fleet-manifest.json",
+    SECRETS_NAME,
+    "producer-1.json",
+    "producer-2.json",
+    "producer-3.json",
+    "consumer.json",
+    "docker/consumer.json",
+}
+
+
+def plan(config: dict[str, Any], user_dir: Path, out: Path, **options: Any) -> FleetManifest:
+    return write_plan(config, validate_fleet_config(config), out, config_dir=user_dir, **options)
+
+
+def load_bot_config(plan_dir: Path, *files: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """What freqtrade itself makes of a bot's config files (bots run in the plan dir)."""
+    monkeypatch.chdir(plan_dir)
+    config = Configuration.from_files(list(files))
+    validate_config_consistency(config)
+    return config
+
+
+def read(plan_dir: Path, name: str) -> dict[str, Any]:
+    return json.loads((plan_dir / name).read_text())
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_producer_configs_are_complete_freqtrade_configs(
+    user_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "plan"
+    manifest = plan(user_config(), user_dir, out)
+    shares = partition(PAIRS, ["producer-1", "producer-2", "producer-3"])
+    tokens = set()
+    for index, name in enumerate(["producer-1", "producer-2", "producer-3"]):
+        config = load_bot_config(out, f"{name}.json", monkeypatch=monkeypatch)
+        assert config["dry_run"] is True
+        assert config["max_open_trades"] == float("inf")  # freqtrade's reading of -1
+        assert config["force_entry_enable"] is True
+        assert config["strategy"] == "MyStrategyFleet"
+        assert config["timeframe"] == "5m"
+        assert config["exchange"]["pair_whitelist"] == shares[name]
+        assert config["pairlists"] == [{"method": "StaticPairList"}]
+        assert config["api_server"]["enabled"] is True
+        assert config["api_server"]["listen_port"] == 8081 + index
+        assert config["api_server"]["listen_ip_address"] == "127.0.0.1"
+        assert len(config["api_server"]["ws_token"]) >= 43  # 32 random bytes, base64
+        assert len(config["api_server"]["jwt_secret_key"]) >= 43
+        assert config["db_url"] == f"sqlite:///user_data/{name}.dryrun.sqlite"
+        assert config["logfile"] == f"user_data/logs/{name}.log"
+        assert config["telegram"]["enabled"] is False
+        assert "external_message_consumer" not in config or not config[
+            "external_message_consumer"
+        ].get("enabled")
+        assert config["fleet"] == {"role": "producer", "name": name}
+        tokens.add(config["api_server"]["ws_token"])
+        assert manifest.bots[index].pairs == shares[name]
+    assert len(tokens) == 3
+
+
+def test_consumer_config_trades_every_producer(
+    user_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "plan"
+    fleet = {"producers": 2, "follow": ["exits", "force_exits"], "max_signal_age": 2}
+    plan(user_config(fleet=fleet, internals={"heartbeat_interval": 30}), user_dir, out)
+    config = load_bot_config(out, "consumer.json", monkeypatch=monkeypatch)
+    assert config["max_open_trades"] == 3
+    assert config["stake_amount"] == 50
+    assert config["dry_run_wallet"] == 1000
+    assert config["telegram"]["enabled"] is True  # the consumer keeps the user's notifications
+    assert config["process_only_new_candles"] is False
+    assert config["internals"] == {"process_throttle_secs": 1, "heartbeat_interval": 30}
+    assert config["pairlists"] == [
+        {"method": "ProducerPairList", "producer_name": "producer-1"},
+        {"method": "ProducerPairList", "producer_name": "producer-2"},
+    ]
+    emc = config["external_message_consumer"]
+    assert emc["enabled"] is True
+    assert emc["initial_candle_limit"] == 30 + 2 + 10  # startup candles + signal age + margin
+    for index, producer in enumerate(emc["producers"]):
+        own = read(out, f"producer-{index + 1}.json")["api_server"]
+        assert producer == {
+            "name": f"producer-{index + 1}",
+            "host": "127.0.0.1",
+            "port": own["listen_port"],
+            "secure": False,
+            "ws_token": own["ws_token"],
+        }
+        assert config["fleet"]["producer_api"][producer["name"]] == {
+            "url": f"http://127.0.0.1:{own['listen_port']}",
+            "username": "freqfleet",
+            "password": own["password"],
+        }
+    assert config["fleet"]["max_signal_age"] == 2
+    assert config["fleet"]["follow"] == ["exits", "force_exits"]
+    assert config["fleet"]["informative_candles"] is False
+    assert config["api_server"]["listen_port"] == 8083
+    assert config["db_url"] == "sqlite:///user_data/consumer.dryrun.sqlite"
+
+
+def test_overrides_reach_their_bots(
+    user_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fleet = {
+        "producers": [
+            {"name": "fast", "overrides": {"internals": {"process_throttle_secs": 2}}},
+            {"name": "slow", "port": 9300},
+        ],
+        "producer_overrides": {"unfilledtimeout": {"entry": 3, "exit": 3}},
+        "consumer_overrides": {"max_open_trades": 5},
+    }
+    out = tmp_path / "plan"
+    manifest = plan(user_config(fleet=fleet), user_dir, out)
+    fast = load_bot_config(out, "producer-fast.json", monkeypatch=monkeypatch)
+    slow = load_bot_config(out, "producer-slow.json", monkeypatch=monkeypatch)
+    consumer = load_bot_config(out, "consumer.json", monkeypatch=monkeypatch)
+    assert fast["internals"]["process_throttle_secs"] == 2
+    assert fast["unfilledtimeout"]["entry"] == 3 and slow["unfilledtimeout"]["entry"] == 3
+    assert slow["api_server"]["listen_port"] == 9300
+    assert consumer["max_open_trades"] == 5
+    assert "unfilledtimeout" not in read(out, "consumer.json")
+    assert [bot.config_files for bot in manifest.bots] == [
+        ["producer-fast.json"],
+        ["producer-slow.json"],
+        ["consumer.json"],
+    ]
+
+
+def test_strategy_stub_wraps_the_users_strategy(user_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "plan"
+    manifest = plan(user_config(), user_dir, out)
+    strategies = out / "user_data" / "strategies"
+    assert sorted(path.name for path in strategies.iterdir()) == [
+        "MyStrategyFleet.py",
+        "my_strategy.py",
+    ]
+    stub = (strategies / "MyStrategyFleet.py").read_text()
+    assert "from my_strategy import MyStrategy" in stub
+    assert "class MyStrategyFleet(FleetStrategy, MyStrategy):" in stub
+    copied = (strategies / "my_strategy.py").read_text()
+    assert copied == (user_dir / "user_data" / "strategies" / "my_strategy.py").read_text()
+    assert manifest.strategy == "MyStrategyFleet"
+    assert manifest.freqtrade_args(manifest.consumer) == [
+        "trade",
+        "--userdir",
+        "user_data",
+        "-c",
+        "consumer.json",
+        "--strategy",
+        "MyStrategyFleet",
+    ]
+
+
+def test_file_modes(user_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "plan"
+    plan(user_config(), user_dir, out)
+    for name, _ in tree(out).items():
+        mode = stat.S_IMODE((out / name).stat().st_mode)
+        expected = 0o600 if name in SECRET_FILES else 0o644
+        assert mode == expected, name
+    assert set(tree(out)) >= SECRET_FILES
+
+
+def test_secrets_kept_across_plans_and_rotated_on_request(user_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "plan"
+    plan(user_config(), user_dir, out)
+    first = read(out, SECRETS_NAME)
+    assert set(first) == {"producer-1", "producer-2", "producer-3", "consumer"}
+    values = [value for bot in first.values() for value in bot.values()]
+    assert len(set(values)) == len(values) == 12
+
+    plan(user_config(fleet={"producers": 4}), user_dir, out)
+    second = read(out, SECRETS_NAME)
+    assert {name: second[name] for name in first} == first
+    assert set(second["producer-4"].values()).isdisjoint(values)
+    assert read(out, "producer-2.json")["api_server"]["ws_token"] == first["producer-2"]["ws_token"]
+
+    plan(user_config(fleet={"producers": 4}), user_dir, out, rotate_secrets=True)
+    third = read(out, SECRETS_NAME)
+    for name in second:
+        for key, value in third[name].items():
+            assert value != second[name][key]
+    assert FleetManifest.load(out).consumer.password == third["consumer"]["password"]
+
+
+def test_fewer_producers_remove_old_configs(user_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "plan"
+    plan(user_config(fleet={"producers": 3}), user_dir, out)
+    plan(user_config(fleet={"producers": 2}), user_dir, out)
+    assert not (out / "producer-3.json").exists()
+    assert (out / "producer-2.json").exists()
+    assert [bot.name for bot in FleetManifest.load(out).bots] == [
+        "producer-1",
+        "producer-2",
+        "consumer",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"strategy": "NoSuchStrategy"}, r"^strategy: class NoSuchStrategy not found in "),
+        ({"timeframe": None}, r"^timeframe: neither the config nor MyStrategy sets one"),
+    ],
+)
+def test_nothing_written_on_error(
+    user_dir: Path, tmp_path: Path, changes: dict[str, Any], message: str
+) -> None:
+    if changes.get("timeframe", "") is None:
+        source = user_dir / "user_data" / "strategies" / "my_strategy.py"
+        source.write_text(source.read_text().replace('timeframe = "5m"', ""))
+        changes = {}
+    out = tmp_path / "plan"
+    with pytest.raises(ConfigError, match=message):
+        plan(user_config(**changes), user_dir, out)
+    assert not out.exists()
+
+
+def test_failed_replan_leaves_the_old_plan_untouched(user_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "plan"
+    plan(user_config(), user_dir, out)
+    before = tree(out)
+    with pytest.raises(ConfigError):
+        plan(user_config(strategy="Missing"), user_dir, out, rotate_secrets=True)
+    assert tree(out) == before
+
+
+def test_refuses_a_folder_that_is_not_a_plan(user_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "stuff"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigError, match="not empty and not a fleet plan"):
+        plan(user_config(), user_dir, out)
+    assert tree(out) == {"notes.txt": b"mine"}
+
+
+def test_dynamic_pairlist_goes_through_the_feed(
+    user_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    volume = [
+        {"method": "VolumePairList", "number_assets": 6, "sort_key": "quoteVolume"},
+        {"method": "AgeFilter", "min_days_listed": 2},
+    ]
+    config = user_config(fleet={"producers": 2, "pairlist_refresh": 600}, pairlists=volume)
+    config["exchange"]["pair_whitelist"] = []
+    out = tmp_path / "plan"
+    manifest = plan(config, user_dir, out)
+    assert manifest.pairlist_feed is not None
+    assert manifest.pairlist_feed.refresh_period == 600
+    assert manifest.pairlist_feed.files == {
+        "producer-1": "pairlists/producer-1.json",
+        "producer-2": "pairlists/producer-2.json",
+    }
+    feed = load_bot_config(out, manifest.pairlist_feed.config_file, monkeypatch=monkeypatch)
+    assert feed["pairlists"] == volume
+    producer = load_bot_config(out, "producer-1.json", monkeypatch=monkeypatch)
+    assert producer["pairlists"] == [
+        {
+            "method": "RemotePairList",
+            "pairlist_url": "file:///pairlists/producer-1.json",
+            "mode": "whitelist",
+            "processing_mode": "filter",
+            "refresh_period": 60,
+            "keep_pairlist_on_failure": True,
+        }
+    ]
+    consumer = read(out, "consumer.json")
+    assert [item["method"] for item in consumer["pairlists"]] == ["ProducerPairList"] * 2
+    assert "pairlist-feed" in (out / "docker-compose.yml").read_text()
+
+
+def test_multi_host_fleet(user_dir: Path, tmp_path: Path) -> None:
+    fleet = {
+        "producers": [
+            {"name": "here"},
+            {"name": "there", "host": "10.0.0.7", "port": 8090},
+        ]
+    }
+    config = user_config(fleet=fleet)
+    spec = validate_fleet_config(config)
+    out = tmp_path / "plan"
+    manifest = plan(config, user_dir, out)
+    there = read(out, "producer-there.json")
+    assert there["api_server"]["listen_ip_address"] == "0.0.0.0"
+    assert manifest.bots[1].host == "10.0.0.7"
+    assert manifest.bots[1].api_url == "http://10.0.0.7:8090"
+    compose = (out / "docker-compose.yml").read_text()
+    assert '- "8090:8090"' in compose and '- "127.0.0.1:8090:8090"' not in compose
+    assert '- "host-10-0-0-7"' in compose and '- "local"' in compose
+    warnings = plan_warnings(config, spec)
+    assert any("10.0.0.7" in warning and "fleet.secure" in warning for warning in warnings)
+    assert plan_warnings(user_config(), validate_fleet_config(user_config())) == []
+
+
+def test_docker_override_reaches_producers_by_service_name(
+    user_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "plan"
+    plan(user_config(fleet={"producers": 2}), user_dir, out)
+    config = load_bot_config(
+        out,
+        "consumer.json",
+        "docker/listen-all.json",
+        "docker/consumer.json",
+        monkeypatch=monkeypatch,
+    )
+    assert [p["host"] for p in config["external_message_consumer"]["producers"]] == [
+        "producer-1",
+        "producer-2",
+    ]
+    assert config["fleet"]["producer_api"]["producer-2"]["url"] == "http://producer-2:8082"
+    assert config["api_server"]["listen_ip_address"] == "0.0.0.0"
+    assert config["fleet"]["max_signal_age"] == 1  # merged, not replaced
+    compose = (out / "docker-compose.yml").read_text()
+    assert compose.count("/api/v1/ping") == 3
+    assert '"127.0.0.1:8083:8083"' in compose
+    assert "FROM freqtradeorg/freqtrade:stable" in (out / "Dockerfile").read_text()
+
+
+def test_idle_producer_warning(user_dir: Path) -> None:
+    config = user_config(fleet={"producers": 5})
+    config["exchange"]["pair_whitelist"] = PAIRS[:2]
+    warnings = plan_warnings(config, validate_fleet_config(config))
+    assert len(warnings) == 1 and "got no pairs (2 pairs for 5 producers)" in warnings[0]
