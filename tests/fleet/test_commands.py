@@ -1,0 +1,194 @@
+"""The planning commands as a user runs them: exit codes, output, and no secret printed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from freqfleet.cli import main
+from freqfleet.fleet.manifest import FleetManifest
+from freqfleet.fleet.plan import SECRETS_NAME
+from freqfleet.fleet.spec import load_fleet_config
+from tests.fleet.conftest import user_config, write_config
+
+
+def all_secrets(plan_dir: Path) -> list[str]:
+    data = json.loads((plan_dir / SECRETS_NAME).read_text())
+    return [value for bot in data.values() for value in bot.values()]
+
+
+def test_plan_command_writes_the_plan_and_prints_no_secret(
+    user_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(user_dir, user_config())
+    out = user_dir / "fleet"
+    assert main(["plan", "-c", str(config), "-o", str(out)]) == 0
+    assert main(["plan", "-c", str(config), "-o", str(out), "--rotate-secrets"]) == 0
+    captured = capsys.readouterr()
+    assert "Planned 3 producers and a consumer running MyStrategyFleet on 5m" in captured.out
+    assert "http://127.0.0.1:8084" in captured.out
+    manifest = FleetManifest.load(out)
+    assert [bot.name for bot in manifest.bots] == [
+        "producer-1",
+        "producer-2",
+        "producer-3",
+        "consumer",
+    ]
+    for secret in all_secrets(out):
+        assert secret not in captured.out and secret not in captured.err
+
+
+def test_plan_command_bad_config_exits_2_with_the_field(
+    user_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(user_dir, user_config(fleet={"producers": 2, "base_port": 80}))
+    out = user_dir / "fleet"
+    assert main(["plan", "-c", str(config), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "fleet.base_port: must be >= 1024, got 80" in err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+def test_plan_command_missing_config_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["plan", "-c", str(tmp_path / "nope.json"), "-o", str(tmp_path / "f")]) == 2
+    assert "not found" in capsys.readouterr().err
+
+
+def test_plan_warns_about_remote_hosts_without_tls(
+    user_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fleet = {"producers": [{"name": "a"}, {"name": "b", "host": "192.168.1.20"}]}
+    config = write_config(user_dir, user_config(fleet=fleet))
+    assert main(["plan", "-c", str(config), "-o", str(user_dir / "fleet")]) == 0
+    err = capsys.readouterr().err
+    assert "warning: producers on 192.168.1.20 are reached without TLS" in err
+
+
+def test_console_script_exit_codes(user_dir: Path) -> None:
+    """The installed command as scripts call it (a separate process, real stdout/stderr)."""
+    good = write_config(user_dir, user_config())
+    bad = write_config(user_dir, user_config(fleet={"producers": "two"}), name="bad.json")
+    env = {**os.environ, "NO_COLOR": "1"}
+    command = [sys.executable, "-m", "freqfleet.cli", "plan"]
+    ok = subprocess.run(
+        [*command, "-c", str(good), "-o", "fleet"],
+        cwd=user_dir,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr
+    failed = subprocess.run(
+        [*command, "-c", str(bad), "-o", "fleet"],
+        cwd=user_dir,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert failed.returncode == 2
+    assert "fleet.producers: must be a number or a list, got str 'two'" in failed.stderr
+    for secret in all_secrets(user_dir / "fleet"):
+        for output in (ok.stdout, ok.stderr, failed.stdout, failed.stderr):
+            assert secret not in output
+
+
+def test_new_config_then_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.json"
+    args = [
+        "new-config",
+        "-c",
+        str(config),
+        "--non-interactive",
+        "--producers",
+        "4",
+        "--strategy",
+        "MyNewStrategy",
+        "--timeframe",
+        "1m",
+        "--stake-amount",
+        "25",
+        "--max-open-trades",
+        "4",
+        "--simulator",
+        "http://127.0.0.1:9",
+        "--pairs",
+        "BTC/USDT,ETH/USDT,SOL/USDT,XRP/USDT,ADA/USDT",
+    ]
+    assert main(args) == 0
+    loaded, spec = load_fleet_config(config)
+    assert spec.producer_names == ["producer-1", "producer-2", "producer-3", "producer-4"]
+    assert loaded["timeframe"] == "1m" and loaded["stake_amount"] == 25.0
+    assert loaded["exchange"]["pair_whitelist"][0] == "BTC/USDT"
+    assert oct(config.stat().st_mode & 0o777) == "0o600"
+    strategy = tmp_path / "user_data" / "strategies" / "MyNewStrategy.py"
+    assert "class MyNewStrategy(IStrategy):" in strategy.read_text()
+    for sub in ("data", "logs", "backtest_results"):
+        assert (tmp_path / "user_data" / sub).is_dir()
+    assert main(["plan", "-c", str(config), "-o", str(tmp_path / "fleet")]) == 0
+    assert "MyNewStrategyFleet on 1m" in capsys.readouterr().out
+
+
+def test_new_config_with_a_volume_pairlist(tmp_path: Path) -> None:
+    config = tmp_path / "config.json"
+    assert main(["new-config", "-c", str(config), "--non-interactive", "--volume-pairs", "20"]) == 0
+    loaded, _ = load_fleet_config(config)
+    assert loaded["pairlists"][0] == {
+        "method": "VolumePairList",
+        "number_assets": 20,
+        "sort_key": "quoteVolume",
+        "refresh_period": 1800,
+    }
+    assert loaded["exchange"]["pair_whitelist"] == []
+    stub = tmp_path / "user_data" / "strategies" / "FleetSampleStrategy.py"
+    assert "class FleetSampleStrategy(samples.FleetSampleStrategy):" in stub.read_text()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--producers", "0"], "fleet.producers: a fleet needs 1 to 64 producers, got 0"),
+        (["--stake-amount", "lots"], "--stake-amount: 'lots' is not a number"),
+        (["--max-open-trades", "0"], "--max-open-trades: must be >= 1"),
+        (["--strategy", "my-strategy"], "--strategy: 'my-strategy' is not a Python class name"),
+    ],
+)
+def test_new_config_bad_options_write_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    config = tmp_path / "config.json"
+    assert main(["new-config", "-c", str(config), "--non-interactive", *extra]) == 2
+    assert message in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_new_config_keeps_an_existing_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.json"
+    config.write_text("{}")
+    assert main(["new-config", "-c", str(config), "--non-interactive"]) == 2
+    assert "exists already; pass --force" in capsys.readouterr().err
+    assert config.read_text() == "{}"
+    assert main(["new-config", "-c", str(config), "--non-interactive", "--force"]) == 0
+    assert "fleet" in json.loads(config.read_text())
+
+
+def test_new_config_without_a_terminal_asks_for_non_interactive(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with open(os.devnull) as no_terminal:
+        monkeypatch.setattr(sys, "stdin", no_terminal)
+        assert main(["new-config", "-c", str(tmp_path / "c.json")]) == 2
+    assert "pass --non-interactive" in capsys.readouterr().err
