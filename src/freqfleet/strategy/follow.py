@@ -130,6 +130,7 @@ class FleetTradeFollower:
         self._serving: dict[str, frozenset[str]] = {}
         self._lock = threading.Lock()
         self._stopped = False
+        self._last_entry_offered: tuple | None = None
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -191,6 +192,11 @@ class FleetTradeFollower:
             event = self.ledger.entry_for(pair, datetime.now(UTC), self._serves)
         if event is None:
             return dataframe
+        if event.key != self._last_entry_offered:
+            self._last_entry_offered = event.key
+            logger.info(
+                "Following producer entry of %s: %s", pair, fleet_tag(event.producer, event.reason)
+            )
         frame = dataframe.copy()
         last = frame.index[-1]
         enter, opposite = (
