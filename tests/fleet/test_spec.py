@@ -309,3 +309,13 @@ def test_unreadable_config_is_one_line(tmp_path: Path) -> None:
     assert str(raised.value).endswith("fix the file or pass another one with -c")
     with pytest.raises(ConfigError, match="not found"):
         load_fleet_config(tmp_path / "missing.json")
+
+
+def test_add_config_files_are_merged_like_freqtrade(tmp_path: Path) -> None:
+    (tmp_path / "wallet.json").write_text('{"max_open_trades": 7, "stake_amount": 20}')
+    config = user_config(add_config_files=["wallet.json"])
+    config.pop("max_open_trades")
+    path = write_config(tmp_path, config)
+    loaded, _ = load_fleet_config(path)
+    assert loaded["max_open_trades"] == 7
+    assert loaded["stake_amount"] == 50  # the main file wins over the files it adds

@@ -121,8 +121,20 @@ def bot_secrets(
 def _base(config: dict[str, Any]) -> dict[str, Any]:
     """The user's config without what the fleet replaces."""
     base = copy.deepcopy(config)
-    for key in ("fleet", "external_message_consumer", "$schema", "add_config_files"):
+    # Bots run in the plan directory with --userdir user_data; paths of the user's own
+    # layout would point elsewhere (an absolute datadir still works and is kept).
+    for key in (
+        "fleet",
+        "external_message_consumer",
+        "$schema",
+        "add_config_files",
+        "config_files",
+        "user_data_dir",
+        "strategy_path",
+    ):
         base.pop(key, None)
+    if "datadir" in base and not Path(str(base["datadir"])).is_absolute():
+        base.pop("datadir")
     return base
 
 

@@ -498,11 +498,14 @@ def format_problems(problems: list[str]) -> str:
 
 def load_fleet_config(path: str | Path) -> tuple[dict[str, Any], FleetSpec]:
     """Load a user's config (comments allowed, like freqtrade) and validate its fleet section."""
-    from freqtrade.configuration.load_config import load_config_file
+    from freqtrade.configuration.load_config import load_config_file, load_from_files
     from freqtrade.exceptions import OperationalException
 
     try:
         config = load_config_file(str(path))
+        if isinstance(config, dict) and config.get("add_config_files"):
+            # freqtrade's own merge of the files the config pulls in (later ones win).
+            config = load_from_files([str(path)])
     except OperationalException as error:
         first = str(error).splitlines()[0] if str(error) else "cannot be read"
         raise ConfigError(f"{path}: {first}; fix the file or pass another one with -c") from None
