@@ -351,3 +351,17 @@ def test_idle_producer_warning(user_dir: Path) -> None:
     config["exchange"]["pair_whitelist"] = PAIRS[:2]
     warnings = plan_warnings(config, validate_fleet_config(config))
     assert len(warnings) == 1 and "got no pairs (2 pairs for 5 producers)" in warnings[0]
+
+
+def test_remote_producers_read_their_share_over_http(user_dir: Path, tmp_path: Path) -> None:
+    fleet = {
+        "producers": [{"name": "near"}, {"name": "far", "host": "10.0.0.9"}],
+        "pairlist_url": "http://10.0.0.1:8000/pairlists/",
+    }
+    config = user_config(fleet=fleet, pairlists=[{"method": "VolumePairList", "number_assets": 5}])
+    out = tmp_path / "plan"
+    plan(config, user_dir, out)
+    near = read(out, "producer-near.json")["pairlists"][0]["pairlist_url"]
+    far = read(out, "producer-far.json")["pairlists"][0]["pairlist_url"]
+    assert near == "file:///pairlists/near.json"
+    assert far == "http://10.0.0.1:8000/pairlists/far.json"

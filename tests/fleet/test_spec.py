@@ -140,7 +140,13 @@ BAD_SECTIONS: list[tuple[str, Any, str]] = [
     (
         "unknown key",
         {"producers": 2, "workers": 4},
-        "fleet.workers: is not a fleet setting; remove it (known: producers, listen, base_port, consumer_port, secure, producer_overrides, consumer_overrides, max_signal_age, informative_candles, follow, pairlist_refresh, initial_candle_limit, api_username)",
+        "fleet.workers: is not a fleet setting; remove it (known: producers, listen, base_port, consumer_port, secure, producer_overrides, consumer_overrides, max_signal_age, informative_candles, follow, pairlist_refresh, pairlist_url, initial_candle_limit, api_username)",
+    ),
+    (
+        "pairlist_url not http",
+        {"producers": 2, "pairlist_url": "ftp://x/p"},
+        "fleet.pairlist_url: 'ftp://x/p' does not match ^https?://; use the http(s) URL where "
+        'the plan\'s pairlists/ folder is served, e.g. "http://10.0.0.1:8000/pairlists"',
     ),
     (
         "consumer port taken",

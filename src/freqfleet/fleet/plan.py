@@ -165,6 +165,18 @@ def _producer_stake(config: dict[str, Any]) -> float:
     return round(wallet / slots, 8)
 
 
+def share_url(spec: FleetSpec, index: int) -> str:
+    """Where a producer reads its share of a dynamic pairlist.
+
+    freqtrade reads ``file:///`` + path as a path relative to the working directory (the
+    plan directory); producers on other hosts read ``fleet.pairlist_url`` when it is set.
+    """
+    name = spec.producer_names[index]
+    if spec.pairlist_url and not is_loopback(spec.producer_host(index)):
+        return f"{spec.pairlist_url.rstrip('/')}/{name}.json"
+    return f"file:///{PAIRLIST_DIR}/{name}.json"
+
+
 def producer_config(
     config: dict[str, Any],
     spec: FleetSpec,
@@ -191,8 +203,7 @@ def producer_config(
         pairlists = [
             {
                 "method": "RemotePairList",
-                # freqtrade reads "file:///" + path as a path relative to the working dir.
-                "pairlist_url": f"file:///{PAIRLIST_DIR}/{producer.name}.json",
+                "pairlist_url": share_url(spec, index),
                 "mode": "whitelist",
                 "processing_mode": "filter",
                 "refresh_period": min(PRODUCER_PAIRLIST_REFRESH, spec.pairlist_refresh),

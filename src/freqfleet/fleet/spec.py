@@ -181,6 +181,13 @@ class FleetSpec(BaseModel):
             "use seconds between 60 and 86400: how often a dynamic pairlist is re-evaluated"
         ),
     )
+    pairlist_url: str | None = Field(
+        None,
+        pattern=r"^https?://",
+        json_schema_extra=_fix(
+            'use the http(s) URL where the plan\'s pairlists/ folder is served, e.g. "http://10.0.0.1:8000/pairlists"'
+        ),
+    )
     initial_candle_limit: int | None = Field(
         None,
         ge=1,
@@ -342,6 +349,8 @@ def _describe(error: dict[str, Any], location: tuple[Any, ...]) -> str:
         return f"must be {bound} {limit}, got {value!r}"
     if kind == "literal_error":
         return f"{value!r} is not allowed"
+    if kind == "string_pattern_mismatch":
+        return f"{value!r} does not match {error['ctx']['pattern']}"
     if kind in ("string_too_short", "string_too_long"):
         return f"length must be {error['ctx']}, got {value!r}"
     if kind.endswith("_type") or kind.endswith("_parsing"):
