@@ -259,3 +259,15 @@ def test_replay_serves_the_recording_shifted_to_now(caplog: pytest.LogCaptureFix
         response = client.get("/api/v3/klines", params={"symbol": "ETHBTC", "interval": "1m"})
         assert error_of(response) == (400, -1120)
         assert "finer than the model's base candles" in caplog.text
+
+
+def test_requests_know_when_candles_are_ready(client: TestClient, exchange: SimExchange) -> None:
+    """Cold requests (generation) go to a worker thread; warm ones are answered inline."""
+    store = exchange.store
+    request = (0, 3_600_000, NOW_MS, None, None, 1000)
+    assert not store.is_cached(*request)
+    cold = klines(client, symbol="BTCUSDT", interval="1h", limit=1000)
+    assert store.is_cached(*request)
+    assert klines(client, symbol="BTCUSDT", interval="1h", limit=1000) == cold
+    assert not store.is_cached(1, 3_600_000, NOW_MS, None, None, 1000)  # another pair
+    assert not store.is_cached(0, 86_400_000, NOW_MS, None, None, 1000)  # another interval

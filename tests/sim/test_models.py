@@ -123,3 +123,15 @@ def test_replay_rejects_folders_without_data(tmp_path: Path) -> None:
         ReplayModel.from_directory(tmp_path)
     with pytest.raises(ConfigError, match="--data-dir"):
         ReplayModel.from_directory(tmp_path / "missing")
+
+
+@pytest.mark.parametrize("period", [1, 4, 64, 1024])
+def test_value_noise_is_the_same_for_long_and_short_windows(period: int) -> None:
+    """Long windows take a faster path; a minute's value must not depend on it."""
+    from freqfleet.sim.models.synthetic import _stream_key, _value_noise
+
+    key = _stream_key(0, "BTCUSDT", "test")
+    long = _value_noise(key, START + 3, 50_000, period)
+    for offset in (0, 1, 777, 49_990):
+        short = _value_noise(key, START + 3 + offset, 7, period)
+        assert np.array_equal(short, long[offset : offset + 7])

@@ -266,6 +266,50 @@ class CandleStore:
         candle = self.live(market, interval_ms, now_ms)
         return self._row(self.markets[market], candle.open_ms, interval_ms, candle).encode()
 
+    def kline_range(
+        self, interval_ms: int, now_ms: int, start_ms: int | None, end_ms: int | None, limit: int
+    ) -> tuple[int, int]:
+        """First and last interval index a kline request covers (first > last: none)."""
+        now_index = now_ms // interval_ms
+        first_listed = -(-self.model.listed_ms // interval_ms)
+        last = now_index if end_ms is None else min(now_index, end_ms // interval_ms)
+        if start_ms is not None:
+            first = max(-(-start_ms // interval_ms), first_listed)
+            last = min(last, first + limit - 1)
+        else:
+            first = max(last - limit + 1, first_listed)
+        return first, last
+
+    def is_cached(
+        self,
+        market: int,
+        interval_ms: int,
+        now_ms: int,
+        start_ms: int | None,
+        end_ms: int | None,
+        limit: int,
+    ) -> bool:
+        """Whether a kline request finds all its blocks ready (no generation needed)."""
+        first, last = self.kline_range(interval_ms, now_ms, start_ms, end_ms, limit)
+        if first > last:
+            return True
+        length = block_length(interval_ms // self.model.base_ms)
+        needed = {(interval_ms, number) for number in range(first // length, last // length + 1)}
+        # The candle in progress reads the base candles since its open.
+        base_ms = self.model.base_ms
+        base_length = block_length(1)
+        open_index = (now_ms - now_ms % interval_ms) // base_ms
+        needed |= {
+            (base_ms, number)
+            for number in range(open_index // base_length, now_ms // base_ms // base_length + 1)
+        }
+        with self._lock:
+            for interval, number in needed:
+                block = self._blocks.get((market, interval, number))
+                if block is None or (interval == interval_ms and block.rows is None):
+                    return False
+        return True
+
     def klines(
         self,
         market: int,
@@ -283,13 +327,7 @@ class CandleStore:
         now or before the market was listed.
         """
         now_index = now_ms // interval_ms
-        first_listed = -(-self.model.listed_ms // interval_ms)
-        last = now_index if end_ms is None else min(now_index, end_ms // interval_ms)
-        if start_ms is not None:
-            first = max(-(-start_ms // interval_ms), first_listed)
-            last = min(last, first + limit - 1)
-        else:
-            first = max(last - limit + 1, first_listed)
+        first, last = self.kline_range(interval_ms, now_ms, start_ms, end_ms, limit)
         if first > last:
             return b"[]"
         closed_last = min(last, now_index - 1)

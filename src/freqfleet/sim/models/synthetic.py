@@ -68,14 +68,27 @@ def _laplace(key: np.uint64, index: np.ndarray) -> np.ndarray:
     return -np.sign(x) * np.log1p(-2.0 * np.abs(x))
 
 
-def _value_noise(key: np.uint64, minutes: np.ndarray, period: int) -> np.ndarray:
-    """Lattice values every ``period`` minutes, smoothstep-interpolated in between."""
-    lattice = minutes // period
-    first = int(lattice[0])
-    points = _laplace(key, np.arange(first, int(lattice[-1]) + 2, dtype=np.int64))
-    pos = lattice - first
+def _value_noise(key: np.uint64, start: int, count: int, period: int) -> np.ndarray:
+    """Lattice values every ``period`` minutes, smoothstep-interpolated in between.
+
+    Values for minutes ``start .. start+count-1``. Long windows fill whole lattice cells at
+    once (one weight pattern per period), short ones interpolate minute by minute; both
+    evaluate the same expression per minute, so results are identical bit for bit.
+    """
+    first = start // period
+    last = (start + count - 1) // period
+    points = _laplace(key, np.arange(first, last + 2, dtype=np.int64))
     if period == 1:
-        return points[pos]
+        return points[:count]
+    if (last - first + 1) * period <= 3 * count:
+        frac = np.arange(period, dtype=np.int64) / period
+        smooth = frac * frac * (3.0 - 2.0 * frac)
+        grid = points[:-1, None] * (1.0 - smooth) + points[1:, None] * smooth
+        offset = start - first * period
+        return grid.ravel()[offset : offset + count]
+    minutes = np.arange(start, start + count, dtype=np.int64)
+    lattice = minutes // period
+    pos = lattice - first
     frac = (minutes - lattice * period) / period
     smooth = frac * frac * (3.0 - 2.0 * frac)
     return points[pos] * (1.0 - smooth) + points[pos + 1] * smooth
@@ -136,20 +149,25 @@ class SyntheticModel:
         keys = params["keys"]
         sigma = params["sigma"]
         # Prices at the count + 1 minute boundaries: open[i] = price[i], close[i] = price[i+1].
-        edges = np.arange(start, start + count + 1, dtype=np.int64)
+        size = count + 1
+        edges = np.arange(start, start + size, dtype=np.int64)
         # Volatility level: log-normal-like, bounded to 0.3x..4.5x so tails stay plausible.
         volatility = np.exp(
             np.clip(
-                0.45 * _value_noise(keys["vol"], edges, 256)
-                + 0.3 * _value_noise(keys["vol2"], edges, 1024),
+                0.45 * _value_noise(keys["vol"], start, size, 256)
+                + 0.3 * _value_noise(keys["vol2"], start, size, 1024),
                 -1.2,
                 1.5,
             )
         )
-        regime = 0.25 + 1.5 * np.clip(0.5 + 0.35 * _value_noise(keys["regime"], edges, 4096), 0, 1)
+        regime = 0.25 + 1.5 * np.clip(
+            0.5 + 0.35 * _value_noise(keys["regime"], start, size, 4096), 0, 1
+        )
         log_price = np.full(len(edges), math.log(params["level"]))
         for period in _PERIODS:
-            octave = (0.35 * sigma * math.sqrt(period)) * _value_noise(keys[period], edges, period)
+            octave = (0.35 * sigma * math.sqrt(period)) * _value_noise(
+                keys[period], start, size, period
+            )
             if period in _SHORT:
                 octave *= volatility
             elif period in _TREND:
