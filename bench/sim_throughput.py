@@ -8,8 +8,9 @@ Cases, each for ``--seconds`` with ``--connections`` keep-alive connections (htt
   over all pairs;
 - ``klines 1000``: the newest 1,000 candles (what freqtrade really asks every candle and
   at start-up), cache warm;
-- ``klines 1000 cold``: the same for pairs and an interval never asked before, so every
-  request generates and serialises its candles (the uncached path).
+- ``klines 1000 cold``: the same for an interval never asked before (5m: 5,000 base
+  candles each; 1h: 60,000), so every request generates and serialises its candles (the
+  uncached path).
 
 Besides requests/s as seen by the client, the server's own CPU time per request is read
 from /proc (Linux), which is what a fleet's candle refresh actually costs the simulator.
@@ -85,10 +86,15 @@ def main() -> None:
                 lambda i: f"/api/v3/klines?symbol={symbols[i % n]}&interval=1m&limit=1000",
                 None,
             ),
-            # Cold: 5m is asked for the first time, one request per pair at most.
+            # Cold: 5m and 1h are asked for the first time, one request per pair at most.
             (
-                "klines limit=1000 (cold)",
+                "klines limit=1000 (cold 5m)",
                 lambda i: f"/api/v3/klines?symbol={symbols[i % n]}&interval=5m&limit=1000",
+                n,
+            ),
+            (
+                "klines limit=1000 (cold 1h)",
+                lambda i: f"/api/v3/klines?symbol={symbols[i % n]}&interval=1h&limit=1000",
                 n,
             ),
         ]
@@ -98,7 +104,7 @@ def main() -> None:
             f"simulator: {n} pairs, 1 server process; client: httpx, {args.connections} "
             f"keep-alive connections, {args.seconds:.0f} s per case; {os.cpu_count()} CPUs"
         )
-        print(f"{'case':<28} {'requests/s':>11} {'server CPU us/req':>18} {'KiB/resp':>9}")
+        print(f"{'case':<30} {'requests/s':>11} {'server CPU us/req':>18} {'KiB/resp':>9}")
         for name, path, limit in cases:
             before = cpu_seconds(sim.process.pid)
             done, elapsed, received = asyncio.run(
@@ -106,7 +112,7 @@ def main() -> None:
             )
             used = cpu_seconds(sim.process.pid) - before
             print(
-                f"{name:<28} {done / elapsed:>11,.0f} {1e6 * used / max(done, 1):>18,.0f} "
+                f"{name:<30} {done / elapsed:>11,.0f} {1e6 * used / max(done, 1):>18,.0f} "
                 f"{received / max(done, 1) / 1024:>9.1f}"
             )
         print(f"not simulated / errors: {sim.stats()['not_simulated']} / {sim.stats()['errors']}")
