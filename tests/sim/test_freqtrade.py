@@ -123,12 +123,17 @@ def test_download_data_then_backtesting_on_it(tmp_path: Path) -> None:
         assert pair in output
 
 
-def open_trades(database: Path) -> int:
+def filled_entries(database: Path) -> int:
+    """Trades whose entry order the dry-run exchange has filled (at simulator prices)."""
     if not database.exists():
         return 0
+    query = (
+        "SELECT count(*) FROM trades JOIN orders ON orders.ft_trade_id = trades.id "
+        "WHERE orders.ft_order_side = 'buy' AND orders.status = 'closed' AND trades.open_rate > 0"
+    )
     try:
         with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=1) as connection:
-            return connection.execute("SELECT count(*) FROM trades").fetchone()[0]
+            return connection.execute(query).fetchone()[0]
     except sqlite3.OperationalError:
         return 0  # not created yet
 
@@ -147,9 +152,11 @@ def test_dry_run_bot_opens_trades_on_the_simulator(tmp_path: Path) -> None:
         database = tmp_path / "trades.sqlite"
         try:
             deadline = time.monotonic() + 330
-            while time.monotonic() < deadline and bot.poll() is None and open_trades(database) == 0:
+            while (
+                time.monotonic() < deadline and bot.poll() is None and filled_entries(database) == 0
+            ):
                 time.sleep(2)
-            trades = open_trades(database)
+            trades = filled_entries(database)
         finally:
             bot.terminate()
             try:
