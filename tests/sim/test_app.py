@@ -168,6 +168,7 @@ def test_tickers_for_all_and_for_a_list(client: TestClient, exchange: SimExchang
             -1023,
         ),
         ("/api/v3/klines", {"symbol": "BTCUSDT", "interval": "1m", "since": 5}, -1104),
+        ("/api/v3/klines", {"symbol": "BTCUSDT", "interval": "1d", "timeZone": "+08:00"}, -1130),
         ("/api/v3/depth", {"symbol": "BTCUSDT", "limit": 5001}, -1130),
         ("/api/v3/depth", {}, -1102),
         ("/api/v3/ticker/24hr", {"symbol": "NOPE"}, -1121),

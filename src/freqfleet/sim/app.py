@@ -52,6 +52,7 @@ _SYMBOLS_PATTERN = '^\\[("[A-Z0-9-_.]{1,20}"(,"[A-Z0-9-_.]{1,20}"){0,}){0,1}\\]$
 DEPTH_MAX = 5000
 KLINES_MAX = 1000
 KLINES_DEFAULT = 500
+UTC_ZONES = frozenset({"0", "+0", "-0", "0:00", "+0:00", "00:00", "+00:00", "-00:00"})
 # Intervals from this length on may need long generation (cold: 1h ~30 ms, 1d ~300 ms for
 # 1,000 candles); shorter ones cost a few ms at most and are answered inline.
 SLOW_INTERVAL_MS = 3_600_000
@@ -269,7 +270,10 @@ def create_app(
         start = params.integer("startTime")
         end = params.integer("endTime")
         limit = params.integer("limit")
-        params.text("timeZone")
+        zone = params.text("timeZone")
+        if zone is not None and zone not in UTC_ZONES:
+            logger.warning("klines timeZone=%s is not simulated (UTC only): answered -1130", zone)
+            raise errors.invalid_data("timeZone")
         if limit is None:
             limit = KLINES_DEFAULT
         if not 1 <= limit <= KLINES_MAX:
