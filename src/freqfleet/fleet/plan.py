@@ -266,6 +266,9 @@ def consumer_config(
     merged.update(
         {
             "bot_name": "freqfleet-consumer",
+            # freqtrade starts "stopped" by default; a fleet that `up` starts should trade
+            # unless the user's config says otherwise.
+            "initial_state": merged.get("initial_state", "running"),
             "strategy": info.fleet_name,
             "timeframe": fleet_timeframe(config, info),
             "process_only_new_candles": False,
