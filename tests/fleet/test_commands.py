@@ -192,3 +192,36 @@ def test_new_config_without_a_terminal_asks_for_non_interactive(
         monkeypatch.setattr(sys, "stdin", no_terminal)
         assert main(["new-config", "-c", str(tmp_path / "c.json")]) == 2
     assert "pass --non-interactive" in capsys.readouterr().err
+
+
+def test_interactive_questions_on_a_scripted_terminal(tmp_path: Path) -> None:
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from freqfleet.fleet.newconfig import DEFAULTS, ask, new_config_files
+
+    erase = "\x7f" * 200
+    keys = [
+        erase + "MyStrat\r",  # strategy
+        "\x1b[B\r",  # timeframe: one below the default 5m
+        "\r",  # exchange
+        "\r",  # stake currency
+        erase + "20\r",  # stake amount
+        "\r",  # max open trades
+        "\r",  # dry-run
+        erase + "\r",  # no static pairs ...
+        erase + "12\r",  # ... so a VolumePairList of 12
+        erase + "3\r",  # producers
+        "\r",  # base port
+    ]
+    with create_pipe_input() as terminal:
+        terminal.send_text("".join(keys))
+        answers = ask(dict(DEFAULTS), input=terminal, output=DummyOutput())
+    assert answers["strategy"] == "MyStrat"
+    assert answers["timeframe"] == "15m"
+    assert answers["stake_amount"] == 20.0
+    assert answers["volume_pairs"] == 12 and answers["producers"] == 3
+    files = new_config_files(answers, tmp_path / "config.json", Path("user_data"))
+    config = json.loads(files[tmp_path / "config.json"][0])
+    assert config["pairlists"][0]["number_assets"] == 12
+    assert config["fleet"]["producers"] == 3

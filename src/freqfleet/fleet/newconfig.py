@@ -116,8 +116,11 @@ def _stake(text: str) -> float | str:
     return value
 
 
-def _ask(answers: dict[str, Any]) -> dict[str, Any]:
-    """The questions of ``freqtrade new-config`` that matter to a fleet, plus the fleet's."""
+def ask(answers: dict[str, Any], **prompt_options: Any) -> dict[str, Any]:
+    """The questions of ``freqtrade new-config`` that matter to a fleet, plus the fleet's.
+
+    ``prompt_options`` go to questionary (``input``/``output`` for a scripted terminal).
+    """
     import questionary
 
     def number(text: str) -> bool:
@@ -197,7 +200,7 @@ def _ask(answers: dict[str, Any]) -> dict[str, Any]:
             "validate": number,
         },
     ]
-    result = questionary.prompt(questions)
+    result = questionary.prompt(questions, **prompt_options)
     if not result:
         raise KeyboardInterrupt
     merged = {**answers, **result}
@@ -319,7 +322,7 @@ def run_new_config(args: argparse.Namespace) -> int:
     if not args.non_interactive:
         if not sys.stdin.isatty():
             raise ConfigError("new-config: no terminal to ask questions; pass --non-interactive")
-        answers = _ask(answers)
+        answers = ask(answers)
     if int(answers["max_open_trades"]) < 1:
         raise ConfigError("--max-open-trades: must be >= 1; the consumer's wallet needs slots")
     files = new_config_files(answers, config_path, Path(args.userdir))
@@ -330,4 +333,4 @@ def run_new_config(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["add_arguments", "build_config", "new_config_files", "run_new_config"]
+__all__ = ["add_arguments", "ask", "build_config", "new_config_files", "run_new_config"]
