@@ -109,7 +109,8 @@ def _service(
     return service
 
 
-def render_compose(spec: FleetSpec, manifest: FleetManifest) -> str:
+def compose_document(spec: FleetSpec, manifest: FleetManifest) -> dict[str, Any]:
+    """The compose file as data: one service per bot (and the pairlist feed, if any)."""
     multi_host = bool(spec.remote_hosts)
     services: dict[str, Any] = {}
     if manifest.pairlist_feed is not None:
@@ -142,16 +143,20 @@ def render_compose(spec: FleetSpec, manifest: FleetManifest) -> str:
             name: {"condition": "service_healthy"} for name in local_producers
         }
     services[manifest.consumer.name] = consumer
+    return {"services": services}
+
+
+def render_compose(spec: FleetSpec, manifest: FleetManifest) -> str:
     header = (
         "# freqfleet plan export: one service per bot on freqtrade's official image.\n"
         "# Build and start: docker compose up -d --build\n"
     )
-    if multi_host:
+    if spec.remote_hosts:
         profiles = sorted({host_profile(bot.host) for bot in manifest.bots})
         header += "# Multi-host fleet: on each machine start only its services, e.g.\n" + "".join(
             f"#   docker compose --profile {profile} up -d --build\n" for profile in profiles
         )
-    return header + _yaml({"services": services}) + "\n"
+    return header + _yaml(compose_document(spec, manifest)) + "\n"
 
 
 def consumer_override(
@@ -207,4 +212,4 @@ def compose_files(
     }
 
 
-__all__ = ["compose_files", "dockerfile", "host_profile", "render_compose"]
+__all__ = ["compose_document", "compose_files", "dockerfile", "host_profile", "render_compose"]
