@@ -1,0 +1,103 @@
+"""Exits decided in ``custom_exit`` are followed, not re-decided (real bots on the simulator).
+
+Two producers share ten pairs and run ``FollowRandomExit``: an entry signal on every
+candle and exits only in ``custom_exit``, at random, so trades last seconds. The consumer
+runs the same strategy and follows ``exits``: its own ``custom_exit`` would close trades at
+other moments, so every consumer exit must come right after a producer exit on the pair.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from freqfleet.sim.testing import running_simulator
+from tests.strategy.follow_fleet import (
+    Bot,
+    consumer_config,
+    loops_between,
+    producer_config,
+    wait_until,
+)
+
+pytestmark = [pytest.mark.slow]
+
+PRODUCER_EXITS = 30
+
+
+def producer_exit_before(producers: list[Bot], consumer: Bot):
+    """Each consumer exit order with the latest producer exit fill on its pair before it."""
+    producer_fills: dict[str, list[tuple[datetime, str]]] = {}
+    for bot in producers:
+        for order in bot.exit_orders():
+            if order["filled_date"]:
+                producer_fills.setdefault(order["pair"], []).append(
+                    (order["filled_date"], bot.name)
+                )
+    result = []
+    for order in consumer.exit_orders():
+        before = [
+            fill for fill in producer_fills.get(order["pair"], []) if fill[0] <= order["order_date"]
+        ]
+        result.append((order, max(before) if before else None))
+    return result
+
+
+@pytest.mark.timeout(420)
+def test_every_consumer_exit_follows_a_producer_exit_within_a_loop(tmp_path):
+    with running_simulator(pairs=10, seed=11) as sim:
+        halves = [sim.pairs[:5], sim.pairs[5:10]]
+        chance = {"follow_test_exit_chance": 0.12}
+        producers = [
+            Bot(
+                f"producer-{i}",
+                tmp_path / f"producer-{i}",
+                producer_config(sim, f"producer-{i}", pairs, **chance),
+                "FollowRandomExit",
+            )
+            for i, pairs in enumerate(halves, start=1)
+        ]
+        consumer = Bot(
+            "consumer",
+            tmp_path / "consumer",
+            consumer_config(
+                sim,
+                producers,
+                follow=["exits"],
+                max_open_trades=10,
+                workdir=tmp_path / "consumer",
+                **chance,
+            ),
+            "FollowRandomExit",
+        )
+        try:
+            for bot in producers:
+                bot.start()
+            consumer.start()
+            wait_until(
+                lambda: (
+                    sum(len(bot.exit_orders()) for bot in producers) >= PRODUCER_EXITS
+                    and len(consumer.exit_orders()) >= 10
+                ),
+                300,
+                f"{PRODUCER_EXITS} producer exits",
+                every=2.0,
+            )
+        finally:
+            consumer.stop()
+            for bot in producers:
+                bot.stop()
+
+        loops = consumer.loop_starts()
+        followed = producer_exit_before(producers, consumer)
+        assert len(followed) >= 10
+        for order, producer_exit in followed:
+            assert producer_exit is not None, f"consumer exited {order['pair']} on its own"
+            fill, producer = producer_exit
+            assert order["exit_reason"] == f"fleet:{producer}:dice"
+            # The producer's exit came after the consumer's trade opened ...
+            assert fill >= order["trade_open_date"]
+            # ... and the consumer placed its exit in the first loop that could see the
+            # event (a loop starting while the event is on its way cannot).
+            assert loops_between(loops, fill, order["order_date"]) <= 2
