@@ -202,3 +202,10 @@ def test_loop_counts_exits_on_pairs_the_consumer_does_not_trade(follower):
     stats = follower.stats()
     assert stats["ignored"]["no_consumer_trade"] == 1
     assert stats["pending"]["exits"] == 1
+
+
+def test_exits_are_left_to_the_producer_only_while_it_is_connected(follower):
+    trade = make_trade("ETH/USDT", datetime.now(UTC))
+    assert follower.owns_exit(trade) is False  # never connected: the strategy decides
+    follower.runner.states["p1"].connected = True
+    assert follower.owns_exit(trade) is True

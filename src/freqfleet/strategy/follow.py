@@ -56,6 +56,10 @@ class TradeFollower(Protocol):
     def exit_reason(self, trade: Any, current_time: datetime) -> str | None:
         """An exit reason when a followed producer exit applies to ``trade``, else None."""
 
+    def owns_exit(self, trade: Any) -> bool:
+        """True when exits of ``trade`` are left to its producer: ``custom_exit`` then
+        returns None instead of asking the wrapped strategy's ``custom_exit``."""
+
     def apply_entries(self, pair: str, dataframe: DataFrame) -> DataFrame:
         """Return ``dataframe`` with followed force entries set on its newest row."""
 
