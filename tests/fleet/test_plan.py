@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from freqtrade.configuration import Configuration
 from freqtrade.configuration.config_validation import validate_config_consistency
+from freqtrade.enums import RunMode
 
 from freqfleet.errors import ConfigError
 from freqfleet.fleet.manifest import FleetManifest
@@ -37,6 +38,10 @@ def load_bot_config(plan_dir: Path, *files: str, monkeypatch: pytest.MonkeyPatch
     """What freqtrade itself makes of a bot's config files (bots run in the plan dir)."""
     monkeypatch.chdir(plan_dir)
     config = Configuration.from_files(list(files))
+    config["runmode"] = RunMode.DRY_RUN  # what `freqtrade trade` checks: trade-mode schema
+    # ... after the strategy resolver added what MyStrategy defines:
+    config.setdefault("stoploss", -0.1)
+    config.setdefault("minimal_roi", {"0": 0.1})
     validate_config_consistency(config)
     return config
 
@@ -365,3 +370,29 @@ def test_remote_producers_read_their_share_over_http(user_dir: Path, tmp_path: P
     far = read(out, "producer-far.json")["pairlists"][0]["pairlist_url"]
     assert near == "file:///pairlists/near.json"
     assert far == "http://10.0.0.1:8000/pairlists/far.json"
+
+
+def test_configs_freqtrade_would_reject_are_not_written(user_dir: Path, tmp_path: Path) -> None:
+    config = user_config(stake_amount="lots", entry_pricing={"price_side": "middle"})
+    out = tmp_path / "plan"
+    with pytest.raises(ConfigError) as raised:
+        plan(config, user_dir, out)
+    lines = str(raised.value).splitlines()
+    assert lines[0] == "2 problems:"
+    assert lines[1].strip().startswith("entry_pricing.price_side: 'middle' is not one of")
+    assert lines[2].strip().startswith("stake_amount: 'lots' does not match 'unlimited'")
+    assert lines[1].endswith(
+        "(in the generated producer-1.json, producer-2.json, producer-3.json, consumer.json); "
+        "fix it in your config"
+    )
+    assert lines[2].endswith("(in the generated consumer.json); fix it in your config")
+    assert not out.exists()
+
+
+def test_unlimited_stake_gives_producers_a_fixed_virtual_stake(
+    user_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "plan"
+    plan(user_config(stake_amount="unlimited", max_open_trades=4), user_dir, out)
+    assert read(out, "producer-1.json")["stake_amount"] == 250.0  # wallet 1000 / 4 slots
+    assert read(out, "consumer.json")["stake_amount"] == "unlimited"

@@ -47,6 +47,15 @@ CANDLE_MARGIN = 10
 """Candles sent to the consumer beyond what the strategy needs (its startup + signal age)."""
 SECRET_KEYS = ("ws_token", "jwt_secret_key", "password")
 NOTIFIERS = ("telegram", "webhook", "discord")
+STRATEGY_SUPPLIED = (
+    "minimal_roi",
+    "stoploss",
+    "timeframe",
+    "stake_currency",
+    "stake_amount",
+    "max_open_trades",
+    "unfilledtimeout",
+)
 
 
 def producer_file(name: str) -> str:
@@ -314,14 +323,40 @@ def fleet_timeframe(config: dict[str, Any], info: StrategyInfo) -> str:
     return timeframe
 
 
-def feed_config(config: dict[str, Any]) -> dict[str, Any]:
+def feed_config(config: dict[str, Any], timeframe: str) -> dict[str, Any]:
     """What the pairlist feed evaluates: the user's exchange and pairlists, dry-run, no API."""
     base = _base(config)
     base.pop("api_server", None)
     for notifier in NOTIFIERS:
         base.pop(notifier, None)
-    base.update({"dry_run": True, "bot_name": "freqfleet-pairlist-feed"})
+    base.update({"dry_run": True, "bot_name": "freqfleet-pairlist-feed", "timeframe": timeframe})
     return base
+
+
+def check_freqtrade_schema(configs: dict[str, dict[str, Any]]) -> None:
+    """Refuse to write configs freqtrade would reject at start-up (its own schema, trade mode)."""
+    from freqtrade.config_schema.config_schema import CONF_SCHEMA, SCHEMA_TRADE_REQUIRED
+    from freqtrade.configuration.config_validation import FreqtradeValidator
+
+    schema = copy.deepcopy(CONF_SCHEMA)
+    # Settings a strategy may supply are checked by freqtrade once the strategy is loaded.
+    schema["required"] = [key for key in SCHEMA_TRADE_REQUIRED if key not in STRATEGY_SUPPLIED]
+    validator = FreqtradeValidator(schema)
+    found: dict[tuple[str, str], list[str]] = {}
+    for filename, config in configs.items():
+        for error in validator.iter_errors(copy.deepcopy(config)):
+            where = ".".join(str(part) for part in error.absolute_path) or "(top level)"
+            found.setdefault((where, error.message), []).append(filename)
+    problems = [
+        f"{where}: {message} (in the generated {', '.join(files)}); fix it in your config"
+        for (where, message), files in sorted(found.items())
+    ]
+    if len(problems) == 1:
+        raise ConfigError(problems[0])
+    if problems:
+        raise ConfigError(
+            f"{len(problems)} problems:\n" + "\n".join(f"  {line}" for line in problems)
+        )
 
 
 # --- warnings ----------------------------------------------------------------------------
@@ -378,9 +413,11 @@ def render_plan(
 
     files: dict[Path, tuple[str, int]] = {}
     bots: list[BotEntry] = []
+    generated: dict[str, dict[str, Any]] = {}
     for index, name in enumerate(names):
         share = None if shares is None else shares[name]
         producer = producer_config(config, spec, index, info, share, all_secrets[name])
+        generated[producer_file(name)] = producer
         files[out_dir / producer_file(name)] = (dump_json(producer), SECRET_MODE)
         bots.append(
             BotEntry(
@@ -396,6 +433,8 @@ def render_plan(
             )
         )
     consumer = consumer_config(config, spec, info, all_secrets, all_secrets[CONSUMER_NAME])
+    generated[CONSUMER_FILE] = consumer
+    check_freqtrade_schema(generated)
     files[out_dir / CONSUMER_FILE] = (dump_json(consumer), SECRET_MODE)
     consumer_host = "127.0.0.1" if spec.listen in ("0.0.0.0", "::") else spec.listen
     bots.append(
@@ -412,7 +451,7 @@ def render_plan(
     )
     feed: PairlistFeedEntry | None = None
     if dynamic:
-        files[out_dir / FEED_CONFIG] = (dump_json(feed_config(config)), SECRET_MODE)
+        files[out_dir / FEED_CONFIG] = (dump_json(feed_config(config, timeframe)), SECRET_MODE)
         feed = PairlistFeedEntry(
             config_file=FEED_CONFIG,
             refresh_period=spec.pairlist_refresh,
