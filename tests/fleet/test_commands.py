@@ -225,3 +225,15 @@ def test_interactive_questions_on_a_scripted_terminal(tmp_path: Path) -> None:
     config = json.loads(files[tmp_path / "config.json"][0])
     assert config["pairlists"][0]["number_assets"] == 12
     assert config["fleet"]["producers"] == 3
+
+
+def test_plan_finds_the_strategy_in_userdir(user_dir: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    config = write_config(elsewhere, user_config())
+    out = tmp_path / "fleet"
+    assert main(["plan", "-c", str(config), "-o", str(out)]) == 2  # not next to this config
+    assert not out.exists()
+    userdir = str(user_dir / "user_data")
+    assert main(["plan", "-c", str(config), "--userdir", userdir, "-o", str(out)]) == 0
+    assert (out / "user_data" / "strategies" / "MyStrategyFleet.py").is_file()

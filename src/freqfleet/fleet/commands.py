@@ -21,6 +21,7 @@ def _plan(args: argparse.Namespace) -> int:
         out_dir,
         rotate_secrets=args.rotate_secrets,
         config_dir=config_path.resolve().parent,
+        userdir=Path(args.userdir) if args.userdir else None,
     )
     console = Console(highlight=False)
     err = Console(stderr=True, highlight=False)
@@ -63,6 +64,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     plan.add_argument(
         "-c", "--config", required=True, help="Your freqtrade config with a fleet section"
+    )
+    plan.add_argument(
+        "--userdir",
+        "--user-data-dir",
+        help="Your user_data folder, where your strategy is (default: the config's)",
     )
     plan.add_argument("-o", "--output", default="fleet", help="Plan directory (default: fleet)")
     plan.add_argument(

@@ -398,12 +398,13 @@ def render_plan(
     *,
     rotate_secrets: bool = False,
     config_dir: Path | None = None,
+    userdir: Path | None = None,
 ) -> tuple[dict[Path, tuple[str, int]], FleetManifest]:
     """Every file of the plan, in memory, and its manifest (nothing is written)."""
     from freqfleet.fleet.compose import compose_files
 
     out_dir = Path(out_dir)
-    info = resolve_strategy(config, Path(config_dir or Path.cwd()))
+    info = resolve_strategy(config, Path(config_dir or Path.cwd()), userdir)
     timeframe = fleet_timeframe(config, info)
     dynamic = is_dynamic(config)
     names = spec.producer_names
@@ -504,12 +505,18 @@ def write_plan(
     *,
     rotate_secrets: bool = False,
     config_dir: Path | None = None,
+    userdir: Path | None = None,
 ) -> FleetManifest:
     """Write the whole plan to ``out_dir`` (every file or, on any error, none)."""
     out_dir = Path(out_dir)
     _check_out_dir(out_dir)
     files, manifest = render_plan(
-        config, spec, out_dir, rotate_secrets=rotate_secrets, config_dir=config_dir
+        config,
+        spec,
+        out_dir,
+        rotate_secrets=rotate_secrets,
+        config_dir=config_dir,
+        userdir=userdir,
     )
     stale = _stale_files(out_dir, manifest)
     write_all_atomic(files)

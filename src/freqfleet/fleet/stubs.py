@@ -48,9 +48,13 @@ def _sample_class(name: str) -> type | None:
     return candidate if isinstance(candidate, type) else None
 
 
-def strategy_search_dirs(config: dict[str, Any], config_dir: Path) -> list[Path]:
+def strategy_search_dirs(
+    config: dict[str, Any], config_dir: Path, userdir: Path | None = None
+) -> list[Path]:
     """Where a user's strategy file may be, in freqtrade's order (``strategy_path`` first)."""
     dirs: list[Path] = []
+    if userdir is not None:
+        dirs.append(Path(userdir) / "strategies")
     if config.get("strategy_path"):
         dirs.append(config_dir / str(config["strategy_path"]))
     userdir = Path(str(config.get("user_data_dir") or "user_data"))
@@ -64,7 +68,9 @@ def strategy_search_dirs(config: dict[str, Any], config_dir: Path) -> list[Path]
     return unique
 
 
-def resolve_strategy(config: dict[str, Any], config_dir: Path) -> StrategyInfo:
+def resolve_strategy(
+    config: dict[str, Any], config_dir: Path, userdir: Path | None = None
+) -> StrategyInfo:
     """Find the strategy class the config names (a freqfleet sample or a user's file)."""
     name = str(config["strategy"])
     sample = _sample_class(name)
@@ -79,7 +85,7 @@ def resolve_strategy(config: dict[str, Any], config_dir: Path) -> StrategyInfo:
         )
     from freqtrade.resolvers.strategy_resolver import StrategyResolver
 
-    searched = strategy_search_dirs(config, config_dir)
+    searched = strategy_search_dirs(config, config_dir, userdir)
     for directory in searched:
         if not directory.is_dir():
             continue
