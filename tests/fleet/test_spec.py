@@ -169,6 +169,11 @@ BAD_SECTIONS: list[tuple[str, Any, str]] = [
         "fleet.producers[0].name: 'consumer' is the consumer's name; choose another producer name",
     ),
     (
+        "reserved feed name",
+        {"producers": [{"name": "pairlist-feed"}]},
+        "fleet.producers[0].name: 'pairlist-feed' is the pairlist feed's name; choose another producer name",
+    ),
+    (
         "ports run out",
         {"producers": 3, "base_port": 65534},
         "fleet.base_port: the consumer's port would exceed 65535; use a lower base_port",

@@ -62,6 +62,11 @@ REJECTED_PAIRLISTS = {
     "RemotePairList": "the fleet writes each producer's RemotePairList itself",
 }
 
+RESERVED_NAMES = {
+    "consumer": "the consumer's name",
+    "pairlist-feed": "the pairlist feed's name",
+}
+
 FollowChoice = Literal["exits", "force_entries", "force_exits", "position_adjustments"]
 
 
@@ -409,9 +414,9 @@ def _cross_field_problems(spec: FleetSpec) -> list[str]:
     problems: list[str] = []
     ports: dict[tuple[str, int], str] = {}
     for index, producer in enumerate(spec.producer_specs):
-        if producer.name == "consumer":
+        if producer.name in RESERVED_NAMES:
             problems.append(
-                f"fleet.producers[{index}].name: 'consumer' is the consumer's name; "
+                f"fleet.producers[{index}].name: {producer.name!r} is {RESERVED_NAMES[producer.name]}; "
                 "choose another producer name"
             )
         key = (spec.producer_host(index), spec.producer_port(index))
