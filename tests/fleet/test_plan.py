@@ -396,3 +396,20 @@ def test_unlimited_stake_gives_producers_a_fixed_virtual_stake(
     plan(user_config(stake_amount="unlimited", max_open_trades=4), user_dir, out)
     assert read(out, "producer-1.json")["stake_amount"] == 250.0  # wallet 1000 / 4 slots
     assert read(out, "consumer.json")["stake_amount"] == "unlimited"
+
+
+def test_users_api_origins_kept_and_credentials_replaced(user_dir: Path, tmp_path: Path) -> None:
+    api = {
+        "enabled": True,
+        "listen_port": 8080,
+        "username": "me",
+        "password": "hunter2",
+        "CORS_origins": ["http://ui.local"],
+    }
+    out = tmp_path / "plan"
+    plan(user_config(api_server=api), user_dir, out)
+    for name in ("producer-1.json", "consumer.json"):
+        own = read(out, name)["api_server"]
+        assert own["CORS_origins"] == ["http://ui.local"]
+        assert own["username"] == "freqfleet" and own["password"] != "hunter2"
+        assert own["listen_port"] != 8080

@@ -147,8 +147,17 @@ def _base(config: dict[str, Any]) -> dict[str, Any]:
     return base
 
 
-def _api_server(listen: str, port: int, username: str, secret: dict[str, str]) -> dict[str, Any]:
+def _api_server(
+    listen: str, port: int, username: str, secret: dict[str, str], user: Any = None
+) -> dict[str, Any]:
+    """The bot's API: the fleet's address and secrets over the user's other settings."""
+    kept = {}
+    if isinstance(user, dict):
+        # FreqUI origins carry over; address, credentials and tokens do not.
+        kept = {key: user[key] for key in ("CORS_origins",) if key in user}
     return {
+        "CORS_origins": [],
+        **kept,
         "enabled": True,
         "listen_ip_address": listen,
         "listen_port": port,
@@ -156,7 +165,6 @@ def _api_server(listen: str, port: int, username: str, secret: dict[str, str]) -
         "enable_openapi": False,
         "jwt_secret_key": secret["jwt_secret_key"],
         "ws_token": secret["ws_token"],
-        "CORS_origins": [],
         "username": username,
         "password": secret["password"],
     }
@@ -234,7 +242,13 @@ def producer_config(
             "logfile": f"{USERDIR}/logs/{producer.name}.log",
             "exchange": exchange,
             "pairlists": pairlists,
-            "api_server": _api_server(listen, spec.producer_port(index), spec.api_username, secret),
+            "api_server": _api_server(
+                listen,
+                spec.producer_port(index),
+                spec.api_username,
+                secret,
+                merged.get("api_server"),
+            ),
             "fleet": {"role": "producer", "name": producer.name},
         }
     )
@@ -299,7 +313,11 @@ def consumer_config(
                 "initial_candle_limit": initial_candle_limit(spec, info),
             },
             "api_server": _api_server(
-                spec.listen, spec.consumer_api_port, spec.api_username, secret
+                spec.listen,
+                spec.consumer_api_port,
+                spec.api_username,
+                secret,
+                merged.get("api_server"),
             ),
             "fleet": {
                 "role": "consumer",
