@@ -1,6 +1,6 @@
 """Exits decided in ``custom_exit`` are followed, not re-decided (real bots on the simulator).
 
-Two producers share ten pairs and run ``FollowRandomExit``: an entry signal on every
+Two producers share sixteen pairs and run ``FollowRandomExit``: an entry signal on every
 candle and exits only in ``custom_exit``, at random, so trades last seconds. The consumer
 runs the same strategy and follows ``exits``: its own ``custom_exit`` would close trades at
 other moments, so every consumer exit must come right after a producer exit on the pair.
@@ -24,6 +24,7 @@ from tests.strategy.follow_fleet import (
 pytestmark = [pytest.mark.slow]
 
 PRODUCER_EXITS = 30
+PAIRS = 16  # freqtrade locks a pair for the rest of the candle after an exit
 
 
 def producer_exit_before(producers: list[Bot], consumer: Bot):
@@ -46,8 +47,8 @@ def producer_exit_before(producers: list[Bot], consumer: Bot):
 
 @pytest.mark.timeout(420)
 def test_every_consumer_exit_follows_a_producer_exit_within_a_loop(tmp_path):
-    with running_simulator(pairs=10, seed=11) as sim:
-        halves = [sim.pairs[:5], sim.pairs[5:10]]
+    with running_simulator(pairs=PAIRS, seed=11) as sim:
+        halves = [sim.pairs[: PAIRS // 2], sim.pairs[PAIRS // 2 : PAIRS]]
         chance = {"follow_test_exit_chance": 0.12}
         producers = [
             Bot(
@@ -65,7 +66,7 @@ def test_every_consumer_exit_follows_a_producer_exit_within_a_loop(tmp_path):
                 sim,
                 producers,
                 follow=["exits"],
-                max_open_trades=10,
+                max_open_trades=PAIRS,
                 workdir=tmp_path / "consumer",
                 **chance,
             ),
