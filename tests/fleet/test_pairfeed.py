@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import socket
+import threading
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from freqtrade.configuration import Configuration
 from freqtrade.data.dataprovider import DataProvider
@@ -18,6 +22,29 @@ from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.spec import validate_fleet_config
 from freqfleet.sim.testing import running_simulator
 from tests.fleet.conftest import user_config
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def reachable(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def wait_until(check, timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return False
+
 
 VOLUME = [{"method": "VolumePairList", "number_assets": 7, "sort_key": "quoteVolume"}]
 
@@ -59,6 +86,35 @@ def test_feed_splits_one_evaluation_and_producers_load_their_share(
         loaded = {bot.name: whitelist_of(bot.config_files) for bot in manifest.producers}
         assert loaded == shares
         assert sorted(pair for share in loaded.values() for pair in share) == sorted(evaluated)
+
+        # A producer on another host reads the same share over HTTP from the running feed.
+        port = free_port()
+        stop = threading.Event()
+        feed = threading.Thread(
+            target=run_feed, args=(out,), kwargs={"stop": stop, "serve": ("127.0.0.1", port)}
+        )
+        feed.start()
+        try:
+            url = f"http://127.0.0.1:{port}"
+            assert wait_until(lambda: reachable(f"{url}/producer-2.json"))
+            remote = json.loads((out / "producer-2.json").read_text())
+            remote["pairlists"][0]["pairlist_url"] = f"{url}/producer-2.json"
+            (out / "remote.json").write_text(json.dumps(remote))
+            assert whitelist_of(["remote.json"]) == shares["producer-2"]
+            assert httpx.get(f"{url}/").status_code == 404  # no listing
+            assert httpx.get(f"{url}/../consumer.json").status_code == 404
+        finally:
+            stop.set()
+            feed.join(timeout=30)
+        assert not feed.is_alive()
+
+
+def test_serve_address_must_be_host_and_port() -> None:
+    from freqfleet.fleet.pairfeed import parse_address
+
+    assert parse_address("0.0.0.0:8000") == ("0.0.0.0", 8000)
+    with pytest.raises(ConfigError, match=r"^--serve: '8000' is not HOST:PORT"):
+        parse_address("8000")
 
 
 def test_static_plan_needs_no_feed(user_dir: Path, tmp_path: Path) -> None:

@@ -49,9 +49,10 @@ def _new_config(args: argparse.Namespace) -> int:
 
 
 def _pairlist_feed(args: argparse.Namespace) -> int:
-    from freqfleet.fleet.pairfeed import run_feed
+    from freqfleet.fleet.pairfeed import parse_address, run_feed
 
-    return run_feed(Path(args.plan_dir), once=args.once)
+    serve = parse_address(args.serve) if args.serve else None
+    return run_feed(Path(args.plan_dir), once=args.once, serve=serve)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -97,4 +98,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     feed.add_argument("plan_dir", help="Plan directory written by `freqfleet plan`")
     feed.add_argument("--once", action="store_true", help="Evaluate once and exit")
+    feed.add_argument(
+        "--serve",
+        metavar="HOST:PORT",
+        help="Also serve the shares over HTTP for producers on other hosts (fleet.pairlist_url)",
+    )
     feed.set_defaults(func=_pairlist_feed)

@@ -8,16 +8,18 @@ each producer's share to ``pairlists/<name>.json`` in RemotePairList's format. E
 producer's RemotePairList re-reads its file every minute; all files are replaced together,
 atomically, so a share is never half-written.
 
-Left out: the files are local; producers on other hosts need the plan directory's
-``pairlists/`` served over HTTP (RemotePairList accepts a URL as ``pairlist_url``).
+Producers on other hosts read their share over HTTP: ``--serve HOST:PORT`` serves the
+``pairlists/`` folder (read-only, JSON only) and ``fleet.pairlist_url`` points them at it.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import signal
 import threading
 from datetime import UTC, datetime
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -85,8 +87,50 @@ class PairlistFeed:
         self.exchange.close()
 
 
-def run_feed(plan_dir: Path, *, once: bool = False, stop: threading.Event | None = None) -> int:
-    """Evaluate now, then every ``refresh_period`` until SIGINT/SIGTERM (or ``stop``)."""
+class _SharesHandler(SimpleHTTPRequestHandler):
+    """Serves the share files only (GET/HEAD of ``/<name>.json``), quietly."""
+
+    def do_GET(self) -> None:
+        if not self.path.split("?")[0].endswith(".json") or "/." in self.path:
+            self.send_error(404)
+            return
+        super().do_GET()
+
+    def list_directory(self, path):  # type: ignore[override]
+        self.send_error(404)
+        return None
+
+    def log_message(self, format: str, *args: object) -> None:
+        logger.debug("pairlist feed http: " + format, *args)
+
+
+def serve_shares(folder: Path, address: tuple[str, int]) -> ThreadingHTTPServer:
+    """Serve ``folder``'s share files over HTTP in a background thread (for remote producers)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    handler = functools.partial(_SharesHandler, directory=str(folder))
+    server = ThreadingHTTPServer(address, handler)
+    threading.Thread(target=server.serve_forever, name="pairlist-feed-http", daemon=True).start()
+    return server
+
+
+def parse_address(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(f"--serve: {text!r} is not HOST:PORT; use e.g. 0.0.0.0:8000")
+    return host, int(port)
+
+
+def run_feed(
+    plan_dir: Path,
+    *,
+    once: bool = False,
+    stop: threading.Event | None = None,
+    serve: tuple[str, int] | None = None,
+) -> int:
+    """Evaluate now, then every ``refresh_period`` until SIGINT/SIGTERM (or ``stop``).
+
+    With ``serve``, the shares are also served over HTTP at ``http://HOST:PORT/<name>.json``.
+    """
     manifest = FleetManifest.load(plan_dir)
     if manifest.pairlist_feed is None:
         raise ConfigError(
@@ -105,6 +149,17 @@ def run_feed(plan_dir: Path, *, once: bool = False, stop: threading.Event | None
             f"pairlist feed: cannot start ({type(error).__name__}: {str(error).splitlines()[0]}); "
             f"check the exchange and pairlists of {manifest.pairlist_feed.config_file}"
         ) from None
+    server = None
+    if serve is not None and not once:
+        folder = (Path(plan_dir) / next(iter(manifest.pairlist_feed.files.values()))).parent
+        try:
+            server = serve_shares(folder, serve)
+        except OSError as error:
+            feed.close()
+            raise RuntimeFleetError(
+                f"--serve {serve[0]}:{serve[1]}: cannot listen ({error.strerror}); use a free port"
+            ) from None
+        logger.info("Pairlist feed: serving shares on http://%s:%d/", *server.server_address[:2])
     try:
         while True:
             try:
@@ -123,6 +178,9 @@ def run_feed(plan_dir: Path, *, once: bool = False, stop: threading.Event | None
             if once or stop.wait(wait):
                 return 0
     finally:
+        if server is not None:
+            server.shutdown()
+            server.server_close()
         feed.close()
 
 
