@@ -55,10 +55,16 @@ class PairlistFeedEntry(BaseModel):
     config_file: str = Field(description="The config the feed evaluates; relative to the plan dir")
     refresh_period: int = Field(description="Seconds between evaluations")
     files: dict[str, str] = Field(description="Producer name -> its share file (plan-relative)")
+    serve: str | None = Field(
+        None, description="HOST:PORT serving the shares to producers on other hosts"
+    )
 
     def command_args(self, plan_dir: Path | str = ".") -> list[str]:
         """Arguments after ``freqfleet`` that run the feed for ``plan_dir``."""
-        return ["pairlist-feed", str(plan_dir)]
+        args = ["pairlist-feed", str(plan_dir)]
+        if self.serve:
+            args += ["--serve", self.serve]
+        return args
 
 
 class FleetManifest(BaseModel):
