@@ -91,7 +91,13 @@ def test_multi_host_services_carry_their_host_profile(user_dir: Path, tmp_path: 
     services = document["services"]
     assert services["far"]["profiles"] == [host_profile("Box-2.lan")] == ["host-box-2-lan"]
     assert services["here"]["profiles"] == ["local"] == services["consumer"]["profiles"]
-    assert services["pairlist-feed"]["command"] == ["pairlist-feed", "/fleet"]
+    assert services["pairlist-feed"]["command"] == [
+        "pairlist-feed",
+        "/fleet",
+        "--serve",
+        "0.0.0.0:8000",
+    ]
+    assert services["pairlist-feed"]["ports"] == ["8000:8000"]
     assert services["here"]["depends_on"] == {"pairlist-feed": {"condition": "service_started"}}
     assert "depends_on" not in services["far"]
     assert services["far"]["ports"] == ["9001:9001"]

@@ -123,6 +123,9 @@ def compose_document(spec: FleetSpec, manifest: FleetManifest) -> dict[str, Any]
             "entrypoint": ["freqfleet"],
             "command": manifest.pairlist_feed.command_args(MOUNT),
         }
+        if manifest.pairlist_feed.serve:
+            port = manifest.pairlist_feed.serve.rpartition(":")[2]
+            feed["ports"] = [f"{port}:{port}"]
         if multi_host:
             feed["profiles"] = [LOCAL_PROFILE]
         services["pairlist-feed"] = feed

@@ -25,6 +25,7 @@ import logging
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from freqfleet.errors import ConfigError
 from freqfleet.files import PUBLIC_MODE, SECRET_MODE, dump_json, write_all_atomic
@@ -192,6 +193,12 @@ def share_url(spec: FleetSpec, index: int) -> str:
     if spec.pairlist_url and not is_loopback(spec.producer_host(index)):
         return f"{spec.pairlist_url.rstrip('/')}/{name}.json"
     return f"file:///{PAIRLIST_DIR}/{name}.json"
+
+
+def feed_port(url: str) -> int:
+    """The port the feed serves shares on, from ``fleet.pairlist_url``."""
+    parts = urlsplit(url)
+    return parts.port or (443 if parts.scheme == "https" else 80)
 
 
 def producer_config(
@@ -475,6 +482,7 @@ def render_plan(
             config_file=FEED_CONFIG,
             refresh_period=spec.pairlist_refresh,
             files={name: f"{PAIRLIST_DIR}/{name}.json" for name in names},
+            serve=f"0.0.0.0:{feed_port(spec.pairlist_url)}" if spec.pairlist_url else None,
         )
     files[out_dir / SECRETS_NAME] = (dump_json(all_secrets), SECRET_MODE)
     for filename, text in stub_files(info).items():
