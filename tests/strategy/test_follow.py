@@ -209,3 +209,10 @@ def test_exits_are_left_to_the_producer_only_while_it_is_connected(follower):
     assert follower.owns_exit(trade) is False  # never connected: the strategy decides
     follower.runner.states["p1"].connected = True
     assert follower.owns_exit(trade) is True
+
+
+def test_following_exits_needs_use_exit_signal(tmp_path):
+    config = consumer_config(tmp_path)
+    config["use_exit_signal"] = False
+    with pytest.raises(StrategySetupError, match="use_exit_signal"):
+        create_follower(load(config))

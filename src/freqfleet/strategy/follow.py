@@ -300,8 +300,8 @@ def create_follower(strategy: Any) -> TradeFollower | None:
             "fleet.follow includes position_adjustments but position_adjustment_enable is "
             "off; set position_adjustment_enable: true in the consumer config"
         )
-    if ("exits" in follow or "force_exits" in follow) and not config.get(
-        "use_exit_signal", getattr(strategy, "use_exit_signal", True)
+    if ("exits" in follow or "force_exits" in follow) and not getattr(
+        strategy, "use_exit_signal", True
     ):
         raise StrategySetupError(
             "fleet.follow includes exits but use_exit_signal is false (freqtrade then never "
