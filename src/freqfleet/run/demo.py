@@ -1,0 +1,210 @@
+"""``freqfleet demo``: a whole fleet on the built-in exchange simulator.
+
+Why: a user should see a fleet work (producers analysing, one consumer trading every pair
+with one wallet) before pointing anything at an exchange. Everything is real: the
+simulator serves Binance's REST API on 127.0.0.1, the bots are unmodified
+``freqtrade trade`` processes in dry-run, planned by the same code as ``freqfleet plan``
+and supervised by the same code as ``freqfleet up``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from freqtrade.exchange import timeframe_to_prev_date
+from freqtrade_client import FtRestClient
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+
+from freqfleet.errors import ConfigError
+from freqfleet.fleet.manifest import BotEntry, FleetManifest
+from freqfleet.fleet.plan import write_plan
+from freqfleet.fleet.spec import validate_fleet_config
+from freqfleet.run.commands import wait_until_ready
+from freqfleet.run.status import collect_status, render_status
+from freqfleet.run.supervisor import Supervisor, local_api_url, process_specs
+from freqfleet.sim.testing import running_simulator
+
+DEMO_TIMEFRAME = "1m"
+DEMO_STRATEGY = "FleetSampleStrategy"
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    producers: int = 3
+    pairs: int = 30
+    minutes: float | None = None
+    max_open_trades: int = 5
+    seed: int = 7
+    directory: Path | None = None
+
+    def check(self) -> None:
+        if not 1 <= self.producers <= 20:
+            raise ConfigError(f"--producers {self.producers}: use 1 to 20 producers")
+        if not self.producers <= self.pairs <= 500:
+            raise ConfigError(
+                f"--pairs {self.pairs}: use at least one pair per producer and at most 500"
+            )
+        if self.minutes is not None and self.minutes <= 0:
+            raise ConfigError(f"--minutes {self.minutes}: use a positive number of minutes")
+        if self.max_open_trades < 1:
+            raise ConfigError(f"--max-open-trades {self.max_open_trades}: use 1 or more")
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def demo_config(exchange: dict[str, Any], options: DemoOptions) -> dict[str, Any]:
+    """An ordinary freqtrade config plus a fleet section, as a user would write it."""
+    ports = free_ports(options.producers + 1)
+    return {
+        "strategy": DEMO_STRATEGY,
+        "timeframe": DEMO_TIMEFRAME,
+        "max_open_trades": options.max_open_trades,
+        "stake_currency": "USDT",
+        "stake_amount": 100,
+        "dry_run": True,
+        "dry_run_wallet": 100 * options.max_open_trades,
+        "trading_mode": "spot",
+        "entry_pricing": {"price_side": "same", "use_order_book": False},
+        "exit_pricing": {"price_side": "same", "use_order_book": False},
+        "exchange": exchange,
+        "pairlists": [{"method": "StaticPairList"}],
+        "fleet": {
+            "producers": [
+                {"name": f"producer-{index + 1}", "port": port}
+                for index, port in enumerate(ports[:-1])
+            ],
+            "consumer_port": ports[-1],
+        },
+    }
+
+
+def _trades(bot: BotEntry) -> list[dict[str, Any]]:
+    client = FtRestClient(local_api_url(bot), bot.username, bot.password, timeout=10)
+    answer = client.trades(limit=500)
+    if not isinstance(answer, dict):
+        return []
+    return list(answer.get("trades", []))
+
+
+def _candle(date_text: str) -> datetime:
+    return timeframe_to_prev_date(DEMO_TIMEFRAME, datetime.fromisoformat(date_text))
+
+
+def max_concurrent(trades: list[dict[str, Any]]) -> int:
+    """The most trades open at one moment (slots used)."""
+    events: list[tuple[str, int]] = []
+    for trade in trades:
+        events.append((trade["open_date"], 1))
+        if trade.get("close_date"):
+            events.append((trade["close_date"], -1))
+    events.sort(key=lambda event: (event[0], event[1]))
+    open_now = most = 0
+    for _, change in events:
+        open_now += change
+        most = max(most, open_now)
+    return most
+
+
+def summary_table(manifest: FleetManifest) -> Table:
+    """Per producer: its pairs, its (virtual) trades, the consumer's trades on its pairs."""
+    consumer_trades = _trades(manifest.consumer)
+    table = Table(title="demo summary", title_justify="left")
+    for column in ("producer", "pairs", "producer trades", "consumer trades", "same candle"):
+        table.add_column(column, justify="right")
+    consumer_entries = Counter((t["pair"], _candle(t["open_date"])) for t in consumer_trades)
+    total_matched = 0
+    for producer in manifest.producers:
+        producer_trades = _trades(producer)
+        signals = {(t["pair"], _candle(t["open_date"])) for t in producer_trades}
+        mine = [t for t in consumer_trades if t["pair"] in set(producer.pairs)]
+        matched = sum(
+            count
+            for key, count in consumer_entries.items()
+            if key in signals and key[0] in producer.pairs
+        )
+        total_matched += matched
+        table.add_row(
+            producer.name,
+            str(len(producer.pairs)),
+            str(len(producer_trades)),
+            str(len(mine)),
+            str(matched),
+        )
+    slots = max_concurrent(consumer_trades)
+    table.caption = (
+        f"consumer: {len(consumer_trades)} trades, {total_matched} entered on a producer's signal candle; "
+        f"at most {slots} open at once"
+    )
+    table.caption_justify = "left"
+    return table
+
+
+def run_demo(options: DemoOptions, console: Console | None = None) -> int:
+    options.check()
+    console = console or Console()
+    temporary = options.directory is None
+    root = Path(tempfile.mkdtemp(prefix="freqfleet-demo-")) if temporary else options.directory
+    plan_dir = root / "fleet"
+    console.print(
+        f"[bold]freqfleet demo[/]: {options.producers} producers, {options.pairs} pairs, "
+        f"1 consumer (max {options.max_open_trades} trades), {DEMO_STRATEGY} on {DEMO_TIMEFRAME} candles"
+    )
+    with running_simulator(pairs=options.pairs, seed=options.seed) as sim:
+        console.print(f"exchange simulator: {sim.url} ({len(sim.pairs)} pairs)")
+        config = demo_config(sim.exchange_config(sim.pairs), options)
+        manifest = write_plan(config, validate_fleet_config(config), plan_dir)
+        console.print(f"fleet planned in {plan_dir}")
+        supervisor = Supervisor(
+            plan_dir, process_specs(plan_dir, manifest), on_event=lambda line: None
+        )
+        supervisor.install_signal_handlers()
+        try:
+            supervisor.start()
+            wait_until_ready(supervisor, console)
+            deadline = None if options.minutes is None else time.monotonic() + options.minutes * 60
+            console.print("trading; new candles arrive every minute. Ctrl-C stops the demo.")
+            with Live(
+                render_status(collect_status(plan_dir, manifest)),
+                console=console,
+                refresh_per_second=1,
+            ) as live:
+                next_refresh = 0.0
+
+                def refresh() -> None:
+                    nonlocal next_refresh
+                    if time.monotonic() >= next_refresh:
+                        next_refresh = time.monotonic() + 5
+                        status = render_status(collect_status(plan_dir, manifest, timeout=3))
+                        live.update(Group(status))
+
+                supervisor.run(until=deadline, tick=refresh)
+            console.print(summary_table(manifest))
+        finally:
+            supervisor.stop()
+    if temporary:
+        shutil.rmtree(root, ignore_errors=True)
+    else:
+        console.print(f"plan and logs kept in {plan_dir}")
+    return 0
+
+
+__all__ = ["DemoOptions", "demo_config", "max_concurrent", "run_demo", "summary_table"]
