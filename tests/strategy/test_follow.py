@@ -216,3 +216,19 @@ def test_following_exits_needs_use_exit_signal(tmp_path):
     config["use_exit_signal"] = False
     with pytest.raises(StrategySetupError, match="use_exit_signal"):
         create_follower(load(config))
+
+
+def test_exit_from_a_producer_that_no_longer_serves_the_pair_is_ignored(follower):
+    from freqtrade.data.dataprovider import DataProvider
+
+    strategy = follower._strategy
+    strategy.dp = DataProvider(strategy.config, None)
+    strategy.dp._set_producer_pairs(["BTC/USDT"], producer_name="p1")  # as the consumer does
+    opened = datetime.now(UTC) - timedelta(minutes=5)
+    trade = make_trade("ETH/USDT", opened)
+    Trade.session.add(trade)
+    Trade.commit()
+    follower._inbox.put(from_message("p1", exit_fill(3, "ETH/USDT", opened, datetime.now(UTC))))
+    follower.on_loop(datetime.now(UTC))
+    assert follower.exit_reason(trade, datetime.now(UTC)) is None
+    assert follower.stats()["ignored"]["producer_not_serving"] == 1
