@@ -228,10 +228,32 @@ class FleetTradeFollower:
         return stake
 
     def stats(self) -> dict[str, Any]:
+        """Flat counters (name -> number or text), as `freqfleet status` lists them.
+
+        Ignore reasons appear once they occurred (``ignored_<reason>``); per-producer
+        connection details are in :meth:`connections`.
+        """
         with self._lock:
-            stats = self.ledger.stats()
-        stats["producers"] = {name: state.as_dict() for name, state in self.runner.states.items()}
+            ledger = self.ledger.stats()
+        states = list(self.runner.states.values())
+        stats: dict[str, Any] = {
+            "follow": ",".join(ledger["follow"]),
+            "producers_connected": f"{sum(s.connected for s in states)}/{len(states)}",
+            "events": ledger["received"],
+            "catch_ups": sum(s.catch_ups for s in states),
+        }
+        for name, count in ledger["followed"].items():
+            stats[f"followed_{name}"] = count
+        stats["ignored"] = sum(ledger["ignored"].values())
+        for reason, count in ledger["ignored"].items():
+            if count:
+                stats[f"ignored_{reason}"] = count
+        stats["pending"] = sum(ledger["pending"].values())
         return stats
+
+    def connections(self) -> dict[str, dict[str, Any]]:
+        """Per producer: connected, connects, failures, events, last event, catch-ups."""
+        return {name: state.as_dict() for name, state in self.runner.states.items()}
 
     # -- internals ----------------------------------------------------------------------
 
