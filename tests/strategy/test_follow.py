@@ -234,3 +234,15 @@ def test_exit_from_a_producer_that_no_longer_serves_the_pair_is_ignored(follower
     follower.on_loop(datetime.now(UTC))
     assert follower.exit_reason(trade, datetime.now(UTC)) is None
     assert follower.stats()["ignored_producer_not_serving"] == 1
+
+
+def test_a_new_follower_stops_the_previous_one(tmp_path, trades_db):
+    """freqtrade's config reload builds a new strategy and calls bot_start again."""
+    first = create_follower(load(consumer_config(tmp_path)))
+    second = create_follower(load(consumer_config(tmp_path)))
+    first.start()
+    assert first.runner.running
+    second.start()
+    assert not first.runner.running
+    assert second.runner.running
+    second.stop()

@@ -111,6 +111,9 @@ def producer_endpoints(config: dict[str, Any]) -> list[ProducerEndpoint]:
     return endpoints
 
 
+_running_follower: FleetTradeFollower | None = None
+
+
 class FleetTradeFollower:
     """Turns producer trade events into answers to the consumer strategy's callbacks.
 
@@ -139,6 +142,12 @@ class FleetTradeFollower:
     # -- lifecycle ----------------------------------------------------------------------
 
     def start(self) -> None:
+        global _running_follower
+        # One bot per process: after a config reload freqtrade builds a new strategy and
+        # calls bot_start again; the old strategy's follower must not keep running.
+        previous, _running_follower = _running_follower, self
+        if previous is not None and previous is not self:
+            previous.stop()
         self.runner.start()
         atexit.register(self.stop)
         logger.info(
