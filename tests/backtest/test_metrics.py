@@ -71,7 +71,14 @@ class HandMade(IStrategy):
 def flat_candles() -> pd.DataFrame:
     dates = pd.date_range(START, periods=CANDLES, freq=STEP)
     return pd.DataFrame(
-        {"date": dates, "open": 0.0125, "high": 0.0125, "low": 0.0125, "close": 0.0125, "volume": 1000.5}
+        {
+            "date": dates,
+            "open": 0.0125,
+            "high": 0.0125,
+            "low": 0.0125,
+            "close": 0.0125,
+            "volume": 1000.5,
+        }
     )
 
 

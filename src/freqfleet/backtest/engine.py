@@ -306,11 +306,22 @@ class FleetBacktester:
         self._progress(f"fleet run: {len(pairs)} pairs, one wallet")
         fleet = self._run("fleet", fleet_backtesting, pairs)
         splits = []
+        settings = split_settings(self.config, len(self.producer_names))
         for producer, share in partition(pairs, self.producer_names).items():
-            if not share:
+            if not share:  # a bot with no pair: its share of the wallet sits idle
+                splits.append(
+                    RunResult(
+                        name=producer,
+                        pairs=[],
+                        wallet=float(settings["dry_run_wallet"]),
+                        max_open_trades=int(settings["max_open_trades"]),
+                        trades=fleet.trades.iloc[0:0],
+                        rejected_no_slot=0,
+                        rejected_no_stake=0,
+                    )
+                )
                 continue
             self._progress(f"split run {producer}: {len(share)} pairs")
-            settings = split_settings(self.config, len(self.producer_names))
             splits.append(self._run(producer, self._backtesting(settings, share), share))
         delayed = None
         if self.request.delayed:
