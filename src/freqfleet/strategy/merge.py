@@ -1,0 +1,148 @@
+"""The producer's analysed columns put onto the consumer's own candles, by date.
+
+freqtrade validates what a strategy returns against the consumer's own candles (same
+length, last date and last close), so a consumer cannot hand back a producer's frame as
+it is. The merged frame keeps the consumer's OHLCV and the producer's other columns under
+their own names. Rows the producer has not analysed carry no entry and no exit signal.
+
+With pandas' copy-on-write the merged frame shares the producer's column data whenever
+the producer's candles line up with the consumer's (the usual case), so a consumer holds
+its producers' data about once, not twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pandas import DataFrame
+
+OHLCV_COLUMNS = ("date", "open", "high", "low", "close", "volume")
+SIGNAL_COLUMNS = ("enter_long", "exit_long", "enter_short", "exit_short")
+ENTRY_COLUMNS = ("enter_long", "enter_short")
+TAG_COLUMNS = ("enter_tag", "exit_tag")
+_OHLCV = frozenset(OHLCV_COLUMNS)
+
+
+def _contiguous_start(consumer_dates: pd.Series, producer_dates: pd.Series) -> int | None:
+    """Row of the producer where a run matching every consumer candle starts, or None."""
+    index = pd.Index(producer_dates)
+    if not index.is_unique:
+        return None
+    rows = index.get_indexer(consumer_dates)
+    if len(rows) == 0 or rows[0] < 0 or not np.all(np.diff(rows) == 1):
+        return None
+    return int(rows[0])
+
+
+def merge_producer_frame(
+    consumer: DataFrame, producer: DataFrame | None, *, block_entries: bool = False
+) -> DataFrame:
+    """The consumer's candles with the producer's columns, matched by date.
+
+    ``block_entries`` clears every entry signal (stale or missing producer data).
+    """
+    base = consumer[list(OHLCV_COLUMNS)].reset_index(drop=True)
+    length = len(base)
+    if producer is None or producer.empty or "date" not in producer.columns:
+        frame = base.copy(deep=False)
+        for column in SIGNAL_COLUMNS:
+            frame[column] = 0
+        for column in TAG_COLUMNS:
+            frame[column] = None
+        return frame
+
+    extra = [c for c in producer.columns if c not in _OHLCV]
+    start = _contiguous_start(base["date"], producer["date"])
+    if start is not None:
+        # The usual case: one contiguous run of the producer's rows (a view, no copy).
+        part = producer.iloc[start : start + length][extra].reset_index(drop=True)
+        frame = pd.concat([base, part], axis=1)
+    else:
+        indexed = producer.drop_duplicates("date", keep="last").set_index("date")[extra]
+        part = indexed.reindex(base["date"].to_numpy()).reset_index(drop=True)
+        frame = pd.concat([base, part], axis=1)
+        missing = ~base["date"].isin(indexed.index).to_numpy()
+        if missing.any():
+            for column in SIGNAL_COLUMNS:
+                if column in frame.columns:
+                    frame[column] = frame[column].fillna(0)
+            for column in TAG_COLUMNS:
+                if column in frame.columns:
+                    frame[column] = frame[column].astype(object).where(~missing, None)
+    for column in SIGNAL_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = 0
+    for column in TAG_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = None
+    if block_entries:
+        for column in ENTRY_COLUMNS:
+            frame[column] = 0
+    return frame
+
+
+@dataclass
+class MergedEntry:
+    """A pair's merged frame and what it was built from."""
+
+    key: tuple[Any, ...]
+    frame: DataFrame
+    producer: str | None
+    producer_newest: pd.Timestamp | None
+    stale: bool
+
+
+class MergeCache:
+    """Merged frames per pair, rebuilt only when what they were built from changed."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, MergedEntry] = {}
+        self.builds = 0
+
+    def get(self, pair: str) -> MergedEntry | None:
+        return self._entries.get(pair)
+
+    def frame(
+        self,
+        pair: str,
+        consumer: DataFrame,
+        key: tuple[Any, ...],
+        producer_name: str | None,
+        producer: DataFrame | None,
+        *,
+        stale: bool,
+    ) -> MergedEntry:
+        """The cached entry when ``key`` is unchanged, else a freshly merged one."""
+        entry = self._entries.get(pair)
+        if entry is not None and entry.key == key:
+            return entry
+        frame = merge_producer_frame(consumer, producer, block_entries=stale)
+        newest = None
+        if producer is not None and not producer.empty and "date" in producer.columns:
+            newest = producer["date"].iat[-1]
+        entry = MergedEntry(key, frame, producer_name, newest, stale)
+        self._entries[pair] = entry
+        self.builds += 1
+        return entry
+
+    def forget(self, keep: set[str]) -> None:
+        """Drop frames of pairs no longer analysed."""
+        for pair in [p for p in self._entries if p not in keep]:
+            del self._entries[pair]
+
+    def pairs(self) -> dict[str, MergedEntry]:
+        return self._entries
+
+
+__all__ = [
+    "ENTRY_COLUMNS",
+    "OHLCV_COLUMNS",
+    "SIGNAL_COLUMNS",
+    "TAG_COLUMNS",
+    "MergeCache",
+    "MergedEntry",
+    "merge_producer_frame",
+]

@@ -1,0 +1,113 @@
+"""Which producer serves which pair, from the producers' whitelists.
+
+The table is a dict (pair -> producers in config order), rebuilt only when a producer's
+whitelist changes, so a lookup costs O(1) on every loop. When several producers serve a
+pair, the one whose analysed candle is newer wins; ties go to the first in the config.
+
+Producer data is read from the DataProvider without copying: ``get_producer_df`` copies
+the whole frame on every call, which is what makes a naive consumer slow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from pandas import DataFrame
+
+ProducerData = tuple[DataFrame, datetime]
+
+
+def producer_whitelists(dp: Any, names: Sequence[str]) -> dict[str, list[str]]:
+    """Each producer's whitelist as last received (without copying when possible)."""
+    stored = getattr(dp, "_DataProvider__producer_pairs", None)
+    if isinstance(stored, dict):
+        return {name: stored.get(name) or [] for name in names}
+    return {name: dp.get_producer_pairs(name) for name in names}
+
+
+def producer_data(dp: Any, name: str, pair_key: tuple[str, str, Any]) -> ProducerData | None:
+    """The producer's stored (frame, last_analyzed) for a pair, not copied, or None."""
+    stored = getattr(dp, "_DataProvider__producer_pairs_df", None)
+    if isinstance(stored, dict):
+        data = stored.get(name, {}).get(pair_key)
+        if data is None or data[0].empty:
+            return None
+        return data
+    frame, last_analyzed = dp.get_producer_df(
+        pair_key[0], timeframe=pair_key[1], candle_type=pair_key[2], producer_name=name
+    )
+    return None if frame.empty else (frame, last_analyzed)
+
+
+def newest_candle(frame: DataFrame) -> pd.Timestamp | None:
+    """Date of the newest analysed candle of a producer frame."""
+    if frame.empty or "date" not in frame.columns:
+        return None
+    return frame["date"].iat[-1]
+
+
+class ProducerRouter:
+    """pair -> producers serving it, in config order."""
+
+    def __init__(self, producer_names: Sequence[str]) -> None:
+        self.producer_names = list(producer_names)
+        self._whitelists: dict[str, list[str]] = {}
+        self._table: dict[str, tuple[str, ...]] = {}
+        self.rebuilds = 0
+
+    def refresh(self, whitelists: dict[str, list[str]]) -> bool:
+        """Rebuild the table if any whitelist changed; True when it did."""
+        changed = False
+        for name in self.producer_names:
+            new = whitelists.get(name) or []
+            old = self._whitelists.get(name)
+            if old is None or (new is not old and new != old):
+                changed = True
+            self._whitelists[name] = new
+        if not changed and self.rebuilds:
+            return False
+        table: dict[str, list[str]] = {}
+        for name in self.producer_names:
+            for pair in self._whitelists.get(name) or []:
+                serving = table.setdefault(pair, [])
+                if name not in serving:
+                    serving.append(name)
+        self._table = {pair: tuple(names) for pair, names in table.items()}
+        self.rebuilds += 1
+        return True
+
+    def producers_for(self, pair: str) -> tuple[str, ...]:
+        """Producers whose whitelist holds ``pair`` (config order)."""
+        return self._table.get(pair, ())
+
+    def pair_counts(self) -> dict[str, int]:
+        return {name: len(self._whitelists.get(name) or []) for name in self.producer_names}
+
+    def choose(
+        self, pair: str, lookup: Callable[[str], ProducerData | None]
+    ) -> tuple[str | None, ProducerData | None]:
+        """The producer (and its data) to use for ``pair``.
+
+        Routed producers first; a pair no whitelist holds (an open trade on a pair that
+        left the list) falls back to any producer still holding data for it.
+        """
+        candidates = self._table.get(pair) or self.producer_names
+        best_name: str | None = None
+        best: ProducerData | None = None
+        best_newest = None
+        for name in candidates:
+            data = lookup(name)
+            if data is None:
+                continue
+            newest = newest_candle(data[0])
+            if best is None or (
+                newest is not None and (best_newest is None or newest > best_newest)
+            ):
+                best_name, best, best_newest = name, data, newest
+        return best_name, best
+
+
+__all__ = ["ProducerRouter", "newest_candle", "producer_data", "producer_whitelists"]

@@ -1,0 +1,83 @@
+"""The consumer's ``fleet`` settings and the checks a fleet config must pass at start-up."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from freqfleet.errors import StrategySetupError
+
+
+@dataclass(frozen=True)
+class ConsumerSettings:
+    """What a consumer reads from the top-level ``fleet`` key of its config."""
+
+    producer_names: tuple[str, ...]
+    max_signal_age: int = 1
+    informative_candles: bool = False
+
+
+def external_producers(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """The producers of an enabled ``external_message_consumer`` section (else [])."""
+    emc = config.get("external_message_consumer") or {}
+    if not emc.get("enabled"):
+        return []
+    return list(emc.get("producers") or [])
+
+
+def is_consumer_config(config: dict[str, Any]) -> bool:
+    """A consumer is a bot whose external_message_consumer is enabled with producers."""
+    return bool(external_producers(config))
+
+
+def check_fleet_config(config: dict[str, Any]) -> ConsumerSettings | None:
+    """Validate a bot's config for the fleet strategy; the consumer's settings, or None.
+
+    Raises StrategySetupError naming the field and the fix.
+    """
+    emc = config.get("external_message_consumer") or {}
+    if not emc.get("enabled"):
+        return None
+    producers = emc.get("producers") or []
+    if not producers:
+        raise StrategySetupError(
+            "external_message_consumer.producers is empty; add at least one producer "
+            "(name, host, port, ws_token) or set external_message_consumer.enabled to false"
+        )
+    names = [str(p.get("name", "")) for p in producers]
+    for index, producer in enumerate(producers):
+        if not producer.get("name"):
+            raise StrategySetupError(
+                f"external_message_consumer.producers[{index}].name is missing; give every "
+                "producer a unique name"
+            )
+        if not producer.get("ws_token"):
+            raise StrategySetupError(
+                f"external_message_consumer.producers[{index}] ({producer['name']}) has no "
+                "ws_token; set it to the producer's api_server.ws_token"
+            )
+    duplicates = sorted(name for name, count in Counter(names).items() if count > 1)
+    if duplicates:
+        raise StrategySetupError(
+            f"external_message_consumer.producers: duplicate name {duplicates[0]!r}; give "
+            "every producer a unique name"
+        )
+    fleet = config.get("fleet") or {}
+    if not isinstance(fleet, dict):
+        raise StrategySetupError('fleet must be an object; e.g. {"max_signal_age": 1}')
+    age = fleet.get("max_signal_age", 1)
+    if isinstance(age, bool) or not isinstance(age, int) or age < 1:
+        raise StrategySetupError(
+            f"fleet.max_signal_age must be a whole number of candles >= 1 (got {age!r}); "
+            "set it to 1 or more"
+        )
+    informative = fleet.get("informative_candles", False)
+    if not isinstance(informative, bool):
+        raise StrategySetupError(
+            f"fleet.informative_candles must be true or false (got {informative!r})"
+        )
+    return ConsumerSettings(tuple(names), age, informative)
+
+
+__all__ = ["ConsumerSettings", "check_fleet_config", "external_producers", "is_consumer_config"]
