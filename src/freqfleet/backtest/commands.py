@@ -11,13 +11,10 @@ from typing import Any
 
 from rich.console import Console
 
-from freqfleet.backtest.engine import BUNDLED_DATA, BacktestRequest, FleetBacktester
-from freqfleet.backtest.report import comparison_table, write_html
+from freqfleet.datasets import DEFAULT_DATASET, EXAMPLES_DIR, dataset_dir
 from freqfleet.errors import ConfigError
 
-EXAMPLE_CONFIG = (
-    Path(__file__).resolve().parent.parent / "data" / "examples" / "backtest-fleet.json"
-)
+EXAMPLE_CONFIG = EXAMPLES_DIR / "backtest-fleet.json"
 
 
 @contextlib.contextmanager
@@ -27,8 +24,8 @@ def offline_markets(datadir: Path | None) -> Iterator[dict[str, Any] | None]:
     from freqfleet.sim.testing import running_simulator
 
     options: dict[str, Any] = {"model": "replay"}
-    if datadir is None or Path(datadir).resolve() == BUNDLED_DATA:
-        options["dataset"] = "binance-2018"
+    if datadir is None or Path(datadir).resolve() == dataset_dir():
+        options["dataset"] = DEFAULT_DATASET
     else:
         options["data_dir"] = str(datadir)
     with running_simulator(**options) as sim:
@@ -44,6 +41,10 @@ def offline_markets(datadir: Path | None) -> Iterator[dict[str, Any] | None]:
 
 
 def run_backtest(args: argparse.Namespace, console: Console | None = None) -> int:
+    # freqtrade's backtesting takes a second to import: only when this command runs.
+    from freqfleet.backtest.engine import BacktestRequest, FleetBacktester
+    from freqfleet.backtest.report import comparison_table, write_html
+
     console = console or Console()
     if not args.verbose:  # freqtrade's own start-up chatter; its warnings still show
         logging.getLogger("freqtrade").setLevel(logging.WARNING)

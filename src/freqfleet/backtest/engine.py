@@ -35,6 +35,7 @@ from freqtrade.exceptions import DependencyException, OperationalException
 from freqtrade.optimize.backtesting import Backtesting
 
 from freqfleet.backtest.metrics import RunFigures, equity_curve, run_figures, utilisation_series
+from freqfleet.datasets import dataset_dir
 from freqfleet.errors import ConfigError
 from freqfleet.fleet.partition import partition
 from freqfleet.fleet.spec import load_fleet_config
@@ -42,7 +43,7 @@ from freqfleet.fleet.stubs import resolve_strategy, sample_stub
 
 logger = logging.getLogger(__name__)
 
-BUNDLED_DATA = Path(__file__).resolve().parent.parent / "data" / "binance-2018"
+BUNDLED_DATA = dataset_dir()
 SIGNAL_COLUMNS = ("enter_long", "enter_short", "enter_tag")
 
 
