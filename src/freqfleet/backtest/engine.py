@@ -28,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 from freqtrade.configuration import Configuration
+from freqtrade.configuration.directory_operations import create_userdata_dir
 from freqtrade.data.converter import trim_dataframes
 from freqtrade.data.history import get_timerange
 from freqtrade.enums import RunMode
@@ -221,6 +222,10 @@ class FleetBacktester:
         args["datadir"] = str(datadir)
         if request.userdir:
             args["user_data_dir"] = str(request.userdir)
+        elif not user_config.get("user_data_dir") and not Path("user_data").is_dir():
+            # No user_data/ here (e.g. the bundled example): freqtrade needs one to exist.
+            userdir = create_userdata_dir(str(Path(self._stub_dir.name) / "user_data"), True)
+            args["user_data_dir"] = str(userdir)
         if request.timerange:
             args["timerange"] = request.timerange
         info = resolve_strategy(user_config, request.config_path.parent, request.userdir)
