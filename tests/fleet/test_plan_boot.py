@@ -1,9 +1,8 @@
 """A planned fleet boots as real ``freqtrade trade`` processes on the simulator.
 
-The strategy is the user's own class (the copy the plan keeps beside the stub), so this
-checks the configs themselves: producers serve exactly their share over their API, the
-consumer connects to every producer with the planned tokens and its whitelist becomes the
-union of the shares.
+Every bot runs the stub the plan wrote (``MyStrategyFleet(FleetStrategy, MyStrategy)``):
+producers serve exactly their share over their API, the consumer connects to every
+producer with the planned tokens and its whitelist becomes the union of the shares.
 """
 
 from __future__ import annotations
@@ -79,7 +78,6 @@ def test_planned_fleet_boots_and_consumer_sees_every_share(user_dir: Path, tmp_p
         try:
             for bot in manifest.bots:
                 args = manifest.freqtrade_args(bot)
-                args[args.index("--strategy") + 1] = "MyStrategy"  # the user's own class
                 log = (tmp_path / f"{bot.name}.out").open("wb")
                 processes.append(
                     subprocess.Popen(
