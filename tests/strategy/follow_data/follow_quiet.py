@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from follow_hooks import FollowerHooks
 from freqtrade.strategy import IStrategy
 from pandas import DataFrame
+
+from freqfleet.strategy import FleetStrategy
 
 
 class LoopRecorder(IStrategy):
@@ -44,5 +45,5 @@ class FollowQuietBase(LoopRecorder):
         return dataframe
 
 
-class FollowQuiet(FollowerHooks, FollowQuietBase):
+class FollowQuiet(FleetStrategy, FollowQuietBase):
     pass

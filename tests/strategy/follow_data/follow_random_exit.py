@@ -12,10 +12,11 @@ import random
 import time
 from datetime import datetime
 
-from follow_hooks import FollowerHooks
 from follow_quiet import LoopRecorder
 from freqtrade.persistence import Trade
 from pandas import DataFrame
+
+from freqfleet.strategy import FleetStrategy
 
 
 class FollowRandomExitBase(LoopRecorder):
@@ -54,5 +55,5 @@ class FollowRandomExitBase(LoopRecorder):
         return None
 
 
-class FollowRandomExit(FollowerHooks, FollowRandomExitBase):
+class FollowRandomExit(FleetStrategy, FollowRandomExitBase):
     pass
