@@ -93,7 +93,7 @@ class DummyConsumerStrategy(FleetStrategy, IStrategy):
     minimal_roi = {"0": 100.0}
     stoploss = -0.99
     use_exit_signal = True
-    can_short = True
+    can_short = False
 
     def __init__(self, config: dict) -> None:
         if not is_consumer_config(config):

@@ -1,0 +1,423 @@
+"""The fleet strategy inside real freqtrade: producer unchanged, consumer on producer data."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from freqtrade.enums import RunMode
+
+from freqfleet.errors import StrategySetupError
+
+from .fleet_support import (
+    bot_config,
+    candles,
+    consumer_analyze,
+    load_strategy,
+    make_user_data,
+    produce,
+    producer_feed,
+)
+
+SIGNALS = ["enter_long", "exit_long", "enter_tag", "exit_tag"]
+
+
+@pytest.fixture
+def user_data(tmp_path: Path) -> Path:
+    return make_user_data(tmp_path)
+
+
+def calls_of(strategy) -> list[str]:
+    """The recording strategy's call log (in the module freqtrade loaded it from)."""
+    return type(strategy).populate_indicators.__globals__["CALLS"]
+
+
+def _signals(frame: pd.DataFrame) -> pd.DataFrame:
+    """Signals and tags per date, in one comparable form (no tag = None, no signal = 0)."""
+    out = frame[["date"]].copy()
+    out["date"] = out["date"].dt.as_unit("ns")
+    for column in ("enter_long", "exit_long"):
+        out[column] = frame[column].fillna(0).astype(int)
+    for column in ("enter_tag", "exit_tag"):
+        out[column] = [t if isinstance(t, str) and t else None for t in frame[column]]
+    return out.reset_index(drop=True)
+
+
+def test_producer_role_is_the_wrapped_strategy(user_data: Path):
+    plain = load_strategy(bot_config(user_data, "Recording"))
+    fleet = load_strategy(bot_config(user_data, "RecordingFleet"))
+    assert fleet.fleet_role == "producer"
+    frame = candles("ETH/BTC", 500)
+    pd.testing.assert_frame_equal(
+        produce(fleet, "ETH/BTC", frame), produce(plain, "ETH/BTC", frame)
+    )
+    # The mixin adds no callbacks of its own to a producer.
+    for name in ("custom_exit", "analyze_ticker", "bot_start", "gather_informative_pairs"):
+        assert getattr(fleet, name).__func__.__qualname__ == (
+            getattr(plain, name).__func__.__qualname__
+        )
+    assert fleet.process_only_new_candles is True
+    assert fleet.has_producer_data("ETH/BTC")
+
+
+def test_consumer_signals_and_tags_equal_the_producers(user_data: Path):
+    producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
+    config = bot_config(user_data, "FleetSampleStrategy", ["p1", "p2"])
+    consumer = load_strategy(config)
+    assert consumer.fleet_role == "consumer"
+    assert consumer.process_only_new_candles is False
+    with producer_feed(config) as feed:
+        consumer.dp = feed.dp
+        feed.whitelist("p1", ["ETH/BTC", "LTC/BTC"])
+        feed.whitelist("p2", ["ADA/BTC"])
+        produced = {}
+        for pair, name in (("ETH/BTC", "p1"), ("LTC/BTC", "p1"), ("ADA/BTC", "p2")):
+            produced[pair] = produce(producer, pair, candles(pair, 600, end=5000))
+            feed.analyzed(name, pair, produced[pair])
+        for pair, frame in produced.items():
+            # The consumer holds fewer candles than the producer analysed.
+            own = candles(pair, 400, end=5000)
+            merged = consumer_analyze(consumer, pair, own)
+            analysed, _ = feed.dp.get_analyzed_dataframe(pair, "5m")
+            assert analysed is merged
+            ohlcv = ["open", "high", "low", "close", "volume"]
+            pd.testing.assert_frame_equal(merged[ohlcv], own[ohlcv])
+            assert (merged["date"] == own["date"]).all()
+            expected = _signals(frame.iloc[-400:])
+            pd.testing.assert_frame_equal(_signals(merged), expected)
+            assert expected["enter_long"].sum() > 10 and expected["enter_tag"].notna().sum() > 10
+            assert consumer.has_producer_data(pair)
+            # freqtrade's own signal reading sees the producer's signal on the newest candle.
+            latest = frame.iloc[-1]
+            enter, tag = consumer.get_entry_signal(pair, "5m", merged)
+            assert (enter is not None) == (latest["enter_long"] == 1)
+
+
+def test_producer_tags_survive_and_new_candles_arrive_one_by_one(user_data: Path):
+    producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
+    config = bot_config(user_data, "FleetSampleStrategy", ["p1"])
+    consumer = load_strategy(config)
+    pair = "ETH/BTC"
+    with producer_feed(config) as feed:
+        consumer.dp = feed.dp
+        feed.whitelist("p1", [pair])
+        end = 3000
+        feed.analyzed("p1", pair, produce(producer, pair, candles(pair, 300, end=end)))
+        for step in range(1, 40):
+            own = candles(pair, 200, end=end + step)
+            # The consumer sees the new candle before the producer's row arrives ...
+            early = consumer_analyze(consumer, pair, own)
+            assert early["enter_long"].iat[-1] == 0 and early["exit_long"].iat[-1] == 0
+            assert pd.isna(early["ema_fast"].iat[-1])
+            # ... then the producer sends its newest row (as a producer does, tail(1)).
+            full = produce(producer, pair, candles(pair, 300, end=end + step))
+            feed.analyzed("p1", pair, full.tail(1))
+            merged = consumer_analyze(consumer, pair, own)
+            pd.testing.assert_frame_equal(_signals(merged), _signals(full.iloc[-200:]))
+        tags = {t for t in merged["enter_tag"] if isinstance(t, str) and t}
+        assert tags == {"ema_cross_up"}
+
+
+def test_consumer_runs_no_analysis_and_downloads_no_informative_candles(user_data: Path):
+    producer = load_strategy(bot_config(user_data, "Recording"))
+    config = bot_config(user_data, "WithInformative", ["p1"])
+    consumer = load_strategy(config)
+    pair = "ETH/BTC"
+    frame = produce(producer, pair, candles(pair, 300))
+    calls = calls_of(consumer)
+    assert calls is not calls_of(producer)
+    assert calls == []
+    with producer_feed(config) as feed:
+        consumer.dp = feed.dp
+        feed.whitelist("p1", [pair])
+        feed.analyzed("p1", pair, frame)
+        for _ in range(3):
+            merged = consumer_analyze(consumer, pair, candles(pair, 300))
+        assert consumer.gather_informative_pairs() == []
+        assert calls == []
+        # A callback reads the producer's column by its own name.
+        assert consumer.custom_exit(pair, None, datetime.now(UTC), 0.0, 0.0) == (
+            f"sma={merged['sma'].iat[-1]:.8f}"
+        )
+        assert merged["sma"].iat[-1] == pytest.approx(frame["sma"].iat[-1], rel=1e-12)
+
+    opted_in = load_strategy(
+        bot_config(user_data, "WithInformative", ["p1"], fleet={"informative_candles": True})
+    )
+    assert set(opted_in.gather_informative_pairs()) == {
+        ("BTC/USDT", "1h", "spot"),
+        ("ETH/BTC", "1h", "spot"),
+    }
+    assert calls_of(opted_in) == ["informative_pairs"]
+
+
+def test_lagging_producer_blocks_entries_for_its_pairs_only(user_data: Path, caplog):
+    producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
+    config = bot_config(user_data, "FleetSampleStrategy", ["fast", "slow"])
+    consumer = load_strategy(config)
+    end = 4000
+    with producer_feed(config) as feed:
+        consumer.dp = feed.dp
+        feed.whitelist("fast", ["ETH/BTC"])
+        feed.whitelist("slow", ["LTC/BTC"])
+        fast = produce(producer, "ETH/BTC", candles("ETH/BTC", 500, end=end))
+        slow = produce(producer, "LTC/BTC", candles("LTC/BTC", 500, end=end - 3))
+        feed.analyzed("fast", "ETH/BTC", fast)
+        feed.analyzed("slow", "LTC/BTC", slow)
+        caplog.set_level(logging.INFO)
+        for _ in range(3):
+            fresh = consumer_analyze(consumer, "ETH/BTC", candles("ETH/BTC", 300, end=end))
+            stale = consumer_analyze(consumer, "LTC/BTC", candles("LTC/BTC", 300, end=end))
+        assert fresh["enter_long"].sum() == fast["enter_long"].iloc[-300:].fillna(0).sum() > 0
+        assert slow["enter_long"].iloc[-297:].sum() > 0
+        assert stale["enter_long"].sum() == 0
+        # Exits keep working on the last data.
+        assert stale["exit_long"].sum() == slow["exit_long"].iloc[-297:].fillna(0).sum() > 0
+        warnings = [r for r in caplog.records if "LTC/BTC is 3 candles old" in r.getMessage()]
+        assert len(warnings) == 1
+        assert not any("ETH/BTC is" in r.getMessage() for r in caplog.records)
+        assert consumer.fleet_state()["stale_pairs"] == ["LTC/BTC"]
+
+        # The slow producer catches up: entries come back, logged once.
+        feed.analyzed(
+            "slow", "LTC/BTC", produce(producer, "LTC/BTC", candles("LTC/BTC", 500, end=end))
+        )
+        caught_up = consumer_analyze(consumer, "LTC/BTC", candles("LTC/BTC", 300, end=end))
+        caught_up = consumer_analyze(consumer, "LTC/BTC", candles("LTC/BTC", 300, end=end))
+        assert caught_up["enter_long"].sum() > 0
+        assert sum("LTC/BTC is fresh again" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_missing_producer_data_blocks_entries_and_is_reported(user_data: Path):
+    config = bot_config(user_data, "FleetSampleStrategy", ["p1"])
+    consumer = load_strategy(config)
+    with producer_feed(config) as feed:
+        consumer.dp = feed.dp
+        merged = consumer_analyze(consumer, "XMR/BTC", candles("XMR/BTC", 100))
+        assert len(merged) == 100 and merged["enter_long"].sum() == 0
+        assert not consumer.has_producer_data("XMR/BTC")
+        # The sample's callback copes with a frame without producer columns.
+        assert consumer.custom_exit("XMR/BTC", None, datetime.now(UTC), 0.0, 0.02) is None
+        state = consumer.fleet_state()
+        assert state["unrouted_pairs"] == ["XMR/BTC"] and state["stale_pairs"] == ["XMR/BTC"]
+
+
+@pytest.mark.parametrize(("older", "newer"), [("p1", "p2"), ("p2", "p1")])
+def test_two_producers_for_one_pair_resolve_by_freshness(user_data: Path, older, newer):
+    producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
+    config = bot_config(user_data, "FleetSampleStrategy", ["p1", "p2"])
+    consumer = load_strategy(config)
+    pair, end = "ETH/BTC", 3000
+    with producer_feed(config) as feed:
+        consumer.dp = feed.dp
+        feed.whitelist("p1", [pair])
+        feed.whitelist("p2", [pair])
+        for name, lag in ((older, 1), (newer, 0)):
+            frame = produce(producer, pair, candles(pair, 300, end=end - lag))
+            frame["source"] = name
+            feed.analyzed(name, pair, frame)
+        merged = consumer_analyze(consumer, pair, candles(pair, 200, end=end))
+        assert merged["source"].iat[-1] == newer
+        # The older one catches up: a tie goes to the first producer in the config.
+        frame = produce(producer, pair, candles(pair, 300, end=end))
+        frame["source"] = older
+        feed.analyzed(older, pair, frame)
+        merged = consumer_analyze(consumer, pair, candles(pair, 200, end=end))
+        assert merged["source"].iat[-1] == "p1"
+
+
+def test_merged_frame_is_reused_until_either_side_changes(user_data: Path):
+    producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
+    config = bot_config(user_data, "FleetSampleStrategy", ["p1"])
+    consumer = load_strategy(config)
+    pair = "LTC/BTC"
+    with producer_feed(config) as feed:
+        consumer.dp = feed.dp
+        feed.whitelist("p1", [pair])
+        feed.analyzed("p1", pair, produce(producer, pair, candles(pair, 300, end=2000)))
+        first = consumer_analyze(consumer, pair, candles(pair, 200, end=2000))
+        assert consumer_analyze(consumer, pair, candles(pair, 200, end=2000)) is first
+        newer_candle = consumer_analyze(consumer, pair, candles(pair, 200, end=2001))
+        assert newer_candle is not first
+        feed.analyzed("p1", pair, produce(producer, pair, candles(pair, 300, end=2001)).tail(1))
+        producer_row = consumer_analyze(consumer, pair, candles(pair, 200, end=2001))
+        assert producer_row is not newer_candle
+        assert not pd.isna(producer_row["ema_fast"].iat[-1])
+
+
+def test_whitelist_change_reroutes(user_data: Path):
+    producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
+    config = bot_config(user_data, "FleetSampleStrategy", ["p1", "p2"])
+    consumer = load_strategy(config)
+    pair = "ADA/BTC"
+    with producer_feed(config) as feed:
+        consumer.dp = feed.dp
+        feed.whitelist("p1", [pair])
+        feed.whitelist("p2", ["ETH/BTC"])
+        for name, end in (("p1", 2000), ("p2", 2000)):
+            frame = produce(producer, pair, candles(pair, 300, end=end))
+            frame["source"] = name
+            feed.analyzed(name, pair, frame)
+        assert (
+            consumer_analyze(consumer, pair, candles(pair, 100, end=2000))["source"].iat[-1] == "p1"
+        )
+        # (freqtrade drops an empty whitelist message, so the lists swap pairs.)
+        feed.whitelist("p1", ["ETH/BTC"])
+        feed.whitelist("p2", [pair])
+        assert (
+            consumer_analyze(consumer, pair, candles(pair, 100, end=2000))["source"].iat[-1] == "p2"
+        )
+        assert consumer.fleet_state()["producers"]["p2"]["pairs"] == 1
+
+
+ADJUST_ARGS = dict.fromkeys(
+    (
+        "current_rate",
+        "current_profit",
+        "min_stake",
+        "max_stake",
+        "current_entry_rate",
+        "current_exit_rate",
+        "current_entry_profit",
+        "current_exit_profit",
+    ),
+    0.0,
+)
+
+
+class RecordingFollower:
+    """A follower (freqfleet's own interface, not freqtrade) that records the calls."""
+
+    def __init__(self, exit_reason=None, owns=False, stake=None):
+        self.calls: list[tuple] = []
+        self._exit, self._owns, self._stake = exit_reason, owns, stake
+
+    def on_loop(self, current_time):
+        self.calls.append(("on_loop",))
+
+    def exit_reason(self, trade, current_time):
+        return self._exit
+
+    def owns_exit(self, trade):
+        return self._owns
+
+    def apply_entries(self, pair, dataframe):
+        self.calls.append(("apply_entries", pair, dataframe))
+        frame = dataframe.copy()
+        frame.loc[frame.index[-1], "enter_long"] = 1
+        return frame
+
+    def stake_adjustment(self, trade, current_time):
+        return self._stake
+
+    def stats(self):
+        return {"events": 0}
+
+    def stop(self):
+        self.calls.append(("stop",))
+
+
+def test_follower_hooks(user_data: Path):
+    producer = load_strategy(bot_config(user_data, "Recording"))
+    config = bot_config(user_data, "RecordingFleet", ["p1"])
+    consumer = load_strategy(config)
+    pair = "ETH/BTC"
+    now = datetime.now(UTC)
+    with producer_feed(config) as feed:
+        consumer.dp = feed.dp
+        feed.whitelist("p1", [pair])
+        frame = produce(producer, pair, candles(pair, 300))
+        feed.analyzed("p1", pair, frame)
+        wrapped = f"sma={frame['sma'].iat[-1]:.8f}"
+
+        consumer.fleet_follower = RecordingFollower()
+        consumer.bot_loop_start(current_time=now)
+        merged = consumer_analyze(consumer, pair, candles(pair, 300))
+        assert merged["enter_long"].iat[-1] == 1
+        cached = consumer.fleet_follower.calls[-1][2]
+        assert cached["enter_long"].iat[-1] == frame["enter_long"].fillna(0).iat[-1]
+        assert consumer.custom_exit(pair, None, now, 0.0, 0.0) == wrapped
+        assert consumer.adjust_trade_position(trade=None, current_time=now, **ADJUST_ARGS) is None
+        assert ("on_loop",) in consumer.fleet_follower.calls
+
+        consumer.fleet_follower = RecordingFollower("fleet:p1:exit_signal", stake=5.0)
+        assert consumer.custom_exit(pair, None, now, 0.0, 0.0) == "fleet:p1:exit_signal"
+        assert consumer.adjust_trade_position(trade=None, current_time=now, **ADJUST_ARGS) == 5.0
+        consumer.fleet_follower = RecordingFollower(owns=True)
+        assert consumer.custom_exit(pair, None, now, 0.0, 0.0) is None
+        follower = consumer.fleet_follower
+        consumer.ft_bot_cleanup()
+        assert ("stop",) in follower.calls
+
+        # Outside live and dry-run there is nothing to follow.
+        backtest_consumer = load_strategy(
+            bot_config(user_data, "RecordingFleet", ["p1"], runmode=RunMode.BACKTEST)
+        )
+        assert backtest_consumer.fleet_role == "producer"
+
+
+def test_state_file(user_data: Path):
+    producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
+    config = bot_config(user_data, "FleetSampleStrategy", ["p1", "p2"], fleet={"max_signal_age": 2})
+    consumer = load_strategy(config)
+    with producer_feed(config) as feed:
+        consumer.dp = feed.dp
+        feed.whitelist("p1", ["ETH/BTC"])
+        frame = produce(producer, "ETH/BTC", candles("ETH/BTC", 200, end=3000))
+        feed.analyzed("p1", "ETH/BTC", frame)
+        consumer_analyze(consumer, "ETH/BTC", candles("ETH/BTC", 100, end=3000))
+        consumer_analyze(consumer, "LTC/BTC", candles("LTC/BTC", 100, end=3000))
+        consumer._fleet_write_state(force=True)
+    state = json.loads((user_data / "fleet-state.json").read_text())
+    assert state["role"] == "consumer" and state["timeframe"] == "5m"
+    assert state["max_signal_age"] == 2
+    assert state["producers"]["p1"] == {
+        "pairs": 1,
+        "newest_candle": frame["date"].iat[-1].isoformat(),
+    }
+    assert state["producers"]["p2"] == {"pairs": 0, "newest_candle": None}
+    assert state["unrouted_pairs"] == ["LTC/BTC"] and state["stale_pairs"] == ["LTC/BTC"]
+    assert state["follow"] == {}
+    assert datetime.fromisoformat(state["updated"]).tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    ("strategy", "producers", "fleet", "message"),
+    [
+        ("Misplaced", None, None, "must come first in the class bases"),
+        ("FleetSampleStrategy", [], None, "external_message_consumer.producers is empty"),
+        ("FleetSampleStrategy", ["a", "a"], None, "duplicate name 'a'"),
+        ("FleetSampleStrategy", ["a"], {"max_signal_age": 0}, "fleet.max_signal_age"),
+        ("FleetSampleStrategy", ["a"], {"informative_candles": "yes"}, "informative_candles"),
+        ("DummyConsumerStrategy", None, None, "only runs as a consumer"),
+    ],
+)
+def test_setup_errors(user_data: Path, strategy, producers, fleet, message):
+    config = bot_config(user_data, strategy, producers, fleet=fleet)
+    with pytest.raises(StrategySetupError, match=message):
+        load_strategy(config)
+
+
+def test_producer_without_ws_token_fails(user_data: Path):
+    config = bot_config(user_data, "FleetSampleStrategy", ["a"])
+    del config["external_message_consumer"]["producers"][0]["ws_token"]
+    with pytest.raises(StrategySetupError, match=r"producers\[0\] \(a\) has no ws_token"):
+        load_strategy(config)
+
+
+def test_dummy_consumer_follows_producer_signals(user_data: Path):
+    producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
+    config = bot_config(user_data, "DummyConsumerStrategy", ["p1"])
+    consumer = load_strategy(config)
+    pair = "TRX/BTC" if False else "ETH/BTC"
+    with producer_feed(config) as feed:
+        consumer.dp = feed.dp
+        feed.whitelist("p1", [pair])
+        frame = produce(producer, pair, candles(pair, 300))
+        feed.analyzed("p1", pair, frame)
+        merged = consumer_analyze(consumer, pair, candles(pair, 300))
+        pd.testing.assert_frame_equal(_signals(merged), _signals(frame))
