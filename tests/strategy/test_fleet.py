@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from freqtrade.enums import RunMode
+from freqtrade.enums import RunMode, SignalDirection
 
 from freqfleet.errors import StrategySetupError
 
@@ -91,10 +91,6 @@ def test_consumer_signals_and_tags_equal_the_producers(user_data: Path):
             pd.testing.assert_frame_equal(_signals(merged), expected)
             assert expected["enter_long"].sum() > 10 and expected["enter_tag"].notna().sum() > 10
             assert consumer.has_producer_data(pair)
-            # freqtrade's own signal reading sees the producer's signal on the newest candle.
-            latest = frame.iloc[-1]
-            enter, tag = consumer.get_entry_signal(pair, "5m", merged)
-            assert (enter is not None) == (latest["enter_long"] == 1)
 
 
 def test_producer_tags_survive_and_new_candles_arrive_one_by_one(user_data: Path):
@@ -421,3 +417,37 @@ def test_dummy_consumer_follows_producer_signals(user_data: Path):
         feed.analyzed("p1", pair, frame)
         merged = consumer_analyze(consumer, pair, candles(pair, 300))
         pd.testing.assert_frame_equal(_signals(merged), _signals(frame))
+
+
+def _recent(frame: pd.DataFrame) -> pd.DataFrame:
+    """The candles moved in time so that the newest one just closed."""
+    out = frame.copy()
+    now = pd.Timestamp.now(tz="UTC").floor("5min") - pd.Timedelta(minutes=5)
+    out["date"] = out["date"] + (now - out["date"].iat[-1])
+    return out
+
+
+def test_freqtrade_reads_the_producers_entry_signal_and_tag(user_data: Path):
+    producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
+    config = bot_config(user_data, "FleetSampleStrategy", ["p1"])
+    consumer = load_strategy(config)
+    pair = "ETH/BTC"
+    whole = produce(producer, pair, candles(pair))
+    entries = [i for i in whole.index[whole["enter_long"] == 1] if i > 400]
+    exits = [i for i in whole.index[whole["exit_long"] == 1] if i > 400]
+    with producer_feed(config) as feed:
+        consumer.dp = feed.dp
+        feed.whitelist("p1", [pair])
+        for end, expect_entry in ((entries[0] + 1, True), (exits[0] + 1, False)):
+            own = _recent(candles(pair, 300, end=end))
+            feed.analyzed("p1", pair, produce(producer, pair, _recent(candles(pair, 400, end=end))))
+            merged = consumer_analyze(consumer, pair, own)
+            analysed, _ = consumer.dp.get_analyzed_dataframe(pair, "5m")
+            enter, tag = consumer.get_entry_signal(pair, "5m", analysed)
+            _entering, exit_long, exit_tag = consumer.get_exit_signal(pair, "5m", analysed)
+            if expect_entry:
+                assert enter == SignalDirection.LONG and tag == "ema_cross_up"
+            else:
+                assert enter is None
+                assert exit_long and exit_tag == "ema_cross_down"
+            assert merged is analysed
