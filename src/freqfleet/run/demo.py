@@ -79,7 +79,8 @@ def demo_config(exchange: dict[str, Any], options: DemoOptions) -> dict[str, Any
         "timeframe": DEMO_TIMEFRAME,
         "max_open_trades": options.max_open_trades,
         "stake_currency": "USDT",
-        "stake_amount": 100,
+        # The whole wallet split over the slots (freqtrade keeps 1 % aside by default).
+        "stake_amount": "unlimited",
         "dry_run": True,
         "dry_run_wallet": 100 * options.max_open_trades,
         "trading_mode": "spot",
