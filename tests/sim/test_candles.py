@@ -22,7 +22,8 @@ def expected_opens(interval: int, start: int | None, end: int | None, limit: int
     # Only the part of history a request can reach is listed (keeps this cheap).
     lowest = max(
         first,
-        (start if start is not None else (end if end is not None else NOW_MS)) - 1002 * interval,
+        (start if start is not None else min(end if end is not None else NOW_MS, NOW_MS))
+        - 1002 * interval,
     )
     lowest = max(first, lowest - lowest % interval)
     opens = list(range(lowest, now_open + 1, interval))

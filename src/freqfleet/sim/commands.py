@@ -13,11 +13,11 @@ import logging
 import sys
 from pathlib import Path
 
+from freqfleet.datasets import BUILTIN_DATASETS
 from freqfleet.errors import ConfigError
 from freqfleet.files import dump_json, write_atomic
 from freqfleet.sim.config import exchange_config
 from freqfleet.sim.server import (
-    BUILTIN_DATASETS,
     DEFAULT_HOST,
     DEFAULT_PAIRS,
     DEFAULT_PORT,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from freqfleet.datasets import DEFAULT_DATASET, dataset_dir
 from freqfleet.errors import ConfigError
 from freqfleet.files import dump_json, write_atomic
 from freqfleet.sim.app import Stats, create_app
@@ -29,7 +30,6 @@ logger = logging.getLogger("freqfleet.sim")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8500
 DEFAULT_PAIRS = 150
-BUILTIN_DATASETS = ("binance-2018",)
 STATS_LOG_SECONDS = 60
 
 
@@ -45,16 +45,6 @@ class SimOptions:
     replay_dir: str | None = None
     dataset: str | None = None
     weight_limit: int | None = None
-
-
-def dataset_dir(name: str) -> Path:
-    """Folder of a dataset that ships with freqfleet (``binance-2018``)."""
-    if name not in BUILTIN_DATASETS:
-        raise ConfigError(
-            f"--dataset {name!r} is not a built-in dataset: use one of {', '.join(BUILTIN_DATASETS)} "
-            "or --model replay --data-dir DIR"
-        )
-    return Path(__file__).resolve().parent.parent / "data" / name
 
 
 def build_model(options: SimOptions) -> MarketModel:
@@ -77,7 +67,7 @@ def build_model(options: SimOptions) -> MarketModel:
         directory = (
             Path(options.replay_dir)
             if options.replay_dir
-            else dataset_dir(options.dataset or BUILTIN_DATASETS[0])
+            else dataset_dir(options.dataset or DEFAULT_DATASET)
         )
         return ReplayModel.from_directory(directory).limit_pairs(options.pairs)
     raise ConfigError(f"--model {options.model!r}: use synthetic or replay")
