@@ -194,7 +194,9 @@ def test_missing_producer_data_blocks_entries_and_is_reported(user_data: Path):
     with producer_feed(config) as feed:
         consumer.dp = feed.dp
         merged = consumer_analyze(consumer, "XMR/BTC", candles("XMR/BTC", 100))
-        assert len(merged) == 100 and merged["enter_long"].sum() == 0
+        assert len(merged) == 100
+        assert consumer.get_entry_signal("XMR/BTC", "5m", merged) == (None, None)
+        assert "enter_long" not in merged.columns
         assert not consumer.has_producer_data("XMR/BTC")
         # The sample's callback copes with a frame without producer columns.
         assert consumer.custom_exit("XMR/BTC", None, datetime.now(UTC), 0.0, 0.02) is None

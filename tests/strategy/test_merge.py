@@ -30,7 +30,8 @@ def test_aligned_frames_share_the_producers_data():
     assert merged["indicator"].tolist() == list(range(50, 150))
     assert np.shares_memory(merged["indicator"].to_numpy(), producer["indicator"].to_numpy())
     assert merged["enter_tag"].tolist() == producer["enter_tag"].iloc[50:].tolist()
-    assert (merged["enter_short"] == 0).all() and merged["exit_short"].eq(0).all()
+    # Signal columns the producer does not set stay absent: freqtrade reads them as 0.
+    assert "enter_short" not in merged.columns and "exit_short" not in merged.columns
 
 
 def test_rows_the_producer_has_not_analysed_carry_no_signal():
@@ -51,6 +52,16 @@ def test_rows_the_producer_has_not_analysed_carry_no_signal():
     assert (present["indicator"] == expected["indicator"]).all()
 
 
+def test_producer_candles_that_differ_are_replaced_by_the_consumers():
+    own = candles("ETH/BTC", 100, end=1000)
+    producer = _producer(candles("ETH/BTC", 100, end=1000))
+    before = producer["close"].copy()
+    merged = merge_producer_frame(own, producer)
+    assert (merged["close"] == own["close"]).all() and not (merged["close"] == before).all()
+    assert (producer["close"] == before).all()
+    assert np.shares_memory(merged["indicator"].to_numpy(), producer["indicator"].to_numpy())
+
+
 def test_blocked_entries_keep_exits_and_leave_the_producer_frame_alone():
     own = candles("LTC/BTC", 80, end=500)
     producer = _producer(candles("LTC/BTC", 80, end=500))
@@ -63,10 +74,8 @@ def test_blocked_entries_keep_exits_and_leave_the_producer_frame_alone():
 def test_no_producer_data_gives_the_consumers_candles_without_signals():
     own = candles("ADA/BTC", 50)
     merged = merge_producer_frame(own, None)
-    assert merged[["open", "high", "low", "close", "volume"]].equals(
-        own[["open", "high", "low", "close", "volume"]]
-    )
-    assert (merged[["enter_long", "exit_long", "enter_short", "exit_short"]] == 0).all().all()
+    assert merged.equals(own)
+    assert not {"enter_long", "exit_long", "enter_short", "exit_short"} & set(merged.columns)
 
 
 def test_cache_rebuilds_only_on_a_new_key():

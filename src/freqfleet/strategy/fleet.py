@@ -139,6 +139,9 @@ class FleetStrategy:
         self._fleet_timeframe_warned: set[str] = set()
         # The consumer's callbacks, bound on the instance so a producer keeps the wrapped
         # strategy's own methods (and freqtrade's view of them) untouched.
+        self._fleet_handed: dict[str, DataFrame] = {}
+        self._fleet_next: DataFrame | None = None
+        self._analyze_ticker_internal = self._fleet_analyze_ticker_internal
         self.analyze_ticker = self._fleet_analyze_ticker
         self.analyze = self._fleet_analyze
         self.gather_informative_pairs = self._fleet_gather_informative_pairs
@@ -164,7 +167,10 @@ class FleetStrategy:
         self._fleet_refresh_routes()
         for pair in pairs:
             self.analyze_pair(pair)  # type: ignore[attr-defined]
-        self._fleet_cache.forget(set(pairs))
+        keep = set(pairs)
+        self._fleet_cache.forget(keep)
+        for pair in [p for p in self._fleet_handed if p not in keep]:
+            del self._fleet_handed[pair]
         self._fleet_write_state()
 
     def _fleet_refresh_routes(self) -> None:
@@ -175,10 +181,33 @@ class FleetStrategy:
                 ", ".join(f"{n} {c} pairs" for n, c in self._fleet_router.pair_counts().items()),
             )
 
+    def _fleet_analyze_ticker_internal(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
+        """freqtrade's per-pair analysis step, skipped while nothing changed.
+
+        An unchanged frame was validated and cached by freqtrade before; only its time in
+        the DataProvider is refreshed (what process_only_new_candles does for a plain bot).
+        """
+        pair = str(metadata.get("pair"))
+        frame = self._fleet_frame(pair, dataframe)
+        if self._fleet_handed.get(pair) is frame:
+            self.dp._set_cached_df(pair, self.timeframe, frame, candle_type=self._fleet_candle_type)  # type: ignore[attr-defined]
+            return frame
+        self._fleet_next = frame
+        try:
+            result = IStrategy._analyze_ticker_internal(self, dataframe, metadata)  # type: ignore[arg-type]
+        finally:
+            self._fleet_next = None
+        self._fleet_handed[pair] = result
+        return result
+
     def _fleet_analyze_ticker(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
-        pair = metadata["pair"]
-        entry = self._fleet_entry(pair, dataframe)
-        frame = entry.frame
+        if self._fleet_next is not None:
+            return self._fleet_next
+        return self._fleet_frame(metadata["pair"], dataframe)
+
+    def _fleet_frame(self, pair: str, dataframe: DataFrame) -> DataFrame:
+        """The merged frame of ``pair``, with the follower's entries when it has any."""
+        frame = self._fleet_entry(pair, dataframe).frame
         if self.fleet_follower is not None:
             frame = self.fleet_follower.apply_entries(pair, frame)
         return frame

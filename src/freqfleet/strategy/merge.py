@@ -26,15 +26,27 @@ TAG_COLUMNS = ("enter_tag", "exit_tag")
 _OHLCV = frozenset(OHLCV_COLUMNS)
 
 
+_NS_PER_UNIT = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
+
+
+def _epoch_ns(dates: pd.Series) -> np.ndarray:
+    """Dates as int64 nanoseconds (producer frames arrive in another unit than ours)."""
+    array = dates.array
+    unit = getattr(array, "unit", "ns")
+    return np.asarray(array.asi8) * _NS_PER_UNIT[unit]
+
+
 def _contiguous_start(consumer_dates: pd.Series, producer_dates: pd.Series) -> int | None:
     """Row of the producer where a run matching every consumer candle starts, or None."""
-    index = pd.Index(producer_dates)
-    if not index.is_unique:
+    ours = _epoch_ns(consumer_dates)
+    theirs = _epoch_ns(producer_dates)
+    if not len(ours):
         return None
-    rows = index.get_indexer(consumer_dates)
-    if len(rows) == 0 or rows[0] < 0 or not np.all(np.diff(rows) == 1):
+    start = int(np.searchsorted(theirs, ours[0]))
+    end = start + len(ours)
+    if end > len(theirs) or not np.array_equal(theirs[start:end], ours):
         return None
-    return int(rows[0])
+    return start
 
 
 def merge_producer_frame(
@@ -42,25 +54,25 @@ def merge_producer_frame(
 ) -> DataFrame:
     """The consumer's candles with the producer's columns, matched by date.
 
-    ``block_entries`` clears every entry signal (stale or missing producer data).
+    ``block_entries`` clears every entry signal (stale or missing producer data). Signal
+    columns the producer does not set are left out, as freqtrade reads a missing signal
+    column as "no signal".
     """
-    base = consumer[list(OHLCV_COLUMNS)].reset_index(drop=True)
-    length = len(base)
     if producer is None or producer.empty or "date" not in producer.columns:
-        frame = base.copy(deep=False)
-        for column in SIGNAL_COLUMNS:
-            frame[column] = 0
-        for column in TAG_COLUMNS:
-            frame[column] = None
-        return frame
-
-    extra = [c for c in producer.columns if c not in _OHLCV]
-    start = _contiguous_start(base["date"], producer["date"])
+        return consumer.reset_index(drop=True)
+    length = len(consumer)
+    start = _contiguous_start(consumer["date"], producer["date"])
     if start is not None:
-        # The usual case: one contiguous run of the producer's rows (a view, no copy).
-        part = producer.iloc[start : start + length][extra].reset_index(drop=True)
-        frame = pd.concat([base, part], axis=1)
+        # The usual case: one contiguous run of the producer's rows (a view, no copy),
+        # with the consumer's candles wherever they differ from the producer's.
+        frame = producer.iloc[start : start + length].reset_index(drop=True)
+        for column in OHLCV_COLUMNS[1:]:
+            ours = consumer[column].to_numpy()
+            if column not in frame.columns or not np.array_equal(frame[column].to_numpy(), ours):
+                frame[column] = ours
     else:
+        base = consumer[list(OHLCV_COLUMNS)].reset_index(drop=True)
+        extra = [c for c in producer.columns if c not in _OHLCV]
         indexed = producer.drop_duplicates("date", keep="last").set_index("date")[extra]
         part = indexed.reindex(base["date"].to_numpy()).reset_index(drop=True)
         frame = pd.concat([base, part], axis=1)
@@ -72,15 +84,10 @@ def merge_producer_frame(
             for column in TAG_COLUMNS:
                 if column in frame.columns:
                     frame[column] = frame[column].astype(object).where(~missing, None)
-    for column in SIGNAL_COLUMNS:
-        if column not in frame.columns:
-            frame[column] = 0
-    for column in TAG_COLUMNS:
-        if column not in frame.columns:
-            frame[column] = None
     if block_entries:
         for column in ENTRY_COLUMNS:
-            frame[column] = 0
+            if column in frame.columns:
+                frame[column] = 0
     return frame
 
 

@@ -95,6 +95,9 @@ class ProducerRouter:
         left the list) falls back to any producer still holding data for it.
         """
         candidates = self._table.get(pair) or self.producer_names
+        if len(candidates) == 1:
+            data = lookup(candidates[0])
+            return (candidates[0], data) if data is not None else (None, None)
         best_name: str | None = None
         best: ProducerData | None = None
         best_newest = None

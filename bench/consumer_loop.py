@@ -1,0 +1,273 @@
+"""Consumer loop cost: the fleet consumer against a naive consumer, in one run.
+
+    .venv/bin/python bench/consumer_loop.py [--quick] [--loops 5] [--candles 1000]
+
+Each configuration (N pairs, P producers, C indicator columns) runs in its own
+subprocess, so its peak RSS is its own. The consumer's per-loop analysis goes through
+freqtrade's real path: ``_analyze_ticker_internal`` for every pair, as the bot's
+``analyze_pair`` does it (including the copy of the consumer's candles that
+``dp.ohlcv`` makes), with producer frames stored in a real DataProvider by the calls
+``ExternalMessageConsumer`` makes (``_set_producer_pairs``, ``_replace_external_df``,
+``_add_external_df``).
+
+- fleet: ``class BenchFleet(FleetStrategy, BenchStrategy)`` on a consumer config.
+- naive: for every pair on every loop, scan the producers in config order and return the
+  first non-empty ``dp.get_producer_df`` as the dataframe (freqtrade's documented
+  consumer pattern, generalised to several producers).
+
+Cases: ``unchanged`` (no producer data changed since the last loop) and ``all new``
+(every pair got a new candle from the exchange and a new analysed row from its producer
+before the loop; the arrival itself is not timed). Medians over ``--loops`` loops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+FULL = [(n, p, c) for n in (150, 500, 1000) for p in (3, 10) for c in (50, 400)]
+QUICK = [(150, 3, 50), (500, 10, 400)]
+TIMEFRAME = "5m"
+
+STRATEGIES = '''
+from freqtrade.strategy import IStrategy
+from pandas import DataFrame
+
+from freqfleet.strategy import FleetStrategy
+
+
+class BenchStrategy(IStrategy):
+    """Stands for a heavy strategy; never runs on a consumer."""
+
+    timeframe = "5m"
+    minimal_roi = {"0": 0.1}
+    stoploss = -0.1
+
+    def populate_indicators(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
+        raise AssertionError("a fleet consumer must not analyse")
+
+    def populate_entry_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
+        return dataframe
+
+    def populate_exit_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
+        return dataframe
+
+
+class BenchFleet(FleetStrategy, BenchStrategy):
+    pass
+
+
+class NaiveConsumer(IStrategy):
+    """The first non-empty producer frame, looked up for every pair on every loop."""
+
+    timeframe = "5m"
+    minimal_roi = {"0": 0.1}
+    stoploss = -0.1
+    process_only_new_candles = False
+
+    def populate_indicators(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
+        for producer in self.config["external_message_consumer"]["producers"]:
+            frame, _ = self.dp.get_producer_df(metadata["pair"], producer_name=producer["name"])
+            if not frame.empty:
+                return frame
+        return dataframe
+
+    def populate_entry_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
+        return dataframe
+
+    def populate_exit_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
+        return dataframe
+'''
+
+
+def _frames(pairs: list[str], candles: int, columns: int):
+    """Consumer candles and producer frames (same dates; OHLCV from the bundled data)."""
+    import numpy as np
+    import pandas as pd
+
+    import freqfleet
+
+    data_dir = Path(freqfleet.__file__).parent / "data" / "binance-2018"
+    sources = [pd.read_feather(f) for f in sorted(data_dir.glob(f"*-{TIMEFRAME}.feather"))]
+    newest = pd.Timestamp(datetime.now(UTC)).floor(TIMEFRAME.replace("m", "min"))
+    dates = pd.date_range(end=newest, periods=candles, freq="5min", tz="UTC")
+    rng = np.random.default_rng(1)
+    names = [f"ind_{i:03d}" for i in range(columns)]
+    consumer, producer = {}, {}
+    for index, pair in enumerate(pairs):
+        source = sources[index % len(sources)]
+        start = (index * 37) % (len(source) - candles)
+        ohlcv = source.iloc[start : start + candles].reset_index(drop=True)
+        ohlcv["date"] = dates
+        consumer[pair] = ohlcv
+        values = np.empty((candles, 5 + columns + 2))
+        values[:, :5] = ohlcv[["open", "high", "low", "close", "volume"]].to_numpy()
+        values[:, 5 : 5 + columns] = rng.standard_normal((candles, columns))
+        values[:, -2] = rng.random(candles) < 0.05
+        values[:, -1] = rng.random(candles) < 0.05
+        frame = pd.DataFrame(
+            values,
+            columns=["open", "high", "low", "close", "volume", *names, "enter_long", "exit_long"],
+        )
+        frame.insert(0, "date", dates)
+        frame["enter_tag"] = np.where(frame["enter_long"] == 1, "signal", "")
+        frame["exit_tag"] = ""
+        producer[pair] = frame
+    return consumer, producer
+
+
+def _next_rows(consumer, producer, step: int):
+    """One new candle per pair for the consumer and the same candle analysed by the producer."""
+    import pandas as pd
+
+    for pair, frame in consumer.items():
+        last = frame.iloc[-1]
+        date = last["date"] + pd.Timedelta(minutes=5)
+        close = float(last["close"]) * (1 + 0.001 * ((step % 3) - 1))
+        candle = {"date": date, "open": close, "high": close, "low": close, "close": close,
+                  "volume": 1.0}  # fmt: skip
+        consumer[pair] = pd.concat([frame, pd.DataFrame([candle])], ignore_index=True)
+        row = producer[pair].iloc[[-1]].copy()
+        for column, value in candle.items():
+            row[column] = value
+        yield pair, row
+
+
+def child(impl: str, n: int, p: int, c: int, loops: int, candles: int) -> dict:
+    """Measure one configuration (runs in its own process)."""
+    import copy
+
+    from freqtrade.data.dataprovider import DataProvider
+    from freqtrade.enums import CandleType, RunMode
+    from freqtrade.resolvers import StrategyResolver
+
+    from freqfleet.fleet.partition import partition
+
+    work = Path(tempfile.mkdtemp(prefix="freqfleet-bench-"))
+    (work / "user_data" / "strategies").mkdir(parents=True)
+    (work / "user_data" / "strategies" / "bench_strategies.py").write_text(STRATEGIES)
+    producers = [f"producer-{i + 1}" for i in range(p)]
+    pairs = [f"C{i:04d}/USDT" for i in range(n)]
+    config = {
+        "strategy": "BenchFleet" if impl == "fleet" else "NaiveConsumer",
+        "user_data_dir": work / "user_data",
+        "timeframe": TIMEFRAME,
+        "stake_currency": "USDT",
+        "stake_amount": 10,
+        "max_open_trades": 5,
+        "dry_run": True,
+        "runmode": RunMode.DRY_RUN,
+        "candle_type_def": CandleType.SPOT,
+        "process_only_new_candles": False,
+        "exchange": {"name": "binance", "pair_whitelist": pairs},
+        "pairlists": [{"method": "StaticPairList"}],
+        "entry_pricing": {},
+        "exit_pricing": {},
+        "external_message_consumer": {
+            "enabled": True,
+            "producers": [
+                {"name": name, "host": "127.0.0.1", "port": 1, "ws_token": "x"}
+                for name in producers
+            ],
+        },
+    }
+    strategy = StrategyResolver.load_strategy(copy.deepcopy(config))
+    dp = DataProvider(config, None)
+    strategy.dp = dp
+    consumer, producer = _frames(pairs, candles, c)
+    shares = partition(pairs, producers)
+    owner = {pair: name for name, owned in shares.items() for pair in owned}
+    for name in producers:
+        dp._set_producer_pairs(shares.get(name, []), producer_name=name)
+    for pair in pairs:
+        dp._replace_external_df(
+            pair, producer.pop(pair), datetime.now(UTC), TIMEFRAME, CandleType.SPOT, owner[pair]
+        )
+    stored = {
+        pair: dp.get_producer_df(pair, producer_name=owner[pair])[0].iloc[[-1]] for pair in pairs
+    }
+
+    def loop() -> float:
+        start = time.perf_counter()
+        for pair in pairs:
+            # analyze_pair: dp.ohlcv hands out a copy of the consumer's candles.
+            strategy._analyze_ticker_internal(consumer[pair].copy(), {"pair": pair})
+        return time.perf_counter() - start
+
+    loop()  # warm-up: the fleet consumer builds its merged frames here
+    unchanged = [loop() for _ in range(loops)]
+    changed = []
+    for step in range(loops):
+        for pair, row in _next_rows(consumer, stored, step):
+            stored[pair] = row
+            ok, _missing = dp._add_external_df(
+                pair, row, datetime.now(UTC) + timedelta(seconds=step + 1), TIMEFRAME,
+                CandleType.SPOT, owner[pair],
+            )  # fmt: skip
+            assert ok, pair
+        changed.append(loop())
+    return {
+        "impl": impl,
+        "pairs": n,
+        "producers": p,
+        "columns": c,
+        "unchanged_s": statistics.median(unchanged),
+        "all_new_s": statistics.median(changed),
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def run_child(impl: str, n: int, p: int, c: int, loops: int, candles: int) -> dict:
+    command = [sys.executable, __file__, "--child", impl, str(n), str(p), str(c),
+               "--loops", str(loops), "--candles", str(candles)]  # fmt: skip
+    out = subprocess.run(command, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="two small configurations only")
+    parser.add_argument("--loops", type=int, default=5)
+    parser.add_argument("--candles", type=int, default=1000, help="candles per pair")
+    parser.add_argument("--only", help="one configuration N,P,C (e.g. 1000,10,400)")
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        impl, n, p, c = args.child
+        print(json.dumps(child(impl, int(n), int(p), int(c), args.loops, args.candles)))
+        return 0
+    configs = QUICK if args.quick else FULL
+    if args.only:
+        configs = [tuple(int(x) for x in args.only.split(","))]
+    print(f"{args.candles} candles per pair, median of {args.loops} loops, one process each\n")
+    print(
+        "|  N |  P |   C | fleet unchanged | naive unchanged | speed-up | fleet all new "
+        "| naive all new | speed-up | fleet peak RSS | naive peak RSS | RSS ratio |"
+    )
+    print("|---:|---:|----:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n, p, c in configs:
+        fleet = run_child("fleet", n, p, c, args.loops, args.candles)
+        naive = run_child("naive", n, p, c, args.loops, args.candles)
+        print(
+            f"| {n} | {p} | {c} "
+            f"| {fleet['unchanged_s'] * 1000:.1f} ms | {naive['unchanged_s'] * 1000:.1f} ms "
+            f"| {naive['unchanged_s'] / fleet['unchanged_s']:.1f}x "
+            f"| {fleet['all_new_s'] * 1000:.1f} ms | {naive['all_new_s'] * 1000:.1f} ms "
+            f"| {naive['all_new_s'] / fleet['all_new_s']:.1f}x "
+            f"| {fleet['peak_rss_mib']:,.0f} MiB | {naive['peak_rss_mib']:,.0f} MiB "
+            f"| {fleet['peak_rss_mib'] / naive['peak_rss_mib']:.2f} |",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
