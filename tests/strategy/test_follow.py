@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from freqtrade.enums import RunMode, SignalDirection
 from freqtrade.persistence import Trade, init_db
+from freqtrade.persistence.usedb_context import enable_database_use
 from freqtrade.resolvers import StrategyResolver
 
 from freqfleet.errors import ConfigError, StrategySetupError
@@ -61,6 +62,7 @@ def load(config: dict):
 @pytest.fixture
 def trades_db():
     """freqtrade's trade database, in memory (the follower reads open trades from it)."""
+    enable_database_use()  # a backtest run earlier in the session may have switched it off
     init_db("sqlite://")
     yield
     Trade.session.remove()
