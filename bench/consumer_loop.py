@@ -141,7 +141,7 @@ def _next_rows(consumer, producer, step: int):
         yield pair, row
 
 
-def child(impl: str, n: int, p: int, c: int, loops: int, candles: int) -> dict:
+def child(impl: str, case: str, n: int, p: int, c: int, loops: int, candles: int) -> dict:
     """Measure one configuration (runs in its own process)."""
     import copy
 
@@ -203,30 +203,25 @@ def child(impl: str, n: int, p: int, c: int, loops: int, candles: int) -> dict:
         return time.perf_counter() - start
 
     loop()  # warm-up: the fleet consumer builds its merged frames here
-    unchanged = [loop() for _ in range(loops)]
-    changed = []
+    timings = []
     for step in range(loops):
-        for pair, row in _next_rows(consumer, stored, step):
-            stored[pair] = row
-            ok, _missing = dp._add_external_df(
-                pair, row, datetime.now(UTC) + timedelta(seconds=step + 1), TIMEFRAME,
-                CandleType.SPOT, owner[pair],
-            )  # fmt: skip
-            assert ok, pair
-        changed.append(loop())
+        if case == "all_new":
+            for pair, row in _next_rows(consumer, stored, step):
+                stored[pair] = row
+                ok, _missing = dp._add_external_df(
+                    pair, row, datetime.now(UTC) + timedelta(seconds=step + 1), TIMEFRAME,
+                    CandleType.SPOT, owner[pair],
+                )  # fmt: skip
+                assert ok, pair
+        timings.append(loop())
     return {
-        "impl": impl,
-        "pairs": n,
-        "producers": p,
-        "columns": c,
-        "unchanged_s": statistics.median(unchanged),
-        "all_new_s": statistics.median(changed),
+        "seconds": statistics.median(timings),
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
 
-def run_child(impl: str, n: int, p: int, c: int, loops: int, candles: int) -> dict:
-    command = [sys.executable, __file__, "--child", impl, str(n), str(p), str(c),
+def run_child(impl: str, case: str, n: int, p: int, c: int, loops: int, candles: int) -> dict:
+    command = [sys.executable, __file__, "--child", impl, case, str(n), str(p), str(c),
                "--loops", str(loops), "--candles", str(candles)]  # fmt: skip
     out = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -238,34 +233,33 @@ def main() -> int:
     parser.add_argument("--loops", type=int, default=5)
     parser.add_argument("--candles", type=int, default=1000, help="candles per pair")
     parser.add_argument("--only", help="one configuration N,P,C (e.g. 1000,10,400)")
-    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        impl, n, p, c = args.child
-        print(json.dumps(child(impl, int(n), int(p), int(c), args.loops, args.candles)))
+        impl, case, n, p, c = args.child
+        result = child(impl, case, int(n), int(p), int(c), args.loops, args.candles)
+        print(json.dumps(result))
         return 0
     configs = QUICK if args.quick else FULL
     if args.only:
         configs = [tuple(int(x) for x in args.only.split(","))]
-    print(f"{args.candles} candles per pair, median of {args.loops} loops, one process each\n")
-    print(
-        "|  N |  P |   C | fleet unchanged | naive unchanged | speed-up | fleet all new "
-        "| naive all new | speed-up | fleet peak RSS | naive peak RSS | RSS ratio |"
-    )
-    print("|---:|---:|----:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"{args.candles} candles per pair, median of {args.loops} loops, "
+          "one process per cell (peak RSS of that process)\n")  # fmt: skip
+    print("|  N |  P |   C | case | fleet loop | naive loop | speed-up "
+          "| fleet peak RSS | naive peak RSS | RSS ratio |")  # fmt: skip
+    print("|---:|---:|----:|---|---:|---:|---:|---:|---:|---:|")
     for n, p, c in configs:
-        fleet = run_child("fleet", n, p, c, args.loops, args.candles)
-        naive = run_child("naive", n, p, c, args.loops, args.candles)
-        print(
-            f"| {n} | {p} | {c} "
-            f"| {fleet['unchanged_s'] * 1000:.1f} ms | {naive['unchanged_s'] * 1000:.1f} ms "
-            f"| {naive['unchanged_s'] / fleet['unchanged_s']:.1f}x "
-            f"| {fleet['all_new_s'] * 1000:.1f} ms | {naive['all_new_s'] * 1000:.1f} ms "
-            f"| {naive['all_new_s'] / fleet['all_new_s']:.1f}x "
-            f"| {fleet['peak_rss_mib']:,.0f} MiB | {naive['peak_rss_mib']:,.0f} MiB "
-            f"| {fleet['peak_rss_mib'] / naive['peak_rss_mib']:.2f} |",
-            flush=True,
-        )
+        for case in ("unchanged", "all_new"):
+            fleet = run_child("fleet", case, n, p, c, args.loops, args.candles)
+            naive = run_child("naive", case, n, p, c, args.loops, args.candles)
+            print(
+                f"| {n} | {p} | {c} | {case.replace('_', ' ')} "
+                f"| {fleet['seconds'] * 1000:,.1f} ms | {naive['seconds'] * 1000:,.1f} ms "
+                f"| {naive['seconds'] / fleet['seconds']:.1f}x "
+                f"| {fleet['peak_rss_mib']:,.0f} MiB | {naive['peak_rss_mib']:,.0f} MiB "
+                f"| {fleet['peak_rss_mib'] / naive['peak_rss_mib']:.2f} |",
+                flush=True,
+            )
     return 0
 
 
