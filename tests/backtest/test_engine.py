@@ -114,3 +114,17 @@ def test_split_settings_share_wallet_and_slots() -> None:
     assert (
         split_settings({"dry_run_wallet": 100, "max_open_trades": -1}, 3)["max_open_trades"] == -1
     )
+
+
+def test_backtester_leaves_freqtrade_as_it_found_it(
+    tmp_path: Path, sample_userdir: Path, bundled_markets
+) -> None:
+    from freqtrade.persistence import PairLocks, Trade
+
+    config_path = write_config(tmp_path, fleet_config("SampleStrategy"))
+    request = BacktestRequest(config_path, timerange="20180115-20180116", userdir=sample_userdir)
+    with FleetBacktester(request, exchange_override=bundled_markets) as backtester:
+        backtester.run()
+        assert Trade.use_db is False  # freqtrade's backtesting mode while it runs
+    assert Trade.use_db is True
+    assert PairLocks.use_db is True

@@ -202,6 +202,9 @@ class FleetBacktester:
         self._analysed: dict[str, pd.DataFrame] = {}
 
     def close(self) -> None:
+        # Backtesting switches freqtrade's database use off process-wide; switch it back
+        # so that bots or tests later in this process see a normal freqtrade.
+        Backtesting.cleanup()
         self._stub_dir.cleanup()
 
     def __enter__(self) -> FleetBacktester:
