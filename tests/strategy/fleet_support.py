@@ -203,12 +203,17 @@ class ProducerFeed:
         )
 
     def analyzed(
-        self, producer: str, pair: str, frame: pd.DataFrame, last_analyzed: datetime | None = None
+        self,
+        producer: str,
+        pair: str,
+        frame: pd.DataFrame,
+        last_analyzed: datetime | None = None,
+        timeframe: str = TIMEFRAME,
     ) -> None:
         message = {
             "type": "analyzed_df",
             "data": {
-                "key": [pair, TIMEFRAME, "spot"],
+                "key": [pair, timeframe, "spot"],
                 # freqtrade's serialiser rewrites the dates of the frame it sends.
                 "df": frame.copy(),
                 "la": last_analyzed or datetime.now(UTC),

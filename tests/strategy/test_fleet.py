@@ -453,3 +453,38 @@ def test_freqtrade_reads_the_producers_entry_signal_and_tag(user_data: Path):
                 assert enter is None
                 assert exit_long and exit_tag == "ema_cross_down"
             assert merged is analysed
+
+
+def test_a_producer_on_another_timeframe_is_reported_once(user_data: Path, caplog):
+    producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
+    config = bot_config(user_data, "FleetSampleStrategy", ["p1"])
+    consumer = load_strategy(config)
+    pair = "ETH/BTC"
+    with producer_feed(config) as feed:
+        consumer.dp = feed.dp
+        feed.whitelist("p1", [pair])
+        feed.analyzed("p1", pair, produce(producer, pair, candles(pair, 200)), timeframe="1m")
+        caplog.set_level(logging.INFO)
+        for _ in range(3):
+            merged = consumer_analyze(consumer, pair, candles(pair, 100))
+            consumer_analyze(consumer, pair, candles(pair, 100, end=3000))
+        assert not consumer.has_producer_data(pair) and "enter_long" not in merged.columns
+        errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+        assert len(errors) == 1
+        assert "producer p1 analyses ETH/BTC on 1m but this consumer runs 5m" in errors[0].message
+
+
+def test_public_names():
+    import freqfleet.strategy as strategy
+    import freqfleet.strategy.samples as samples
+
+    assert set(strategy.__all__) == {
+        "STATE_FILE",
+        "ConsumerSettings",
+        "FleetStrategy",
+        "is_consumer_config",
+    }
+    assert strategy.STATE_FILE == "fleet-state.json"
+    assert set(samples.__all__) == {"DummyConsumerStrategy", "FleetSampleStrategy"}
+    assert samples.FleetSampleStrategy.startup_candle_count <= 50
+    assert samples.FleetSampleStrategy.__mro__[1] is strategy.FleetStrategy

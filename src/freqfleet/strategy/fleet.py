@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from freqtrade.enums import CandleType, RunMode
 from freqtrade.exchange import timeframe_to_seconds
 from freqtrade.strategy import IStrategy
@@ -25,8 +24,13 @@ from pandas import DataFrame
 
 from freqfleet.errors import StrategySetupError
 from freqfleet.files import dump_json, write_atomic
-from freqfleet.strategy.merge import MergeCache, MergedEntry
-from freqfleet.strategy.routing import ProducerRouter, producer_data, producer_whitelists
+from freqfleet.strategy.merge import MergeCache, MergedEntry, column_values, last_date_ns
+from freqfleet.strategy.routing import (
+    ProducerRouter,
+    newest_candle,
+    producer_data,
+    producer_whitelists,
+)
 from freqfleet.strategy.settings import (
     ConsumerSettings,
     check_fleet_config,
@@ -45,6 +49,12 @@ def _misplaced_init(self: Any, *args: Any, **kwargs: Any) -> None:
         f"{type(self).__name__}: FleetStrategy must come first in the class bases; "
         f"write class {type(self).__name__}(FleetStrategy, YourStrategy)"
     )
+
+
+def _iso(epoch_ns: int | None) -> str | None:
+    if epoch_ns is None:
+        return None
+    return datetime.fromtimestamp(epoch_ns / 1e9, UTC).isoformat()
 
 
 class FleetStrategy:
@@ -114,7 +124,7 @@ class FleetStrategy:
             "producers": {
                 name: {
                     "pairs": counts.get(name, 0),
-                    "newest_candle": None if newest[name] is None else newest[name].isoformat(),
+                    "newest_candle": _iso(newest[name]),
                 }
                 for name in settings.producer_names
             },
@@ -133,7 +143,7 @@ class FleetStrategy:
         self._fleet_router = ProducerRouter(settings.producer_names)
         self._fleet_cache = MergeCache()
         self._fleet_freshness: dict[str, str] = {}
-        self._fleet_candle = pd.Timedelta(seconds=timeframe_to_seconds(self.timeframe))
+        self._fleet_candle_ns = timeframe_to_seconds(self.timeframe) * 1_000_000_000
         self._fleet_candle_type = config.get("candle_type_def", CandleType.SPOT)
         self._fleet_state_written = 0.0
         self._fleet_timeframe_warned: set[str] = set()
@@ -218,11 +228,11 @@ class FleetStrategy:
         pair_key = (pair, self.timeframe, self._fleet_candle_type)
         dp = self.dp  # type: ignore[attr-defined]
         name, data = self._fleet_router.choose(pair, lambda n: producer_data(dp, n, pair_key))
-        consumer_newest = dataframe["date"].iat[-1]
+        consumer_newest = last_date_ns(dataframe)
         key = (
             consumer_newest,
             len(dataframe),
-            dataframe["close"].iat[-1],
+            column_values(dataframe, "close")[-1],
             name,
             None if data is None else id(data[0]),
             None if data is None else data[1],
@@ -231,21 +241,28 @@ class FleetStrategy:
         if cached is not None and cached.key == key:
             return cached
         producer_frame = None if data is None else data[0]
-        state, age = self._fleet_freshness_of(consumer_newest, producer_frame)
+        producer_newest = None if producer_frame is None else newest_candle(producer_frame)
+        state, age = self._fleet_freshness_of(consumer_newest, producer_newest)
         if data is None:
             self._fleet_check_timeframe(pair)
         entry = self._fleet_cache.frame(
-            pair, dataframe, key, name, producer_frame, stale=state != "fresh"
+            pair,
+            dataframe,
+            key,
+            name,
+            producer_frame,
+            stale=state != "fresh",
+            producer_newest=producer_newest,
         )
         self._fleet_log_freshness(pair, state, name, age)
         return entry
 
     def _fleet_freshness_of(
-        self, consumer_newest: pd.Timestamp, producer: DataFrame | None
+        self, consumer_newest: int, producer_newest: int | None
     ) -> tuple[str, int]:
-        if producer is None or producer.empty:
+        if producer_newest is None:
             return "missing", 0
-        age = int((consumer_newest - producer["date"].iat[-1]) / self._fleet_candle)
+        age = (consumer_newest - producer_newest) // self._fleet_candle_ns
         assert self._fleet_settings is not None
         return ("stale" if age > self._fleet_settings.max_signal_age else "fresh"), age
 

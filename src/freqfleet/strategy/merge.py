@@ -29,14 +29,32 @@ _OHLCV = frozenset(OHLCV_COLUMNS)
 _NS_PER_UNIT = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 
 
-def _epoch_ns(dates: pd.Series) -> np.ndarray:
+def column_values(frame: DataFrame, name: str) -> Any:
+    """A column's values without building a Series (the per-loop path reads a few).
+
+    Uses pandas' internal column accessor when it exists (a few microseconds instead of
+    about ten for ``frame[name]``), else the public one.
+    """
+    getter = getattr(frame, "_get_column_array", None)
+    if getter is not None:
+        location = frame.columns.get_loc(name)
+        if isinstance(location, int):
+            return getter(location)
+    return frame[name].array
+
+
+def _epoch_ns(dates: Any) -> np.ndarray:
     """Dates as int64 nanoseconds (producer frames arrive in another unit than ours)."""
-    array = dates.array
-    unit = getattr(array, "unit", "ns")
-    return np.asarray(array.asi8) * _NS_PER_UNIT[unit]
+    return np.asarray(dates.asi8) * _NS_PER_UNIT[getattr(dates, "unit", "ns")]
 
 
-def _contiguous_start(consumer_dates: pd.Series, producer_dates: pd.Series) -> int | None:
+def last_date_ns(frame: DataFrame) -> int:
+    """The newest date as int nanoseconds, without building a Timestamp (cheap per loop)."""
+    dates = column_values(frame, "date")
+    return int(dates.asi8[-1]) * _NS_PER_UNIT[getattr(dates, "unit", "ns")]
+
+
+def _contiguous_start(consumer_dates: Any, producer_dates: Any) -> int | None:
     """Row of the producer where a run matching every consumer candle starts, or None."""
     ours = _epoch_ns(consumer_dates)
     theirs = _epoch_ns(producer_dates)
@@ -61,14 +79,17 @@ def merge_producer_frame(
     if producer is None or producer.empty or "date" not in producer.columns:
         return consumer.reset_index(drop=True)
     length = len(consumer)
-    start = _contiguous_start(consumer["date"], producer["date"])
+    start = _contiguous_start(column_values(consumer, "date"), column_values(producer, "date"))
     if start is not None:
         # The usual case: one contiguous run of the producer's rows (a view, no copy),
         # with the consumer's candles wherever they differ from the producer's.
-        frame = producer.iloc[start : start + length].reset_index(drop=True)
+        frame = producer.iloc[start : start + length]
+        frame.index = pd.RangeIndex(length)
         for column in OHLCV_COLUMNS[1:]:
-            ours = consumer[column].to_numpy()
-            if column not in frame.columns or not np.array_equal(frame[column].to_numpy(), ours):
+            ours = np.asarray(column_values(consumer, column))
+            if column not in frame.columns or not np.array_equal(
+                np.asarray(column_values(frame, column)), ours
+            ):
                 frame[column] = ours
     else:
         base = consumer[list(OHLCV_COLUMNS)].reset_index(drop=True)
@@ -98,7 +119,8 @@ class MergedEntry:
     key: tuple[Any, ...]
     frame: DataFrame
     producer: str | None
-    producer_newest: pd.Timestamp | None
+    producer_newest: int | None
+    """The producer's newest analysed candle (epoch nanoseconds)."""
     stale: bool
 
 
@@ -121,16 +143,14 @@ class MergeCache:
         producer: DataFrame | None,
         *,
         stale: bool,
+        producer_newest: int | None = None,
     ) -> MergedEntry:
         """The cached entry when ``key`` is unchanged, else a freshly merged one."""
         entry = self._entries.get(pair)
         if entry is not None and entry.key == key:
             return entry
         frame = merge_producer_frame(consumer, producer, block_entries=stale)
-        newest = None
-        if producer is not None and not producer.empty and "date" in producer.columns:
-            newest = producer["date"].iat[-1]
-        entry = MergedEntry(key, frame, producer_name, newest, stale)
+        entry = MergedEntry(key, frame, producer_name, producer_newest, stale)
         self._entries[pair] = entry
         self.builds += 1
         return entry
@@ -151,5 +171,6 @@ __all__ = [
     "TAG_COLUMNS",
     "MergeCache",
     "MergedEntry",
+    "last_date_ns",
     "merge_producer_frame",
 ]

@@ -14,8 +14,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-import pandas as pd
 from pandas import DataFrame
+
+from freqfleet.strategy.merge import last_date_ns
 
 ProducerData = tuple[DataFrame, datetime]
 
@@ -42,11 +43,11 @@ def producer_data(dp: Any, name: str, pair_key: tuple[str, str, Any]) -> Produce
     return None if frame.empty else (frame, last_analyzed)
 
 
-def newest_candle(frame: DataFrame) -> pd.Timestamp | None:
-    """Date of the newest analysed candle of a producer frame."""
+def newest_candle(frame: DataFrame) -> int | None:
+    """Date of the newest analysed candle of a producer frame (epoch nanoseconds)."""
     if frame.empty or "date" not in frame.columns:
         return None
-    return frame["date"].iat[-1]
+    return last_date_ns(frame)
 
 
 class ProducerRouter:
