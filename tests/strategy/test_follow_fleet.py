@@ -226,3 +226,10 @@ def test_consumer_resubscribes_after_producer_restart(fleet):
     assert _closed(consumer, consumer_trade["trade_id"])["exit_reason"] == (
         "fleet:producer-1:force_exit"
     )
+
+
+def test_consumer_log_never_shows_the_producer_ws_token(fleet):
+    producer, consumer = fleet["producer"], fleet["consumer"]
+    log = consumer.log_text()
+    assert "Following trades of producer producer-1" in log
+    assert producer.api["ws_token"] not in log

@@ -34,6 +34,11 @@ from freqfleet.strategy.follow_events import (
 
 logger = logging.getLogger(__name__)
 
+# The websockets library logs each request line, token included, at DEBUG level: give it
+# a logger of its own that never goes below INFO, whatever the bot's verbosity.
+websocket_logger = logging.getLogger(f"{__name__}.websocket")
+websocket_logger.setLevel(logging.INFO)
+
 CATCH_UP_CLOSED_TRADES = 100
 """Recent closed trades asked of a producer on (re)connect."""
 
@@ -182,6 +187,7 @@ class SubscriptionRunner:
                     ping_interval=20,
                     ping_timeout=20,
                     close_timeout=2,
+                    logger=websocket_logger,
                 ) as ws:
                     await ws.send(json.dumps({"type": "subscribe", "data": TRADE_EVENT_TYPES}))
                     state.connected = True
