@@ -17,7 +17,9 @@ freqtrade's real path: ``_analyze_ticker_internal`` for every pair, as the bot's
 
 Cases: ``unchanged`` (no producer data changed since the last loop) and ``all new``
 (every pair got a new candle from the exchange and a new analysed row from its producer
-before the loop; the arrival itself is not timed). Medians over ``--loops`` loops.
+before the loop). Medians over ``--loops`` loops. The arrival of the producers' rows
+(freqtrade's ``_add_external_df`` for every pair; the fleet consumer also merges there, in
+freqtrade's message thread) is timed separately and reported beside the loop.
 """
 
 from __future__ import annotations
@@ -203,9 +205,10 @@ def child(impl: str, case: str, n: int, p: int, c: int, loops: int, candles: int
         return time.perf_counter() - start
 
     loop()  # warm-up: the fleet consumer builds its merged frames here
-    timings = []
+    timings, arrivals = [], []
     for step in range(loops):
         if case == "all_new":
+            start = time.perf_counter()
             for pair, row in _next_rows(consumer, stored, step):
                 stored[pair] = row
                 ok, _missing = dp._add_external_df(
@@ -213,9 +216,11 @@ def child(impl: str, case: str, n: int, p: int, c: int, loops: int, candles: int
                     CandleType.SPOT, owner[pair],
                 )  # fmt: skip
                 assert ok, pair
+            arrivals.append(time.perf_counter() - start)
         timings.append(loop())
     return {
         "seconds": statistics.median(timings),
+        "arrival_seconds": statistics.median(arrivals) if arrivals else None,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
@@ -225,6 +230,11 @@ def run_child(impl: str, case: str, n: int, p: int, c: int, loops: int, candles:
                "--loops", str(loops), "--candles", str(candles)]  # fmt: skip
     out = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _arrival(result: dict) -> str:
+    seconds = result.get("arrival_seconds")
+    return "n/a" if seconds is None else f"{seconds * 1000:,.0f} ms"
 
 
 def main() -> int:
@@ -246,8 +256,8 @@ def main() -> int:
     print(f"{args.candles} candles per pair, median of {args.loops} loops, "
           "one process per cell (peak RSS of that process)\n")  # fmt: skip
     print("|  N |  P |   C | case | fleet loop | naive loop | speed-up "
-          "| fleet peak RSS | naive peak RSS | RSS ratio |")  # fmt: skip
-    print("|---:|---:|----:|---|---:|---:|---:|---:|---:|---:|")
+          "| fleet peak RSS | naive peak RSS | RSS ratio | arrival fleet / naive |")  # fmt: skip
+    print("|---:|---:|----:|---|---:|---:|---:|---:|---:|---:|---:|")
     for n, p, c in configs:
         for case in ("unchanged", "all_new"):
             fleet = run_child("fleet", case, n, p, c, args.loops, args.candles)
@@ -257,7 +267,8 @@ def main() -> int:
                 f"| {fleet['seconds'] * 1000:,.1f} ms | {naive['seconds'] * 1000:,.1f} ms "
                 f"| {naive['seconds'] / fleet['seconds']:.1f}x "
                 f"| {fleet['peak_rss_mib']:,.0f} MiB | {naive['peak_rss_mib']:,.0f} MiB "
-                f"| {fleet['peak_rss_mib'] / naive['peak_rss_mib']:.2f} |",
+                f"| {fleet['peak_rss_mib'] / naive['peak_rss_mib']:.2f} "
+                f"| {_arrival(fleet)} / {_arrival(naive)} |",
                 flush=True,
             )
     return 0

@@ -112,7 +112,12 @@ def test_producer_tags_survive_and_new_candles_arrive_one_by_one(user_data: Path
             # ... then the producer sends its newest row (as a producer does, tail(1)).
             full = produce(producer, pair, candles(pair, 300, end=end + step))
             feed.analyzed("p1", pair, full.tail(1))
+            # The frame callbacks read has the producer's row as soon as it arrived ...
+            arrived, _ = feed.dp.get_analyzed_dataframe(pair, "5m")
+            pd.testing.assert_frame_equal(_signals(arrived), _signals(full.iloc[-200:]))
+            # ... and the consumer's next loop hands freqtrade the same frame.
             merged = consumer_analyze(consumer, pair, own)
+            assert merged is arrived
             pd.testing.assert_frame_equal(_signals(merged), _signals(full.iloc[-200:]))
         tags = {t for t in merged["enter_tag"] if isinstance(t, str) and t}
         assert tags == {"ema_cross_up"}

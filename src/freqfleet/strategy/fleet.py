@@ -150,6 +150,7 @@ class FleetStrategy:
         # The consumer's callbacks, bound on the instance so a producer keeps the wrapped
         # strategy's own methods (and freqtrade's view of them) untouched.
         self._fleet_handed: dict[str, DataFrame] = {}
+        self._fleet_watched_dp: Any = None
         self._fleet_next: DataFrame | None = None
         self._analyze_ticker_internal = self._fleet_analyze_ticker_internal
         self.analyze_ticker = self._fleet_analyze_ticker
@@ -224,9 +225,11 @@ class FleetStrategy:
 
     def _fleet_entry(self, pair: str, dataframe: DataFrame) -> MergedEntry:
         """The pair's merged frame, rebuilt only when either side has new data."""
+        dp = self.dp  # type: ignore[attr-defined]
+        if dp is not self._fleet_watched_dp:
+            self._fleet_watch_arrivals(dp)
         self._fleet_refresh_routes()
         pair_key = (pair, self.timeframe, self._fleet_candle_type)
-        dp = self.dp  # type: ignore[attr-defined]
         name, data = self._fleet_router.choose(pair, lambda n: producer_data(dp, n, pair_key))
         consumer_newest = last_date_ns(dataframe)
         key = (
@@ -256,6 +259,44 @@ class FleetStrategy:
         )
         self._fleet_log_freshness(pair, state, name, age)
         return entry
+
+    def _fleet_watch_arrivals(self, dp: Any) -> None:
+        """Rebuild a pair's frame as soon as its producer data is replaced.
+
+        The merged frame is a view of the producer's rows; rebuilding it when the
+        producer's frame is replaced (in freqtrade's message thread) frees the replaced
+        frame at once instead of holding old and new until the consumer's next loop.
+        """
+        self._fleet_watched_dp = dp
+        if not hasattr(dp, "_replace_external_df"):
+            return
+        replace_external = type(dp)._replace_external_df
+
+        def replace(
+            pair, dataframe, last_analyzed, timeframe, candle_type, producer_name="default"
+        ):
+            replace_external(
+                dp, pair, dataframe, last_analyzed, timeframe, candle_type, producer_name
+            )
+            self._fleet_on_arrival(pair, timeframe)
+
+        dp._replace_external_df = replace
+
+    def _fleet_on_arrival(self, pair: str, timeframe: str) -> None:
+        entry = self._fleet_cache.get(pair)
+        if entry is None or timeframe != self.timeframe:
+            return
+        try:
+            # The merged frame holds the consumer's candles it was built on.
+            rebuilt = self._fleet_entry(pair, entry.frame)
+        except Exception:
+            logger.exception("Fleet: could not merge new producer data for %s", pair)
+            return
+        if rebuilt is not entry:
+            self._fleet_handed.pop(pair, None)
+            self.dp._set_cached_df(  # type: ignore[attr-defined]
+                pair, self.timeframe, rebuilt.frame, candle_type=self._fleet_candle_type
+            )
 
     def _fleet_freshness_of(
         self, consumer_newest: int, producer_newest: int | None
