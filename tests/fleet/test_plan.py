@@ -130,6 +130,17 @@ def test_consumer_config_trades_every_producer(
     assert config["fleet"]["informative_candles"] is False
     assert config["api_server"]["listen_port"] == 8083
     assert config["db_url"] == "sqlite:///user_data/consumer.dryrun.sqlite"
+    assert "position_adjustment_enable" not in config
+
+
+def test_followed_position_adjustments_enable_them_on_the_consumer_only(
+    user_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "plan"
+    fleet = {"producers": 2, "follow": ["exits", "position_adjustments"]}
+    plan(user_config(fleet=fleet), user_dir, out)
+    assert read(out, "consumer.json")["position_adjustment_enable"] is True
+    assert "position_adjustment_enable" not in read(out, "producer-1.json")
 
 
 def test_overrides_reach_their_bots(

@@ -335,6 +335,10 @@ def consumer_config(
             },
         }
     )
+    if "position_adjustments" in spec.follow:
+        # A followed additional entry goes through adjust_trade_position, which freqtrade
+        # calls only with position adjustment enabled.
+        merged["position_adjustment_enable"] = True
     return merged
 
 
