@@ -105,7 +105,7 @@ class FleetStrategy:
             return {"role": "producer"}
         newest: dict[str, Any] = dict.fromkeys(settings.producer_names)
         stale, unrouted = [], []
-        for pair, entry in self._fleet_cache.pairs().items():
+        for pair, entry in list(self._fleet_cache.pairs().items()):
             if entry.stale:
                 stale.append(pair)
             if not self._fleet_router.producers_for(pair):
@@ -180,7 +180,8 @@ class FleetStrategy:
             self.analyze_pair(pair)  # type: ignore[attr-defined]
         keep = set(pairs)
         self._fleet_cache.forget(keep)
-        for pair in [p for p in self._fleet_handed if p not in keep]:
+        # list(): the message thread may drop entries meanwhile (see _fleet_on_arrival).
+        for pair in [p for p in list(self._fleet_handed) if p not in keep]:
             del self._fleet_handed[pair]
         self._fleet_write_state()
 
@@ -293,7 +294,7 @@ class FleetStrategy:
             logger.exception("Fleet: could not merge new producer data for %s", pair)
             return
         if rebuilt is not entry:
-            self._fleet_handed.pop(pair, None)
+            self._fleet_handed.pop(pair, None)  # the next loop validates it as usual
             self.dp._set_cached_df(  # type: ignore[attr-defined]
                 pair, self.timeframe, rebuilt.frame, candle_type=self._fleet_candle_type
             )

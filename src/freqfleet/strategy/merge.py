@@ -157,7 +157,7 @@ class MergeCache:
 
     def forget(self, keep: set[str]) -> None:
         """Drop frames of pairs no longer analysed."""
-        for pair in [p for p in self._entries if p not in keep]:
+        for pair in [p for p in list(self._entries) if p not in keep]:
             del self._entries[pair]
 
     def pairs(self) -> dict[str, MergedEntry]:
