@@ -84,8 +84,20 @@ def demo_config(exchange: dict[str, Any], options: DemoOptions) -> dict[str, Any
         "dry_run": True,
         "dry_run_wallet": 100 * options.max_open_trades,
         "trading_mode": "spot",
-        "entry_pricing": {"price_side": "same", "use_order_book": False},
-        "exit_pricing": {"price_side": "same", "use_order_book": False},
+        # Market orders fill at once in dry-run (a limit order at the touch waits for the
+        # price to come back), so the demo's slots hold trades, not pending orders.
+        "order_types": {
+            "entry": "market",
+            "exit": "market",
+            "emergency_exit": "market",
+            "force_entry": "market",
+            "force_exit": "market",
+            "stoploss": "market",
+            "stoploss_on_exchange": False,
+        },
+        "entry_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
+        "exit_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
+        "unfilledtimeout": {"entry": 2, "exit": 2, "unit": "minutes"},
         "exchange": exchange,
         "pairlists": [{"method": "StaticPairList"}],
         "fleet": {
