@@ -110,12 +110,14 @@ def demo_config(exchange: dict[str, Any], options: DemoOptions) -> dict[str, Any
     }
 
 
-def _trades(bot: BotEntry) -> list[dict[str, Any]]:
+def bot_trades(bot: BotEntry) -> list[dict[str, Any]]:
+    """A bot's closed trades (REST ``/trades``) and open ones (``/status``), oldest first."""
     client = FtRestClient(local_api_url(bot), bot.username, bot.password, timeout=10)
-    answer = client.trades(limit=500)
-    if not isinstance(answer, dict):
-        return []
-    return list(answer.get("trades", []))
+    closed = client.trades(limit=500)
+    open_trades = client.status()
+    found = list(closed.get("trades", [])) if isinstance(closed, dict) else []
+    found += list(open_trades) if isinstance(open_trades, list) else []
+    return sorted(found, key=lambda trade: trade["open_date"])
 
 
 def _candle(date_text: str) -> datetime:
@@ -139,14 +141,14 @@ def max_concurrent(trades: list[dict[str, Any]]) -> int:
 
 def summary_table(manifest: FleetManifest) -> Table:
     """Per producer: its pairs, its (virtual) trades, the consumer's trades on its pairs."""
-    consumer_trades = _trades(manifest.consumer)
+    consumer_trades = bot_trades(manifest.consumer)
     table = Table(title="demo summary", title_justify="left")
     for column in ("producer", "pairs", "producer trades", "consumer trades", "same candle"):
         table.add_column(column, justify="right")
     consumer_entries = Counter((t["pair"], _candle(t["open_date"])) for t in consumer_trades)
     total_matched = 0
     for producer in manifest.producers:
-        producer_trades = _trades(producer)
+        producer_trades = bot_trades(producer)
         signals = {(t["pair"], _candle(t["open_date"])) for t in producer_trades}
         mine = [t for t in consumer_trades if t["pair"] in set(producer.pairs)]
         matched = sum(
@@ -220,4 +222,11 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
     return 0
 
 
-__all__ = ["DemoOptions", "demo_config", "max_concurrent", "run_demo", "summary_table"]
+__all__ = [
+    "DemoOptions",
+    "bot_trades",
+    "demo_config",
+    "max_concurrent",
+    "run_demo",
+    "summary_table",
+]

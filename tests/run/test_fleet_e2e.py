@@ -1,0 +1,143 @@
+"""A whole fleet as real processes: simulator, two producers and a consumer under `up`.
+
+The consumer must trade pairs of both producers with one wallet, never hold more than
+`max_open_trades`, enter only on a candle its producer signalled, show a killed producer
+as down until the supervisor restarts it, and `down` must leave no process behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import psutil
+import pytest
+from freqtrade.exchange import timeframe_to_prev_date
+from freqtrade_client import FtRestClient
+
+from freqfleet.fleet.manifest import BotEntry
+from freqfleet.fleet.partition import owner
+from freqfleet.fleet.plan import write_plan
+from freqfleet.fleet.spec import validate_fleet_config
+from freqfleet.run.demo import DemoOptions, bot_trades, demo_config, max_concurrent
+from freqfleet.run.status import bot_status
+from freqfleet.run.supervisor import local_api_url, read_state
+from freqfleet.sim.testing import running_simulator
+
+MAX_OPEN_TRADES = 3
+
+
+def freqfleet(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key != "PYTEST_VERSION"}
+    return subprocess.run(
+        [sys.executable, "-m", "freqfleet", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+
+
+def client(bot: BotEntry) -> FtRestClient:
+    return FtRestClient(local_api_url(bot), bot.username, bot.password, timeout=10)
+
+
+def plan_processes(plan_dir: Path) -> list[psutil.Process]:
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        with_plan = any(str(plan_dir) in part for part in (process.info["cmdline"] or []))
+        if with_plan and process.pid != os.getpid():
+            found.append(process)
+    return found
+
+
+def wait_for(check, timeout: float, what: str, every: float = 3.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def signalled(producer: BotEntry, pair: str, candle: datetime) -> bool:
+    """Did the producer's analysed frame carry an entry signal on ``candle``?"""
+    frame = client(producer).pair_candles(pair, "1m", limit=60)
+    rows = [dict(zip(frame["columns"], row, strict=False)) for row in frame["data"]]
+    on_candle = [row for row in rows if pd.Timestamp(row["date"]) == pd.Timestamp(candle)]
+    assert on_candle, f"{producer.name} has no analysed {pair} candle at {candle}"
+    return on_candle[0].get("enter_long") == 1
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(720)
+def test_fleet_up_trades_restarts_and_goes_down(tmp_path: Path) -> None:
+    plan_dir = tmp_path / "fleet"
+    options = DemoOptions(producers=2, pairs=30, max_open_trades=MAX_OPEN_TRADES)
+    with running_simulator(pairs=options.pairs, seed=11) as sim:
+        config = demo_config(sim.exchange_config(sim.pairs), options)
+        manifest = write_plan(config, validate_fleet_config(config), plan_dir)
+        up = freqfleet("up", str(plan_dir), "--detach")
+        assert up.returncode == 0, up.stdout + up.stderr
+        try:
+            consumer = manifest.consumer
+            producers = {bot.name: bot for bot in manifest.producers}
+            names = list(producers)
+
+            def consumer_trades_on_both() -> list[dict] | None:
+                found = bot_trades(consumer)
+                owners = {owner(trade["pair"], names) for trade in found}
+                assert max_concurrent(found) <= MAX_OPEN_TRADES
+                return found if owners == set(names) else None
+
+            found = wait_for(
+                consumer_trades_on_both, 420, "consumer trades on both producers' pairs"
+            )
+            assert max_concurrent(found) <= MAX_OPEN_TRADES
+            for trade in found:
+                opened = datetime.fromisoformat(trade["open_date"])
+                signal_candle = timeframe_to_prev_date("1m", opened) - timedelta(minutes=1)
+                producer = producers[owner(trade["pair"], names)]
+                assert signalled(producer, trade["pair"], signal_candle), trade
+
+            # Status in JSON: every bot running; wrong credentials are reported as such.
+            status = json.loads(freqfleet("status", str(plan_dir), "--json").stdout)
+            assert {bot["name"]: bot["state"] for bot in status["bots"]} == {
+                **{name: "running" for name in names},
+                "consumer": "running",
+            }
+            wrong = consumer.model_copy(update={"password": "not-the-password"})
+            assert (
+                bot_status(wrong, "1m", datetime.now().astimezone()).state == "credentials rejected"
+            )
+
+            # Kill a producer: status shows it down, then the supervisor restarts it.
+            victim = names[0]
+            pid = read_state(plan_dir)["bots"][victim]["process"]["pid"]
+            os.killpg(os.getpgid(pid), signal.SIGKILL)
+
+            def victim_state() -> str:
+                report = json.loads(freqfleet("status", str(plan_dir), "--json").stdout)
+                return next(bot["state"] for bot in report["bots"] if bot["name"] == victim)
+
+            wait_for(
+                lambda: victim_state().startswith("unreachable"),
+                30,
+                "the killed producer shown down",
+                every=0.5,
+            )
+            wait_for(lambda: victim_state() == "running", 120, "the producer restarted")
+            assert read_state(plan_dir)["bots"][victim]["restarts"] == 1
+        finally:
+            down = freqfleet("down", str(plan_dir))
+        assert down.returncode == 0, down.stdout + down.stderr
+        wait_for(lambda: not plan_processes(plan_dir), 30, "no fleet process left", every=1)
+        assert plan_processes(plan_dir) == []
