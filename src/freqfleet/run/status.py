@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from freqtrade.exchange import timeframe_to_seconds
 from freqtrade_client import FtRestClient
 from rich.table import Table
 
@@ -120,7 +121,11 @@ def bot_status(bot: BotEntry, timeframe: str, now: datetime, timeout: float = 5.
             rows = candles.get("data") or []
             if rows and "date" in columns:
                 status.newest_candle = str(rows[-1][columns.index("date")])
-                status.newest_candle_age_s = _age_seconds(status.newest_candle, now)
+                # Age since the candle closed: a fresh 1m candle is seconds old, not 60+.
+                opened_age = _age_seconds(status.newest_candle, now)
+                if opened_age is not None:
+                    candle_s = timeframe_to_seconds(timeframe)
+                    status.newest_candle_age_s = max(0.0, opened_age - candle_s)
     except BotUnavailable as problem:
         status.state = str(problem)
     return status
@@ -185,7 +190,7 @@ def _pair_list(pairs: list[str], most: int = 6) -> str:
 def render_status(status: FleetStatus) -> Table:
     """The status table, one row per bot, consumer last, fleet facts in the caption."""
     table = Table(title="freqfleet status", title_justify="left")
-    for column in ("bot", "role", "state", "pairs", "newest candle", "trades", "stake"):
+    for column in ("bot", "role", "state", "pairs", "newest candle age", "trades", "stake"):
         table.add_column(column)
     for bot in status.bots:
         trades = "-" if bot.open_trades is None else str(bot.open_trades)
@@ -193,11 +198,10 @@ def render_status(status: FleetStatus) -> Table:
             trades += f" / {bot.max_open_trades}"
         stake = "-"
         if bot.stake_in_use is not None:
-            stake = f"{bot.stake_in_use:.4g} in use"
+            currency = f" {bot.stake_currency}" if bot.stake_currency else ""
+            stake = f"{bot.stake_in_use:.6g}{currency} in use"
             if bot.stake_available is not None:
-                stake += f", {bot.stake_available:.4g} free"
-            if bot.stake_currency:
-                stake += f" {bot.stake_currency}"
+                stake += f", {bot.stake_available:.6g} free"
         restarts = f" ({bot.restarts} restarts)" if bot.restarts else ""
         table.add_row(
             bot.name,
