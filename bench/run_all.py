@@ -1,0 +1,53 @@
+"""Run every benchmark in bench/ with its default options, one after the other.
+
+Why sequential: each benchmark measures against a baseline in the same run, and two of
+them start real processes; running them side by side on a small machine would measure the
+neighbour. ``--quick`` passes the benchmarks' own quick options where they have one.
+Extra arguments after ``--`` go to every benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+
+# Script -> options for a quick look (minutes, not tens of minutes).
+QUICK = {
+    "consumer_loop.py": ["--quick"],
+    "follow_delay.py": ["--seconds", "120"],
+    "sim_throughput.py": ["--seconds", "3"],
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="each benchmark's short variant")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="e.g. sim_throughput")
+    args = parser.parse_args()
+    scripts = sorted(path for path in BENCH_DIR.glob("*.py") if path.name != Path(__file__).name)
+    if args.only:
+        scripts = [path for path in scripts if path.stem in args.only]
+    failed = []
+    for script in scripts:
+        options = QUICK.get(script.name, []) if args.quick else []
+        print(f"\n=== {script.name} {' '.join(options)}", flush=True)
+        started = time.monotonic()
+        code = subprocess.call([sys.executable, str(script), *options])
+        print(
+            f"=== {script.name}: exit {code} after {time.monotonic() - started:.0f} s", flush=True
+        )
+        if code:
+            failed.append(script.name)
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
