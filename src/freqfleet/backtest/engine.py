@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from freqtrade.configuration import Configuration
+from freqtrade.configuration import Configuration, TimeRange
 from freqtrade.configuration.directory_operations import create_userdata_dir
 from freqtrade.data.converter import trim_dataframes
 from freqtrade.data.history import get_timerange
@@ -230,6 +230,13 @@ class FleetBacktester:
             userdir = create_userdata_dir(str(Path(self._stub_dir.name) / "user_data"), True)
             args["user_data_dir"] = str(userdir)
         if request.timerange:
+            try:
+                TimeRange.parse_timerange(request.timerange)
+            except OperationalException:
+                raise ConfigError(
+                    f"--timerange {request.timerange}: not a freqtrade timerange; "
+                    "write it as YYYYMMDD-YYYYMMDD, e.g. 20180115-20180125"
+                ) from None
             args["timerange"] = request.timerange
         info = resolve_strategy(user_config, request.config_path.parent, request.userdir)
         if info.source is None:  # a freqfleet sample: freqtrade loads it through a stub
