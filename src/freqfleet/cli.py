@@ -13,10 +13,8 @@ import sys
 from collections.abc import Sequence
 from importlib import import_module
 
-from rich.console import Console
-
 from freqfleet import __version__
-from freqfleet.errors import FleetError
+from freqfleet.errors import run_handler
 
 # Modules that add subcommands, in the order they appear in ``--help``.
 COMMAND_MODULES = (
@@ -46,15 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    try:
-        return int(args.func(args) or 0)
-    except FleetError as error:
-        Console(stderr=True).print(
-            f"[red]freqfleet: {error}[/red]", highlight=False, soft_wrap=True
-        )
-        return error.exit_code
-    except KeyboardInterrupt:
-        return 130
+    return run_handler(args.func, args)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,9 @@ how to fix it; the CLI prints it in red and exits with the error's ``exit_code``
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from freqtrade.exceptions import OperationalException
 
 
@@ -38,4 +41,19 @@ class RuntimeFleetError(FleetError):
     exit_code = 1
 
 
-__all__ = ["ConfigError", "FleetError", "RuntimeFleetError", "StrategySetupError"]
+def run_handler(handler: Callable[[Any], int | None], args: Any) -> int:
+    """Run a command handler: deliberate errors become one red line and their exit code."""
+    try:
+        return int(handler(args) or 0)
+    except FleetError as error:
+        from rich.console import Console
+
+        Console(stderr=True).print(
+            f"[red]freqfleet: {error}[/red]", highlight=False, soft_wrap=True
+        )
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+__all__ = ["ConfigError", "FleetError", "RuntimeFleetError", "StrategySetupError", "run_handler"]

@@ -10,9 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from rich.console import Console
-
-from freqfleet.errors import FleetError
+from freqfleet.errors import run_handler
 from freqfleet.sim import commands
 
 
@@ -20,15 +18,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m freqfleet.sim")
     commands.register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["sim", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return int(args.func(args) or 0)
-    except FleetError as error:
-        Console(stderr=True).print(
-            f"[red]freqfleet: {error}[/red]", highlight=False, soft_wrap=True
-        )
-        return error.exit_code
-    except KeyboardInterrupt:
-        return 130
+    return run_handler(args.func, args)
 
 
 if __name__ == "__main__":
