@@ -1,0 +1,51 @@
+"""The demo's options and config, without running a fleet (the fleet e2e test runs one)."""
+
+from __future__ import annotations
+
+import pytest
+
+from freqfleet.cli import main
+from freqfleet.errors import ConfigError
+from freqfleet.fleet.spec import validate_fleet_config
+from freqfleet.run.demo import DemoOptions, demo_config, max_concurrent
+from freqfleet.sim.config import exchange_config
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (DemoOptions(producers=0), "--producers 0: use 1 to 20 producers"),
+        (DemoOptions(producers=4, pairs=3), "--pairs 3: use at least one pair per producer"),
+        (DemoOptions(minutes=0), "--minutes 0: use a positive number of minutes"),
+        (DemoOptions(max_open_trades=0), "--max-open-trades 0: use 1 or more"),
+    ],
+)
+def test_bad_demo_options_name_the_option(options: DemoOptions, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        options.check()
+
+
+def test_bad_demo_option_on_the_command_line(capsys) -> None:
+    assert main(["demo", "--producers", "0"]) == 2
+    assert "--producers 0" in capsys.readouterr().err
+
+
+def test_demo_config_is_a_valid_fleet_config() -> None:
+    options = DemoOptions(producers=3, pairs=9, max_open_trades=4)
+    config = demo_config(exchange_config("http://127.0.0.1:9", ["BTC/USDT"]), options)
+    spec = validate_fleet_config(config)
+    assert spec.producer_names == ["producer-1", "producer-2", "producer-3"]
+    ports = [producer["port"] for producer in config["fleet"]["producers"]]
+    assert len({*ports, config["fleet"]["consumer_port"]}) == 4
+    assert config["max_open_trades"] == 4
+    assert config["order_types"]["entry"] == "market"
+
+
+def test_max_concurrent_counts_overlaps() -> None:
+    trades = [
+        {"open_date": "2026-01-01T00:00:00", "close_date": "2026-01-01T00:10:00"},
+        {"open_date": "2026-01-01T00:05:00", "close_date": "2026-01-01T00:06:00"},
+        {"open_date": "2026-01-01T00:10:00", "close_date": None},  # opens as the first closes
+        {"open_date": "2026-01-01T00:07:00"},  # still open
+    ]
+    assert max_concurrent(trades) == 2
