@@ -25,8 +25,10 @@ freqtrade's message thread) is timed separately and reported beside the loop.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -37,6 +39,9 @@ from pathlib import Path
 
 FULL = [(n, p, c) for n in (150, 500, 1000) for p in (3, 10) for c in (50, 400)]
 QUICK = [(150, 3, 50), (500, 10, 400)]
+# The target configuration and two smaller ones: a few minutes (the naive consumer's
+# 1000/10/400 cell peaks near 9 GiB).
+DEFAULT = [(150, 3, 50), (500, 10, 400), (1000, 10, 400)]
 TIMEFRAME = "5m"
 
 STRATEGIES = '''
@@ -154,6 +159,7 @@ def child(impl: str, case: str, n: int, p: int, c: int, loops: int, candles: int
     from freqfleet.fleet.partition import partition
 
     work = Path(tempfile.mkdtemp(prefix="freqfleet-bench-"))
+    atexit.register(shutil.rmtree, work, True)  # this process measures one cell, then ends
     (work / "user_data" / "strategies").mkdir(parents=True)
     (work / "user_data" / "strategies" / "bench_strategies.py").write_text(STRATEGIES)
     producers = [f"producer-{i + 1}" for i in range(p)]
@@ -240,6 +246,7 @@ def _arrival(result: dict) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="two small configurations only")
+    parser.add_argument("--full", action="store_true", help="all 12 configurations (~10 min)")
     parser.add_argument("--loops", type=int, default=5)
     parser.add_argument("--candles", type=int, default=1000, help="candles per pair")
     parser.add_argument("--only", help="one configuration N,P,C (e.g. 1000,10,400)")
@@ -250,7 +257,7 @@ def main() -> int:
         result = child(impl, case, int(n), int(p), int(c), args.loops, args.candles)
         print(json.dumps(result))
         return 0
-    configs = QUICK if args.quick else FULL
+    configs = QUICK if args.quick else FULL if args.full else DEFAULT
     if args.only:
         configs = [tuple(int(x) for x in args.only.split(","))]
     print(f"{args.candles} candles per pair, median of {args.loops} loops, "
