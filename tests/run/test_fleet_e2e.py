@@ -31,7 +31,7 @@ from freqfleet.run.status import bot_status
 from freqfleet.run.supervisor import local_api_url, read_state
 from freqfleet.sim.testing import running_simulator
 
-MAX_OPEN_TRADES = 3
+MAX_OPEN_TRADES = 6
 
 
 def freqfleet(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
@@ -78,7 +78,7 @@ def signalled(producer: BotEntry, pair: str, candle: datetime) -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(720)
+@pytest.mark.timeout(780)
 def test_fleet_up_trades_restarts_and_goes_down(tmp_path: Path) -> None:
     plan_dir = tmp_path / "fleet"
     options = DemoOptions(producers=2, pairs=30, max_open_trades=MAX_OPEN_TRADES)
@@ -99,7 +99,7 @@ def test_fleet_up_trades_restarts_and_goes_down(tmp_path: Path) -> None:
                 return found if owners == set(names) else None
 
             found = wait_for(
-                consumer_trades_on_both, 420, "consumer trades on both producers' pairs"
+                consumer_trades_on_both, 480, "consumer trades on both producers' pairs"
             )
             assert max_concurrent(found) <= MAX_OPEN_TRADES
             for trade in found:
