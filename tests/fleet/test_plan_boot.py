@@ -19,21 +19,9 @@ import pytest
 from freqfleet.fleet.manifest import BotEntry
 from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.spec import validate_fleet_config
+from freqfleet.run.demo import free_ports
 from freqfleet.sim.testing import running_simulator
 from tests.fleet.conftest import user_config
-
-
-def free_ports(count: int) -> list[int]:
-    import socket
-
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def bot_env() -> dict[str, str]:
