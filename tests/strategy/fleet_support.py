@@ -9,7 +9,6 @@ with messages serialised and decoded as the producer's websocket does.
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -18,10 +17,11 @@ from typing import Any
 
 import orjson
 import pandas as pd
+import rapidjson
 from freqtrade.data.dataprovider import DataProvider
 from freqtrade.enums import RunMode
 from freqtrade.resolvers import StrategyResolver
-from freqtrade.rpc.api_server.ws.serializer import _json_default, _json_object_hook
+from freqtrade.rpc.api_server.ws import serializer
 from freqtrade.rpc.external_message_consumer import ExternalMessageConsumer
 
 import freqfleet
@@ -185,15 +185,42 @@ def produce(strategy: Any, pair: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def wire(message: dict[str, Any]) -> dict[str, Any]:
-    """The message as the consumer decodes it after the producer's websocket sent it."""
-    return json.loads(orjson.dumps(message, default=_json_default), object_hook=_json_object_hook)
+    """The message as the consumer decodes it after the producer's websocket sent it.
+
+    freqtrade's serialiser does exactly this (``HybridJSONWebSocketSerializer``); its
+    hooks are looked up at call time, as freqtrade does, so the fleet's codec applies.
+    """
+    text = str(orjson.dumps(message, default=serializer._json_default), "utf-8")
+    return rapidjson.loads(text, object_hook=serializer._json_object_hook)
+
+
+def market_of(pair: str) -> dict[str, Any]:
+    base, quote = pair.split("/")
+    return {"symbol": pair, "base": base, "quote": quote, "active": True, "spot": True}
+
+
+class CandleExchange:
+    """Stands in for the live exchange (which cannot exist here): closed candles per pair
+    as freqtrade's exchange cache holds them, and the exchange's markets."""
+
+    def __init__(self, pairs: list[str] | None = None) -> None:
+        self.candles: dict[tuple[str, str], pd.DataFrame] = {}
+        self.markets = {pair: market_of(pair) for pair in (pairs or PAIRS)}
+
+    def set(self, pair: str, frame: pd.DataFrame, timeframe: str = TIMEFRAME) -> None:
+        self.candles[(pair, timeframe)] = frame.reset_index(drop=True)
+
+    def klines(self, pair_key: tuple[str, str, Any], copy: bool = True) -> pd.DataFrame:
+        frame = self.candles.get((pair_key[0], pair_key[1]), pd.DataFrame())
+        return frame.copy() if copy else frame
 
 
 class ProducerFeed:
     """A consumer DataProvider fed through freqtrade's own producer message handling."""
 
     def __init__(self, config: dict[str, Any]) -> None:
-        self.dp = DataProvider(config, None)
+        self.exchange = CandleExchange()
+        self.dp = DataProvider(config, self.exchange)
         quiet = {"external_message_consumer": {"enabled": True, "producers": []}}
         self.consumer = ExternalMessageConsumer(quiet, self.dp)
 
@@ -243,5 +270,10 @@ def producer_feed(config: dict[str, Any]) -> Iterator[ProducerFeed]:
 
 
 def consumer_analyze(strategy: Any, pair: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """One consumer loop's analysis of a pair, through freqtrade's internal path."""
-    return strategy._analyze_ticker_internal(frame.copy(), {"pair": pair})
+    """One consumer loop over ``pair`` whose exchange candles are ``frame``; returns the
+    analysed frame freqtrade then holds (what signals and callbacks read)."""
+    exchange = strategy.dp._exchange
+    exchange.set(pair, frame)
+    # A bot analyses its whole whitelist each loop: every pair with candles here.
+    strategy.analyze(list(dict.fromkeys(p for p, _ in exchange.candles)))
+    return strategy.dp.get_analyzed_dataframe(pair, strategy.timeframe)[0]

@@ -93,7 +93,7 @@ def test_consumer_signals_and_tags_equal_the_producers(user_data: Path):
             assert consumer.has_producer_data(pair)
 
 
-def test_producer_tags_survive_and_new_candles_arrive_one_by_one(user_data: Path):
+def test_frame_moves_forward_only_with_the_producers_analysis(user_data: Path):
     producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
     config = bot_config(user_data, "FleetSampleStrategy", ["p1"])
     consumer = load_strategy(config)
@@ -103,22 +103,24 @@ def test_producer_tags_survive_and_new_candles_arrive_one_by_one(user_data: Path
         feed.whitelist("p1", [pair])
         end = 3000
         feed.analyzed("p1", pair, produce(producer, pair, candles(pair, 300, end=end)))
+        previous = consumer_analyze(consumer, pair, candles(pair, 200, end=end))
         for step in range(1, 40):
             own = candles(pair, 200, end=end + step)
-            # The consumer sees the new candle before the producer's row arrives ...
+            # The consumer sees the new candle before the producer's row arrives: it keeps
+            # its previous complete frame (as a plain bot does while it analyses) and
+            # takes no new entry.
             early = consumer_analyze(consumer, pair, own)
-            assert early["enter_long"].iat[-1] == 0 and early["exit_long"].iat[-1] == 0
-            assert pd.isna(early["ema_fast"].iat[-1])
+            assert early is previous
+            assert early["date"].iat[-1] == own["date"].iat[-2]
+            assert consumer.get_entry_signal(pair, "5m", early) == (None, None)
             # ... then the producer sends its newest row (as a producer does, tail(1)).
             full = produce(producer, pair, candles(pair, 300, end=end + step))
             feed.analyzed("p1", pair, full.tail(1))
-            # The frame callbacks read has the producer's row as soon as it arrived ...
-            arrived, _ = feed.dp.get_analyzed_dataframe(pair, "5m")
-            pd.testing.assert_frame_equal(_signals(arrived), _signals(full.iloc[-200:]))
-            # ... and the consumer's next loop hands freqtrade the same frame.
             merged = consumer_analyze(consumer, pair, own)
-            assert merged is arrived
+            assert merged["date"].iat[-1] == own["date"].iat[-1]
+            assert not pd.isna(merged["ema_fast"].iat[-1])
             pd.testing.assert_frame_equal(_signals(merged), _signals(full.iloc[-200:]))
+            previous = merged
         tags = {t for t in merged["enter_tag"] if isinstance(t, str) and t}
         assert tags == {"ema_cross_up"}
 
@@ -161,52 +163,70 @@ def test_lagging_producer_blocks_entries_for_its_pairs_only(user_data: Path, cap
     config = bot_config(user_data, "FleetSampleStrategy", ["fast", "slow"])
     consumer = load_strategy(config)
     end = 4000
+    whole = produce(producer, "LTC/BTC", candles("LTC/BTC", 600, end=end))
+    # The slow producer's newest candle is an entry: a consumer three candles ahead must
+    # not take it.
+    last_entry = whole.index[whole["enter_long"] == 1][-1]
+    slow_end = end - 600 + last_entry + 1
     with producer_feed(config) as feed:
         consumer.dp = feed.dp
         feed.whitelist("fast", ["ETH/BTC"])
         feed.whitelist("slow", ["LTC/BTC"])
         fast = produce(producer, "ETH/BTC", candles("ETH/BTC", 500, end=end))
-        slow = produce(producer, "LTC/BTC", candles("LTC/BTC", 500, end=end - 3))
+        slow = produce(producer, "LTC/BTC", candles("LTC/BTC", 500, end=slow_end))
         feed.analyzed("fast", "ETH/BTC", fast)
         feed.analyzed("slow", "LTC/BTC", slow)
         caplog.set_level(logging.INFO)
+        lag = end - slow_end
         for _ in range(3):
             fresh = consumer_analyze(consumer, "ETH/BTC", candles("ETH/BTC", 300, end=end))
             stale = consumer_analyze(consumer, "LTC/BTC", candles("LTC/BTC", 300, end=end))
         assert fresh["enter_long"].sum() == fast["enter_long"].iloc[-300:].fillna(0).sum() > 0
-        assert slow["enter_long"].iloc[-297:].sum() > 0
-        assert stale["enter_long"].sum() == 0
-        # Exits keep working on the last data.
-        assert stale["exit_long"].sum() == slow["exit_long"].iloc[-297:].fillna(0).sum() > 0
-        warnings = [r for r in caplog.records if "LTC/BTC is 3 candles old" in r.getMessage()]
-        assert len(warnings) == 1
+        # The stale frame ends at the slow producer's newest analysed candle ...
+        assert stale["date"].iat[-1] == slow["date"].iat[-1] and stale["enter_long"].iat[-1] == 1
+        # ... and no entry is taken on it; exits keep working on the last data.
+        assert consumer.get_entry_signal("LTC/BTC", "5m", stale) == (None, None)
+        assert stale["exit_long"].fillna(0).sum() > 0
+        warnings = [r for r in caplog.records if f"LTC/BTC is {lag} candles old" in r.getMessage()]
+        assert len(warnings) == (1 if lag > 1 else 0)
         assert not any("ETH/BTC is" in r.getMessage() for r in caplog.records)
-        assert consumer.fleet_state()["stale_pairs"] == ["LTC/BTC"]
+        assert consumer.fleet_state()["stale_pairs"] == (["LTC/BTC"] if lag > 1 else [])
 
-        # The slow producer catches up: entries come back, logged once.
+        # The slow producer catches up: the frame moves to the newest candle, logged once.
         feed.analyzed(
             "slow", "LTC/BTC", produce(producer, "LTC/BTC", candles("LTC/BTC", 500, end=end))
         )
         caught_up = consumer_analyze(consumer, "LTC/BTC", candles("LTC/BTC", 300, end=end))
         caught_up = consumer_analyze(consumer, "LTC/BTC", candles("LTC/BTC", 300, end=end))
+        assert caught_up["date"].iat[-1] == fresh["date"].iat[-1]
         assert caught_up["enter_long"].sum() > 0
-        assert sum("LTC/BTC is fresh again" in r.getMessage() for r in caplog.records) == 1
+        assert sum("LTC/BTC is fresh again" in r.getMessage() for r in caplog.records) == (
+            1 if lag > 1 else 0
+        )
 
 
-def test_missing_producer_data_blocks_entries_and_is_reported(user_data: Path):
-    config = bot_config(user_data, "FleetSampleStrategy", ["p1"])
+def test_missing_producer_data_blocks_entries_and_callbacks(user_data: Path, caplog):
+    config = bot_config(user_data, "RecordingFleet", ["p1"])
     consumer = load_strategy(config)
+    caplog.set_level(logging.INFO)
     with producer_feed(config) as feed:
         consumer.dp = feed.dp
         merged = consumer_analyze(consumer, "XMR/BTC", candles("XMR/BTC", 100))
-        assert len(merged) == 100
+        assert len(merged) == 100 and "sma" not in merged.columns
         assert consumer.get_entry_signal("XMR/BTC", "5m", merged) == (None, None)
-        assert "enter_long" not in merged.columns
         assert not consumer.has_producer_data("XMR/BTC")
-        # The sample's callback copes with a frame without producer columns.
-        assert consumer.custom_exit("XMR/BTC", None, datetime.now(UTC), 0.0, 0.02) is None
+        # The wrapped strategy's callbacks get freqtrade's neutral answers, logged once.
+        now = datetime.now(UTC)
+        for _ in range(3):
+            assert consumer.custom_exit("XMR/BTC", None, now, 0.0, 0.02) is None
+            assert consumer.confirm_trade_exit(
+                "XMR/BTC", None, "limit", 1.0, 1.0, "GTC", "exit_signal", now
+            )
+        assert sum("no producer data for XMR/BTC yet; its callbacks" in r.getMessage()
+                   for r in caplog.records) == 1  # fmt: skip
         state = consumer.fleet_state()
-        assert state["unrouted_pairs"] == ["XMR/BTC"] and state["stale_pairs"] == ["XMR/BTC"]
+        assert state["unrouted_pairs"] == ["XMR/BTC"] and state["missing_pairs"] == ["XMR/BTC"]
+        assert state["stale_pairs"] == []
 
 
 @pytest.mark.parametrize(("older", "newer"), [("p1", "p2"), ("p2", "p1")])
@@ -243,12 +263,15 @@ def test_merged_frame_is_reused_until_either_side_changes(user_data: Path):
         feed.whitelist("p1", [pair])
         feed.analyzed("p1", pair, produce(producer, pair, candles(pair, 300, end=2000)))
         first = consumer_analyze(consumer, pair, candles(pair, 200, end=2000))
+        builds = consumer.fleet_consumer.cache.builds
         assert consumer_analyze(consumer, pair, candles(pair, 200, end=2000)) is first
-        newer_candle = consumer_analyze(consumer, pair, candles(pair, 200, end=2001))
-        assert newer_candle is not first
+        # A consumer candle the producer has not analysed: the frame is kept, not rebuilt.
+        assert consumer_analyze(consumer, pair, candles(pair, 200, end=2001)) is first
+        assert consumer.fleet_consumer.cache.builds == builds
         feed.analyzed("p1", pair, produce(producer, pair, candles(pair, 300, end=2001)).tail(1))
         producer_row = consumer_analyze(consumer, pair, candles(pair, 200, end=2001))
-        assert producer_row is not newer_candle
+        assert producer_row is not first
+        assert consumer.fleet_consumer.cache.builds == builds + 1
         assert not pd.isna(producer_row["ema_fast"].iat[-1])
 
 
@@ -295,9 +318,9 @@ ADJUST_ARGS = dict.fromkeys(
 class RecordingFollower:
     """A follower (freqfleet's own interface, not freqtrade) that records the calls."""
 
-    def __init__(self, exit_reason=None, owns=False, stake=None):
+    def __init__(self, exit_reason=None, owns=False, stake=None, entry=None):
         self.calls: list[tuple] = []
-        self._exit, self._owns, self._stake = exit_reason, owns, stake
+        self._exit, self._owns, self._stake, self._entry = exit_reason, owns, stake, entry
 
     def on_loop(self, current_time):
         self.calls.append(("on_loop",))
@@ -308,11 +331,9 @@ class RecordingFollower:
     def owns_exit(self, trade):
         return self._owns
 
-    def apply_entries(self, pair, dataframe):
-        self.calls.append(("apply_entries", pair, dataframe))
-        frame = dataframe.copy()
-        frame.loc[frame.index[-1], "enter_long"] = 1
-        return frame
+    def entry_signal(self, pair):
+        self.calls.append(("entry_signal", pair))
+        return self._entry
 
     def stake_adjustment(self, trade, current_time):
         return self._stake
@@ -330,29 +351,35 @@ def test_follower_hooks(user_data: Path):
     consumer = load_strategy(config)
     pair = "ETH/BTC"
     now = datetime.now(UTC)
+    fleet = consumer.fleet_consumer
     with producer_feed(config) as feed:
         consumer.dp = feed.dp
         feed.whitelist("p1", [pair])
         frame = produce(producer, pair, candles(pair, 300))
+        frame.loc[frame.index[-1], ["enter_long", "exit_long"]] = [0, 0]
         feed.analyzed("p1", pair, frame)
         wrapped = f"sma={frame['sma'].iat[-1]:.8f}"
-
-        consumer.fleet_follower = RecordingFollower()
-        consumer.bot_loop_start(current_time=now)
         merged = consumer_analyze(consumer, pair, candles(pair, 300))
-        assert merged["enter_long"].iat[-1] == 1
-        cached = consumer.fleet_follower.calls[-1][2]
-        assert cached["enter_long"].iat[-1] == frame["enter_long"].fillna(0).iat[-1]
+        assert consumer.get_entry_signal(pair, "5m", merged) == (None, None)
+
+        fleet.follower = RecordingFollower(entry=(SignalDirection.LONG, "fleet:p1:force_entry"))
+        consumer.bot_loop_start(current_time=now)
+        # A followed entry is a signal, the frame stays the producer's.
+        assert consumer.get_entry_signal(pair, "5m", merged) == (
+            SignalDirection.LONG,
+            "fleet:p1:force_entry",
+        )
+        assert merged["enter_long"].iat[-1] == 0
         assert consumer.custom_exit(pair, None, now, 0.0, 0.0) == wrapped
         assert consumer.adjust_trade_position(trade=None, current_time=now, **ADJUST_ARGS) is None
-        assert ("on_loop",) in consumer.fleet_follower.calls
+        assert ("on_loop",) in fleet.follower.calls
 
-        consumer.fleet_follower = RecordingFollower("fleet:p1:exit_signal", stake=5.0)
-        assert consumer.custom_exit(pair, None, now, 0.0, 0.0) == "fleet:p1:exit_signal"
+        fleet.follower = RecordingFollower("force_exit", stake=5.0)
+        assert consumer.custom_exit(pair, None, now, 0.0, 0.0) == "force_exit"
         assert consumer.adjust_trade_position(trade=None, current_time=now, **ADJUST_ARGS) == 5.0
-        consumer.fleet_follower = RecordingFollower(owns=True)
+        fleet.follower = RecordingFollower(owns=True)
         assert consumer.custom_exit(pair, None, now, 0.0, 0.0) is None
-        follower = consumer.fleet_follower
+        follower = fleet.follower
         consumer.ft_bot_cleanup()
         assert ("stop",) in follower.calls
 
@@ -374,16 +401,18 @@ def test_state_file(user_data: Path):
         feed.analyzed("p1", "ETH/BTC", frame)
         consumer_analyze(consumer, "ETH/BTC", candles("ETH/BTC", 100, end=3000))
         consumer_analyze(consumer, "LTC/BTC", candles("LTC/BTC", 100, end=3000))
-        consumer._fleet_write_state(force=True)
+        consumer.fleet_consumer.write_state(force=True)
     state = json.loads((user_data / "fleet-state.json").read_text())
     assert state["role"] == "consumer" and state["timeframe"] == "5m"
     assert state["max_signal_age"] == 2
     assert state["producers"]["p1"] == {
         "pairs": 1,
         "newest_candle": frame["date"].iat[-1].isoformat(),
+        "rejected": {},
     }
-    assert state["producers"]["p2"] == {"pairs": 0, "newest_candle": None}
-    assert state["unrouted_pairs"] == ["LTC/BTC"] and state["stale_pairs"] == ["LTC/BTC"]
+    assert state["producers"]["p2"] == {"pairs": 0, "newest_candle": None, "rejected": {}}
+    assert state["unrouted_pairs"] == ["LTC/BTC"] and state["missing_pairs"] == ["LTC/BTC"]
+    assert state["stale_pairs"] == []
     assert state["follow"] == {}
     assert datetime.fromisoformat(state["updated"]).tzinfo is not None
 
@@ -476,7 +505,8 @@ def test_a_producer_on_another_timeframe_is_reported_once(user_data: Path, caplo
         assert not consumer.has_producer_data(pair) and "enter_long" not in merged.columns
         errors = [r for r in caplog.records if r.levelno == logging.ERROR]
         assert len(errors) == 1
-        assert "producer p1 analyses ETH/BTC on 1m but this consumer runs 5m" in errors[0].message
+        assert "producer p1 sends 1m candles but this consumer runs 5m" in errors[0].message
+        assert consumer.fleet_state()["producers"]["p1"]["rejected"] == {"timeframe": 1}
 
 
 def test_public_names():

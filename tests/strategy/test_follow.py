@@ -1,7 +1,6 @@
 """The follower as the strategy sees it: set-up from the config and answers to callbacks.
 
-Uses freqtrade's own sample strategy loaded by its resolver, real ``Trade`` objects and
-freqtrade's entry-signal evaluation on the frames the follower returns.
+Uses freqtrade's own sample strategy loaded by its resolver and real ``Trade`` objects.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import freqtrade.templates
-import pandas as pd
 import pytest
 from freqtrade.enums import RunMode, SignalDirection
 from freqtrade.persistence import Trade, init_db
@@ -20,8 +18,10 @@ from freqtrade.persistence.usedb_context import enable_database_use
 from freqtrade.resolvers import StrategyResolver
 
 from freqfleet.errors import ConfigError, StrategySetupError
-from freqfleet.strategy.follow import FleetTradeFollower, create_follower
+from freqfleet.strategy.consumer import FleetConsumer
+from freqfleet.strategy.follow import FOLLOWED_EXIT_KEY, FleetTradeFollower, create_follower
 from freqfleet.strategy.follow_events import from_message
+from freqfleet.strategy.settings import check_fleet_config
 from tests.strategy.follow_messages import entry_fill, exit_fill
 
 TOKEN = "secret-ws-token-that-must-not-be-logged"
@@ -59,6 +59,12 @@ def load(config: dict):
     return StrategyResolver.load_strategy(config)
 
 
+def follower_of(strategy):
+    """The follower a fleet consumer with ``strategy``'s config would run."""
+    settings = check_fleet_config(strategy.config)
+    return create_follower(strategy, FleetConsumer(settings) if settings else None)
+
+
 @pytest.fixture
 def trades_db():
     """freqtrade's trade database, in memory (the follower reads open trades from it)."""
@@ -71,7 +77,7 @@ def trades_db():
 @pytest.fixture
 def follower(tmp_path, trades_db):
     strategy = load(consumer_config(tmp_path, follow=["exits", "force_entries"]))
-    follower = create_follower(strategy)
+    follower = follower_of(strategy)
     assert isinstance(follower, FleetTradeFollower)
     yield follower
     follower.stop()
@@ -93,7 +99,7 @@ def make_trade(pair: str, opened: datetime, stake: float = 100.0) -> Trade:
 
 
 def test_default_follows_exits_on_a_consumer(tmp_path):
-    follower = create_follower(load(consumer_config(tmp_path)))
+    follower = follower_of(load(consumer_config(tmp_path)))
     assert follower is not None
     assert follower.stats()["follow"] == "exits"
     # `freqfleet status` lists these as "name value": flat, JSON-ready scalars
@@ -105,30 +111,30 @@ def test_no_follower_outside_live_and_dry_run(tmp_path, runmode):
     config = consumer_config(tmp_path)
     strategy = load(config)
     strategy.config["runmode"] = runmode
-    assert create_follower(strategy) is None
+    assert follower_of(strategy) is None
 
 
 def test_no_follower_without_producers_or_with_empty_follow(tmp_path):
     config = consumer_config(tmp_path, follow=[])
-    assert create_follower(load(config)) is None
+    assert follower_of(load(config)) is None
     config = consumer_config(tmp_path)
     config["external_message_consumer"]["enabled"] = False
-    assert create_follower(load(config)) is None
+    assert follower_of(load(config)) is None
 
 
 def test_unknown_follow_value_names_field_and_choices(tmp_path):
     strategy = load(consumer_config(tmp_path, follow=["exits", "stoplosses"]))
     with pytest.raises(ConfigError, match=r"fleet\.follow.*'stoplosses'.*force_entries"):
-        create_follower(strategy)
+        follower_of(strategy)
 
 
 def test_position_adjustments_need_position_adjustment_enable(tmp_path):
     strategy = load(consumer_config(tmp_path, follow=["position_adjustments"]))
     with pytest.raises(StrategySetupError, match="position_adjustment_enable"):
-        create_follower(strategy)
+        follower_of(strategy)
     config = consumer_config(tmp_path, follow=["position_adjustments"])
     config["position_adjustment_enable"] = True
-    assert create_follower(load(config)) is not None
+    assert follower_of(load(config)) is not None
 
 
 def test_unreachable_producer_retries_stops_cleanly_and_never_logs_token(follower, caplog):
@@ -147,45 +153,39 @@ def test_unreachable_producer_retries_stops_cleanly_and_never_logs_token(followe
     assert TOKEN not in caplog.text
 
 
-def test_followed_exit_answers_custom_exit_for_the_pair_only(follower):
+def test_followed_exit_keeps_the_producers_reason_for_the_pair_only(follower):
     opened = datetime.now(UTC) - timedelta(minutes=5)
     closed = datetime.now(UTC)
     follower._inbox.put(
-        from_message("p1", exit_fill(9, "ETH/USDT", opened, closed, exit_reason="roi"))
+        from_message("p1", exit_fill(9, "ETH/USDT", opened, closed, exit_reason="force_exit"))
     )
     eth = make_trade("ETH/USDT", opened + timedelta(seconds=1))
     btc = make_trade("BTC/USDT", opened + timedelta(seconds=1))
+    Trade.session.add_all([eth, btc])
+    Trade.commit()
     assert follower.exit_reason(btc, closed) is None
-    assert follower.exit_reason(eth, closed) == "fleet:p1:roi"
+    # The strategy's confirm_trade_exit sees the producer's own reason; where it came
+    # from is kept in the trade's custom data.
+    assert follower.exit_reason(eth, closed) == "force_exit"
+    assert eth.get_custom_data(FOLLOWED_EXIT_KEY) == "p1:force_exit"
+    assert btc.get_custom_data(FOLLOWED_EXIT_KEY) is None
     assert follower.stats()["followed_exits"] == 1
 
 
-def test_followed_force_entry_is_a_signal_on_the_newest_candle(follower):
-    strategy = follower._strategy
+def test_followed_force_entry_is_a_signal_for_its_pair(follower):
     now = datetime.now(UTC)
-    dates = pd.date_range(end=now.replace(second=0, microsecond=0), periods=3, freq="5min")
-    frame = pd.DataFrame(
-        {"date": dates, "close": [1.0, 1.1, 1.2], "enter_long": 0, "exit_long": [0, 0, 1]}
-    )
-    original = frame.copy()
-    assert strategy.get_entry_signal("ETH/USDT", "5m", frame) == (None, None)
-
+    assert follower.entry_signal("ETH/USDT") is None
     follower._inbox.put(
         from_message("p1", entry_fill(4, "ETH/USDT", now, enter_tag="force_entry"), now)
     )
-    assert follower.apply_entries("BTC/USDT", frame) is frame
-    followed = follower.apply_entries("ETH/USDT", frame)
-    pd.testing.assert_frame_equal(frame, original)  # the cached frame is left alone
-    assert strategy.get_entry_signal("ETH/USDT", "5m", followed) == (
-        SignalDirection.LONG,
-        "fleet:p1:force_entry",
-    )
+    assert follower.entry_signal("BTC/USDT") is None
+    assert follower.entry_signal("ETH/USDT") == (SignalDirection.LONG, "fleet:p1:force_entry")
 
 
 def test_followed_adjustment_scales_consumer_stake(tmp_path):
     config = consumer_config(tmp_path, follow=["position_adjustments"])
     config["position_adjustment_enable"] = True
-    follower = create_follower(load(config))
+    follower = follower_of(load(config))
     opened = datetime.now(UTC) - timedelta(minutes=5)
     msg = entry_fill(4, "ETH/USDT", opened, sub_trade=True, amount=0.25, open_rate=100.0,
                      stake_amount=125.0)  # fmt: skip
@@ -208,26 +208,32 @@ def test_loop_counts_exits_on_pairs_the_consumer_does_not_trade(follower):
     assert stats["pending"] == 1
 
 
-def test_exits_are_left_to_the_producer_only_while_it_is_connected(follower):
-    trade = make_trade("ETH/USDT", datetime.now(UTC))
+def test_exits_are_left_to_the_producer_only_while_it_holds_the_pair(follower):
+    follower._consumer.router.refresh({"p1": ["ETH/USDT"]})
+    opened = datetime.now(UTC) - timedelta(minutes=5)
+    trade = make_trade("ETH/USDT", opened)
     assert follower.owns_exit(trade) is False  # never connected: the strategy decides
     follower.runner.states["p1"].connected = True
+    # Connected, but the producer holds no trade on the pair (e.g. an entry by hand).
+    assert follower.owns_exit(trade) is False
+    follower._inbox.put(from_message("p1", entry_fill(7, "ETH/USDT", opened)))
     assert follower.owns_exit(trade) is True
+    assert follower.owns_exit(make_trade("BTC/USDT", opened)) is False
+    # The producer's trade closed (an exit the consumer may not follow, e.g. older than
+    # its trade): the strategy's own custom_exit decides again.
+    follower._inbox.put(from_message("p1", exit_fill(7, "ETH/USDT", opened, datetime.now(UTC))))
+    assert follower.owns_exit(trade) is False
 
 
 def test_following_exits_needs_use_exit_signal(tmp_path):
     config = consumer_config(tmp_path)
     config["use_exit_signal"] = False
     with pytest.raises(StrategySetupError, match="use_exit_signal"):
-        create_follower(load(config))
+        follower_of(load(config))
 
 
 def test_exit_from_a_producer_that_no_longer_serves_the_pair_is_ignored(follower):
-    from freqtrade.data.dataprovider import DataProvider
-
-    strategy = follower._strategy
-    strategy.dp = DataProvider(strategy.config, None)
-    strategy.dp._set_producer_pairs(["BTC/USDT"], producer_name="p1")  # as the consumer does
+    follower._consumer.router.refresh({"p1": ["BTC/USDT"]})
     opened = datetime.now(UTC) - timedelta(minutes=5)
     trade = make_trade("ETH/USDT", opened)
     Trade.session.add(trade)
@@ -240,8 +246,8 @@ def test_exit_from_a_producer_that_no_longer_serves_the_pair_is_ignored(follower
 
 def test_a_new_follower_stops_the_previous_one(tmp_path, trades_db):
     """freqtrade's config reload builds a new strategy and calls bot_start again."""
-    first = create_follower(load(consumer_config(tmp_path)))
-    second = create_follower(load(consumer_config(tmp_path)))
+    first = follower_of(load(consumer_config(tmp_path)))
+    second = follower_of(load(consumer_config(tmp_path)))
     first.start()
     assert first.runner.running
     second.start()

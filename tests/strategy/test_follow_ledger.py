@@ -31,13 +31,14 @@ def consumer_trade(opened=T0 + timedelta(seconds=2), pair=PAIR, tag=None):
     return ConsumerTrade(pair=pair, open_date=opened, enter_tag=tag)
 
 
-def test_exit_is_followed_with_fleet_tag_and_counted_once():
+def test_exit_is_followed_with_the_producers_reason_and_counted_once():
     ledger = FollowLedger(("exits",))
     assert ledger.add(exit_event(reason="roi")) is None
     trade = consumer_trade()
-    assert ledger.exit_for(trade, serves_all) == "fleet:p1:roi"
+    followed = ledger.exit_for(trade, serves_all)
+    assert (followed.producer, followed.reason) == ("p1", "roi")
     # asked again (exit not through yet): same answer, still one followed exit
-    assert ledger.exit_for(trade, serves_all) == "fleet:p1:roi"
+    assert ledger.exit_for(trade, serves_all) is followed
     assert ledger.stats()["followed"]["exits"] == 1
     # trade closed: pending exit dropped, nothing counted as ignored
     ledger.reconcile({}, T0 + timedelta(minutes=6))
@@ -94,7 +95,7 @@ def test_exit_from_producer_no_longer_serving_the_pair_is_ignored():
 def test_unknown_routing_does_not_block_exits():
     ledger = FollowLedger(("exits",))
     ledger.add(exit_event())
-    assert ledger.exit_for(consumer_trade(), lambda p, q: None) == "fleet:p1:custom_exit"
+    assert ledger.exit_for(consumer_trade(), lambda p, q: None).reason == "custom_exit"
 
 
 def test_newest_exit_wins_when_events_arrive_out_of_order():
@@ -105,8 +106,8 @@ def test_newest_exit_wins_when_events_arrive_out_of_order():
     older = exit_event(trade_id=1, closed=T0 + timedelta(minutes=5), reason="stop_loss")
     ledger.add(newer)
     ledger.add(older)
-    assert ledger.exit_for(consumer_trade(opened=T0 + timedelta(minutes=7)), serves_all) == (
-        "fleet:p1:roi"
+    assert ledger.exit_for(consumer_trade(opened=T0 + timedelta(minutes=7)), serves_all).reason == (
+        "roi"
     )
 
 

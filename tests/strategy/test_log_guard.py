@@ -44,7 +44,12 @@ def fleet_config(token: str = TOKEN) -> dict[str, Any]:
 
 @pytest.fixture
 def clean_logging() -> Iterator[None]:
-    """Give every test the logging state it found: handlers, levels, factory, /logs buffer."""
+    """Give every test the logging state it found: handlers, levels, factory, /logs buffer.
+
+    A fleet strategy loaded by an earlier test installs the guard: each test starts
+    without it.
+    """
+    uninstall_log_guard()
     root = logging.root
     root_state = (root.level, list(root.handlers))
     loggers = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from freqfleet.strategy.merge import MergeCache, merge_producer_frame
+from freqfleet.strategy.merge import MergeCache, MergedEntry, merge_producer_frame
 
 from .fleet_support import candles
 
@@ -34,15 +34,15 @@ def test_aligned_frames_share_the_producers_data():
     assert "enter_short" not in merged.columns and "exit_short" not in merged.columns
 
 
-def test_rows_the_producer_has_not_analysed_carry_no_signal():
+def test_the_frame_ends_at_the_producers_newest_and_gaps_carry_no_signal():
     own = candles("ETH/BTC", 100, end=1000)
     producer = _producer(candles("ETH/BTC", 150, end=997)).drop(index=[120])
     merged = merge_producer_frame(own, producer)
-    assert len(merged) == len(own)
-    assert merged["date"].tolist() == own["date"].tolist()
-    dates = set(producer["date"])
-    missing = ~merged["date"].isin(dates)
-    assert missing.sum() == 4  # three newest candles and the dropped one
+    # The three consumer candles the producer has not analysed are not in the frame.
+    assert merged["date"].tolist() == own["date"].iloc[:-3].tolist()
+    assert merged.columns.tolist() == producer.columns.tolist()
+    missing = ~merged["date"].isin(set(producer["date"]))
+    assert missing.sum() == 1  # the dropped candle
     assert (merged.loc[missing, ["enter_long", "exit_long"]] == 0).all().all()
     assert merged.loc[missing, "enter_tag"].isna().all()
     assert merged.loc[missing, "indicator"].isna().all()
@@ -62,30 +62,17 @@ def test_producer_candles_that_differ_are_replaced_by_the_consumers():
     assert np.shares_memory(merged["indicator"].to_numpy(), producer["indicator"].to_numpy())
 
 
-def test_blocked_entries_keep_exits_and_leave_the_producer_frame_alone():
-    own = candles("LTC/BTC", 80, end=500)
-    producer = _producer(candles("LTC/BTC", 80, end=500))
-    merged = merge_producer_frame(own, producer, block_entries=True)
-    assert merged["enter_long"].sum() == 0
-    assert merged["exit_long"].sum() == producer["exit_long"].sum() > 0
-    assert producer["enter_long"].sum() > 0
+def test_a_producer_older_than_every_consumer_candle_gives_an_empty_frame():
+    own = candles("ADA/BTC", 50, end=1000)
+    producer = _producer(candles("ADA/BTC", 50, end=900))
+    assert merge_producer_frame(own, producer).empty
 
 
-def test_no_producer_data_gives_the_consumers_candles_without_signals():
-    own = candles("ADA/BTC", 50)
-    merged = merge_producer_frame(own, None)
-    assert merged.equals(own)
-    assert not {"enter_long", "exit_long", "enter_short", "exit_short"} & set(merged.columns)
-
-
-def test_cache_rebuilds_only_on_a_new_key():
+def test_cache_keeps_entries_until_forgotten():
     own = candles("ETH/BTC", 60)
-    producer = _producer(candles("ETH/BTC", 60))
     cache = MergeCache()
-    first = cache.frame("ETH/BTC", own, ("k", 1), "p1", producer, stale=False)
-    assert cache.frame("ETH/BTC", own, ("k", 1), "p1", producer, stale=False) is first
+    entry = MergedEntry(("k", 1), own, "p1", None, 0)
+    assert cache.store("ETH/BTC", entry) is entry and cache.get("ETH/BTC") is entry
     assert cache.builds == 1
-    assert cache.frame("ETH/BTC", own, ("k", 2), "p1", producer, stale=True).stale
-    assert cache.builds == 2
-    cache.forget(set())
+    cache.forget({"LTC/BTC"})
     assert cache.get("ETH/BTC") is None

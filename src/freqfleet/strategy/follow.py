@@ -19,11 +19,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from freqtrade.enums import RunMode
+from freqtrade.enums import RunMode, SignalDirection
 
 from freqfleet.errors import ConfigError, StrategySetupError
 from freqfleet.strategy.follow_client import ProducerEndpoint, SubscriptionRunner
-from freqfleet.strategy.follow_events import FollowEvent
+from freqfleet.strategy.follow_events import FollowEvent, OpenTrades
 from freqfleet.strategy.follow_ledger import (
     DEFAULT_FOLLOW,
     FOLLOW_CHOICES,
@@ -33,7 +33,7 @@ from freqfleet.strategy.follow_ledger import (
 )
 
 if TYPE_CHECKING:
-    from pandas import DataFrame
+    from freqfleet.strategy.consumer import FleetConsumer
 
 logger = logging.getLogger(__name__)
 
@@ -54,14 +54,14 @@ class TradeFollower(Protocol):
         """Called from ``bot_loop_start`` on every consumer loop."""
 
     def exit_reason(self, trade: Any, current_time: datetime) -> str | None:
-        """An exit reason when a followed producer exit applies to ``trade``, else None."""
+        """The producer's own exit reason when a followed exit applies to ``trade``."""
 
     def owns_exit(self, trade: Any) -> bool:
         """True when exits of ``trade`` are left to its producer: ``custom_exit`` then
         returns None instead of asking the wrapped strategy's ``custom_exit``."""
 
-    def apply_entries(self, pair: str, dataframe: DataFrame) -> DataFrame:
-        """Return ``dataframe`` with followed force entries set on its newest row."""
+    def entry_signal(self, pair: str) -> tuple[SignalDirection, str] | None:
+        """A followed force entry on ``pair`` (direction, enter tag), else None."""
 
     def stake_adjustment(self, trade: Any, current_time: datetime) -> float | None:
         """Stake to add (positive) or remove (negative) to follow a producer, or None."""
@@ -118,23 +118,23 @@ class FleetTradeFollower:
     """Turns producer trade events into answers to the consumer strategy's callbacks.
 
     The subscription thread only fills an inbox; the ledger is touched from the bot
-    thread, which drains the inbox whenever a callback asks.
+    thread, which drains the inbox whenever a callback asks. Which producer serves a
+    pair comes from the consumer's router.
     """
 
     def __init__(
         self,
-        strategy: Any,
+        consumer: FleetConsumer,
         follow: Iterable[str],
         producers: list[ProducerEndpoint],
         *,
         entry_ttl: timedelta = MIN_ENTRY_TTL,
     ) -> None:
-        self._strategy = strategy
+        self._consumer = consumer
         self.ledger = FollowLedger(tuple(follow), entry_ttl=entry_ttl)
-        self._inbox: queue.SimpleQueue[FollowEvent] = queue.SimpleQueue()
+        self._inbox: queue.SimpleQueue[FollowEvent | OpenTrades] = queue.SimpleQueue()
         self.runner = SubscriptionRunner(producers, self._inbox.put)
         self._producer_names = [p.name for p in producers]
-        self._serving: dict[str, frozenset[str]] = {}
         self._lock = threading.Lock()
         self._stopped = False
         self._last_entry_offered: tuple | None = None
@@ -165,7 +165,6 @@ class FleetTradeFollower:
     # -- callbacks ----------------------------------------------------------------------
 
     def on_loop(self, current_time: datetime) -> None:
-        self._refresh_serving()
         with self._lock:
             self._drain()
             self.ledger.reconcile(self._open_trades(), _aware(current_time))
@@ -173,58 +172,49 @@ class FleetTradeFollower:
     def exit_reason(self, trade: Any, current_time: datetime) -> str | None:
         with self._lock:
             self._drain()
-            reason = self.ledger.exit_for(_consumer_trade(trade), self._serves)
-        if reason is not None:
-            logger.info("Following producer exit of %s: %s", trade.pair, reason)
+            event = self.ledger.exit_for(_consumer_trade(trade), self._serves)
+        if event is None:
+            return None
+        reason = event.reason or "exit"
+        provenance = f"{event.producer}:{reason}"
+        if _custom_data(trade, FOLLOWED_EXIT_KEY) != provenance:
+            logger.info(
+                "Following producer exit of %s: %s", trade.pair, fleet_tag(event.producer, reason)
+            )
+            _set_custom_data(trade, FOLLOWED_EXIT_KEY, provenance)
         return reason
 
     def owns_exit(self, trade: Any) -> bool:
         """Whether exits of ``trade`` are left to its producer.
 
-        True while ``exits`` is followed and a connected producer serves the pair: the
-        consumer then exits when that producer does, not on its own ``custom_exit``
-        (which would run on different state and close at a different time).
+        True while ``exits`` is followed and the producer serving the pair is connected and
+        holds an open trade there: the consumer then exits when that producer does, not on
+        its own ``custom_exit``. Otherwise (a trade entered by hand, or after the
+        producer's trade closed) the strategy's own ``custom_exit`` decides.
         """
         if "exits" not in self.ledger.follow:
             return False
-        for name in self._producer_names:
-            state = self.runner.states.get(name)
-            if (
-                state is not None
-                and state.connected
-                and self._serves(name, trade.pair) is not False
-            ):
-                return True
-        return False
+        producer = self._consumer.serving_producer(trade.pair)
+        if producer is None:
+            return False
+        state = self.runner.states.get(producer)
+        if state is None or not state.connected:
+            return False
+        with self._lock:
+            self._drain()
+            return self.ledger.producer_holds(producer, trade.pair)
 
-    def apply_entries(self, pair: str, dataframe: DataFrame) -> DataFrame:
-        if dataframe is None or dataframe.empty:
-            return dataframe
+    def entry_signal(self, pair: str) -> tuple[SignalDirection, str] | None:
         with self._lock:
             self._drain()
             event = self.ledger.entry_for(pair, datetime.now(UTC), self._serves)
         if event is None:
-            return dataframe
+            return None
+        tag = fleet_tag(event.producer, event.reason)
         if event.key != self._last_entry_offered:
             self._last_entry_offered = event.key
-            logger.info(
-                "Following producer entry of %s: %s", pair, fleet_tag(event.producer, event.reason)
-            )
-        frame = dataframe.copy()
-        last = frame.index[-1]
-        enter, opposite = (
-            ("enter_short", "exit_short") if event.is_short else ("enter_long", "exit_long")
-        )
-        if enter not in frame.columns:
-            frame[enter] = 0
-        frame.loc[last, enter] = 1
-        if opposite in frame.columns:
-            frame.loc[last, opposite] = 0
-        if "enter_tag" not in frame.columns:
-            frame["enter_tag"] = None
-        frame["enter_tag"] = frame["enter_tag"].astype(object)
-        frame.loc[last, "enter_tag"] = fleet_tag(event.producer, event.reason)
-        return frame
+            logger.info("Following producer entry of %s: %s", pair, tag)
+        return (SignalDirection.SHORT if event.is_short else SignalDirection.LONG), tag
 
     def stake_adjustment(self, trade: Any, current_time: datetime) -> float | None:
         with self._lock:
@@ -274,29 +264,35 @@ class FleetTradeFollower:
                 return
             self.ledger.add(event)
 
-    def _refresh_serving(self) -> None:
-        dp = getattr(self._strategy, "dp", None)
-        if dp is None:
-            return
-        serving = {}
-        for name in self._producer_names:
-            try:
-                serving[name] = frozenset(dp.get_producer_pairs(name))
-            except Exception:  # no producer data yet
-                serving[name] = frozenset()
-        self._serving = serving
-
     def _serves(self, producer: str, pair: str) -> bool | None:
-        pairs = self._serving.get(producer)
-        if not pairs:
-            return None
-        return pair in pairs
+        router = self._consumer.router
+        if not router.pair_counts().get(producer):
+            return None  # its whitelist is not known (yet)
+        return producer in router.producers_for(pair)
 
     @staticmethod
     def _open_trades() -> dict[str, ConsumerTrade]:
         from freqtrade.persistence import Trade
 
         return {t.pair: _consumer_trade(t) for t in Trade.get_open_trades()}
+
+
+FOLLOWED_EXIT_KEY = "fleet_followed_exit"
+"""Trade custom data: ``<producer>:<reason>`` of the producer exit the consumer followed."""
+
+
+def _custom_data(trade: Any, key: str) -> Any:
+    try:
+        return trade.get_custom_data(key)
+    except Exception:  # a trade without a database row (tests, backtests)
+        return None
+
+
+def _set_custom_data(trade: Any, key: str, value: str) -> None:
+    try:
+        trade.set_custom_data(key, value)
+    except Exception as error:
+        logger.debug("Could not record %s on trade %s: %s", key, getattr(trade, "id", None), error)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -309,7 +305,7 @@ def _consumer_trade(trade: Any) -> ConsumerTrade:
     )
 
 
-def create_follower(strategy: Any) -> TradeFollower | None:
+def create_follower(strategy: Any, consumer: FleetConsumer) -> TradeFollower | None:
     """Build the follower for a consumer strategy, or None when nothing is followed.
 
     Only a consumer running live or in dry-run follows; backtesting, hyperopt and
@@ -340,10 +336,11 @@ def create_follower(strategy: Any) -> TradeFollower | None:
         )
     throttle = float((config.get("internals") or {}).get("process_throttle_secs", 5))
     entry_ttl = max(MIN_ENTRY_TTL, timedelta(seconds=3 * throttle))
-    return FleetTradeFollower(strategy, follow, producers, entry_ttl=entry_ttl)
+    return FleetTradeFollower(consumer, follow, producers, entry_ttl=entry_ttl)
 
 
 __all__ = [
+    "FOLLOWED_EXIT_KEY",
     "FleetTradeFollower",
     "TradeFollower",
     "create_follower",

@@ -28,6 +28,7 @@ from freqtrade_client import FtRestClient
 from freqfleet.strategy.follow_events import (
     TRADE_EVENT_TYPES,
     FollowEvent,
+    OpenTrades,
     from_closed_trade,
     from_message,
 )
@@ -97,7 +98,7 @@ class ConnectionState:
         }
 
 
-Sink = Callable[[FollowEvent], None]
+Sink = Callable[[FollowEvent | OpenTrades], None]
 
 
 class SubscriptionRunner:
@@ -258,6 +259,7 @@ class SubscriptionRunner:
             return
         state.catch_ups += 1
         state.producer_open_trades = len(open_trades)
+        self.sink(OpenTrades.from_status(producer.name, open_trades))
         received = datetime.now(UTC)
         for trade in closed:
             event = from_closed_trade(producer.name, trade, received)

@@ -62,6 +62,24 @@ class FollowEvent:
         return self.kind == "entry" and self.reason == FORCE_ENTRY_TAG
 
 
+@dataclass(frozen=True)
+class OpenTrades:
+    """A producer's open trades as its REST API listed them (catch-up): pair -> trade id."""
+
+    producer: str
+    trades: tuple[tuple[str, int], ...]
+
+    @classmethod
+    def from_status(cls, producer: str, status: list[dict[str, Any]]) -> OpenTrades:
+        trades = []
+        for trade in status:
+            try:
+                trades.append((str(trade["pair"]), int(trade["trade_id"])))
+            except (KeyError, TypeError, ValueError):
+                continue
+        return cls(producer, tuple(trades))
+
+
 def parse_date(value: Any) -> datetime | None:
     """A message date (ISO string, datetime or ms timestamp) as an aware UTC datetime."""
     if value is None or value == "":
@@ -218,6 +236,7 @@ __all__ = [
     "FORCE_ENTRY_TAG",
     "TRADE_EVENT_TYPES",
     "FollowEvent",
+    "OpenTrades",
     "from_closed_trade",
     "from_message",
     "parse_date",

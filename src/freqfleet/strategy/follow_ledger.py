@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from freqfleet.strategy.follow_events import FollowEvent
+from freqfleet.strategy.follow_events import FollowEvent, OpenTrades
 
 FOLLOW_CHOICES = ("exits", "force_entries", "force_exits", "position_adjustments")
 DEFAULT_FOLLOW = ("exits",)
@@ -74,6 +74,8 @@ class FollowLedger:
         self._entries: dict[str, FollowEvent] = {}
         self._adjustments: dict[str, list[FollowEvent]] = {}
         self._exits_followed: set[tuple] = set()
+        self._producer_open: dict[str, dict[str, int]] = {}
+        """Producer -> pair -> id of the trade it holds open there (events + catch-up)."""
         self.ignored: Counter[str] = Counter()
         self.followed: Counter[str] = Counter()
         self.received = 0
@@ -88,9 +90,13 @@ class FollowLedger:
             return "force_entries" in self.follow and event.is_force_entry
         return "position_adjustments" in self.follow
 
-    def add(self, event: FollowEvent) -> str | None:
+    def add(self, event: FollowEvent | OpenTrades) -> str | None:
         """Take in an event; return the ignore reason when it is dropped at once."""
+        if isinstance(event, OpenTrades):
+            self._producer_open[event.producer] = dict(event.trades)
+            return None
         self.received += 1
+        self._track_open(event)
         if event.key in self._seen:
             return self._ignore("duplicate")
         self._seen[event.key] = None
@@ -110,14 +116,25 @@ class FollowLedger:
             self._adjustments.setdefault(event.pair, []).append(event)
         return None
 
+    def _track_open(self, event: FollowEvent) -> None:
+        held = self._producer_open.setdefault(event.producer, {})
+        if event.kind == "entry":
+            held[event.pair] = event.trade_id
+        elif event.kind == "exit" and held.get(event.pair) == event.trade_id:
+            del held[event.pair]
+
+    def producer_holds(self, producer: str, pair: str) -> bool:
+        """Whether ``producer`` holds an open trade on ``pair`` (as far as events tell)."""
+        return pair in self._producer_open.get(producer, {})
+
     def _ignore(self, reason: str, count: int = 1) -> str:
         self.ignored[reason] += count
         return reason
 
     # -- decisions (asked per consumer trade / pair) ------------------------------------
 
-    def exit_for(self, trade: ConsumerTrade, serves: Serves) -> str | None:
-        """The exit reason when a followed producer exit applies to ``trade``."""
+    def exit_for(self, trade: ConsumerTrade, serves: Serves) -> FollowEvent | None:
+        """The producer exit to follow on ``trade``, if one applies."""
         event = self._exits.get(trade.pair)
         if event is None:
             return None
@@ -134,7 +151,7 @@ class FollowLedger:
             # Counted once; asked again until freqtrade's exit goes through.
             self._exits_followed.add(event.key)
             self.followed["exits"] += 1
-        return fleet_tag(event.producer, event.reason)
+        return event
 
     def holds_exit(self, pair: str) -> bool:
         """Whether a followed exit is pending on ``pair``."""

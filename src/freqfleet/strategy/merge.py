@@ -1,9 +1,9 @@
 """The producer's analysed columns put onto the consumer's own candles, by date.
 
-freqtrade validates what a strategy returns against the consumer's own candles (same
-length, last date and last close), so a consumer cannot hand back a producer's frame as
-it is. The merged frame keeps the consumer's OHLCV and the producer's other columns under
-their own names. Rows the producer has not analysed carry no entry and no exit signal.
+The consumer's analysed frame of a pair is its own candles (pricing and freqtrade's
+checks of the newest candle use them) with the producer's columns under their own names,
+and it ends at the newest candle the producer has analysed: never a row that carries the
+consumer's candle without the producer's analysis of it.
 
 With pandas' copy-on-write the merged frame shares the producer's column data whenever
 the producer's candles line up with the consumer's (the usual case), so a consumer holds
@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 from pandas import DataFrame
 
+from freqfleet.strategy.internals import column_values
+
 OHLCV_COLUMNS = ("date", "open", "high", "low", "close", "volume")
 SIGNAL_COLUMNS = ("enter_long", "exit_long", "enter_short", "exit_short")
 ENTRY_COLUMNS = ("enter_long", "enter_short")
@@ -29,22 +31,8 @@ _OHLCV = frozenset(OHLCV_COLUMNS)
 _NS_PER_UNIT = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 
 
-def column_values(frame: DataFrame, name: str) -> Any:
-    """A column's values without building a Series (the per-loop path reads a few).
-
-    Uses pandas' internal column accessor when it exists (a few microseconds instead of
-    about ten for ``frame[name]``), else the public one.
-    """
-    getter = getattr(frame, "_get_column_array", None)
-    if getter is not None:
-        location = frame.columns.get_loc(name)
-        if isinstance(location, int):
-            return getter(location)
-    return frame[name].array
-
-
-def _epoch_ns(dates: Any) -> np.ndarray:
-    """Dates as int64 nanoseconds (producer frames arrive in another unit than ours)."""
+def epoch_ns(dates: Any) -> np.ndarray:
+    """Dates as int64 nanoseconds (producer frames may arrive in another unit than ours)."""
     return np.asarray(dates.asi8) * _NS_PER_UNIT[getattr(dates, "unit", "ns")]
 
 
@@ -54,10 +42,8 @@ def last_date_ns(frame: DataFrame) -> int:
     return int(dates.asi8[-1]) * _NS_PER_UNIT[getattr(dates, "unit", "ns")]
 
 
-def _contiguous_start(consumer_dates: Any, producer_dates: Any) -> int | None:
+def _contiguous_start(ours: np.ndarray, theirs: np.ndarray) -> int | None:
     """Row of the producer where a run matching every consumer candle starts, or None."""
-    ours = _epoch_ns(consumer_dates)
-    theirs = _epoch_ns(producer_dates)
     if not len(ours):
         return None
     start = int(np.searchsorted(theirs, ours[0]))
@@ -67,48 +53,49 @@ def _contiguous_start(consumer_dates: Any, producer_dates: Any) -> int | None:
     return start
 
 
-def merge_producer_frame(
-    consumer: DataFrame, producer: DataFrame | None, *, block_entries: bool = False
-) -> DataFrame:
-    """The consumer's candles with the producer's columns, matched by date.
+def merge_producer_frame(consumer: DataFrame, producer: DataFrame) -> DataFrame:
+    """The consumer's candles up to the producer's newest, with the producer's columns.
 
-    ``block_entries`` clears every entry signal (stale or missing producer data). Signal
-    columns the producer does not set are left out, as freqtrade reads a missing signal
-    column as "no signal".
+    The frame ends at the newest candle the producer has analysed: a consumer candle the
+    producer has not analysed yet is left out, as a plain bot still holds its previous
+    frame while it analyses. An empty frame means no candle of the consumer's is
+    analysed. Rows whose date the producer lacks (a gap) carry no signal.
     """
-    if producer is None or producer.empty or "date" not in producer.columns:
-        return consumer.reset_index(drop=True)
-    length = len(consumer)
-    start = _contiguous_start(column_values(consumer, "date"), column_values(producer, "date"))
+    ours = epoch_ns(column_values(consumer, "date"))
+    theirs = epoch_ns(column_values(producer, "date"))
+    length = int(np.searchsorted(ours, theirs[-1], side="right"))
+    if length < len(ours):
+        consumer = consumer.iloc[:length]
+        ours = ours[:length]
+    if not length:
+        return consumer.iloc[:0].reset_index(drop=True)
+    start = _contiguous_start(ours, theirs)
     if start is not None:
         # The usual case: one contiguous run of the producer's rows (a view, no copy),
         # with the consumer's candles wherever they differ from the producer's.
         frame = producer.iloc[start : start + length]
         frame.index = pd.RangeIndex(length)
         for column in OHLCV_COLUMNS[1:]:
-            ours = np.asarray(column_values(consumer, column))
+            values = np.asarray(column_values(consumer, column))
             if column not in frame.columns or not np.array_equal(
-                np.asarray(column_values(frame, column)), ours
+                np.asarray(column_values(frame, column)), values
             ):
-                frame[column] = ours
-    else:
-        base = consumer[list(OHLCV_COLUMNS)].reset_index(drop=True)
-        extra = [c for c in producer.columns if c not in _OHLCV]
-        indexed = producer.drop_duplicates("date", keep="last").set_index("date")[extra]
-        part = indexed.reindex(base["date"].to_numpy()).reset_index(drop=True)
-        frame = pd.concat([base, part], axis=1)
-        missing = ~base["date"].isin(indexed.index).to_numpy()
-        if missing.any():
-            for column in SIGNAL_COLUMNS:
-                if column in frame.columns:
-                    frame[column] = frame[column].fillna(0)
-            for column in TAG_COLUMNS:
-                if column in frame.columns:
-                    frame[column] = frame[column].astype(object).where(~missing, None)
-    if block_entries:
-        for column in ENTRY_COLUMNS:
+                frame[column] = values
+        return frame
+    base = consumer[list(OHLCV_COLUMNS)].reset_index(drop=True)
+    extra = [c for c in producer.columns if c not in _OHLCV]
+    indexed = producer.drop_duplicates("date", keep="last").set_index("date")[extra]
+    part = indexed.reindex(base["date"].to_numpy()).reset_index(drop=True)
+    order = [c for c in OHLCV_COLUMNS if c not in producer.columns] + list(producer.columns)
+    frame = pd.concat([base, part], axis=1)[order]
+    missing = ~base["date"].isin(indexed.index).to_numpy()
+    if missing.any():
+        for column in SIGNAL_COLUMNS:
             if column in frame.columns:
-                frame[column] = 0
+                frame[column] = frame[column].fillna(0)
+        for column in TAG_COLUMNS:
+            if column in frame.columns:
+                frame[column] = frame[column].astype(object).where(~missing, None)
     return frame
 
 
@@ -121,7 +108,9 @@ class MergedEntry:
     producer: str | None
     producer_newest: int | None
     """The producer's newest analysed candle (epoch nanoseconds)."""
-    stale: bool
+    lag: int | None
+    """Candles between the consumer's newest candle and the producer's newest analysed
+    one (0 or less: the frame ends at the consumer's newest candle); None: no data."""
 
 
 class MergeCache:
@@ -134,23 +123,7 @@ class MergeCache:
     def get(self, pair: str) -> MergedEntry | None:
         return self._entries.get(pair)
 
-    def frame(
-        self,
-        pair: str,
-        consumer: DataFrame,
-        key: tuple[Any, ...],
-        producer_name: str | None,
-        producer: DataFrame | None,
-        *,
-        stale: bool,
-        producer_newest: int | None = None,
-    ) -> MergedEntry:
-        """The cached entry when ``key`` is unchanged, else a freshly merged one."""
-        entry = self._entries.get(pair)
-        if entry is not None and entry.key == key:
-            return entry
-        frame = merge_producer_frame(consumer, producer, block_entries=stale)
-        entry = MergedEntry(key, frame, producer_name, producer_newest, stale)
+    def store(self, pair: str, entry: MergedEntry) -> MergedEntry:
         self._entries[pair] = entry
         self.builds += 1
         return entry
@@ -171,6 +144,7 @@ __all__ = [
     "TAG_COLUMNS",
     "MergeCache",
     "MergedEntry",
+    "epoch_ns",
     "last_date_ns",
     "merge_producer_frame",
 ]

@@ -1,46 +1,20 @@
-"""Which producer serves which pair, from the producers' whitelists.
+"""Which producer serves which pair, from the producers' (checked) whitelists.
 
 The table is a dict (pair -> producers in config order), rebuilt only when a producer's
 whitelist changes, so a lookup costs O(1) on every loop. When several producers serve a
 pair, the one whose analysed candle is newer wins; ties go to the first in the config.
-
-Producer data is read from the DataProvider without copying: ``get_producer_df`` copies
-the whole frame on every call, which is what makes a naive consumer slow.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
 from pandas import DataFrame
 
 from freqfleet.strategy.merge import last_date_ns
 
 ProducerData = tuple[DataFrame, datetime]
-
-
-def producer_whitelists(dp: Any, names: Sequence[str]) -> dict[str, list[str]]:
-    """Each producer's whitelist as last received (without copying when possible)."""
-    stored = getattr(dp, "_DataProvider__producer_pairs", None)
-    if isinstance(stored, dict):
-        return {name: stored.get(name) or [] for name in names}
-    return {name: dp.get_producer_pairs(name) for name in names}
-
-
-def producer_data(dp: Any, name: str, pair_key: tuple[str, str, Any]) -> ProducerData | None:
-    """The producer's stored (frame, last_analyzed) for a pair, not copied, or None."""
-    stored = getattr(dp, "_DataProvider__producer_pairs_df", None)
-    if isinstance(stored, dict):
-        data = stored.get(name, {}).get(pair_key)
-        if data is None or data[0].empty:
-            return None
-        return data
-    frame, last_analyzed = dp.get_producer_df(
-        pair_key[0], timeframe=pair_key[1], candle_type=pair_key[2], producer_name=name
-    )
-    return None if frame.empty else (frame, last_analyzed)
 
 
 def newest_candle(frame: DataFrame) -> int | None:
@@ -59,7 +33,7 @@ class ProducerRouter:
         self._table: dict[str, tuple[str, ...]] = {}
         self.rebuilds = 0
 
-    def refresh(self, whitelists: dict[str, list[str]]) -> bool:
+    def refresh(self, whitelists: Mapping[str, list[str]]) -> bool:
         """Rebuild the table if any whitelist changed; True when it did."""
         changed = False
         for name in self.producer_names:
@@ -114,4 +88,4 @@ class ProducerRouter:
         return best_name, best
 
 
-__all__ = ["ProducerRouter", "newest_candle", "producer_data", "producer_whitelists"]
+__all__ = ["ProducerData", "ProducerRouter", "newest_candle"]

@@ -16,6 +16,9 @@ class ConsumerSettings:
     producer_names: tuple[str, ...]
     max_signal_age: int = 1
     informative_candles: bool = False
+    shares: dict[str, tuple[str, ...]] | None = None
+    """A planned fleet's static shares (producer -> pairs): a producer may serve only its
+    own pairs. None with a dynamic pairlist or a hand-written consumer config."""
 
 
 def external_producers(config: dict[str, Any]) -> list[dict[str, Any]]:
@@ -77,7 +80,24 @@ def check_fleet_config(config: dict[str, Any]) -> ConsumerSettings | None:
         raise StrategySetupError(
             f"fleet.informative_candles must be true or false (got {informative!r})"
         )
-    return ConsumerSettings(tuple(names), age, informative)
+    shares = fleet.get("shares")
+    if shares is not None:
+        if not isinstance(shares, dict) or not all(
+            isinstance(pairs, list) and all(isinstance(p, str) for p in pairs)
+            for pairs in shares.values()
+        ):
+            raise StrategySetupError(
+                'fleet.shares must map producer names to lists of pairs, e.g. {"producer-1": '
+                '["BTC/USDT"]}; re-run freqfleet plan or remove it'
+            )
+        unknown = sorted(set(shares) - set(names))
+        if unknown:
+            raise StrategySetupError(
+                f"fleet.shares names {unknown[0]!r}, which is not in "
+                "external_message_consumer.producers; re-run freqfleet plan or remove it"
+            )
+        shares = {name: tuple(pairs) for name, pairs in shares.items()}
+    return ConsumerSettings(tuple(names), age, informative, shares)
 
 
 __all__ = ["ConsumerSettings", "check_fleet_config", "external_producers", "is_consumer_config"]

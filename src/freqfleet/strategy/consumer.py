@@ -1,0 +1,380 @@
+"""The consumer's side of a fleet: producer data in, one analysed frame per pair out.
+
+``FleetConsumer`` is plain Python; the fleet strategy's mixin only forwards freqtrade's
+hooks to it. Two threads meet here:
+
+- freqtrade's message thread delivers producer messages. Each is checked where it
+  arrives (``intake``), then handed over under a lock: the newest frame per producer and
+  pair, the newest whitelist per producer. Nothing else is touched from that thread.
+- the bot thread, once per loop (``analyze``), takes what arrived, refreshes the routes
+  once, and for every pair whose candles or producer data changed merges the producer's
+  columns onto the consumer's candles and hands freqtrade the frame.
+
+A pair's frame only moves forward when the producer's analysis of the consumer's newest
+candle has arrived; until then it stays the previous complete frame (what a plain bot
+holds while it analyses) and no new entry is taken on it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from freqtrade.exchange import timeframe_to_seconds
+from pandas import DataFrame
+
+from freqfleet.files import dump_json, write_atomic
+from freqfleet.strategy.intake import (
+    IntakeRules,
+    Rejections,
+    frame_problem,
+    whitelist_problems,
+)
+from freqfleet.strategy.internals import (
+    column_values,
+    set_analyzed_frame,
+    watch_producer_messages,
+)
+from freqfleet.strategy.merge import MergeCache, MergedEntry, last_date_ns, merge_producer_frame
+from freqfleet.strategy.routing import ProducerData, ProducerRouter, newest_candle
+from freqfleet.strategy.settings import ConsumerSettings
+
+logger = logging.getLogger(__name__)
+
+STATE_FILE = "fleet-state.json"
+STATE_INTERVAL_SECS = 5.0
+
+
+def iso(epoch_ns: int | None) -> str | None:
+    """An epoch in nanoseconds as ISO text (None stays None; out of range gives None)."""
+    if epoch_ns is None:
+        return None
+    try:
+        return datetime.fromtimestamp(epoch_ns / 1e9, UTC).isoformat()
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+class FleetConsumer:
+    """Routing, merge cache, freshness and state of one consumer bot."""
+
+    def __init__(self, settings: ConsumerSettings) -> None:
+        self.settings = settings
+        self.router = ProducerRouter(settings.producer_names)
+        self.cache = MergeCache()
+        self.rejections = Rejections()
+        self.follower: Any = None
+        self.access: dict[str, str] = {}
+        """Producer -> why the consumer cannot use it (``token_rejected``, ...)."""
+        self.rules: IntakeRules | None = None
+        self._frames: dict[str, dict[str, ProducerData]] = {}
+        self._whitelists: dict[str, list[str]] = {}
+        self._lock = threading.Lock()
+        self._arrived_frames: dict[tuple[str, str], ProducerData] = {}
+        self._arrived_whitelists: dict[str, list[str]] = {}
+        self._freshness: dict[str, str] = {}
+        self._waiting_callbacks: dict[str, set[str]] = {}
+        self._state_written = 0.0
+        self._timeframe_warned: set[str] = set()
+        self._dp: Any = None
+        self.state_path: Path | None = None
+
+    # -- wiring (bot thread, before the message thread starts) -------------------------
+
+    @property
+    def attached(self) -> bool:
+        return self._dp is not None
+
+    def attach(
+        self,
+        dp: Any,
+        timeframe: str,
+        candle_type: Any,
+        *,
+        stake_currency: str | None = None,
+        market: Callable[[str], Mapping[str, Any] | None] | None = None,
+        state_path: Path | None = None,
+    ) -> None:
+        """Bind to the bot's DataProvider, with the timeframe freqtrade finally runs."""
+        self._dp = dp
+        shares = self.settings.shares
+        self.rules = IntakeRules(
+            timeframe=timeframe,
+            candle_type=str(candle_type),
+            candle_ns=timeframe_to_seconds(timeframe) * 1_000_000_000,
+            stake_currency=stake_currency,
+            market=market,
+            shares={name: frozenset(pairs) for name, pairs in shares.items()} if shares else None,
+        )
+        self._candle_type = candle_type
+        self.state_path = state_path
+        watch_producer_messages(
+            dp,
+            check_frame=self._check_frame,
+            stored=self._frame_stored,
+            check_whitelist=self._check_whitelist,
+        )
+
+    @property
+    def timeframe(self) -> str:
+        assert self.rules is not None, "attach() first"
+        return self.rules.timeframe
+
+    # -- the message thread ---------------------------------------------------------------
+
+    def _check_frame(
+        self, producer: str, pair: Any, timeframe: Any, candle_type: Any, frame: Any
+    ) -> bool:
+        assert self.rules is not None
+        try:
+            problem = frame_problem(
+                self.rules, producer, pair, timeframe, candle_type, frame, time.time_ns()
+            )
+        except Exception:  # nothing a producer sends may raise here
+            problem = "malformed"
+        if problem is None:
+            return True
+        if problem == "timeframe" and producer not in self._timeframe_warned:
+            self._timeframe_warned.add(producer)
+            logger.error(
+                "Fleet: producer %s sends %s candles but this consumer runs %s; "
+                "set the same timeframe on producers and consumer",
+                producer,
+                str(timeframe)[:10],
+                self.rules.timeframe,
+            )
+        self.rejections.add(producer, problem, pair)
+        return False
+
+    def _frame_stored(
+        self,
+        producer: str,
+        pair: str,
+        timeframe: str,
+        candle_type: Any,
+        frame: DataFrame,
+        last_analyzed: datetime,
+    ) -> None:
+        with self._lock:
+            self._arrived_frames[(producer, pair)] = (frame, last_analyzed)
+
+    def _check_whitelist(self, producer: str, pairs: Any) -> list[str] | None:
+        assert self.rules is not None
+        try:
+            kept, dropped = whitelist_problems(self.rules, producer, pairs)
+        except Exception:
+            kept, dropped = [], {"malformed": 1}
+        for reason, count in dropped.items():
+            example = next(
+                (p for p in (pairs if isinstance(pairs, list) else []) if p not in kept), None
+            )
+            self.rejections.add(producer, reason, example, count)
+        with self._lock:
+            self._arrived_whitelists[producer] = kept
+        return kept
+
+    # -- the bot thread -------------------------------------------------------------------
+
+    def _take_arrivals(self) -> None:
+        with self._lock:
+            frames, self._arrived_frames = self._arrived_frames, {}
+            whitelists, self._arrived_whitelists = self._arrived_whitelists, {}
+        for (producer, pair), data in frames.items():
+            self._frames.setdefault(producer, {})[pair] = data
+        self._whitelists.update(whitelists)
+        if self.router.refresh(self._whitelists):
+            logger.info(
+                "Fleet routes: %s",
+                ", ".join(f"{n} {c} pairs" for n, c in self.router.pair_counts().items()),
+            )
+
+    def analyze(self, pairs: list[str]) -> None:
+        """One loop: hand freqtrade the analysed frame of every pair that changed."""
+        self._take_arrivals()
+        for pair in pairs:
+            self._analyze_pair(pair)
+        keep = set(pairs)
+        self.cache.forget(keep)
+        for pair in [p for p in self._freshness if p not in keep]:
+            del self._freshness[pair]
+        self.write_state()
+
+    def _analyze_pair(self, pair: str) -> None:
+        candles = self._dp.ohlcv(pair, self.timeframe, copy=False, candle_type=self._candle_type)
+        if not isinstance(candles, DataFrame) or candles.empty:
+            return
+        name, data = self.router.choose(pair, lambda n: self._frames.get(n, {}).get(pair))
+        consumer_newest = last_date_ns(candles)
+        key = (
+            consumer_newest,
+            len(candles),
+            column_values(candles, "close")[-1],
+            name,
+            None if data is None else id(data[0]),
+            None if data is None else data[1],
+        )
+        cached = self.cache.get(pair)
+        if cached is not None and cached.key == key:
+            return
+        entry = self._merge(pair, candles, key, name, data, consumer_newest, cached)
+        if entry is not cached:
+            set_analyzed_frame(self._dp, pair, self.timeframe, entry.frame, self._candle_type)
+        self._log_freshness(pair, entry)
+
+    def _merge(
+        self,
+        pair: str,
+        candles: DataFrame,
+        key: tuple[Any, ...],
+        name: str | None,
+        data: ProducerData | None,
+        consumer_newest: int,
+        cached: MergedEntry | None,
+    ) -> MergedEntry:
+        producer_newest = None if data is None else newest_candle(data[0])
+        if data is None or producer_newest is None:
+            # No producer data: the consumer's candles alone. No callback reads them (see
+            # callbacks.py) and they carry no signal.
+            entry = MergedEntry(key, candles.copy(), None, None, None)
+            return self.cache.store(pair, entry)
+        lag = (consumer_newest - producer_newest) // self.rules.candle_ns  # type: ignore[union-attr]
+        if (
+            cached is not None
+            and cached.producer is not None
+            and cached.producer_newest == producer_newest
+            and cached.producer == name
+            and lag > 0
+        ):
+            # A new consumer candle the producer has not analysed yet: keep the frame.
+            cached.key = key
+            cached.lag = lag
+            return cached
+        frame = merge_producer_frame(candles, data[0])
+        if frame.empty:
+            entry = MergedEntry(key, candles.copy(), None, None, None)
+        else:
+            entry = MergedEntry(key, frame, name, producer_newest, lag)
+        return self.cache.store(pair, entry)
+
+    # -- what the strategy asks -----------------------------------------------------------
+
+    def has_producer_data(self, pair: str) -> bool:
+        entry = self.cache.get(pair)
+        return entry is not None and entry.producer is not None
+
+    def entry_allowed(self, pair: str) -> bool:
+        """New entries need the producer's analysis of the consumer's newest candle."""
+        entry = self.cache.get(pair)
+        return entry is not None and entry.lag is not None and entry.lag <= 0
+
+    def serving_producer(self, pair: str) -> str | None:
+        """The producer whose data the pair's frame holds (else the first routed one)."""
+        entry = self.cache.get(pair)
+        if entry is not None and entry.producer is not None:
+            return entry.producer
+        routed = self.router.producers_for(pair)
+        return routed[0] if routed else None
+
+    def callback_skipped(self, pair: str, callback: str) -> None:
+        """Log once per pair (until data arrives) that callbacks get neutral answers."""
+        waiting = self._waiting_callbacks.setdefault(pair, set())
+        if not waiting:
+            logger.info(
+                "Fleet: no producer data for %s yet; its callbacks (%s, ...) get "
+                "freqtrade's neutral answers until it arrives",
+                pair,
+                callback,
+            )
+        waiting.add(callback)
+
+    # -- freshness ------------------------------------------------------------------------
+
+    def _state_of(self, entry: MergedEntry) -> str:
+        if entry.lag is None:
+            return "missing"
+        if entry.lag > self.settings.max_signal_age:
+            return "stale"
+        return "fresh"
+
+    def _log_freshness(self, pair: str, entry: MergedEntry) -> None:
+        state = self._state_of(entry)
+        previous = self._freshness.get(pair)
+        if previous == state:
+            return
+        self._freshness[pair] = state
+        if state == "missing":
+            logger.info("Fleet: no producer data for %s yet; no entries on it", pair)
+        elif state == "stale":
+            logger.warning(
+                "Fleet: %s data for %s is %d candles old (fleet.max_signal_age %d); "
+                "no entries on it until it is fresh",
+                entry.producer,
+                pair,
+                entry.lag,
+                self.settings.max_signal_age,
+            )
+        elif previous is not None:
+            logger.info("Fleet: %s data for %s is fresh again", entry.producer, pair)
+        if state != "missing" and self._waiting_callbacks.pop(pair, None):
+            logger.info("Fleet: producer data for %s arrived; its callbacks run again", pair)
+
+    # -- state file -----------------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        """Routing, freshness and intake summary (what ``fleet-state.json`` holds)."""
+        newest: dict[str, int | None] = dict.fromkeys(self.settings.producer_names)
+        stale, missing, unrouted = [], [], []
+        for pair, entry in self.cache.pairs().items():
+            state = self._state_of(entry)
+            if state == "stale":
+                stale.append(pair)
+            elif state == "missing":
+                missing.append(pair)
+            if not self.router.producers_for(pair):
+                unrouted.append(pair)
+            if entry.producer is not None and entry.producer_newest is not None:
+                current = newest.get(entry.producer)
+                if current is None or entry.producer_newest > current:
+                    newest[entry.producer] = entry.producer_newest
+        counts = self.router.pair_counts()
+        rejected = self.rejections.snapshot()
+        follower = self.follower
+        return {
+            "role": "consumer",
+            "updated": datetime.now(UTC).isoformat(),
+            "timeframe": self.rules.timeframe if self.rules else None,
+            "max_signal_age": self.settings.max_signal_age,
+            "producers": {
+                name: {
+                    "pairs": counts.get(name, 0),
+                    "newest_candle": iso(newest[name]),
+                    "rejected": rejected.get(name, {}),
+                    **({"access": self.access[name]} if name in self.access else {}),
+                }
+                for name in self.settings.producer_names
+            },
+            "unrouted_pairs": sorted(unrouted),
+            "stale_pairs": sorted(stale),
+            "missing_pairs": sorted(missing),
+            "follow": follower.stats() if follower is not None else {},
+        }
+
+    def write_state(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if self.state_path is None or (
+            not force and now - self._state_written < STATE_INTERVAL_SECS
+        ):
+            return
+        self._state_written = now
+        try:
+            write_atomic(self.state_path, dump_json(self.state()))
+        except OSError as error:
+            logger.warning("Fleet: could not write %s: %s", self.state_path.name, error)
+
+
+__all__ = ["STATE_FILE", "FleetConsumer", "iso"]
