@@ -3,12 +3,12 @@
     .venv/bin/python bench/consumer_loop.py [--quick] [--loops 5] [--candles 1000]
 
 Each configuration (N pairs, P producers, C indicator columns) runs in its own
-subprocess, so its peak RSS is its own. The consumer's per-loop analysis goes through
-freqtrade's real path: ``_analyze_ticker_internal`` for every pair, as the bot's
-``analyze_pair`` does it (including the copy of the consumer's candles that
-``dp.ohlcv`` makes), with producer frames stored in a real DataProvider by the calls
-``ExternalMessageConsumer`` makes (``_set_producer_pairs``, ``_replace_external_df``,
-``_add_external_df``).
+subprocess, so its peak RSS is its own. Each loop is what the bot calls once per loop,
+``strategy.analyze(whitelist)``, on a real DataProvider whose exchange (the one thing
+that cannot exist here) hands out the consumer's candles as freqtrade's candle cache
+does; producer frames reach the DataProvider by the calls ``ExternalMessageConsumer``
+makes (``_set_producer_pairs``, ``_add_external_df``), so the fleet consumer's checks on
+arrival are part of the arrival time.
 
 - fleet: ``class BenchFleet(FleetStrategy, BenchStrategy)`` on a consumer config.
 - naive: for every pair on every loop, scan the producers in config order and return the
@@ -18,8 +18,9 @@ freqtrade's real path: ``_analyze_ticker_internal`` for every pair, as the bot's
 Cases: ``unchanged`` (no producer data changed since the last loop) and ``all new``
 (every pair got a new candle from the exchange and a new analysed row from its producer
 before the loop). Medians over ``--loops`` loops. The arrival of the producers' rows
-(freqtrade's ``_add_external_df`` for every pair; the fleet consumer also merges there, in
-freqtrade's message thread) is timed separately and reported beside the loop.
+(freqtrade's ``_add_external_df`` for every pair, in freqtrade's message thread; the fleet
+consumer checks each frame there and merges in the loop) is timed separately and
+reported beside the loop.
 """
 
 from __future__ import annotations
@@ -148,6 +149,21 @@ def _next_rows(consumer, producer, step: int):
         yield pair, row
 
 
+class BenchExchange:
+    """The exchange's candle cache and markets (a live exchange cannot exist here)."""
+
+    def __init__(self, candles: dict, pairs: list[str]) -> None:
+        self.candles = candles
+        self.markets = {
+            pair: {"symbol": pair, "base": pair.split("/")[0], "quote": "USDT", "active": True}
+            for pair in pairs
+        }
+
+    def klines(self, pair_key, copy: bool = True):
+        frame = self.candles[pair_key[0]]
+        return frame.copy() if copy else frame
+
+
 def child(impl: str, case: str, n: int, p: int, c: int, loops: int, candles: int) -> dict:
     """Measure one configuration (runs in its own process)."""
     import copy
@@ -188,26 +204,25 @@ def child(impl: str, case: str, n: int, p: int, c: int, loops: int, candles: int
         },
     }
     strategy = StrategyResolver.load_strategy(copy.deepcopy(config))
-    dp = DataProvider(config, None)
-    strategy.dp = dp
     consumer, producer = _frames(pairs, candles, c)
+    dp = DataProvider(config, BenchExchange(consumer, pairs))
+    strategy.dp = dp
     shares = partition(pairs, producers)
     owner = {pair: name for name, owned in shares.items() for pair in owned}
     for name in producers:
         dp._set_producer_pairs(shares.get(name, []), producer_name=name)
     for pair in pairs:
-        dp._replace_external_df(
+        ok, _missing = dp._add_external_df(
             pair, producer.pop(pair), datetime.now(UTC), TIMEFRAME, CandleType.SPOT, owner[pair]
         )
+        assert ok, pair
     stored = {
         pair: dp.get_producer_df(pair, producer_name=owner[pair])[0].iloc[[-1]] for pair in pairs
     }
 
     def loop() -> float:
         start = time.perf_counter()
-        for pair in pairs:
-            # analyze_pair: dp.ohlcv hands out a copy of the consumer's candles.
-            strategy._analyze_ticker_internal(consumer[pair].copy(), {"pair": pair})
+        strategy.analyze(pairs)
         return time.perf_counter() - start
 
     loop()  # warm-up: the fleet consumer builds its merged frames here

@@ -4,11 +4,17 @@
 hooks to it. Two threads meet here:
 
 - freqtrade's message thread delivers producer messages. Each is checked where it
-  arrives (``intake``), then handed over under a lock: the newest frame per producer and
-  pair, the newest whitelist per producer. Nothing else is touched from that thread.
-- the bot thread, once per loop (``analyze``), takes what arrived, refreshes the routes
-  once, and for every pair whose candles or producer data changed merges the producer's
+  arrives (``intake``), then stored under the consumer's lock: the newest frame per
+  producer and pair, the newest whitelist per producer.
+- the bot thread, once per loop (``analyze``, under the same lock), refreshes the routes
+  once and, for every pair whose candles or producer data changed, merges the producer's
   columns onto the consumer's candles and hands freqtrade the frame.
+
+The merged frame is a view of the producer's rows, so a consumer holds its producers'
+data about once. freqtrade replaces a producer's frame with a longer copy on every new
+candle; so that the replaced frame is freed at once and not at the next loop, its
+arrival re-points the pair's frame at the same rows of the new copy (equal values: rows
+before the new candle are copied unchanged).
 
 A pair's frame only moves forward when the producer's analysis of the consumer's newest
 candle has arrived; until then it stays the previous complete frame (what a plain bot
@@ -40,7 +46,13 @@ from freqfleet.strategy.internals import (
     set_analyzed_frame,
     watch_producer_messages,
 )
-from freqfleet.strategy.merge import MergeCache, MergedEntry, last_date_ns, merge_producer_frame
+from freqfleet.strategy.merge import (
+    MergeCache,
+    MergedEntry,
+    epoch_ns,
+    last_date_ns,
+    merge_producer_frame,
+)
 from freqfleet.strategy.routing import ProducerData, ProducerRouter, newest_candle
 from freqfleet.strategy.settings import ConsumerSettings
 
@@ -75,8 +87,8 @@ class FleetConsumer:
         self._frames: dict[str, dict[str, ProducerData]] = {}
         self._whitelists: dict[str, list[str]] = {}
         self._lock = threading.Lock()
-        self._arrived_frames: dict[tuple[str, str], ProducerData] = {}
-        self._arrived_whitelists: dict[str, list[str]] = {}
+        self._incoming_first: dict[tuple[str, str], int] = {}
+        self._whitelists_changed = False
         self._freshness: dict[str, str] = {}
         self._waiting_callbacks: dict[str, set[str]] = {}
         self._state_written = 0.0
@@ -138,6 +150,7 @@ class FleetConsumer:
         except Exception:  # nothing a producer sends may raise here
             problem = "malformed"
         if problem is None:
+            self._incoming_first[(producer, pair)] = int(epoch_ns(column_values(frame, "date"))[0])
             return True
         if problem == "timeframe" and producer not in self._timeframe_warned:
             self._timeframe_warned.add(producer)
@@ -160,8 +173,22 @@ class FleetConsumer:
         frame: DataFrame,
         last_analyzed: datetime,
     ) -> None:
+        first_new = self._incoming_first.pop((producer, pair), None)
         with self._lock:
-            self._arrived_frames[(producer, pair)] = (frame, last_analyzed)
+            self._frames.setdefault(producer, {})[pair] = (frame, last_analyzed)
+            entry = self.cache.get(pair)
+            if (
+                entry is None
+                or entry.producer != producer
+                or entry.producer_newest is None
+                or first_new is None
+                or first_new <= entry.producer_newest
+            ):
+                return
+            rebased = merge_producer_frame(entry.frame, frame)
+            if len(rebased) == len(entry.frame):
+                entry.frame = rebased
+                set_analyzed_frame(self._dp, pair, self.timeframe, rebased, self._candle_type)
 
     def _check_whitelist(self, producer: str, pairs: Any) -> list[str] | None:
         assert self.rules is not None
@@ -175,18 +202,16 @@ class FleetConsumer:
             )
             self.rejections.add(producer, reason, example, count)
         with self._lock:
-            self._arrived_whitelists[producer] = kept
+            self._whitelists[producer] = kept
+            self._whitelists_changed = True
         return kept
 
     # -- the bot thread -------------------------------------------------------------------
 
-    def _take_arrivals(self) -> None:
-        with self._lock:
-            frames, self._arrived_frames = self._arrived_frames, {}
-            whitelists, self._arrived_whitelists = self._arrived_whitelists, {}
-        for (producer, pair), data in frames.items():
-            self._frames.setdefault(producer, {})[pair] = data
-        self._whitelists.update(whitelists)
+    def _refresh_routes(self) -> None:
+        if not self._whitelists_changed and self.router.rebuilds:
+            return
+        self._whitelists_changed = False
         if self.router.refresh(self._whitelists):
             logger.info(
                 "Fleet routes: %s",
@@ -195,13 +220,14 @@ class FleetConsumer:
 
     def analyze(self, pairs: list[str]) -> None:
         """One loop: hand freqtrade the analysed frame of every pair that changed."""
-        self._take_arrivals()
-        for pair in pairs:
-            self._analyze_pair(pair)
-        keep = set(pairs)
-        self.cache.forget(keep)
-        for pair in [p for p in self._freshness if p not in keep]:
-            del self._freshness[pair]
+        with self._lock:
+            self._refresh_routes()
+            for pair in pairs:
+                self._analyze_pair(pair)
+            keep = set(pairs)
+            self.cache.forget(keep)
+            for pair in [p for p in self._freshness if p not in keep]:
+                del self._freshness[pair]
         self.write_state()
 
     def _analyze_pair(self, pair: str) -> None:
@@ -371,8 +397,10 @@ class FleetConsumer:
         ):
             return
         self._state_written = now
+        with self._lock:
+            state = self.state()
         try:
-            write_atomic(self.state_path, dump_json(self.state()))
+            write_atomic(self.state_path, dump_json(state))
         except OSError as error:
             logger.warning("Fleet: could not write %s: %s", self.state_path.name, error)
 
