@@ -50,9 +50,11 @@ def client(bot: BotEntry) -> FtRestClient:
 
 
 def plan_processes(plan_dir: Path) -> list[psutil.Process]:
+    """The supervisor (it names the plan) and the bots (they run in the plan folder)."""
     found = []
-    for process in psutil.process_iter(["cmdline"]):
-        with_plan = any(str(plan_dir) in part for part in (process.info["cmdline"] or []))
+    for process in psutil.process_iter(["cmdline", "cwd"]):
+        in_plan = process.info["cwd"] == str(plan_dir)
+        with_plan = in_plan or any(str(plan_dir) in part for part in process.info["cmdline"] or [])
         if with_plan and process.pid != os.getpid():
             found.append(process)
     return found

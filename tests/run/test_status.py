@@ -1,16 +1,20 @@
-"""Status of bots that cannot answer: a state in the table, never a traceback."""
+"""Status of bots that cannot answer (a state in the table, never a traceback) and of the
+consumer strategy's own report (its age always, its pair lists only while the consumer runs)."""
 
 from __future__ import annotations
 
+import io
 import json
 import socket
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
 
 from freqfleet.cli import main
 from freqfleet.fleet.manifest import BotEntry, FleetManifest
-from freqfleet.run.status import collect_status, render_status
+from freqfleet.run import status as status_module
+from freqfleet.run.status import BotStatus, collect_status, render_status
 
 
 def closed_port() -> int:
@@ -68,29 +72,117 @@ def test_status_command_json_and_exit_code(tmp_path: Path, capsys) -> None:
     assert "Traceback" not in out.err
 
 
-def test_consumer_report_feeds_the_table(tmp_path: Path) -> None:
+def write_report(folder: Path, report: object) -> Path:
+    path = folder / "user_data" / "fleet-state.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(report))
+    return path
+
+
+REPORT = {
+    "role": "consumer",
+    "unrouted_pairs": [f"PAIR{index}/USDT" for index in range(12)],
+    "stale_pairs": ["ETH/USDT", "SOL/USDT"],
+    "follow": {"followed_exits": 4},
+    "producers": {
+        "producer-1": {
+            "pairs": 3,
+            "rejected": {"duplicate": 2, "producer_not_serving": 3},
+            "access": "token_rejected",
+        }
+    },
+}
+
+
+def running_bots(monkeypatch) -> None:
+    """Every bot answers "running" (the REST side is covered by the fleet end to end)."""
+
+    def answer(bot: BotEntry, timeframe: str, now: datetime, timeout: float = 5.0) -> BotStatus:
+        return BotStatus(name=bot.name, role=bot.role, url="http://x", state="running")
+
+    monkeypatch.setattr(status_module, "bot_status", answer)
+
+
+def rendered(status) -> str:
+    """The table as text, runs of blanks and line breaks made one space (captions wrap)."""
+    console = Console(record=True, width=250, file=io.StringIO())
+    console.print(render_status(status))
+    return " ".join(console.export_text().split())
+
+
+def test_running_consumer_report_feeds_the_table(tmp_path: Path, monkeypatch, capsys) -> None:
     manifest = manifest_with_unreachable_bots(tmp_path)
-    (tmp_path / "user_data").mkdir()
-    (tmp_path / "user_data" / "fleet-state.json").write_text(
-        json.dumps(
-            {
-                "role": "consumer",
-                "updated": "2026-01-01T00:00:00+00:00",
-                "unrouted_pairs": ["XRP/USDT"],
-                "stale_pairs": ["ETH/USDT", "SOL/USDT"],
-                "follow": {"followed_exits": 4},
-            }
-        )
+    written = datetime.now(UTC) - timedelta(seconds=30)
+    write_report(tmp_path, {**REPORT, "updated": written.isoformat()})
+    running_bots(monkeypatch)
+    status = collect_status(tmp_path, manifest, timeout=2)
+    assert status.consumer_running
+    assert status.unrouted_pairs == REPORT["unrouted_pairs"]
+    assert 29 <= status.consumer_state_age_s < 60
+    producer = status.bots[0]
+    assert producer.rejected == {"duplicate": 2, "producer_not_serving": 3}
+    assert producer.access == "token_rejected"
+    text = rendered(status)
+    assert "consumer strategy report: written 30 s ago" in text
+    assert (
+        "unserved pairs: 12 (PAIR0/USDT, PAIR1/USDT, PAIR2/USDT, PAIR3/USDT, PAIR4/USDT, "
+        "PAIR5/USDT, ...): the consumer expects them but no producer serves them"
+    ) in text
+    assert "stale pairs: 2 (ETH/USDT, SOL/USDT)" in text
+    assert "token_rejected; rejected 5 (duplicate 2, producer_not_serving 3)" in text
+    assert "followed_exits 4" in text
+
+    assert main(["status", str(tmp_path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["unrouted_pairs"] == REPORT["unrouted_pairs"]
+    assert report["bots"][0]["access"] == "token_rejected"
+    assert report["bots"][0]["rejected"] == {"duplicate": 2, "producer_not_serving": 3}
+    assert report["consumer_running"] is True
+    assert report["consumer_state_age_s"] >= 29
+
+
+def test_stopped_consumer_report_shows_its_age_not_its_pairs(tmp_path: Path) -> None:
+    manifest = manifest_with_unreachable_bots(tmp_path)
+    written = datetime.now(UTC) - timedelta(hours=3)
+    write_report(tmp_path, {**REPORT, "updated": written.isoformat()})
+    status = collect_status(tmp_path, manifest, timeout=2)
+    assert not status.consumer_running
+    assert status.unrouted_pairs == [] and status.stale_pairs == []
+    assert status.bots[0].access is None
+    text = rendered(status)
+    assert "written 3.0 h ago (the consumer is not running: its pair lists are not shown)" in text
+    assert "PAIR0/USDT" not in text and "ETH/USDT" not in text
+    assert "token_rejected" not in text
+
+
+def test_consumer_report_is_read_defensively(tmp_path: Path, monkeypatch) -> None:
+    manifest = manifest_with_unreachable_bots(tmp_path)
+    running_bots(monkeypatch)
+    path = write_report(
+        tmp_path,
+        {
+            "updated": 12,
+            "unrouted_pairs": "BTC/USDT",
+            "stale_pairs": None,
+            "follow": [1],
+            "producers": {"producer-1": {"rejected": {"odd": "x", "kept": 2, "flag": True}}},
+        },
     )
     status = collect_status(tmp_path, manifest, timeout=2)
-    assert status.unrouted_pairs == ["XRP/USDT"]
-    assert status.stale_pairs == ["ETH/USDT", "SOL/USDT"]
-    console = Console(record=True, width=160)
-    console.print(render_status(status))
-    text = console.export_text()
-    assert "pairs with no producer: 1: XRP/USDT" in text
-    assert "stale pairs: 2: ETH/USDT, SOL/USDT" in text
-    assert "followed_exits 4" in text
+    assert status.unrouted_pairs == [] and status.stale_pairs == [] and status.follow == {}
+    assert status.bots[0].rejected == {"kept": 2}
+    assert status.bots[0].access is None
+    assert status.consumer_state_age_s is not None  # from the file's time
+    assert "unserved pairs: none" in rendered(status)
+    for odd in (
+        [1, 2],
+        {"producers": [1], "unrouted_pairs": [1, 2]},
+        {"producers": {"producer-1": 3}},
+    ):
+        path.write_text(json.dumps(odd))
+        rendered(collect_status(tmp_path, manifest, timeout=2))
+    path.write_text("{not json")
+    assert collect_status(tmp_path, manifest, timeout=2).consumer_state_age_s is None
 
 
 def test_commands_refuse_a_folder_without_a_plan(tmp_path: Path, capsys) -> None:

@@ -1,25 +1,38 @@
-"""The supervisor on real child processes: restart with backoff, give up, stop everything."""
+"""The supervisor on real child processes: restart with backoff, give up, start the consumer
+after its producers, stop it first, and never run or touch a fleet it does not own."""
 
 from __future__ import annotations
 
+import os
+import signal
+import stat
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import psutil
 import pytest
 
 from freqfleet.errors import RuntimeFleetError
+from freqfleet.fleet.manifest import FleetManifest
+from freqfleet.run.commands import wait_until_ready
 from freqfleet.run.supervisor import (
     Backoff,
+    FleetRefused,
     ProcessSpec,
     Supervisor,
+    lock_holder,
     read_state,
-    running_supervisor,
     stop_fleet,
 )
-
-FAST = Backoff(first=0.2, cap=0.4, stable_after=30.0, quick_crashes=3)
+from tests.run.fake_bot import read_events
+from tests.run.fake_fleet import (
+    FAST,
+    fake_specs,
+    start_fake_supervisor,
+    write_fake_plan,
+)
 
 
 def spec(tmp_path: Path, name: str, code: str) -> ProcessSpec:
@@ -33,6 +46,10 @@ def spec(tmp_path: Path, name: str, code: str) -> ProcessSpec:
 
 def run_for(supervisor: Supervisor, seconds: float) -> None:
     supervisor.run(until=time.monotonic() + seconds)
+
+
+def first(events: list[dict], bot: str, event: str) -> float:
+    return next(e["at"] for e in events if e["bot"] == bot and e["event"] == event)
 
 
 def test_backoff_doubles_up_to_the_cap() -> None:
@@ -59,6 +76,32 @@ def test_crashing_process_is_restarted_then_given_up(tmp_path: Path) -> None:
     assert child.last_exit == 3
     assert any("not restarting it" in event and "crasher.console.log" in event for event in events)
     assert "boom" in (tmp_path / "run" / "crasher.console.log").read_text()
+    assert read_state(tmp_path)["bots"]["crasher"]["state"] == "gave_up"
+
+
+def test_waiting_for_the_fleet_reports_a_given_up_bot_at_once(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from freqfleet.run.demo import free_ports
+
+    # A bot whose API never answers keeps `up` waiting; the crasher must end the wait.
+    silent = spec(tmp_path, "silent", "import time; time.sleep(60)")
+    silent = replace(silent, ping_url=f"http://127.0.0.1:{free_ports(1)[0]}/api/v1/ping")
+    supervisor = Supervisor(
+        tmp_path, [spec(tmp_path, "crasher", "raise SystemExit(3)"), silent], backoff=FAST
+    )
+    supervisor.start()
+    began = time.monotonic()
+    try:
+        with pytest.raises(RuntimeFleetError) as error:
+            wait_until_ready(supervisor, Console(quiet=True), timeout=120)
+    finally:
+        supervisor.stop()
+    assert time.monotonic() - began < 10
+    message = str(error.value)
+    assert message.startswith("crasher exited 3 times in a row")
+    assert "last exit code 3" in message
+    assert str(tmp_path / "run" / "crasher.console.log") in message
 
 
 def test_stable_process_is_not_restarted_and_stop_ends_its_group(tmp_path: Path) -> None:
@@ -74,43 +117,169 @@ def test_stable_process_is_not_restarted_and_stop_ends_its_group(tmp_path: Path)
     family = [parent, *parent.children(recursive=True)]
     assert len(family) == 2
     assert supervisor.children["sleeper"].restarts == 0
+    assert read_state(tmp_path)["phase"] == "up"
     supervisor.stop()
     _gone, alive = psutil.wait_procs(family, timeout=10)
     assert not alive
-    assert read_state(tmp_path) is None
-
-
-def test_down_from_another_process_stops_bots_of_a_vanished_supervisor(tmp_path: Path) -> None:
-    supervisor = Supervisor(tmp_path, [spec(tmp_path, "bot", "import time; time.sleep(120)")])
-    supervisor.start()
-    pid = supervisor.children["bot"].process.pid
-    # The supervisor's state file names this test process, which keeps running: `down`
-    # must not kill it, but it is "alive", so pretend it vanished by dropping its entry.
     state = read_state(tmp_path)
-    assert state["bots"]["bot"]["process"]["pid"] == pid
-    state["supervisor"] = None
-    from freqfleet.files import dump_json, write_atomic
-
-    write_atomic(tmp_path / "run" / "supervisor.json", dump_json(state))
-    assert stop_fleet(tmp_path, timeout=5) == ["bot"]
-    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    assert stop_fleet(tmp_path) == []
+    assert state["phase"] == "stopped"
+    assert state["bots"]["sleeper"]["process"] is None
+    assert lock_holder(tmp_path) is None
 
 
-def test_a_second_supervisor_for_the_same_plan_is_refused(tmp_path: Path) -> None:
-    launcher = psutil.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+def test_console_logs_are_private(tmp_path: Path) -> None:
+    old = tmp_path / "run" / "old.console.log"
+    old.parent.mkdir()
+    old.write_text("from an earlier run\n")
+    old.chmod(0o644)
+    supervisor = Supervisor(
+        tmp_path, [spec(tmp_path, "new", "print('hi')"), spec(tmp_path, "old", "print('hi')")]
+    )
+    supervisor.start()
+    supervisor.stop()
+    for name in ("new", "old"):
+        mode = stat.S_IMODE((tmp_path / "run" / f"{name}.console.log").stat().st_mode)
+        assert mode == 0o600, name
+    assert "from an earlier run" in old.read_text()
+
+
+def test_a_second_supervisor_is_refused_and_touches_nothing(tmp_path: Path) -> None:
+    first_supervisor = Supervisor(tmp_path, [spec(tmp_path, "bot", "import time; time.sleep(60)")])
+    first_supervisor.start()
     try:
-        from freqfleet.files import dump_json, write_atomic
-        from freqfleet.run.supervisor import _process_identity
-
-        write_atomic(
-            tmp_path / "run" / "supervisor.json",
-            dump_json({"supervisor": _process_identity(launcher.pid), "bots": {}}),
-        )
-        assert running_supervisor(tmp_path).pid == launcher.pid
-        other = Supervisor(tmp_path, [spec(tmp_path, "bot", "pass")])
-        with pytest.raises(RuntimeFleetError, match="already runs it"):
-            other.start()
+        state_file = tmp_path / "run" / "supervisor.json"
+        before = state_file.read_bytes()
+        second = Supervisor(tmp_path, [spec(tmp_path, "bot", "import time; time.sleep(60)")])
+        with pytest.raises(FleetRefused, match=f"already runs \\(supervisor pid {os.getpid()}\\)"):
+            second.start()
+        second.check()
+        second.stop()  # what `up` does in its `finally`
+        assert second.children["bot"].process is None
+        assert state_file.read_bytes() == before
+        assert first_supervisor.children["bot"].running
     finally:
-        launcher.kill()
-        launcher.wait()
+        first_supervisor.stop()
+
+
+def test_a_new_supervisor_refuses_bots_a_killed_one_left(tmp_path: Path) -> None:
+    write_fake_plan(tmp_path)
+    events = tmp_path / "events.jsonl"
+    process = start_fake_supervisor(tmp_path, events)
+    bots = read_state(tmp_path)["bots"]
+    process.kill()  # its bots, in their own sessions, keep running
+    process.wait()
+    try:
+        again = Supervisor(tmp_path, fake_specs(tmp_path, FleetManifest.load(tmp_path), events))
+        with pytest.raises(FleetRefused, match="bots of an earlier run still run") as error:
+            again.start()
+        assert f"freqfleet down {tmp_path}" in str(error.value)
+        assert all(child.process is None for child in again.children.values())
+    finally:
+        stopped = stop_fleet(tmp_path, timeout=5)
+    assert set(stopped) == {"producer-1", "producer-2", "consumer"}
+    for bot in bots.values():
+        assert not psutil.pid_exists(bot["process"]["pid"])
+
+
+def test_consumer_starts_once_every_producer_serves_pairs(tmp_path: Path) -> None:
+    manifest = write_fake_plan(tmp_path, options={"producer-1": ["--pairs-after", "1.5"]})
+    events_file = tmp_path / "events.jsonl"
+    lines: list[str] = []
+    supervisor = Supervisor(
+        tmp_path,
+        fake_specs(tmp_path, manifest, events_file),
+        producer_wait=30,
+        on_event=lines.append,
+    )
+    supervisor.start()
+    try:
+        assert supervisor.children["consumer"].process is None
+        deadline = time.monotonic() + 20
+        while supervisor.children["consumer"].process is None and time.monotonic() < deadline:
+            supervisor.check()
+            time.sleep(0.1)
+    finally:
+        supervisor.stop()
+    events = read_events(events_file)
+    # The whitelist is asked with the bot's credentials (the fake refuses it without).
+    served = max(first(events, name, "serves") for name in ("producer-1", "producer-2"))
+    assert first(events, "consumer", "start") > served
+    assert not any("warning" in line for line in lines)
+    state = read_state(tmp_path)["bots"]
+    assert state["consumer"]["started_at"] > state["producer-1"]["ready_at"]
+
+
+def test_consumer_starts_anyway_after_the_wait_naming_the_producer(tmp_path: Path) -> None:
+    manifest = write_fake_plan(tmp_path, options={"producer-2": ["--pairs-after", "-1"]})
+    lines: list[str] = []
+    supervisor = Supervisor(
+        tmp_path,
+        fake_specs(tmp_path, manifest, tmp_path / "events.jsonl"),
+        producer_wait=1.5,
+        on_event=lines.append,
+    )
+    supervisor.start()
+    began = time.monotonic()
+    try:
+        while supervisor.children["consumer"].process is None and time.monotonic() - began < 10:
+            supervisor.check()
+            time.sleep(0.1)
+        assert supervisor.children["consumer"].process is not None
+    finally:
+        supervisor.stop()
+    assert time.monotonic() - began > 1.4
+    warnings = [line for line in lines if "warning" in line]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("consumer: warning: starting although producer-2 did not")
+    assert "producer-1" not in warnings[0]
+
+
+def test_stop_ends_the_consumer_before_signalling_the_producers(tmp_path: Path) -> None:
+    manifest = write_fake_plan(tmp_path, options={"consumer": ["--exit-delay", "0.5"]})
+    events_file = tmp_path / "events.jsonl"
+    supervisor = Supervisor(tmp_path, fake_specs(tmp_path, manifest, events_file))
+    supervisor.start()
+    try:
+        deadline = time.monotonic() + 20
+        while supervisor.phase != "up" and time.monotonic() < deadline:
+            run_for(supervisor, 0.5)
+    finally:
+        supervisor.stop()
+    events = read_events(events_file)
+    consumer_gone = first(events, "consumer", "exit")
+    for producer in ("producer-1", "producer-2"):
+        assert first(events, producer, "signal SIGINT") > consumer_gone
+
+
+def test_down_from_another_terminal_stops_the_consumer_first(tmp_path: Path) -> None:
+    write_fake_plan(tmp_path, options={"consumer": ["--exit-delay", "0.5"]})
+    events_file = tmp_path / "events.jsonl"
+    process = start_fake_supervisor(tmp_path, events_file)
+    assert stop_fleet(tmp_path, timeout=20) == ["supervisor"]
+    assert process.wait(5) == 0
+    events = read_events(events_file)
+    consumer_gone = first(events, "consumer", "exit")
+    assert all(
+        first(events, producer, "signal SIGINT") > consumer_gone
+        for producer in ("producer-1", "producer-2")
+    )
+    assert read_state(tmp_path)["phase"] == "stopped"
+
+
+def test_down_stops_bots_of_a_killed_supervisor_consumer_first(tmp_path: Path) -> None:
+    write_fake_plan(tmp_path, options={"consumer": ["--exit-delay", "0.5"]})
+    events_file = tmp_path / "events.jsonl"
+    process = start_fake_supervisor(tmp_path, events_file)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert stop_fleet(tmp_path, timeout=5) == ["consumer", "producer-1", "producer-2"]
+    events = read_events(events_file)
+    consumer_gone = first(events, "consumer", "exit")
+    assert all(
+        first(events, producer, "signal SIGINT") > consumer_gone
+        for producer in ("producer-1", "producer-2")
+    )
+    state = read_state(tmp_path)
+    assert state["phase"] == "stopped"
+    assert all(bot["process"] is None for bot in state["bots"].values())
+    assert stop_fleet(tmp_path) == []

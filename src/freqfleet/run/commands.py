@@ -1,13 +1,15 @@
-"""``freqfleet up``, ``down``, ``status`` and ``demo``."""
+"""``freqfleet up``, ``down``, ``restart``, ``status`` and ``demo``."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.live import Live
@@ -17,11 +19,22 @@ from freqfleet.errors import ConfigError, RuntimeFleetError
 from freqfleet.fleet.manifest import FleetManifest
 from freqfleet.run.status import collect_status, render_status
 from freqfleet.run.supervisor import (
+    PRODUCER_WAIT,
     RUN_DIR,
+    STOP_TIMEOUTS,
+    SUPERVISOR_LOG,
+    FleetRefused,
     Supervisor,
+    already_running,
+    gave_up_message,
+    lock_holder,
+    open_log,
     process_specs,
+    read_state,
     running_supervisor,
+    send_request,
     stop_fleet,
+    supervised_names,
 )
 
 READY_TIMEOUT = 180.0
@@ -39,7 +52,8 @@ def _plan_dir(text: str) -> Path:
 def wait_until_ready(
     supervisor: Supervisor, console: Console, timeout: float = READY_TIMEOUT
 ) -> None:
-    """Show a spinner per bot until its REST API answers; fail naming the slow bots."""
+    """Show a spinner per bot until its REST API answers; fail at once on a bot the
+    supervisor gave up on, or after ``timeout`` naming the slow bots."""
     deadline = time.monotonic() + timeout
     with Progress(
         SpinnerColumn(),
@@ -54,33 +68,35 @@ def wait_until_ready(
         while True:
             supervisor.check()
             ready = supervisor.ready()
-            for name, is_ready in ready.items():
-                if is_ready:
+            for name, child in supervisor.children.items():
+                if ready[name]:
                     progress.update(tasks[name], description=f"{name}: ready", completed=1)
-            if all(ready.values()):
+                elif child.process is None:
+                    progress.update(tasks[name], description=f"{name}: waiting for producers")
+            if all(ready.values()) or supervisor.stop_requested:
                 return
-            if supervisor.stop_requested:
-                return
-            given_up = [name for name, child in supervisor.children.items() if child.gave_up]
-            if given_up or time.monotonic() > deadline:
-                late = given_up or [name for name, ok in ready.items() if not ok]
+            for name, child in supervisor.children.items():
+                if child.gave_up:
+                    raise RuntimeFleetError(gave_up_message(name, child.summary()))
+            if time.monotonic() > deadline:
+                late = [name for name, ok in ready.items() if not ok]
                 logs = ", ".join(str(supervisor.children[n].spec.console_log) for n in late)
                 raise RuntimeFleetError(
                     f"{', '.join(late)} did not come up within {timeout:.0f} s; see {logs}"
                 )
-            time.sleep(1)
+            time.sleep(0.5)
 
 
 def _up(args: argparse.Namespace) -> int:
     plan_dir = _plan_dir(args.dir)
     manifest = FleetManifest.load(plan_dir)
     console = Console()
-    if args.detach:
-        return _up_detached(plan_dir, args, console)
     only = set(args.only) if args.only else None
     specs = process_specs(plan_dir, manifest, only)
     if not specs:
         raise ConfigError(f"--only {' '.join(args.only)}: no bot of that name in the plan")
+    if args.detach:
+        return _up_detached(plan_dir, args, console)
     supervisor = Supervisor(
         plan_dir, specs, on_event=lambda line: console.print(line, highlight=False)
     )
@@ -100,14 +116,31 @@ def _up(args: argparse.Namespace) -> int:
     return 0
 
 
+def _last_error_line(log: Path, offset: int) -> str | None:
+    """The last ``freqfleet: ...`` line written to ``log`` after ``offset``."""
+    try:
+        with open(log, "rb") as handle:
+            handle.seek(offset)
+            text = handle.read().decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    lines = [line for line in text.splitlines() if line.startswith("freqfleet: ")]
+    return lines[-1].removeprefix("freqfleet: ") if lines else None
+
+
+def _raise_if_gave_up(state: dict[str, Any]) -> None:
+    for name, bot in (state.get("bots") or {}).items():
+        if isinstance(bot, dict) and bot.get("gave_up"):
+            raise RuntimeFleetError(gave_up_message(name, bot))
+
+
 def _up_detached(plan_dir: Path, args: argparse.Namespace, console: Console) -> int:
-    """Run the supervisor in the background and return once every bot answers."""
-    if running_supervisor(plan_dir) is not None:
-        raise RuntimeFleetError(
-            f"{plan_dir}: the fleet is already up; `freqfleet down {plan_dir}` stops it"
-        )
-    log = plan_dir / RUN_DIR / "supervisor.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
+    """Run the supervisor in the background; return once its state file says this run is
+    up, or at once when it gave up on a bot or exited."""
+    holder = lock_holder(plan_dir)
+    if holder is not None:
+        raise already_running(plan_dir, holder)
+    log = plan_dir / RUN_DIR / SUPERVISOR_LOG
     argv = [
         sys.executable,
         "-m",
@@ -119,7 +152,9 @@ def _up_detached(plan_dir: Path, args: argparse.Namespace, console: Console) -> 
     ]
     if args.only:
         argv += ["--only", *args.only]
-    with open(log, "ab") as output:
+    output = open_log(log)
+    try:
+        offset = os.fstat(output).st_size
         process = subprocess.Popen(
             argv,
             stdin=subprocess.DEVNULL,
@@ -127,33 +162,111 @@ def _up_detached(plan_dir: Path, args: argparse.Namespace, console: Console) -> 
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    deadline = time.monotonic() + args.ready_timeout + 10
+    finally:
+        os.close(output)
+    deadline = time.monotonic() + args.ready_timeout + PRODUCER_WAIT + 30
     with console.status("starting the fleet in the background"):
         while time.monotonic() < deadline:
-            if process.poll() is not None:
+            code = process.poll()
+            state = read_state(plan_dir) or {}
+            if (state.get("supervisor") or {}).get("pid") == process.pid:  # this run's
+                _raise_if_gave_up(state)
+                if state.get("phase") == "up" and code is None:
+                    console.print(
+                        f"[green]fleet up[/] in the background (supervisor pid {process.pid}, "
+                        f"log {log}). `freqfleet down {plan_dir}` stops it.",
+                        soft_wrap=True,
+                    )
+                    return 0
+            if code is not None:
+                holder = lock_holder(plan_dir)
+                if code == FleetRefused.exit_code and holder not in (None, process.pid):
+                    raise already_running(plan_dir, holder)
+                line = _last_error_line(log, offset)
+                if code == FleetRefused.exit_code and line:
+                    raise FleetRefused(line)
                 raise RuntimeFleetError(
-                    f"the fleet supervisor exited with code {process.returncode}; see {log}"
+                    f"{line or f'the fleet supervisor exited with code {code}'}; see {log}"
                 )
-            if "fleet up" in log.read_text(encoding="utf-8", errors="replace"):
-                console.print(
-                    f"[green]fleet up[/] in the background (supervisor pid {process.pid}, log {log})"
-                )
-                return 0
-            time.sleep(1)
+            time.sleep(0.25)
     raise RuntimeFleetError(
-        f"the fleet did not come up within {args.ready_timeout:.0f} s; see {log}"
+        f"the fleet did not come up within {args.ready_timeout:.0f} s; see {log}; "
+        f"`freqfleet down {plan_dir}` stops what started"
     )
+
+
+def _bot_names(plan_dir: Path, names: list[str], command: str) -> list[str]:
+    """``names`` checked against the plan and the running supervisor."""
+    manifest = FleetManifest.load(plan_dir)
+    planned = [spec.name for spec in process_specs(plan_dir, manifest)]
+    unknown = [name for name in names if name not in planned]
+    if unknown:
+        raise ConfigError(
+            f"{command}: no bot named {', '.join(unknown)} in {plan_dir}; "
+            f"use one of {', '.join(planned)}"
+        )
+    running = supervised_names(plan_dir)
+    if not running:
+        raise RuntimeFleetError(
+            f"{command}: the fleet in {plan_dir} is not running; `freqfleet up {plan_dir}` starts it"
+        )
+    outside = [name for name in names if name not in running]
+    if outside:
+        raise ConfigError(
+            f"{command}: {', '.join(outside)} is not run by this fleet's supervisor "
+            f"(started with --only); use one of {', '.join(running)}"
+        )
+    return list(dict.fromkeys(names))
 
 
 def _down(args: argparse.Namespace) -> int:
     plan_dir = _plan_dir(args.dir)
-    stopped = stop_fleet(plan_dir, timeout=args.timeout)
     console = Console()
+    if args.only:
+        names = _bot_names(plan_dir, args.only, "down --only")
+        send_request(plan_dir, "stop", names, timeout=args.timeout)
+        console.print(
+            f"stopped: {', '.join(names)} (kept down until "
+            f"`freqfleet restart {plan_dir} {' '.join(names)}`)",
+            soft_wrap=True,
+        )
+        return 0
+    stopped = stop_fleet(plan_dir, timeout=args.timeout)
     if stopped:
-        console.print(f"stopped: {', '.join(stopped)}")
+        console.print(f"stopped: {', '.join(stopped)}", soft_wrap=True)
     else:
-        console.print(f"nothing runs for {plan_dir}")
+        console.print(f"nothing runs for {plan_dir}", soft_wrap=True)
     return 0
+
+
+def _restart(args: argparse.Namespace) -> int:
+    plan_dir = _plan_dir(args.dir)
+    names = _bot_names(plan_dir, args.bot, "restart")
+    console = Console()
+    send_request(plan_dir, "restart", names, timeout=sum(STOP_TIMEOUTS) + 30)
+    deadline = time.monotonic() + args.ready_timeout
+    with console.status(f"restarting {', '.join(names)}"):
+        while True:
+            bots = (read_state(plan_dir) or {}).get("bots") or {}
+            for name in names:
+                if (bots.get(name) or {}).get("gave_up"):
+                    raise RuntimeFleetError(gave_up_message(name, bots[name]))
+            if all((bots.get(name) or {}).get("state") == "ready" for name in names):
+                pids = ", ".join(f"{n} pid {bots[n]['process']['pid']}" for n in names)
+                console.print(f"restarted: {pids}", soft_wrap=True)
+                return 0
+            if running_supervisor(plan_dir) is None:
+                raise RuntimeFleetError(
+                    f"restart: the fleet supervisor of {plan_dir} stopped; "
+                    f"`freqfleet up {plan_dir}` starts the fleet again"
+                )
+            if time.monotonic() > deadline:
+                logs = ", ".join(str((bots.get(n) or {}).get("console_log")) for n in names)
+                raise RuntimeFleetError(
+                    f"restart: {', '.join(names)} did not answer within "
+                    f"{args.ready_timeout:.0f} s; see {logs}"
+                )
+            time.sleep(0.5)
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -193,7 +306,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add up, down, status and demo."""
+    """Add up, down, restart, status and demo."""
     up = subparsers.add_parser(
         "up", help="Start a planned fleet and supervise it (Ctrl-C stops it)."
     )
@@ -217,12 +330,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     down = subparsers.add_parser("down", help="Stop a fleet started by `freqfleet up`.")
     down.add_argument("dir", metavar="DIR")
     down.add_argument(
+        "--only",
+        nargs="+",
+        metavar="BOT",
+        help="Stop only these bots; the supervisor keeps them down until `freqfleet restart`.",
+    )
+    down.add_argument(
         "--timeout",
         type=float,
         default=60.0,
         help="Seconds to wait for the supervisor (default: %(default)s).",
     )
     down.set_defaults(func=_down)
+
+    restart = subparsers.add_parser(
+        "restart", help="Restart bots of a running fleet (also one it gave up on or held down)."
+    )
+    restart.add_argument("dir", metavar="DIR")
+    restart.add_argument("bot", nargs="+", metavar="BOT", help="Bot name(s), as in the plan.")
+    restart.add_argument(
+        "--ready-timeout",
+        type=float,
+        default=READY_TIMEOUT,
+        help="Seconds to wait for the bot's API (default: %(default)s).",
+    )
+    restart.set_defaults(func=_restart)
 
     status = subparsers.add_parser(
         "status", help="One table of the fleet's health from the bots' REST APIs."

@@ -5,12 +5,17 @@ fleet started by ``up`` as well as for one run by docker-compose or on other hos
 shows what the bots themselves believe. ``FtRestClient`` logs and returns ``None`` on a
 connection error instead of raising, and returns ``{"detail": ...}`` on a rejected login:
 both become a state in the table, never a traceback.
+
+The consumer strategy's own report (``user_data/fleet-state.json``) outlives the consumer:
+its age is always shown, and its pair lists only while the consumer runs. It is read
+defensively (every key optional) since older and newer consumers write different keys.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +27,7 @@ from freqtrade_client import FtRestClient
 from rich.table import Table
 
 from freqfleet.fleet.manifest import BotEntry, FleetManifest
-from freqfleet.run.supervisor import local_api_url, read_state
+from freqfleet.run.supervisor import local_api_url, read_state, running_supervisor
 
 STATE_FILE = "fleet-state.json"
 
@@ -48,6 +53,8 @@ class BotStatus:
     stake_in_use: float | None = None
     stake_available: float | None = None
     restarts: int | None = None
+    rejected: dict[str, int] = field(default_factory=dict)
+    access: str | None = None
 
 
 @dataclass
@@ -59,6 +66,8 @@ class FleetStatus:
     stale_pairs: list[str] = field(default_factory=list)
     follow: dict[str, Any] = field(default_factory=dict)
     consumer_state_updated: str | None = None
+    consumer_state_age_s: float | None = None
+    consumer_running: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -132,33 +141,79 @@ def bot_status(bot: BotEntry, timeframe: str, now: datetime, timeout: float = 5.
 
 
 def read_consumer_state(plan_dir: Path, manifest: FleetManifest) -> dict[str, Any]:
-    """The consumer strategy's own report (written beside its data), if this host has it."""
+    """The consumer strategy's own report (written beside its data), if this host has it;
+    ``_mtime`` is added: the file's modification time."""
     path = Path(plan_dir) / manifest.userdir / STATE_FILE
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        state = json.loads(path.read_text(encoding="utf-8"))
+        mtime = os.stat(path).st_mtime
     except (OSError, json.JSONDecodeError):
         return {}
+    if not isinstance(state, dict):
+        return {}
+    return {**state, "_mtime": mtime}
+
+
+def _pairs(value: Any) -> list[str]:
+    return [str(pair) for pair in value] if isinstance(value, list) else []
+
+
+def _counts(value: Any) -> dict[str, int]:
+    if not isinstance(value, dict):
+        return {}
+    return {
+        str(key): int(count)
+        for key, count in value.items()
+        if isinstance(count, int | float) and not isinstance(count, bool)
+    }
+
+
+def _report_age(state: dict[str, Any], now: datetime) -> float | None:
+    """Seconds since the report was written: its ``updated`` stamp, else the file's time."""
+    updated = state.get("updated")
+    age = _age_seconds(updated, now) if isinstance(updated, str) else None
+    if age is None and isinstance(state.get("_mtime"), float):
+        age = max(0.0, now.timestamp() - state["_mtime"])
+    return age
 
 
 def collect_status(plan_dir: Path, manifest: FleetManifest, timeout: float = 5.0) -> FleetStatus:
     now = datetime.now(UTC)
-    supervisor_bots = (read_state(plan_dir) or {}).get("bots", {})
+    supervised = running_supervisor(plan_dir) is not None
+    supervisor_bots = ((read_state(plan_dir) or {}).get("bots") or {}) if supervised else {}
     bots = []
     for bot in [*manifest.producers, manifest.consumer]:
         status = bot_status(bot, manifest.timeframe, now, timeout)
-        supervised = supervisor_bots.get(bot.name)
-        if supervised is not None:
-            status.restarts = supervised.get("restarts")
-            if supervised.get("gave_up") and status.state.startswith("unreachable"):
-                status.state = "crashed (not restarted)"
+        recorded = supervisor_bots.get(bot.name)
+        if isinstance(recorded, dict):
+            status.restarts = recorded.get("restarts")
+            if status.state.startswith("unreachable"):
+                if recorded.get("gave_up"):
+                    status.state = "crashed (not restarted)"
+                elif recorded.get("state") == "held":
+                    status.state = "stopped (down --only)"
         bots.append(status)
-    consumer_state = read_consumer_state(plan_dir, manifest)
+    report = read_consumer_state(plan_dir, manifest)
+    consumer_running = any(b.role == "consumer" and b.state == "running" for b in bots)
+    producers = report.get("producers") if isinstance(report.get("producers"), dict) else {}
+    for status in bots:
+        entry = producers.get(status.name)
+        if status.role != "producer" or not isinstance(entry, dict):
+            continue
+        status.rejected = _counts(entry.get("rejected"))
+        access = entry.get("access")
+        if consumer_running and isinstance(access, str) and access:
+            status.access = access
+    follow = report.get("follow")
+    updated = report.get("updated")
     return FleetStatus(
         bots=bots,
-        unrouted_pairs=list(consumer_state.get("unrouted_pairs", [])),
-        stale_pairs=list(consumer_state.get("stale_pairs", [])),
-        follow=dict(consumer_state.get("follow") or {}),
-        consumer_state_updated=consumer_state.get("updated"),
+        unrouted_pairs=_pairs(report.get("unrouted_pairs")) if consumer_running else [],
+        stale_pairs=_pairs(report.get("stale_pairs")) if consumer_running else [],
+        follow=dict(follow) if isinstance(follow, dict) else {},
+        consumer_state_updated=str(updated) if updated and report else None,
+        consumer_state_age_s=_report_age(report, now) if report else None,
+        consumer_running=consumer_running,
     )
 
 
@@ -184,13 +239,26 @@ def _pair_list(pairs: list[str], most: int = 6) -> str:
     if not pairs:
         return "none"
     shown = ", ".join(pairs[:most])
-    return f"{len(pairs)}: {shown}" + (", ..." if len(pairs) > most else "")
+    return f"{len(pairs)} ({shown}" + (", ...)" if len(pairs) > most else ")")
+
+
+def _at_consumer(bot: BotStatus) -> str:
+    """A producer as the consumer sees it: why it cannot use it, what it rejected."""
+    parts = []
+    if bot.access:
+        parts.append(f"[red]{bot.access}[/]")
+    if bot.rejected:
+        total = sum(bot.rejected.values())
+        reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(bot.rejected.items()))
+        parts.append(f"rejected {total} ({reasons})")
+    return "; ".join(parts) or "-"
 
 
 def render_status(status: FleetStatus) -> Table:
     """The status table, one row per bot, consumer last, fleet facts in the caption."""
     table = Table(title="freqfleet status", title_justify="left")
-    for column in ("bot", "role", "state", "pairs", "newest candle age", "trades", "stake"):
+    columns = ("bot", "role", "state", "pairs", "newest candle age", "trades", "stake")
+    for column in (*columns, "at consumer"):
         table.add_column(column)
     for bot in status.bots:
         trades = "-" if bot.open_trades is None else str(bot.open_trades)
@@ -211,17 +279,28 @@ def render_status(status: FleetStatus) -> Table:
             _age_text(bot.newest_candle_age_s) if bot.role == "producer" else "-",
             trades,
             stake,
+            _at_consumer(bot) if bot.role == "producer" else "-",
         )
-    caption = [
-        f"pairs with no producer: {_pair_list(status.unrouted_pairs)}",
-        f"stale pairs: {_pair_list(status.stale_pairs)}",
-    ]
-    if status.follow:
-        caption.append(
-            "follow: " + ", ".join(f"{key} {value}" for key, value in sorted(status.follow.items()))
-        )
-    if status.consumer_state_updated is None:
+    if status.consumer_state_age_s is None and status.consumer_state_updated is None:
         caption = ["consumer strategy report: not available on this host yet"]
+    else:
+        age = _age_text(status.consumer_state_age_s)
+        caption = [f"consumer strategy report: written {age} ago"]
+        if status.consumer_running:
+            unserved = _pair_list(status.unrouted_pairs)
+            if status.unrouted_pairs:
+                unserved += ": the consumer expects them but no producer serves them"
+            caption += [
+                f"unserved pairs: {unserved}",
+                f"stale pairs: {_pair_list(status.stale_pairs)}",
+            ]
+        else:
+            caption[0] += " (the consumer is not running: its pair lists are not shown)"
+        if status.follow:
+            caption.append(
+                "follow: "
+                + ", ".join(f"{key} {value}" for key, value in sorted(status.follow.items()))
+            )
     table.caption = "\n".join(caption)
     table.caption_justify = "left"
     return table
