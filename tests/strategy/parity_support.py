@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import shutil
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -268,57 +268,113 @@ def callback_calls(
         ("custom_exit", {**common, "trade": trade, "current_rate": rate, "current_profit": profit}),
         (
             "custom_stoploss",
-            {**common, "trade": trade, "current_rate": rate, "current_profit": profit,
-             "after_fill": False},
-        ),  # fmt: skip
+            {
+                **common,
+                "trade": trade,
+                "current_rate": rate,
+                "current_profit": profit,
+                "after_fill": False,
+            },
+        ),
         (
             "custom_roi",
-            {**common, "trade": trade, "trade_duration": int((now - trade.open_date_utc)
-             .total_seconds() // 60), "entry_tag": trade.enter_tag, "side": "long"},
-        ),  # fmt: skip
+            {
+                **common,
+                "trade": trade,
+                "trade_duration": int((now - trade.open_date_utc).total_seconds() // 60),
+                "entry_tag": trade.enter_tag,
+                "side": "long",
+            },
+        ),
         (
             "adjust_trade_position",
-            {"trade": trade, "current_time": now, "current_rate": rate, "current_profit": profit,
-             "min_stake": 0.0001, "max_stake": 1.0, "current_entry_rate": rate,
-             "current_exit_rate": rate, "current_entry_profit": profit,
-             "current_exit_profit": profit},
-        ),  # fmt: skip
+            {
+                "trade": trade,
+                "current_time": now,
+                "current_rate": rate,
+                "current_profit": profit,
+                "min_stake": 0.0001,
+                "max_stake": 1.0,
+                "current_entry_rate": rate,
+                "current_exit_rate": rate,
+                "current_entry_profit": profit,
+                "current_exit_profit": profit,
+            },
+        ),
         (
             "custom_stake_amount",
-            {**common, "current_rate": rate, "proposed_stake": 0.01, "min_stake": 0.0001,
-             "max_stake": 1.0, "leverage": 1.0, "entry_tag": "parity", "side": "long"},
-        ),  # fmt: skip
+            {
+                **common,
+                "current_rate": rate,
+                "proposed_stake": 0.01,
+                "min_stake": 0.0001,
+                "max_stake": 1.0,
+                "leverage": 1.0,
+                "entry_tag": "parity",
+                "side": "long",
+            },
+        ),
         *[
             (
                 "custom_entry_price",
-                {**common, "trade": None, "proposed_rate": rate * 1.001, "entry_tag": tag,
-                 "side": "long"},
-            )  # fmt: skip
+                {
+                    **common,
+                    "trade": None,
+                    "proposed_rate": rate * 1.001,
+                    "entry_tag": tag,
+                    "side": "long",
+                },
+            )
             for tag in ("rsi_dip", "bb_bounce", None)
         ],
         (
             "custom_exit_price",
-            {**common, "trade": trade, "proposed_rate": rate * 1.001, "current_profit": profit,
-             "exit_tag": None},
-        ),  # fmt: skip
+            {
+                **common,
+                "trade": trade,
+                "proposed_rate": rate * 1.001,
+                "current_profit": profit,
+                "exit_tag": None,
+            },
+        ),
         (
             "confirm_trade_entry",
-            {**common, "order_type": "limit", "amount": 1.0, "rate": rate,
-             "time_in_force": "GTC", "entry_tag": "parity", "side": "long"},
-        ),  # fmt: skip
+            {
+                **common,
+                "order_type": "limit",
+                "amount": 1.0,
+                "rate": rate,
+                "time_in_force": "GTC",
+                "entry_tag": "parity",
+                "side": "long",
+            },
+        ),
         *[
             (
                 "confirm_trade_exit",
-                {**common, "trade": trade, "order_type": "limit", "amount": trade.amount,
-                 "rate": rate * 0.99, "time_in_force": "GTC", "exit_reason": reason},
-            )  # fmt: skip
+                {
+                    **common,
+                    "trade": trade,
+                    "order_type": "limit",
+                    "amount": trade.amount,
+                    "rate": rate * 0.99,
+                    "time_in_force": "GTC",
+                    "exit_reason": reason,
+                },
+            )
             for reason in ("exit_signal", "ema_cross_down", "force_exit", "roi")
         ],
         (
             "leverage",
-            {**common, "current_rate": rate, "proposed_leverage": 1.0, "max_leverage": 5.0,
-             "entry_tag": "parity", "side": "long"},
-        ),  # fmt: skip
+            {
+                **common,
+                "current_rate": rate,
+                "proposed_leverage": 1.0,
+                "max_leverage": 5.0,
+                "entry_tag": "parity",
+                "side": "long",
+            },
+        ),
     ]
 
 

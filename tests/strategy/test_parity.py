@@ -118,9 +118,10 @@ def test_consumer_frames_signals_and_callbacks_equal_a_plain_bots(tmp_path, trad
                     for pair in PAIRS:
                         held = consumer.frame(pair)
                         pd.testing.assert_frame_equal(held, previous[pair], check_exact=True)
-                        assert consumer.strategy.get_entry_signal(
-                            pair, BASE_TIMEFRAME, held
-                        ) == (None, None)
+                        assert consumer.strategy.get_entry_signal(pair, BASE_TIMEFRAME, held) == (
+                            None,
+                            None,
+                        )
                         compared["held frames"] += 1
                 for name, messages in sent.items():
                     deliver(consumer, name, messages)

@@ -26,6 +26,7 @@ FORMAT_VERSION = 1
 ENVELOPE_KEY = "__fleet__"
 
 _DATETIME_KINDS = "M"
+_INFINITY = {"Infinity": np.inf, "-Infinity": -np.inf}
 
 
 class FrameDecodeError(ValueError):
@@ -42,9 +43,16 @@ def _column_cells(series: pd.Series) -> list[Any]:
             for index in np.flatnonzero(mask):
                 cells[index] = None
         return cells
-    if series.dtype.kind in "fiub":
-        cells = series.to_numpy().tolist()
-        return cells  # orjson writes NaN as null, as pandas' to_json does
+    if series.dtype.kind == "f":
+        values = series.to_numpy()
+        cells = values.tolist()  # orjson writes NaN as null, as pandas' to_json does
+        infinite = np.isinf(values)
+        if infinite.any():  # JSON has no infinity: written as text, read back as float
+            for index in np.flatnonzero(infinite):
+                cells[index] = "Infinity" if values[index] > 0 else "-Infinity"
+        return cells
+    if series.dtype.kind in "iub":
+        return series.to_numpy().tolist()
     return [None if _is_missing(value) else value for value in series.to_numpy(dtype=object)]
 
 
@@ -117,7 +125,9 @@ def _restore(cells: list[Any], dtype: str) -> pd.Series:
             restored = restored.dt.tz_localize(None)
         return restored
     if dtype.startswith("float"):
-        return pd.Series(np.array([np.nan if c is None else c for c in cells], dtype=dtype))
+        values = [np.nan if c is None else _INFINITY.get(c, c) if isinstance(c, str) else c
+                  for c in cells]  # fmt: skip
+        return pd.Series(np.array(values, dtype=dtype))
     return pd.Series(cells, dtype=dtype)
 
 

@@ -172,7 +172,12 @@ def install_frame_codec() -> None:
         return
     from freqtrade.rpc.api_server.ws import serializer
 
-    from freqfleet.strategy.codec import decode_frame, encode_frame, is_fleet_encoded
+    from freqfleet.strategy.codec import (
+        FrameDecodeError,
+        decode_frame,
+        encode_frame,
+        is_fleet_encoded,
+    )
 
     original_default = serializer._json_default
     original_hook = serializer._json_object_hook
@@ -184,7 +189,12 @@ def install_frame_codec() -> None:
 
     def json_object_hook(value: dict) -> Any:
         if value.get("__type__") == "dataframe" and is_fleet_encoded(value):
-            return decode_frame(value)
+            try:
+                return decode_frame(value)
+            except FrameDecodeError as error:
+                # A frame without dates: the consumer's check drops it and counts it
+                # against the producer that sent it, instead of the whole connection.
+                return DataFrame({"fleet_malformed": [str(error)[:200]]})
         return original_hook(value)
 
     serializer._json_default = json_default
