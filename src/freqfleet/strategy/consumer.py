@@ -95,6 +95,8 @@ class FleetConsumer:
         self._timeframe_warned: set[str] = set()
         self._dp: Any = None
         self.state_path: Path | None = None
+        self._last_message: dict[str, float] = {}
+        self._stopping = threading.Event()
 
     # -- wiring (bot thread, before the message thread starts) -------------------------
 
@@ -143,6 +145,7 @@ class FleetConsumer:
         self, producer: str, pair: Any, timeframe: Any, candle_type: Any, frame: Any
     ) -> bool:
         assert self.rules is not None
+        self._last_message[producer] = time.monotonic()
         try:
             problem = frame_problem(
                 self.rules, producer, pair, timeframe, candle_type, frame, time.time_ns()
@@ -192,6 +195,7 @@ class FleetConsumer:
 
     def _check_whitelist(self, producer: str, pairs: Any) -> list[str] | None:
         assert self.rules is not None
+        self._last_message[producer] = time.monotonic()
         try:
             kept, dropped = whitelist_problems(self.rules, producer, pairs)
         except Exception:
@@ -317,6 +321,59 @@ class FleetConsumer:
                 callback,
             )
         waiting.add(callback)
+
+    # -- producers that do not let the consumer in -----------------------------------------
+
+    def watch_access(
+        self, producers: list[dict[str, Any]], interval: float = 60.0, first: float = 10.0
+    ) -> None:
+        """Check, in the background, producers that sent nothing for ``interval`` seconds.
+
+        freqtrade's consumer only logs "HTTP 403 retrying" without naming the producer:
+        this names it and the fix once (``access`` in the state file and `status`), and
+        says when it lets the consumer in again.
+        """
+        thread = threading.Thread(
+            target=self._access_loop,
+            args=(producers, interval, first),
+            name="freqfleet-access",
+            daemon=True,
+        )
+        thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    def _access_loop(self, producers: list[dict[str, Any]], interval: float, first: float) -> None:
+        from freqfleet.strategy.producer_access import (
+            access_problem_message,
+            check_producer_access,
+        )
+
+        wait = first
+        while not self._stopping.wait(wait):
+            wait = interval
+            for index, producer in enumerate(producers):
+                name = str(producer.get("name"))
+                heard = self._last_message.get(name)
+                if heard is not None and time.monotonic() - heard < interval:
+                    self.access.pop(name, None)
+                    continue
+                problem = check_producer_access(
+                    name,
+                    str(producer.get("host")),
+                    producer.get("port", 0),
+                    str(producer.get("ws_token", "")),
+                    bool(producer.get("secure", False)),
+                )
+                previous = self.access.get(name)
+                if problem is None:
+                    self.access.pop(name, None)
+                    if previous is not None:
+                        logger.info("Fleet: producer %s accepts this consumer again", name)
+                elif problem != previous:
+                    self.access[name] = problem
+                    logger.error("Fleet: %s", access_problem_message(name, problem, index))
 
     # -- freshness ------------------------------------------------------------------------
 

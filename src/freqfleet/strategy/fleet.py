@@ -188,6 +188,7 @@ class _ConsumerHooks:
         config = self.strategy.config
         if config.get("runmode") in _TRADING:
             check_producer_timeframes(config, self.consumer.timeframe)
+            self.consumer.watch_access(config["external_message_consumer"]["producers"])
         follower = create_follower(self.strategy, self.consumer)
         self.consumer.follower = follower
         if follower is not None:
@@ -235,6 +236,7 @@ class _ConsumerHooks:
         )
 
     def ft_bot_cleanup(self) -> None:
+        self.consumer.stop()
         if self.consumer.follower is not None:
             self.consumer.follower.stop()
         self.consumer.write_state(force=True)
