@@ -133,7 +133,7 @@ def test_consumer_frames_signals_and_callbacks_equal_a_plain_bots(tmp_path, trad
 
     cells = compared["cells"]
     print(
-        f"\nparity: {compared['frames']} frames ({STEPS + 0} candles x {len(PAIRS)} pairs), "
+        f"\nparity: {compared['frames']} frames ({STEPS} candles x {len(PAIRS)} pairs), "
         f"{compared['columns']} column comparisons, {cells:,} cells, "
         f"{compared['held frames']} held frames, {compared['callbacks']} callback calls "
         f"({sum(non_default.values())} non-default: {dict(non_default)}), 0 mismatches"

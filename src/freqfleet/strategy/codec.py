@@ -25,7 +25,7 @@ from pandas import DataFrame
 FORMAT_VERSION = 1
 ENVELOPE_KEY = "__fleet__"
 
-_DATETIME_KINDS = "M"
+_DEFAULT_DTYPE = "float64"
 _INFINITY = {"Infinity": np.inf, "-Infinity": -np.inf}
 
 
@@ -33,47 +33,65 @@ class FrameDecodeError(ValueError):
     """A fleet-encoded frame that cannot be rebuilt (malformed or hostile input)."""
 
 
-def _column_cells(series: pd.Series) -> list[Any]:
-    """A column as JSON-ready Python values (datetimes as epoch milliseconds)."""
-    if series.dtype.kind in _DATETIME_KINDS:
-        values = series.dt.as_unit("ms").astype("int64").to_numpy()
-        mask = series.isna().to_numpy()
-        cells: list[Any] = values.tolist()
-        if mask.any():
-            for index in np.flatnonzero(mask):
-                cells[index] = None
-        return cells
-    if series.dtype.kind == "f":
-        values = series.to_numpy()
-        cells = values.tolist()  # orjson writes NaN as null, as pandas' to_json does
-        infinite = np.isinf(values)
+def _group_positions(frame: DataFrame) -> dict[str, list[int]]:
+    """Column positions by how they are written: float, int/bool, datetime, other."""
+    groups: dict[str, list[int]] = {"f": [], "i": [], "M": [], "O": []}
+    for position, dtype in enumerate(frame.dtypes):
+        kind = dtype.kind
+        groups[
+            "f" if kind == "f" else "i" if kind in "iub" else "M" if kind == "M" else "O"
+        ].append(position)
+    return groups
+
+
+def _cells(frame: DataFrame) -> np.ndarray:
+    """The frame as a 2-D array of JSON-ready Python values, written group by group."""
+    rows, width = frame.shape
+    table = np.empty((rows, width), dtype=object)
+    groups = _group_positions(frame)
+    if groups["f"]:
+        block = frame.iloc[:, groups["f"]].to_numpy(dtype="float64")
+        cells = block.astype(object)  # orjson writes NaN as null, as pandas' to_json does
+        infinite = np.isinf(block)
         if infinite.any():  # JSON has no infinity: written as text, read back as float
-            for index in np.flatnonzero(infinite):
-                cells[index] = "Infinity" if values[index] > 0 else "-Infinity"
-        return cells
-    if series.dtype.kind in "iub":
-        return series.to_numpy().tolist()
-    return [None if _is_missing(value) else value for value in series.to_numpy(dtype=object)]
-
-
-def _is_missing(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and value != value
+            cells[infinite & (block > 0)] = "Infinity"
+            cells[infinite & (block < 0)] = "-Infinity"
+        table[:, groups["f"]] = cells
+    for position in groups["i"]:
+        table[:, position] = frame.iloc[:, position].to_numpy().astype(object)
+    for position in groups["M"]:
+        series = frame.iloc[:, position]
+        millis = series.dt.as_unit("ms").astype("int64").to_numpy().astype(object)
+        millis[series.isna().to_numpy()] = None
+        table[:, position] = millis
+    for position in groups["O"]:
+        values = frame.iloc[:, position].to_numpy(dtype=object)
+        missing = pd.isna(values)
+        if missing.any():
+            values = values.copy()
+            values[missing] = None
+        table[:, position] = values
+    return table
 
 
 def encode_frame(frame: DataFrame) -> dict[str, Any]:
     """The wire object of ``frame``: freqtrade's envelope plus the fleet's dtype record.
 
     The frame is not modified (freqtrade's own serialiser rewrites the date columns of
-    the frame it is given).
+    the frame it is given). Only dtypes other than float64 are recorded.
     """
     columns = [str(name) for name in frame.columns]
-    cells = [_column_cells(frame.iloc[:, position]) for position in range(frame.shape[1])]
-    rows = [list(row) for row in zip(*cells, strict=True)] if cells else []
-    split = {"columns": columns, "index": list(range(len(frame))), "data": rows}
-    value = orjson.dumps(split, option=orjson.OPT_NON_STR_KEYS).decode()
-    dtypes = {name: str(dtype) for name, dtype in zip(columns, frame.dtypes, strict=True)}
+    split = {
+        "columns": columns,
+        "index": list(range(len(frame))),
+        "data": _cells(frame).tolist(),
+    }
+    value = orjson.dumps(split).decode()
+    dtypes = {
+        name: str(dtype)
+        for name, dtype in zip(columns, frame.dtypes, strict=True)
+        if str(dtype) != _DEFAULT_DTYPE
+    }
     return {
         "__type__": "dataframe",
         "__value__": value,
@@ -102,10 +120,11 @@ def decode_frame(wire: dict[str, Any]) -> DataFrame:
             raise FrameDecodeError("columns and data must be lists")
         if any(not isinstance(row, list) or len(row) != len(columns) for row in rows):
             raise FrameDecodeError("a row has another length than the columns")
-        by_column = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
-        data = {}
-        for name, cells in zip(columns, by_column, strict=True):
-            data[name] = _restore(list(cells), str(dtypes.get(name, "object")))
+        table = np.array(rows, dtype=object).reshape(len(rows), len(columns))
+        data = {
+            name: _restore(table[:, position], str(dtypes.get(name, _DEFAULT_DTYPE)))
+            for position, name in enumerate(columns)
+        }
         frame = DataFrame(data, columns=columns)
     except FrameDecodeError:
         raise
@@ -114,8 +133,17 @@ def decode_frame(wire: dict[str, Any]) -> DataFrame:
     return frame
 
 
-def _restore(cells: list[Any], dtype: str) -> pd.Series:
+def _restore(cells: np.ndarray, dtype: str) -> Any:
     """One column with the producer's dtype (pandas would infer another for some)."""
+    if dtype == _DEFAULT_DTYPE:
+        missing = cells == None  # noqa: E711 - elementwise on an object array
+        if missing.any():
+            cells = cells.copy()
+            cells[missing] = np.nan
+        strings = [i for i, c in enumerate(cells) if isinstance(c, str)]
+        for index in strings:
+            cells[index] = _INFINITY[cells[index]]
+        return cells.astype("float64")
     if dtype.startswith("datetime64"):
         ms = pd.Series([np.nan if c is None else c for c in cells], dtype="float64")
         restored = pd.to_datetime(ms, unit="ms", utc=True)
