@@ -176,6 +176,15 @@ class Bot:
             for r in rows
         ]
 
+    def followed_exit(self, trade_id: int) -> str | None:
+        """Which producer exit the consumer followed on a trade (``<producer>:<reason>``)."""
+        rows = self.query(
+            "SELECT cd_value FROM trade_custom_data WHERE ft_trade_id = ? AND cd_key = ?",
+            trade_id,
+            "fleet_followed_exit",
+        )
+        return rows[0][0] if rows else None
+
     def loop_starts(self) -> list[datetime]:
         path = self.config.get("follow_test_loop_log")
         if not path or not Path(path).exists():

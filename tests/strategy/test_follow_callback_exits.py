@@ -96,7 +96,8 @@ def test_every_consumer_exit_follows_a_producer_exit_within_a_loop(tmp_path):
         for order, producer_exit in followed:
             assert producer_exit is not None, f"consumer exited {order['pair']} on its own"
             fill, producer = producer_exit
-            assert order["exit_reason"] == f"fleet:{producer}:dice"
+            assert order["exit_reason"] == "dice"
+            assert consumer.followed_exit(order["trade_id"]) == f"{producer}:dice"
             # The producer's exit came after the consumer's trade opened ...
             assert fill >= order["trade_open_date"]
             # ... and the consumer placed its exit in the first loop that could see the

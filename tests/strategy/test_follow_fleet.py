@@ -145,7 +145,9 @@ def test_force_exit_on_producer_exits_consumer_within_two_loops(fleet):
     wait_until(lambda: _closed(consumer, consumer_trade["trade_id"]), 30, "consumer exit")
 
     closed = _closed(consumer, consumer_trade["trade_id"])
-    assert closed["exit_reason"] == "fleet:producer-1:force_exit"
+    # The strategy saw the producer's own reason; the trade records where it came from.
+    assert closed["exit_reason"] == "force_exit"
+    assert consumer.followed_exit(consumer_trade["trade_id"]) == "producer-1:force_exit"
     producer_exit = next(
         o for o in producer.exit_orders() if o["trade_id"] == producer_trade["trade_id"]
     )
@@ -198,7 +200,8 @@ def test_exit_missed_while_consumer_was_down_is_followed_after_restart(fleet):
 
     wait_until(lambda: _closed(consumer, consumer_trade["trade_id"]), 60, "consumer exit")
     closed = _closed(consumer, consumer_trade["trade_id"])
-    assert closed["exit_reason"] == "fleet:producer-1:force_exit"
+    assert closed["exit_reason"] == "force_exit"
+    assert consumer.followed_exit(consumer_trade["trade_id"]) == "producer-1:force_exit"
     # One exit, not one per start (the replayed exit is not followed again).
     exits = [o for o in consumer.exit_orders() if o["trade_id"] == consumer_trade["trade_id"]]
     assert len(exits) == 1
@@ -223,9 +226,8 @@ def test_consumer_resubscribes_after_producer_restart(fleet):
     assert consumer_trade["enter_tag"] == "fleet:producer-1:force_entry"
     producer.client().forceexit(producer_trade["trade_id"])
     wait_until(lambda: _closed(consumer, consumer_trade["trade_id"]), 30, "consumer exit")
-    assert _closed(consumer, consumer_trade["trade_id"])["exit_reason"] == (
-        "fleet:producer-1:force_exit"
-    )
+    assert _closed(consumer, consumer_trade["trade_id"])["exit_reason"] == "force_exit"
+    assert consumer.followed_exit(consumer_trade["trade_id"]) == "producer-1:force_exit"
 
 
 def test_consumer_log_never_shows_the_producer_ws_token(fleet):

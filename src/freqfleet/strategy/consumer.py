@@ -95,6 +95,8 @@ class FleetConsumer:
         self._timeframe_warned: set[str] = set()
         self._dp: Any = None
         self.state_path: Path | None = None
+        self._candle_ns = 0
+        self._candle_type: Any = None
         self._last_message: dict[str, float] = {}
         self._stopping = threading.Event()
 
@@ -126,6 +128,7 @@ class FleetConsumer:
             shares={name: frozenset(pairs) for name, pairs in shares.items()} if shares else None,
         )
         self._candle_type = candle_type
+        self._candle_ns = self.rules.candle_ns
         self.state_path = state_path
         watch_producer_messages(
             dp,
@@ -272,7 +275,7 @@ class FleetConsumer:
             # callbacks.py) and they carry no signal.
             entry = MergedEntry(key, candles.copy(), None, None, None)
             return self.cache.store(pair, entry)
-        lag = (consumer_newest - producer_newest) // self.rules.candle_ns  # type: ignore[union-attr]
+        lag = (consumer_newest - producer_newest) // self._candle_ns
         if (
             cached is not None
             and cached.producer is not None
