@@ -167,11 +167,11 @@ class Bot:
             {
                 "trade_id": r[0],
                 "pair": r[1],
-                "order_date": _db_date(r[2]),
-                "filled_date": _db_date(r[3]),
+                "order_date": db_date(r[2]),
+                "filled_date": db_date(r[3]),
                 "exit_reason": r[4],
                 "is_open": bool(r[5]),
-                "trade_open_date": _db_date(r[6]),
+                "trade_open_date": db_date(r[6]),
             }
             for r in rows
         ]
@@ -196,7 +196,7 @@ class Bot:
         ]
 
 
-def _db_date(value: str | None) -> datetime | None:
+def db_date(value: str | None) -> datetime | None:
     if not value:
         return None
     parsed = datetime.fromisoformat(value)

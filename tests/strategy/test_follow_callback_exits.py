@@ -2,13 +2,16 @@
 
 Two producers share sixteen pairs and run ``FollowRandomExit``: an entry signal on every
 candle and exits only in ``custom_exit``, at random, so trades last seconds. The consumer
-runs the same strategy and follows ``exits``: its own ``custom_exit`` would close trades at
-other moments, so every consumer exit must come right after a producer exit on the pair.
+runs the same strategy and follows ``exits``: while the producer serving a pair holds a
+trade there, the consumer's own ``custom_exit`` is not asked (it would close at other
+moments), so every consumer exit then comes right after a producer exit on the pair. A
+consumer trade opened while the producer held none (its trade had just closed) is the
+strategy's own to close.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -16,6 +19,7 @@ from freqfleet.sim.testing import running_simulator
 from tests.strategy.follow_fleet import (
     Bot,
     consumer_config,
+    db_date,
     loops_between,
     producer_config,
     wait_until,
@@ -25,6 +29,22 @@ pytestmark = [pytest.mark.slow]
 
 PRODUCER_EXITS = 30
 PAIRS = 16  # freqtrade locks a pair for the rest of the candle after an exit
+
+
+HOLD_MARGIN = timedelta(seconds=2)
+"""A producer's entry reaches the consumer a moment after it fills."""
+
+
+def producer_held(producers: list[Bot], pair: str, moment: datetime) -> bool:
+    """Whether a producer held an open trade on ``pair`` at ``moment`` (known by then)."""
+    for bot in producers:
+        for opened, closed in bot.query(
+            "SELECT open_date, close_date FROM trades WHERE pair = ?", pair
+        ):
+            opened_at, closed_at = db_date(opened), db_date(closed)
+            if opened_at + HOLD_MARGIN <= moment and (closed_at is None or moment < closed_at):
+                return True
+    return False
 
 
 def producer_exit_before(producers: list[Bot], consumer: Bot):
@@ -93,13 +113,21 @@ def test_every_consumer_exit_follows_a_producer_exit_within_a_loop(tmp_path):
         loops = consumer.loop_starts()
         followed = producer_exit_before(producers, consumer)
         assert len(followed) >= 10
+        own = 0
         for order, producer_exit in followed:
-            assert producer_exit is not None, f"consumer exited {order['pair']} on its own"
-            fill, producer = producer_exit
             assert order["exit_reason"] == "dice"
-            assert consumer.followed_exit(order["trade_id"]) == f"{producer}:dice"
+            provenance = consumer.followed_exit(order["trade_id"])
+            if provenance is None:
+                # The strategy's own exit: only while no producer held the pair.
+                assert not producer_held(producers, order["pair"], order["order_date"]), order
+                own += 1
+                continue
+            assert producer_exit is not None
+            fill, producer = producer_exit
+            assert provenance == f"{producer}:dice"
             # The producer's exit came after the consumer's trade opened ...
             assert fill >= order["trade_open_date"]
             # ... and the consumer placed its exit in the first loop that could see the
             # event (a loop starting while the event is on its way cannot).
             assert loops_between(loops, fill, order["order_date"]) <= 2
+        assert len(followed) - own >= 10
