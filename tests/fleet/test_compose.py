@@ -100,5 +100,9 @@ def test_multi_host_services_carry_their_host_profile(user_dir: Path, tmp_path: 
     assert services["pairlist-feed"]["ports"] == ["8000:8000"]
     assert services["here"]["depends_on"] == {"pairlist-feed": {"condition": "service_started"}}
     assert "depends_on" not in services["far"]
+    assert services["consumer"]["depends_on"] == {
+        "pairlist-feed": {"condition": "service_started"},  # it reads the feed's ranked list
+        "here": {"condition": "service_healthy"},
+    }
     assert services["far"]["ports"] == ["9001:9001"]
     assert "docker compose --profile host-box-2-lan up -d --build" in text

@@ -86,6 +86,8 @@ def test_feed_splits_one_evaluation_and_producers_load_their_share(
         loaded = {bot.name: whitelist_of(bot.config_files) for bot in manifest.producers}
         assert loaded == shares
         assert sorted(pair for share in loaded.values() for pair in share) == sorted(evaluated)
+        # The consumer tries pairs in the feed's ranking, as a plain bot with this pairlist.
+        assert whitelist_of(manifest.consumer.config_files) == evaluated
 
         # A producer on another host reads the same share over HTTP from the running feed.
         port = free_port()
@@ -123,3 +125,21 @@ def test_static_plan_needs_no_feed(user_dir: Path, tmp_path: Path) -> None:
     write_plan(config, validate_fleet_config(config), out, config_dir=user_dir)
     with pytest.raises(ConfigError, match="static pairlist; no pairlist feed is needed"):
         run_feed(out, once=True)
+
+
+@pytest.mark.timeout(120)
+def test_consumer_of_a_static_list_keeps_the_users_order(
+    user_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_simulator(pairs=9, seed=4) as sim:
+        pairs = list(reversed(sim.pairs))  # the user's order, not the exchange's
+        config = user_config(fleet={"producers": 3})
+        config["exchange"] = sim.exchange_config(pairs)
+        out = tmp_path / "plan"
+        manifest = write_plan(config, validate_fleet_config(config), out, config_dir=user_dir)
+        monkeypatch.chdir(out)
+        by_producer = [pair for bot in manifest.producers for pair in bot.pairs]
+        assert sorted(by_producer) == sorted(pairs) and by_producer != pairs
+        assert whitelist_of(manifest.consumer.config_files) == pairs
+        consumer = json.loads((out / "consumer.json").read_text())
+        assert consumer["fleet"]["shares"] == {bot.name: bot.pairs for bot in manifest.producers}

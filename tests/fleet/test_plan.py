@@ -27,6 +27,10 @@ SECRET_FILES = {
     "producer-3.json",
     "consumer.json",
     "docker/consumer.json",
+    "user_data/logs/producer-1.log",
+    "user_data/logs/producer-2.log",
+    "user_data/logs/producer-3.log",
+    "user_data/logs/consumer.log",
 }
 
 
@@ -104,10 +108,11 @@ def test_consumer_config_trades_every_producer(
     assert config["telegram"]["enabled"] is True  # the consumer keeps the user's notifications
     assert config["process_only_new_candles"] is False
     assert config["internals"] == {"process_throttle_secs": 1, "heartbeat_interval": 30}
-    assert config["pairlists"] == [
-        {"method": "ProducerPairList", "producer_name": "producer-1"},
-        {"method": "ProducerPairList", "producer_name": "producer-2"},
-    ]
+    # The user's pairs in the user's order, as a plain bot tries them for entries (not one
+    # producer's share after the other's).
+    assert config["pairlists"] == [{"method": "StaticPairList"}]
+    assert config["exchange"]["pair_whitelist"] == PAIRS
+    assert config["fleet"]["shares"] == partition(PAIRS, ["producer-1", "producer-2"])
     emc = config["external_message_consumer"]
     assert emc["enabled"] is True
     assert emc["initial_candle_limit"] == 30 + 2 + 10  # startup candles + signal age + margin
@@ -196,14 +201,38 @@ def test_strategy_stub_wraps_the_users_strategy(user_dir: Path, tmp_path: Path) 
     ]
 
 
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
 def test_file_modes(user_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "plan"
     plan(user_config(), user_dir, out)
     for name, _ in tree(out).items():
-        mode = stat.S_IMODE((out / name).stat().st_mode)
         expected = 0o600 if name in SECRET_FILES else 0o644
-        assert mode == expected, name
+        assert mode_of(out / name) == expected, name
     assert set(tree(out)) >= SECRET_FILES
+    # A log freqtrade rotates is a new file with its default mode: the folder keeps it private.
+    assert mode_of(out / "user_data" / "logs") == 0o700
+
+
+def test_log_files_are_private_and_kept_when_planning_again(user_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "plan"
+    plan(user_config(fleet={"producers": 2}), user_dir, out)
+    logs = out / "user_data" / "logs"
+    for name in ("producer-1", "producer-2", "consumer"):
+        assert (logs / f"{name}.log").read_bytes() == b""
+        assert (
+            read(out, "consumer.json" if name == "consumer" else f"{name}.json")["logfile"]
+            == f"user_data/logs/{name}.log"
+        )
+    (logs / "consumer.log").write_text("2026-11-25 consumer started\n")
+    (logs / "producer-1.log").chmod(0o644)  # e.g. written by an older plan
+    logs.chmod(0o755)
+    plan(user_config(fleet={"producers": 2}), user_dir, out)
+    assert (logs / "consumer.log").read_text() == "2026-11-25 consumer started\n"
+    assert mode_of(logs / "producer-1.log") == 0o600
+    assert mode_of(logs) == 0o700
 
 
 def test_secrets_kept_across_plans_and_rotated_on_request(user_dir: Path, tmp_path: Path) -> None:
@@ -241,23 +270,72 @@ def test_fewer_producers_remove_old_configs(user_dir: Path, tmp_path: Path) -> N
     ]
 
 
+TIMEFRAME_FIX = r'; use a number and a unit \(m, h, d, w, M\), e\.g\. "1m", "5m", "1h" or "1d"$'
+
+
 @pytest.mark.parametrize(
-    ("changes", "message"),
+    ("changes", "edit", "message"),
     [
-        ({"strategy": "NoSuchStrategy"}, r"^strategy: class NoSuchStrategy not found in "),
-        ({"timeframe": None}, r"^timeframe: neither the config nor MyStrategy sets one"),
+        ({"strategy": "NoSuchStrategy"}, None, r"^strategy: class NoSuchStrategy not found in "),
+        (
+            {},
+            ('timeframe = "5m"', ""),
+            r"^timeframe: neither the config nor MyStrategy sets one",
+        ),
+        (
+            {"timeframe": "7q"},
+            None,
+            r"^timeframe: '7q' is not a timeframe freqtrade can parse" + TIMEFRAME_FIX,
+        ),
+        (
+            {},
+            ('timeframe = "5m"', 'timeframe = "7q"'),
+            r"^MyStrategy\.timeframe: '7q' is not a timeframe freqtrade can parse "
+            r"\(in /.+/my_strategy\.py\)" + TIMEFRAME_FIX,
+        ),
+        (
+            {},
+            ("class MyStrategy(", 'raise RuntimeError("set EXCHANGE_KEY")\n\n\nclass MyStrategy('),
+            r"^strategy: /.+/user_data/strategies/my_strategy\.py cannot be imported "
+            r"\(RuntimeError: set EXCHANGE_KEY\); fix it, every bot of the fleet imports it",
+        ),
+        (
+            {},
+            ("class MyStrategy(", "import no_such_module\n\n\nclass MyStrategy("),
+            r"^strategy: /.+/my_strategy\.py cannot be imported \(ModuleNotFoundError: "
+            r"No module named 'no_such_module'\)",
+        ),
+        (
+            {},
+            ("stoploss = -0.1", "stoploss = -0.1 +"),
+            r"^strategy: /.+/my_strategy\.py cannot be imported \(SyntaxError: ",
+        ),
+    ],
+    ids=[
+        "unknown-strategy",
+        "no-timeframe",
+        "config-timeframe",
+        "strategy-timeframe",
+        "raises-at-import",
+        "missing-module",
+        "syntax-error",
     ],
 )
 def test_nothing_written_on_error(
-    user_dir: Path, tmp_path: Path, changes: dict[str, Any], message: str
+    user_dir: Path,
+    tmp_path: Path,
+    changes: dict[str, Any],
+    edit: tuple[str, str] | None,
+    message: str,
 ) -> None:
-    if changes.get("timeframe", "") is None:
+    if edit is not None:
         source = user_dir / "user_data" / "strategies" / "my_strategy.py"
-        source.write_text(source.read_text().replace('timeframe = "5m"', ""))
-        changes = {}
+        assert edit[0] in source.read_text()
+        source.write_text(source.read_text().replace(edit[0], edit[1]))
     out = tmp_path / "plan"
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigError, match=message) as raised:
         plan(user_config(**changes), user_dir, out)
+    assert "\n" not in str(raised.value)
     assert not out.exists()
 
 
@@ -309,8 +387,19 @@ def test_dynamic_pairlist_goes_through_the_feed(
             "keep_pairlist_on_failure": True,
         }
     ]
-    consumer = read(out, "consumer.json")
-    assert [item["method"] for item in consumer["pairlists"]] == ["ProducerPairList"] * 2
+    consumer = load_bot_config(out, "consumer.json", monkeypatch=monkeypatch)
+    assert consumer["pairlists"] == [
+        {
+            "method": "RemotePairList",
+            "pairlist_url": "file:///pairlists/_fleet.json",  # the feed's whole ranked list
+            "mode": "whitelist",
+            "processing_mode": "filter",
+            "refresh_period": 60,
+            "keep_pairlist_on_failure": True,
+        }
+    ]
+    assert consumer["exchange"]["pair_whitelist"] == []
+    assert "shares" not in consumer["fleet"]  # they change with every refresh
     assert "pairlist-feed" in (out / "docker-compose.yml").read_text()
 
 

@@ -2,12 +2,14 @@
 
 Every bot runs the stub the plan wrote (``MyStrategyFleet(FleetStrategy, MyStrategy)``):
 producers serve exactly their share over their API, the consumer connects to every
-producer with the planned tokens and its whitelist becomes the union of the shares.
+producer with the planned tokens and trades the user's whole list; every bot's log file
+is the private one the plan created.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 import time
@@ -111,5 +113,7 @@ def test_planned_fleet_boots_and_consumer_sees_every_share(user_dir: Path, tmp_p
                     process.kill()
                     process.wait()
     for bot in manifest.bots:
-        assert (out / "user_data" / "logs" / f"{bot.name}.log").is_file()
+        log = out / "user_data" / "logs" / f"{bot.name}.log"
+        assert log.stat().st_size > 0  # freqtrade appended to the file the plan created ...
+        assert stat.S_IMODE(log.stat().st_mode) == 0o600  # ... and kept it private
     assert (out / "user_data" / "a.dryrun.sqlite").is_file()

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -26,7 +27,7 @@ def _plan(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     err = Console(stderr=True, highlight=False)
     for warning in plan_warnings(config, spec):
-        err.print(f"[yellow]warning: {warning}[/yellow]", soft_wrap=True)
+        err.print(f"[yellow]warning: {escape(warning)}[/yellow]", soft_wrap=True)
     console.print(
         f"Planned {len(manifest.producers)} producers and a consumer running "
         f"{manifest.strategy} on {manifest.timeframe} in {out_dir}"

@@ -141,10 +141,13 @@ def compose_document(spec: FleetSpec, manifest: FleetManifest) -> dict[str, Any]
         extra_configs=[LISTEN_ALL, CONSUMER_OVERRIDE],
     )
     local_producers = [bot.name for bot in manifest.producers if is_loopback(bot.host)]
-    if local_producers:
-        consumer["depends_on"] = {
-            name: {"condition": "service_healthy"} for name in local_producers
-        }
+    depends_on: dict[str, Any] = {}
+    if manifest.pairlist_feed is not None:
+        # The consumer's RemotePairList reads the feed's whole list (pairlists/_fleet.json).
+        depends_on["pairlist-feed"] = {"condition": "service_started"}
+    depends_on.update({name: {"condition": "service_healthy"} for name in local_producers})
+    if depends_on:
+        consumer["depends_on"] = depends_on
     services[manifest.consumer.name] = consumer
     return {"services": services}
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from freqfleet.errors import ConfigError
 from freqfleet.files import PUBLIC_MODE, SECRET_MODE, dump_json, write_all_atomic
-from freqfleet.fleet.spec import validate_fleet_config
+from freqfleet.fleet.spec import TIMEFRAME_FIX, timeframe_problem, validate_fleet_config
 from freqfleet.fleet.stubs import sample_stub
 
 SAMPLE_STRATEGIES = ("FleetSampleStrategy", "DummyConsumerStrategy")
@@ -97,6 +97,9 @@ def _answers_from_args(args: argparse.Namespace) -> dict[str, Any]:
             answers[key] = value
     if args.stake_amount is not None:
         answers["stake_amount"] = _stake(args.stake_amount)
+    problem = timeframe_problem(answers["timeframe"])
+    if problem:
+        raise ConfigError(f"--timeframe: {problem}; {TIMEFRAME_FIX}")
     if args.live:
         answers["dry_run"] = False
     return answers

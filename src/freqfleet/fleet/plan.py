@@ -13,13 +13,16 @@ Plan directory (every path relative to it; bots run with it as working directory
     consumer.json               complete freqtrade config of the consumer (0600)
     pairlist-feed.json          only with a dynamic pairlist: the config the feed evaluates
     pairlists/<name>.json       only with a dynamic pairlist: each producer's share (feed)
-    user_data/strategies/       strategy stubs (and a copy of the user's strategy file)
+    pairlists/_fleet.json       only with a dynamic pairlist: the whole ranked list (feed)
+    user_data/strategies/       the user's strategies folder (.py files, packages) and stubs
+    user_data/logs/<bot>.log    each bot's freqtrade log, created empty with mode 0600
     docker-compose.yml, Dockerfile, docker/*.json   the docker export
 """
 
 from __future__ import annotations
 
 import copy
+import ipaddress
 import json
 import logging
 import secrets
@@ -28,11 +31,31 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from freqfleet.errors import ConfigError
-from freqfleet.files import PUBLIC_MODE, SECRET_MODE, dump_json, write_all_atomic
+from freqfleet.files import (
+    PUBLIC_MODE,
+    SECRET_MODE,
+    dump_json,
+    ensure_private_files,
+    write_all_atomic,
+)
 from freqfleet.fleet.manifest import MANIFEST_NAME, BotEntry, FleetManifest, PairlistFeedEntry
+from freqfleet.fleet.pairfeed import SUMMARY_FILE
 from freqfleet.fleet.partition import partition
-from freqfleet.fleet.spec import STATIC_PAIRLIST, FleetSpec, is_loopback
-from freqfleet.fleet.stubs import StrategyInfo, resolve_strategy, stub_files
+from freqfleet.fleet.spec import (
+    STATIC_PAIRLIST,
+    TIMEFRAME_FIX,
+    FleetSpec,
+    connect_address,
+    is_loopback,
+    is_wildcard,
+    timeframe_problem,
+)
+from freqfleet.fleet.stubs import (
+    StrategyInfo,
+    check_strategy_files,
+    resolve_strategy,
+    stub_files,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +80,11 @@ STRATEGY_SUPPLIED = (
     "max_open_trades",
     "unfilledtimeout",
 )
+
+
+def log_file(name: str) -> str:
+    """A bot's freqtrade log file, relative to the plan directory (its ``logfile``)."""
+    return f"{USERDIR}/logs/{name}.log"
 
 
 def producer_file(name: str) -> str:
@@ -98,9 +126,9 @@ def initial_candle_limit(spec: FleetSpec, info: StrategyInfo) -> int:
 
 def load_secrets(out_dir: Path) -> dict[str, dict[str, str]]:
     path = out_dir / SECRETS_NAME
-    if not path.is_file():
-        return {}
     try:
+        if not path.is_file():
+            return {}
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         raise ConfigError(
@@ -195,6 +223,16 @@ def share_url(spec: FleetSpec, index: int) -> str:
     return f"file:///{PAIRLIST_DIR}/{name}.json"
 
 
+def consumer_pairlist_url() -> str:
+    """Where the consumer reads the whole ranked list of a dynamic pairlist.
+
+    The feed writes it as ``pairlists/_fleet.json``; RemotePairList reads its ``pairs`` and
+    ignores the other keys. The consumer runs on the plan's own host, beside the feed, so
+    it reads the file (a consumer elsewhere would read ``fleet.pairlist_url`` + the name).
+    """
+    return f"file:///{PAIRLIST_DIR}/{SUMMARY_FILE}"
+
+
 def feed_port(url: str) -> int:
     """The port the feed serves shares on, from ``fleet.pairlist_url``."""
     parts = urlsplit(url)
@@ -246,7 +284,7 @@ def producer_config(
             "force_entry_enable": True,
             "initial_state": "running",
             "db_url": f"sqlite:///{USERDIR}/{producer.name}.dryrun.sqlite",
-            "logfile": f"{USERDIR}/logs/{producer.name}.log",
+            "logfile": log_file(producer.name),
             "exchange": exchange,
             "pairlists": pairlists,
             "api_server": _api_server(
@@ -262,15 +300,53 @@ def producer_config(
     return merged
 
 
+def consumer_pairlist(
+    config: dict[str, Any], spec: FleetSpec, dynamic: bool
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """The consumer's ``exchange.pair_whitelist`` and ``pairlists``: the user's pair order.
+
+    freqtrade tries pairs for entries in whitelist order; with one free slot a plain bot
+    takes the first signalled pair of the user's list (for VolumePairList, the best
+    ranked). So the consumer's whitelist is that list, in that order: a static list as the
+    user wrote it, a dynamic one as the feed ranked it (not one producer's share after the
+    other).
+    """
+    if not dynamic:
+        pairs = list((config.get("exchange") or {}).get("pair_whitelist") or [])
+        return pairs, [{"method": STATIC_PAIRLIST}]
+    return [], [
+        {
+            "method": "RemotePairList",
+            "pairlist_url": consumer_pairlist_url(),
+            "mode": "whitelist",
+            "processing_mode": "filter",
+            "refresh_period": min(PRODUCER_PAIRLIST_REFRESH, spec.pairlist_refresh),
+            "keep_pairlist_on_failure": True,
+        }
+    ]
+
+
 def consumer_config(
     config: dict[str, Any],
     spec: FleetSpec,
     info: StrategyInfo,
     producer_secrets: dict[str, dict[str, str]],
     secret: dict[str, str],
+    shares: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
-    """The consumer: the user's wallet settings, every producer as data source."""
+    """The consumer: the user's wallet settings, every producer as data source.
+
+    A static pairlist's split (``shares``, computed when not given) goes to
+    ``fleet.shares``: the consumer rejects a producer's claim on a pair outside its share.
+    A dynamic pairlist has none (its split changes with every refresh).
+    """
     merged = deep_merge(_base(config), spec.consumer_overrides)
+    dynamic = is_dynamic(config)
+    whitelist, pairlists = consumer_pairlist(config, spec, dynamic)
+    if not dynamic and shares is None:
+        shares = partition(whitelist, spec.producer_names)
+    exchange = dict(merged.get("exchange") or {})
+    exchange["pair_whitelist"] = whitelist
     internals = dict(merged.get("internals") or {})
     internals["process_throttle_secs"] = 1
     producers = []
@@ -293,6 +369,15 @@ def consumer_config(
             "password": producer_secrets[producer.name]["password"],
         }
     dry = bool(merged.get("dry_run", True))
+    fleet: dict[str, Any] = {
+        "role": "consumer",
+        "max_signal_age": spec.max_signal_age,
+        "informative_candles": spec.informative_candles,
+        "follow": list(spec.follow),
+        "producer_api": producer_api,
+    }
+    if not dynamic and shares is not None:
+        fleet["shares"] = {name: list(share) for name, share in shares.items()}
     merged.update(
         {
             "bot_name": "freqfleet-consumer",
@@ -305,11 +390,9 @@ def consumer_config(
             "internals": internals,
             "db_url": merged.get("db_url")
             or f"sqlite:///{USERDIR}/consumer{'.dryrun' if dry else ''}.sqlite",
-            "logfile": f"{USERDIR}/logs/consumer.log",
-            "pairlists": [
-                {"method": "ProducerPairList", "producer_name": producer.name}
-                for producer in spec.producer_specs
-            ],
+            "logfile": log_file(CONSUMER_NAME),
+            "exchange": exchange,
+            "pairlists": pairlists,
             "external_message_consumer": {
                 "enabled": True,
                 "producers": producers,
@@ -326,13 +409,7 @@ def consumer_config(
                 secret,
                 merged.get("api_server"),
             ),
-            "fleet": {
-                "role": "consumer",
-                "max_signal_age": spec.max_signal_age,
-                "informative_candles": spec.informative_candles,
-                "follow": list(spec.follow),
-                "producer_api": producer_api,
-            },
+            "fleet": fleet,
         }
     )
     if "position_adjustments" in spec.follow:
@@ -349,6 +426,11 @@ def fleet_timeframe(config: dict[str, Any], info: StrategyInfo) -> str:
         raise ConfigError(
             f'timeframe: neither the config nor {info.name} sets one; add e.g. "timeframe": "5m"'
         )
+    problem = timeframe_problem(timeframe)
+    if problem:
+        where = "timeframe" if config.get("timeframe") else f"{info.name}.timeframe"
+        source = f" (in {info.source})" if where != "timeframe" and info.source else ""
+        raise ConfigError(f"{where}: {problem}{source}; {TIMEFRAME_FIX}")
     return timeframe
 
 
@@ -391,9 +473,76 @@ def check_freqtrade_schema(configs: dict[str, dict[str, Any]]) -> None:
 # --- warnings ----------------------------------------------------------------------------
 
 
+def interface_addresses(listen: str) -> list[str]:
+    """This machine's addresses a server listening on ``listen`` answers on.
+
+    For a wildcard address, every interface's address of its family (0.0.0.0: IPv4,
+    "::": IPv6 and IPv4); otherwise ``listen`` itself.
+    """
+    if not is_wildcard(listen):
+        return [listen]
+    import socket
+
+    families = {socket.AF_INET} if listen == "0.0.0.0" else {socket.AF_INET, socket.AF_INET6}
+    found: list[str] = []
+    try:
+        import psutil
+
+        for addresses in psutil.net_if_addrs().values():
+            for address in addresses:
+                text = address.address.split("%")[0]
+                if address.family in families and text not in found and not _link_local(text):
+                    found.append(text)
+    except Exception:  # no psutil or no permission: at least the host name's addresses
+        try:
+            infos = socket.getaddrinfo(socket.gethostname(), None)
+        except OSError:
+            infos = []
+        for family, *_, sockaddr in infos:
+            if family in families and str(sockaddr[0]) not in found:
+                found.append(str(sockaddr[0]))
+    return found
+
+
+def _link_local(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_link_local
+    except ValueError:
+        return False
+
+
+def _url(address: str, port: int) -> str:
+    host = f"[{address}]" if ":" in address else address
+    return f"http://{host}:{port}"
+
+
+def listen_warning(spec: FleetSpec) -> str | None:
+    """The warning for ``fleet.listen`` on every interface (0.0.0.0 or ::), else None."""
+    if not is_wildcard(spec.listen):
+        return None
+    ports = [
+        spec.producer_port(index)
+        for index in range(len(spec.producer_specs))
+        if is_loopback(spec.producer_host(index))
+    ]
+    ports.append(spec.consumer_api_port)
+    outside = [address for address in interface_addresses(spec.listen) if not is_loopback(address)]
+    reachable = ", ".join(_url(address, ports[0]) for address in outside) or "its addresses"
+    return (
+        f'fleet.listen is "{spec.listen}": the bots\' REST APIs and websockets (ports '
+        f"{', '.join(str(port) for port in ports)}) listen on every interface of this machine, "
+        f"not only 127.0.0.1, e.g. at {reachable}; anyone who reaches them can try the API "
+        'passwords: set "secure": true (a TLS proxy in front) and firewall these ports, or '
+        'set "listen": "127.0.0.1"'
+    )
+
+
 def plan_warnings(config: dict[str, Any], spec: FleetSpec) -> list[str]:
     """Things that work but deserve attention (printed by the CLI, never secrets)."""
     warnings: list[str] = []
+    listening = listen_warning(spec)
+    if listening:
+        warnings.append(listening)
     remote = spec.remote_hosts
     if remote and not spec.secure:
         warnings.append(
@@ -435,9 +584,12 @@ def render_plan(
     out_dir = Path(out_dir)
     info = resolve_strategy(config, Path(config_dir or Path.cwd()), userdir)
     timeframe = fleet_timeframe(config, info)
+    strategy_files = stub_files(info)
+    check_strategy_files(info, strategy_files)
     dynamic = is_dynamic(config)
     names = spec.producer_names
-    all_secrets = bot_secrets([*names, CONSUMER_NAME], load_secrets(out_dir), rotate=rotate_secrets)
+    existing = {} if rotate_secrets else load_secrets(out_dir)
+    all_secrets = bot_secrets([*names, CONSUMER_NAME], existing, rotate=rotate_secrets)
     pairs = (config.get("exchange") or {}).get("pair_whitelist") or []
     shares: dict[str, list[str]] | None = None if dynamic else partition(pairs, names)
 
@@ -462,11 +614,13 @@ def render_plan(
                 pairs=list(share or []),
             )
         )
-    consumer = consumer_config(config, spec, info, all_secrets, all_secrets[CONSUMER_NAME])
+    consumer = consumer_config(
+        config, spec, info, all_secrets, all_secrets[CONSUMER_NAME], shares=shares
+    )
     generated[CONSUMER_FILE] = consumer
     check_freqtrade_schema(generated)
     files[out_dir / CONSUMER_FILE] = (dump_json(consumer), SECRET_MODE)
-    consumer_host = "127.0.0.1" if spec.listen in ("0.0.0.0", "::") else spec.listen
+    consumer_host = connect_address(spec.listen)
     bots.append(
         BotEntry(
             name=CONSUMER_NAME,
@@ -489,8 +643,8 @@ def render_plan(
             serve=f"0.0.0.0:{feed_port(spec.pairlist_url)}" if spec.pairlist_url else None,
         )
     files[out_dir / SECRETS_NAME] = (dump_json(all_secrets), SECRET_MODE)
-    for filename, text in stub_files(info).items():
-        files[out_dir / USERDIR / "strategies" / filename] = (text, PUBLIC_MODE)
+    for filename, content in strategy_files.items():
+        files[out_dir / USERDIR / "strategies" / filename] = (content, PUBLIC_MODE)
     manifest = FleetManifest(
         strategy=info.fleet_name,
         timeframe=timeframe,
@@ -505,8 +659,26 @@ def render_plan(
 
 
 def _check_out_dir(out_dir: Path) -> None:
+    try:
+        _check_out_dir_entries(out_dir)
+    except OSError as error:
+        raise ConfigError(
+            f"-o {out_dir}: cannot be used ({error.strerror or type(error).__name__}); "
+            "choose a directory you can write to"
+        ) from None
+
+
+def _check_out_dir_entries(out_dir: Path) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise ConfigError(f"-o {out_dir}: is a file; choose a directory for the plan")
+    for parent in out_dir.absolute().parents:
+        if parent.exists() or parent.is_symlink():
+            if not parent.is_dir():
+                raise ConfigError(
+                    f"-o {out_dir}: {parent} is a file, not a directory; choose a plan "
+                    "directory whose parents are directories"
+                )
+            break
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MANIFEST_NAME).is_file():
         raise ConfigError(
             f"-o {out_dir}: not empty and not a fleet plan; choose an empty or new directory"
@@ -549,9 +721,20 @@ def write_plan(
         userdir=userdir,
     )
     stale = _stale_files(out_dir, manifest)
-    write_all_atomic(files)
-    for path in stale:
-        path.unlink(missing_ok=True)
+    try:
+        write_all_atomic(files)
+        for path in stale:
+            path.unlink(missing_ok=True)
+        # freqtrade appends to an existing log and keeps its mode: what it logs stays private.
+        ensure_private_files(out_dir / log_file(bot.name) for bot in manifest.bots)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        if error.filename:
+            reason += f": {error.filename}"
+        raise ConfigError(
+            f"-o {out_dir}: cannot write the plan there ({reason}); "
+            "choose a directory you can write to"
+        ) from None
     return manifest
 
 
@@ -561,6 +744,8 @@ __all__ = [
     "consumer_config",
     "deep_merge",
     "initial_candle_limit",
+    "listen_warning",
+    "log_file",
     "plan_warnings",
     "producer_config",
     "producer_file",

@@ -271,7 +271,7 @@ class FleetSpec(BaseModel):
         spec = self.producer_specs[index]
         if spec.host is not None:
             return spec.host
-        return "127.0.0.1" if self.listen in ("0.0.0.0", "::") else self.listen
+        return connect_address(self.listen)
 
     @property
     def consumer_api_port(self) -> int:
@@ -289,6 +289,41 @@ class FleetSpec(BaseModel):
                 if not is_loopback(self.producer_host(i))
             }
         )
+
+
+WILDCARD_ADDRESSES = ("0.0.0.0", "::", "")
+
+
+def is_wildcard(address: str) -> bool:
+    """True for an address that means "every interface" when a server listens on it."""
+    return address in WILDCARD_ADDRESSES
+
+
+def connect_address(listen: str) -> str:
+    """Where a client on the same machine reaches a server listening on ``listen``.
+
+    The one rule for wildcard addresses: a server on 0.0.0.0 or :: (every interface) is
+    reached at 127.0.0.1 (on Linux a :: socket accepts IPv4 too); any other address as is.
+    """
+    return "127.0.0.1" if is_wildcard(listen) else listen
+
+
+def timeframe_problem(timeframe: Any) -> str | None:
+    """Why freqtrade cannot run ``timeframe`` (None when it can), parsed as freqtrade does."""
+    from freqtrade.exchange import timeframe_to_seconds
+
+    if not isinstance(timeframe, str) or not timeframe:
+        return f"must be a timeframe string, got {type(timeframe).__name__} {timeframe!r}"
+    try:
+        seconds = timeframe_to_seconds(timeframe)
+    except Exception:  # ccxt's NotSupported for an unknown unit, ValueError for no number
+        seconds = 0
+    if seconds <= 0:
+        return f"{timeframe!r} is not a timeframe freqtrade can parse"
+    return None
+
+
+TIMEFRAME_FIX = 'use a number and a unit (m, h, d, w, M), e.g. "1m", "5m", "1h" or "1d"'
 
 
 def is_loopback(host: str) -> bool:
@@ -450,6 +485,10 @@ def _config_problems(config: dict[str, Any], spec: FleetSpec | None) -> list[str
     problems: list[str] = []
     if not isinstance(config.get("strategy"), str) or not config.get("strategy"):
         problems.append('strategy: is required; set "strategy" to your strategy class name')
+    if config.get("timeframe") is not None:
+        problem = timeframe_problem(config["timeframe"])
+        if problem:
+            problems.append(f"timeframe: {problem}; {TIMEFRAME_FIX}")
     emc = config.get("external_message_consumer") or {}
     if isinstance(emc, dict) and emc.get("enabled"):
         problems.append(
@@ -515,14 +554,26 @@ def load_fleet_config(path: str | Path) -> tuple[dict[str, Any], FleetSpec]:
     from freqtrade.configuration.load_config import load_config_file, load_from_files
     from freqtrade.exceptions import OperationalException
 
+    where = str(path)
     try:
         config = load_config_file(str(path))
         if isinstance(config, dict) and config.get("add_config_files"):
             # freqtrade's own merge of the files the config pulls in (later ones win).
+            where = f"{path} (or a file in its add_config_files)"
             config = load_from_files([str(path)])
     except OperationalException as error:
         first = str(error).splitlines()[0] if str(error) else "cannot be read"
-        raise ConfigError(f"{path}: {first}; fix the file or pass another one with -c") from None
+        raise ConfigError(f"{where}: {first}; fix the file or pass another one with -c") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{where}: is not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset "
+            f"{error.start}); save it as UTF-8"
+        ) from None
+    except OSError as error:
+        raise ConfigError(
+            f"{where}: cannot be read ({error.strerror or error}); pass a readable config file "
+            "with -c"
+        ) from None
     if not isinstance(config, dict):
         raise ConfigError(f"{path}: must hold a JSON object; start it with {{ ... }}")
     try:
@@ -536,7 +587,10 @@ __all__ = [
     "FOLLOW_CHOICES",
     "FleetSpec",
     "ProducerSpec",
+    "connect_address",
     "is_loopback",
+    "is_wildcard",
     "load_fleet_config",
+    "timeframe_problem",
     "validate_fleet_config",
 ]

@@ -1,4 +1,4 @@
-"""Strategy stub files for a plan's ``user_data/strategies/``.
+"""Strategy files for a plan's ``user_data/strategies/``: the user's folder, stubs, a check.
 
 Why stubs: freqtrade's resolver accepts only a strategy class *defined in the file it
 loads* (``obj.__module__ == module_name``), so a class that lives in an installed package
@@ -6,11 +6,27 @@ loads* (``obj.__module__ == module_name``), so a class that lives in an installe
 that defines the class freqtrade is told to load. The resolver puts the strategies folder
 on ``sys.path`` while importing, so a stub imports the user's copied file by its module
 name, exactly like freqtrade strategies that build on each other.
+
+Why the whole folder: a strategy file may import others beside it (``from MyStrategy
+import MyStrategy``, a helpers module, a package), so the plan copies every ``.py`` file
+and package of the folder the strategy was found in, and before anything is written it
+resolves the fleet class from a temporary copy of exactly those files, as the bots will.
+
+Why fresh imports: Python caches imported modules in ``sys.modules``; a module imported
+from the user's folder would hide a module missing from the copy. Every import here runs
+with the folder's module names removed from the cache and leaves none of them behind.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import inspect
+import sys
+import tempfile
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +46,7 @@ class StrategyInfo:
     startup_candle_count: int
     source: Path | None  # the user's strategy file; None for freqfleet's samples
     is_fleet: bool  # already has FleetStrategy in its bases
+    folder: Path | None = None  # the strategies folder it was found in (copied whole)
 
 
 def _is_fleet_strategy(cls: type) -> bool:
@@ -68,6 +85,172 @@ def strategy_search_dirs(
     return unique
 
 
+# --- importing strategy files as freqtrade does -------------------------------------------
+
+
+class StrategyImportError(Exception):
+    """A strategy file that cannot be read or imported; ``path`` is where it failed."""
+
+    def __init__(self, path: Path, error: BaseException) -> None:
+        super().__init__(f"{path}: {type(error).__name__}: {error}")
+        self.path = path
+        self.error = error
+
+    @property
+    def reason(self) -> str:
+        """The error in one line, e.g. ``ModuleNotFoundError: No module named 'x'``."""
+        if isinstance(self.error, UnicodeDecodeError):
+            start = self.error.start
+            return f"not UTF-8 text, byte 0x{self.error.object[start]:02x} at offset {start}"
+        lines = str(self.error).strip().splitlines()
+        text = lines[0] if lines else ""
+        return f"{type(self.error).__name__}: {text}" if text else type(self.error).__name__
+
+
+def local_module_names(folder: Path) -> set[str]:
+    """Top-level module names a strategies folder provides (its .py files and packages)."""
+    if not folder.is_dir():
+        return set()
+    names = set()
+    for entry in folder.iterdir():
+        if entry.suffix == ".py":
+            names.add(entry.stem)
+        elif entry.is_dir() and entry.name.isidentifier():
+            names.add(entry.name)
+    return names
+
+
+def _installed(module: Any) -> bool:
+    """A module of Python or of an installed package (a bot has those before its strategy)."""
+    filename = getattr(module, "__file__", None)
+    if not filename:
+        return True
+    prefixes = {Path(prefix).resolve() for prefix in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    path = Path(filename).resolve()
+    return any(path.is_relative_to(prefix) for prefix in prefixes)
+
+
+@contextmanager
+def fresh_imports(folder: Path) -> Iterator[None]:
+    """Import from ``folder`` as a new bot process would: none of its modules cached yet.
+
+    Modules named like the folder's files and imported earlier from elsewhere than Python
+    or an installed package (another strategies folder) are taken out of ``sys.modules``
+    for the block and put back afterwards; what the block imported under those names is
+    dropped. No bytecode is written into the folder.
+    """
+    local = local_module_names(folder)
+
+    def is_local(name: str) -> bool:
+        return name.partition(".")[0] in local
+
+    before = set(sys.modules)
+    removed = {
+        name: module
+        for name, module in sys.modules.items()
+        if is_local(name) and not _installed(module)
+    }
+    for name in removed:
+        del sys.modules[name]
+    dont_write = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
+    importlib.invalidate_caches()
+    try:
+        yield
+    finally:
+        sys.dont_write_bytecode = dont_write
+        for name in [
+            name
+            for name in sys.modules
+            if is_local(name) and (name not in before or name in removed)
+        ]:
+            del sys.modules[name]
+        sys.modules.update(removed)
+
+
+def _failed_at(error: BaseException, folder: Path, fallback: Path) -> Path:
+    """The innermost file of ``folder`` where ``error`` was raised (else ``fallback``)."""
+    root = folder.resolve()
+    candidates: list[str] = [frame.filename for frame in traceback.extract_tb(error.__traceback__)]
+    if isinstance(error, SyntaxError) and error.filename:
+        candidates.append(error.filename)
+    for filename in reversed(candidates):
+        path = Path(filename)
+        try:
+            path.resolve().relative_to(root)
+        except (OSError, ValueError):
+            continue
+        return path
+    return fallback
+
+
+def _import_file(entry: Path, folder: Path) -> Any:
+    """Import one strategy file the way freqtrade's resolver does (its folder on sys.path)."""
+    from freqtrade.resolvers.iresolver import PathModifier
+
+    module_path = entry.resolve()
+    with PathModifier(module_path.parent):
+        spec = importlib.util.spec_from_file_location(module_path.stem, str(module_path))
+        if spec is None or spec.loader is None:
+            return None
+        module = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(module)
+        except (Exception, SystemExit) as error:
+            raise StrategyImportError(_failed_at(error, folder, entry), error) from error
+    return module
+
+
+def _defines(module: Any, name: str) -> type | None:
+    """The strategy class ``name`` if ``module`` itself defines it (freqtrade's rule)."""
+    from freqtrade.strategy import IStrategy
+
+    candidate = getattr(module, name, None)
+    if (
+        inspect.isclass(candidate)
+        and issubclass(candidate, IStrategy)
+        and candidate is not IStrategy
+        and candidate.__module__ == module.__name__
+    ):
+        return candidate
+    return None
+
+
+def load_strategy_class(folder: Path, name: str) -> tuple[type, Path] | None:
+    """Find and import the class ``name`` in ``folder`` as freqtrade's resolver does.
+
+    freqtrade reads every ``.py`` file of the folder and imports, in name order, those that
+    contain ``class <name>(``. Unlike freqtrade (which skips a file failing with an import
+    error and crashes on any other), any failure raises :class:`StrategyImportError` naming
+    the file. The result is then confirmed by freqtrade's own resolver.
+    """
+    from freqtrade.resolvers.strategy_resolver import StrategyResolver
+
+    with fresh_imports(folder):
+        found = False
+        for entry in sorted(folder.iterdir()):
+            if entry.suffix != ".py" or (entry.is_symlink() and not entry.is_file()):
+                continue
+            try:
+                text = entry.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                raise StrategyImportError(entry, error) from error
+            if f"class {name}(" not in text:
+                continue
+            module = _import_file(entry, folder)
+            if module is not None and _defines(module, name) is not None:
+                found = True
+                break
+        if not found:
+            return None
+    with fresh_imports(folder):
+        cls, path = StrategyResolver._search_object(folder, object_name=name)
+    if cls is None or path is None:
+        return None
+    # The file as named in the folder (freqtrade's ``path`` has symlinks resolved).
+    return cls, Path(getattr(cls, "__file__", "") or path)
+
+
 def resolve_strategy(
     config: dict[str, Any], config_dir: Path, userdir: Path | None = None
 ) -> StrategyInfo:
@@ -83,22 +266,28 @@ def resolve_strategy(
             source=None,
             is_fleet=_is_fleet_strategy(sample),
         )
-    from freqtrade.resolvers.strategy_resolver import StrategyResolver
-
     searched = strategy_search_dirs(config, config_dir, userdir)
     for directory in searched:
         if not directory.is_dir():
             continue
-        cls, path = StrategyResolver._search_object(directory, object_name=name)
-        if cls is not None and path is not None:
+        try:
+            found = load_strategy_class(directory, name)
+        except StrategyImportError as error:
+            raise ConfigError(
+                f"strategy: {error.path} cannot be imported ({error.reason}); fix it, every "
+                f"bot of the fleet imports it to load {name}"
+            ) from None
+        if found is not None:
+            cls, path = found
             is_fleet = _is_fleet_strategy(cls)
             return StrategyInfo(
                 name=name,
                 fleet_name=name if is_fleet else f"{name}Fleet",
                 timeframe=getattr(cls, "timeframe", None),
                 startup_candle_count=int(getattr(cls, "startup_candle_count", 0) or 0),
-                source=Path(path),
+                source=path,
                 is_fleet=is_fleet,
+                folder=directory,
             )
     where = ", ".join(str(directory) for directory in searched)
     raise ConfigError(
@@ -130,14 +319,89 @@ def wrapper_stub(info: StrategyInfo) -> str:
     )
 
 
-def stub_files(info: StrategyInfo) -> dict[str, str]:
-    """Files (relative to ``user_data/strategies``) that make ``info.fleet_name`` loadable."""
+def _copied_files(folder: Path) -> dict[str, bytes]:
+    """The folder's ``.py`` files and packages (folders holding ``.py`` files), as bytes.
+
+    Skipped: ``__pycache__``, hidden entries, other top-level files (hyperopt results,
+    notes) and folders without Python code.
+    """
+    files: dict[str, bytes] = {}
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith(".") or entry.name == "__pycache__":
+            continue
+        if entry.suffix == ".py" and entry.is_file():
+            files[entry.name] = entry.read_bytes()
+        elif entry.is_dir() and any(entry.rglob("*.py")):
+            for path in sorted(entry.rglob("*")):
+                relative = path.relative_to(folder)
+                if any(part.startswith(".") or part == "__pycache__" for part in relative.parts):
+                    continue
+                if path.is_file():
+                    files[relative.as_posix()] = path.read_bytes()
+    return files
+
+
+def stub_files(info: StrategyInfo) -> dict[str, str | bytes]:
+    """Files (relative to ``user_data/strategies``) that make ``info.fleet_name`` loadable:
+    the user's strategies folder (``.py`` files and packages) plus the stub, if one is needed.
+    """
     if info.source is None:
         return {f"{info.name}.py": sample_stub(info.name)}
-    files = {info.source.name: info.source.read_text(encoding="utf-8")}
+    folder = info.folder if info.folder is not None else info.source.parent
+    files: dict[str, str | bytes] = dict(_copied_files(folder))
+    files.setdefault(info.source.name, info.source.read_bytes())
     if not info.is_fleet:
         files[f"{info.fleet_name}.py"] = wrapper_stub(info)
     return files
 
 
-__all__ = ["StrategyInfo", "resolve_strategy", "strategy_search_dirs", "stub_files"]
+def check_strategy_files(info: StrategyInfo, files: dict[str, str | bytes]) -> None:
+    """Resolve ``info.fleet_name`` from a temporary copy of ``files``, as each bot will.
+
+    Raises one ConfigError naming the user's file and the error when it does not load.
+    """
+    user_folder = info.folder if info.folder is not None else Path("user_data/strategies")
+    with tempfile.TemporaryDirectory(prefix="freqfleet-strategies-") as tmp:
+        folder = Path(tmp) / "strategies"
+        for relative, content in files.items():
+            target = folder / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, str):
+                target.write_text(content, encoding="utf-8")
+            else:
+                target.write_bytes(content)
+        copied = ""
+        if info.source is not None:
+            copied = (
+                f"; the plan copies the .py files and packages of {user_folder}, nothing "
+                "else: keep what the strategy needs there"
+            )
+        try:
+            found = load_strategy_class(folder, info.fleet_name)
+        except StrategyImportError as error:
+            try:
+                where: Path = user_folder / error.path.resolve().relative_to(folder.resolve())
+            except ValueError:
+                where = error.path
+            raise ConfigError(
+                f"strategy: {where} fails to load in the plan's copy of the strategies "
+                f"folder ({error.reason}){copied}"
+            ) from None
+    if found is None:
+        source = info.source if info.source is not None else f"{info.name}.py"
+        raise ConfigError(
+            f"strategy: {source}: freqtrade would not find class {info.fleet_name} in the "
+            f"plan's copy of the strategies folder{copied}"
+        )
+
+
+__all__ = [
+    "StrategyImportError",
+    "StrategyInfo",
+    "check_strategy_files",
+    "fresh_imports",
+    "load_strategy_class",
+    "resolve_strategy",
+    "strategy_search_dirs",
+    "stub_files",
+]
