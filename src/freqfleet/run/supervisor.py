@@ -41,6 +41,7 @@ import psutil
 from freqfleet.errors import RuntimeFleetError
 from freqfleet.files import SECRET_MODE, dump_json, write_atomic
 from freqfleet.fleet.manifest import BotEntry, FleetManifest
+from freqfleet.fleet.spec import connect_address
 
 logger = logging.getLogger(__name__)
 
@@ -153,8 +154,7 @@ def bot_environment() -> dict[str, str]:
 
 
 def local_api_url(bot: BotEntry) -> str:
-    host = "127.0.0.1" if bot.api_host in ("0.0.0.0", "::", "") else bot.api_host
-    return f"http://{host}:{bot.api_port}"
+    return f"http://{connect_address(bot.api_host or '0.0.0.0')}:{bot.api_port}"
 
 
 def open_log(path: Path) -> int:
