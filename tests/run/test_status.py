@@ -191,3 +191,64 @@ def test_commands_refuse_a_folder_without_a_plan(tmp_path: Path, capsys) -> None
     err = capsys.readouterr().err
     assert "freqfleet plan" in err
     assert "Traceback" not in err
+
+
+def bots_running_freqtrade(monkeypatch, versions: dict[str, str | None]) -> None:
+    """Every bot answers "running" and reports the freqtrade version given for it."""
+
+    def answer(bot: BotEntry, timeframe: str, now: datetime, timeout: float = 5.0) -> BotStatus:
+        return BotStatus(
+            name=bot.name,
+            role=bot.role,
+            url="http://x",
+            state="running",
+            freqtrade=versions[bot.name],
+        )
+
+    monkeypatch.setattr(status_module, "bot_status", answer)
+
+
+def test_mixed_freqtrade_versions_are_warned_about(tmp_path: Path, monkeypatch, capsys) -> None:
+    manifest_with_unreachable_bots(tmp_path)
+    bots_running_freqtrade(monkeypatch, {"producer-1": "2026.8", "consumer": "2026.9"})
+    assert main(["status", str(tmp_path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["mixed_freqtrade_versions"] is True
+    assert report["freqtrade_versions"] == {"2026.8": ["producer-1"], "2026.9": ["consumer"]}
+    assert [bot["freqtrade"] for bot in report["bots"]] == ["2026.8", "2026.9"]
+
+    assert main(["status", str(tmp_path)]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert (
+        "warning: the fleet's bots run mixed freqtrade versions: 2026.8 (producer-1); "
+        "2026.9 (consumer)"
+    ) in text
+
+
+def test_one_freqtrade_version_is_shown_without_a_warning(tmp_path: Path, monkeypatch) -> None:
+    manifest = manifest_with_unreachable_bots(tmp_path)
+    # A bot that did not say (an old or unreachable one) does not make the fleet mixed.
+    bots_running_freqtrade(monkeypatch, {"producer-1": "2026.9", "consumer": None})
+    status = collect_status(tmp_path, manifest, timeout=2)
+    assert status.freqtrade_versions == {"2026.9": ["producer-1"]}
+    assert not status.mixed_freqtrade_versions
+    text = rendered(status)
+    assert "2026.9" in text and "mixed" not in text
+
+
+class VersionClient:
+    """Answers like FtRestClient: the version, ``None`` when unreachable."""
+
+    def __init__(self, answer: object) -> None:
+        self.answer = answer
+
+    def version(self) -> object:
+        return self.answer
+
+
+def test_version_read_from_the_bot() -> None:
+    read = status_module._freqtrade_version
+    assert read(VersionClient({"version": "2026.7"}), {}) == "2026.7"
+    # No /version answer: show_config carries the version too.
+    assert read(VersionClient(None), {"version": "2026.6"}) == "2026.6"
+    assert read(VersionClient({"detail": "Unauthorized"}), {}) is None

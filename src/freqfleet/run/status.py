@@ -9,6 +9,10 @@ both become a state in the table, never a traceback.
 The consumer strategy's own report (``user_data/fleet-state.json``) outlives the consumer:
 its age is always shown, and its pair lists only while the consumer runs. It is read
 defensively (every key optional) since older and newer consumers write different keys.
+
+Each bot's freqtrade version (``/api/v1/version``) is shown, with a warning when the
+fleet's bots run different ones: producer and consumer exchange freqtrade's own messages
+and the consumer relies on freqtrade internals, so a fleet is tested on one release.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 import requests
 from freqtrade.exchange import timeframe_to_seconds
 from freqtrade_client import FtRestClient
+from rich.markup import escape
 from rich.table import Table
 
 from freqfleet.fleet.manifest import BotEntry, FleetManifest
@@ -55,6 +60,7 @@ class BotStatus:
     restarts: int | None = None
     rejected: dict[str, int] = field(default_factory=dict)
     access: str | None = None
+    freqtrade: str | None = None
 
 
 @dataclass
@@ -68,6 +74,9 @@ class FleetStatus:
     consumer_state_updated: str | None = None
     consumer_state_age_s: float | None = None
     consumer_running: bool = False
+    freqtrade_versions: dict[str, list[str]] = field(default_factory=dict)
+    """freqtrade version -> the bots that report it (bots that answered)."""
+    mixed_freqtrade_versions: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -111,6 +120,7 @@ def bot_status(bot: BotEntry, timeframe: str, now: datetime, timeout: float = 5.
     try:
         config = _call(client, "show_config")
         status.state = str(config.get("state", "?")).lower()
+        status.freqtrade = _freqtrade_version(client, config)
         status.stake_currency = config.get("stake_currency")
         whitelist = _call(client, "whitelist").get("whitelist", [])
         status.pairs = len(whitelist)
@@ -138,6 +148,27 @@ def bot_status(bot: BotEntry, timeframe: str, now: datetime, timeout: float = 5.
     except BotUnavailable as problem:
         status.state = str(problem)
     return status
+
+
+def _freqtrade_version(client: FtRestClient, config: dict[str, Any]) -> str | None:
+    """The bot's freqtrade version (``/api/v1/version``; ``show_config`` carries it too)."""
+    try:
+        answer = _call(client, "version")
+    except BotUnavailable:
+        answer = None
+    version = answer.get("version") if isinstance(answer, dict) else None
+    if version is None:
+        version = config.get("version")
+    return str(version) if version else None
+
+
+def freqtrade_versions(bots: list[BotStatus]) -> dict[str, list[str]]:
+    """freqtrade version -> names of the bots running it, for the bots that said."""
+    versions: dict[str, list[str]] = {}
+    for bot in bots:
+        if bot.freqtrade:
+            versions.setdefault(bot.freqtrade, []).append(bot.name)
+    return dict(sorted(versions.items()))
 
 
 def read_consumer_state(plan_dir: Path, manifest: FleetManifest) -> dict[str, Any]:
@@ -206,6 +237,7 @@ def collect_status(plan_dir: Path, manifest: FleetManifest, timeout: float = 5.0
             status.access = access
     follow = report.get("follow")
     updated = report.get("updated")
+    versions = freqtrade_versions(bots)
     return FleetStatus(
         bots=bots,
         unrouted_pairs=_pairs(report.get("unrouted_pairs")) if consumer_running else [],
@@ -214,6 +246,22 @@ def collect_status(plan_dir: Path, manifest: FleetManifest, timeout: float = 5.0
         consumer_state_updated=str(updated) if updated and report else None,
         consumer_state_age_s=_report_age(report, now) if report else None,
         consumer_running=consumer_running,
+        freqtrade_versions=versions,
+        mixed_freqtrade_versions=len(versions) > 1,
+    )
+
+
+def mixed_versions_warning(status: FleetStatus) -> str | None:
+    """One line naming who runs which freqtrade, when the bots do not all run one."""
+    if not status.mixed_freqtrade_versions:
+        return None
+    running = "; ".join(
+        f"{version} ({', '.join(names)})" for version, names in status.freqtrade_versions.items()
+    )
+    return (
+        f"the fleet's bots run mixed freqtrade versions: {running}; run every bot on one "
+        "release (rebuild the images from the plan's Dockerfile, or install the same "
+        "freqtrade on every host)"
     )
 
 
@@ -254,10 +302,18 @@ def _at_consumer(bot: BotStatus) -> str:
     return "; ".join(parts) or "-"
 
 
+def _version_cell(bot: BotStatus, status: FleetStatus) -> str:
+    if not bot.freqtrade:
+        return "-"
+    if status.mixed_freqtrade_versions:
+        return f"[yellow]{escape(bot.freqtrade)}[/]"
+    return escape(bot.freqtrade)
+
+
 def render_status(status: FleetStatus) -> Table:
     """The status table, one row per bot, consumer last, fleet facts in the caption."""
     table = Table(title="freqfleet status", title_justify="left")
-    columns = ("bot", "role", "state", "pairs", "newest candle age", "trades", "stake")
+    columns = ("bot", "role", "state", "freqtrade", "pairs", "newest candle age", "trades", "stake")
     for column in (*columns, "at consumer"):
         table.add_column(column)
     for bot in status.bots:
@@ -275,6 +331,7 @@ def render_status(status: FleetStatus) -> Table:
             bot.name,
             bot.role,
             f"[{_state_style(bot.state)}]{bot.state}[/]{restarts}",
+            _version_cell(bot, status),
             "-" if bot.pairs is None else str(bot.pairs),
             _age_text(bot.newest_candle_age_s) if bot.role == "producer" else "-",
             trades,
@@ -301,9 +358,20 @@ def render_status(status: FleetStatus) -> Table:
                 "follow: "
                 + ", ".join(f"{key} {value}" for key, value in sorted(status.follow.items()))
             )
+    warning = mixed_versions_warning(status)
+    if warning:
+        caption.insert(0, f"[yellow]warning: {escape(warning)}[/]")
     table.caption = "\n".join(caption)
     table.caption_justify = "left"
     return table
 
 
-__all__ = ["BotStatus", "FleetStatus", "bot_status", "collect_status", "render_status"]
+__all__ = [
+    "BotStatus",
+    "FleetStatus",
+    "bot_status",
+    "collect_status",
+    "freqtrade_versions",
+    "mixed_versions_warning",
+    "render_status",
+]
