@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import freqtrade
@@ -108,7 +108,8 @@ def test_fleet_up_trades_restarts_and_goes_down(tmp_path: Path) -> None:
             )
             assert max_concurrent(found) <= MAX_OPEN_TRADES
             for trade in found:
-                opened = datetime.fromisoformat(trade["open_date"])
+                # freqtrade's REST API writes dates in UTC without an offset.
+                opened = datetime.fromisoformat(trade["open_date"]).replace(tzinfo=UTC)
                 signal_candle = timeframe_to_prev_date("1m", opened) - timedelta(minutes=1)
                 candidates = [signal_candle]
                 if opened - timeframe_to_prev_date("1m", opened) < LOOP_STRADDLE:
