@@ -2,8 +2,10 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The freqtrade releases freqfleet supports (TESTED_FREQTRADE in strategy/internals.py).
+COMPAT_RELEASES ?= 2026.6 2026.7 2026.8 2026.9
 
-.PHONY: setup demo test test-fast bench lint clean
+.PHONY: setup demo test test-fast test-compat print-oldest-release bench lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -22,6 +24,14 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" $(ARGS)
 
+# Fast suite + real-process fleet test against each release, a virtualenv per release
+# cached in .venv-compat/<release>/; one release: make test-compat COMPAT_RELEASES=2026.6
+test-compat:
+	PYTHON=$(PYTHON) scripts/test-compat.sh $(COMPAT_RELEASES)
+
+print-oldest-release:
+	@echo $(firstword $(COMPAT_RELEASES))
+
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py $(ARGS)
 
@@ -30,4 +40,4 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache
+	rm -rf $(VENV) .venv-compat build dist src/*.egg-info .pytest_cache

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
+import tomllib
+from pathlib import Path
 
 import pytest
 from freqtrade.data.dataprovider import DataProvider
+from freqtrade.strategy import IStrategy
 
 from freqfleet.errors import StrategySetupError
 from freqfleet.strategy import internals
@@ -33,9 +37,47 @@ def test_an_untested_release_is_warned_about_once(monkeypatch, caplog):
     internals.check_supported()
     internals.check_supported()
     warnings = [r.getMessage() for r in caplog.records if "tested with freqtrade" in r.getMessage()]
-    assert warnings == [
-        f"freqfleet is tested with freqtrade {', '.join(internals.TESTED_FREQTRADE)}; "
-        "this bot runs 2027.3"
+    assert warnings == ["freqfleet is tested with freqtrade 2026.6 to 2026.9; this bot runs 2027.3"]
+
+
+def test_every_tested_release_runs_silently(monkeypatch, caplog):
+    caplog.set_level(logging.WARNING)
+    for version in (*internals.TESTED_FREQTRADE, "2026.7.1", "docker-2026.8-1a2b3c4d"):
+        monkeypatch.setattr(internals, "freqtrade_version", lambda version=version: version)
+        monkeypatch.setattr(internals, "_warned_version", False)
+        internals.check_supported()
+    assert not [r for r in caplog.records if "tested with freqtrade" in r.getMessage()]
+
+
+def test_an_internal_taking_other_arguments_is_a_start_up_error(monkeypatch):
+    # freqtrade's message consumer calls _add_external_df with keywords the consumer's
+    # replacement must accept: a new parameter would fail in the message thread.
+    def add_external_df(self, pair, dataframe, last_analyzed, timeframe, candle_type,
+                        producer_name="default", source=None):  # fmt: skip
+        return (True, 0)
+
+    monkeypatch.setattr(DataProvider, "_add_external_df", add_external_df)
+    with pytest.raises(StrategySetupError) as error:
+        internals.check_supported()
+    assert (
+        "lacks DataProvider._add_external_df(pair, dataframe, last_analyzed, timeframe, "
+        "candle_type, producer_name)"
+    ) in str(error.value)
+
+
+def test_a_strategy_method_the_consumer_replaces_is_checked(monkeypatch):
+    monkeypatch.setattr(IStrategy, "analyze", lambda self, pairs, extra: None)
+    assert internals.missing_internals() == ["IStrategy.analyze(pairs)"]
+
+
+def test_a_callback_whose_argument_was_renamed_is_checked(monkeypatch):
+    # The neutral answer of custom_stake_amount is freqtrade's proposed_stake.
+    def custom_stake_amount(self, pair, current_time, current_rate, proposed_amount, **kwargs):
+        return proposed_amount
+
+    monkeypatch.setattr(IStrategy, "custom_stake_amount", custom_stake_amount)
+    assert internals.missing_internals() == [
+        "IStrategy.custom_stake_amount(pair or trade, proposed_stake)"
     ]
 
 
@@ -46,3 +88,29 @@ def test_an_untested_release_is_warned_about_once(monkeypatch, caplog):
 )  # fmt: skip
 def test_release_of_a_version_string(version, release):
     assert internals._release(version) == release
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _next_release(release: str) -> str:
+    year, month = (int(part) for part in release.split("."))
+    return f"{year + 1}.1" if month == 12 else f"{year}.{month + 1}"
+
+
+def test_supported_releases_agree_everywhere():
+    """Makefile matrix, start-up check, dependency range and README name the same releases."""
+    tested = internals.TESTED_FREQTRADE
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    matrix = re.search(r"^COMPAT_RELEASES \?= (.+)$", makefile, re.MULTILINE)
+    assert matrix is not None and tuple(matrix.group(1).split()) == tested
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    allowed = f">={tested[0]},<{_next_release(tested[-1])}"
+    assert f"freqtrade[plot]{allowed}" in project["dependencies"]
+    assert f"freqtrade-client{allowed}" in project["dependencies"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"**{', '.join(tested[:-1])} and {tested[-1]}**" in readme
+
+
+def test_this_freqtrade_is_a_supported_release():
+    assert internals._release(internals.freqtrade_version()) in internals.TESTED_FREQTRADE

@@ -45,7 +45,11 @@ from freqtrade.strategy import IStrategy
 
 
 def _argument(name: str) -> Callable[[dict[str, Any]], Any]:
-    return lambda arguments: arguments.get(name)
+    def default(arguments: dict[str, Any]) -> Any:
+        return arguments.get(name)
+
+    default.reads = (name,)  # type: ignore[attr-defined]  # checked at start-up (internals)
+    return default
 
 
 def _constant(value: Any) -> Callable[[dict[str, Any]], Any]:

@@ -13,12 +13,25 @@ The consumer needs four things freqtrade has no public API for:
   ``DataFrame._get_column_array``, optional).
 
 ``check_supported()`` runs when a fleet strategy is created: outside the tested freqtrade
-range it warns once; when an internal is missing it raises a start-up error naming the
-running version and what to install, so a new freqtrade never fails inside the loop.
+releases it warns once; when an internal is missing, or no longer takes the arguments the
+consumer passes or receives, it raises a start-up error naming the running version and what
+to install, so a new freqtrade never fails inside the loop.
+
+What differs among the tested releases (2026.6 to 2026.9) in what freqfleet touches, and
+needs nothing here: the internals above, the websocket messages and serialiser, the
+strategy callbacks' signatures, ``Backtesting``, freqtrade-client and the config keys
+freqfleet writes are the same in all four. 2026.9 validates a strategy's analysed frame
+before caching it (``IStrategy._analyze_ticker_internal``; before, in ``analyze_pair`` and
+by default as a warning only), adds ``CandleType.OPEN_INTEREST``, the
+``liquidation_warning`` message and an informative-indicator cache; a consumer replaces
+``analyze`` as a whole, ignores message types it does not follow and downloads no
+informative candles, so none of that reaches it. freqtrade 2026.6 imports scipy without
+requiring it: freqfleet requires it (pyproject.toml).
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -30,10 +43,31 @@ from freqfleet.errors import StrategySetupError
 
 logger = logging.getLogger(__name__)
 
-TESTED_FREQTRADE = ("2026.9",)
-"""freqtrade releases the consumer is tested with (``make test``)."""
+TESTED_FREQTRADE = ("2026.6", "2026.7", "2026.8", "2026.9")
+"""freqtrade releases freqfleet is tested with (``make test-compat``), oldest first."""
 
-_DP_METHODS = ("_set_cached_df", "_add_external_df", "_replace_external_df", "_set_producer_pairs")
+_EXTERNAL_DF = ("pair", "dataframe", "last_analyzed", "timeframe", "candle_type", "producer_name")
+_DP_WRAPPED = {
+    # replaced on the consumer's DataProvider: freqtrade's calls must fit the replacement
+    "_add_external_df": _EXTERNAL_DF,
+    "_replace_external_df": _EXTERNAL_DF,
+    "_set_producer_pairs": ("pairlist", "producer_name"),
+}
+_DP_CALLED = {"_set_cached_df": ("pair", "timeframe", "dataframe", "candle_type")}
+_STRATEGY_REPLACED = {
+    # replaced on the consumer's strategy instance, called by freqtrade with these parameters
+    "analyze": ("pairs",),
+    "get_entry_signal": ("pair", "timeframe", "dataframe"),
+    "gather_informative_pairs": (),
+    "ft_bot_cleanup": (),
+}
+_STRATEGY_CALLBACKS = {
+    # wrapped on the consumer (freqtrade passes more, as keywords): the arguments it reads
+    "bot_start": (),
+    "bot_loop_start": ("current_time",),
+    "custom_exit": ("pair", "trade", "current_time", "current_rate", "current_profit"),
+    "adjust_trade_position": ("trade", "current_time"),
+}
 _SERIALIZER_NAMES = ("_json_default", "_json_object_hook", "dataframe_to_json", "json_to_dataframe")
 
 _warned_version = False
@@ -52,12 +86,67 @@ def _release(version: str) -> str:
     return ".".join(parts[:2])
 
 
+def _parameters(function: Any) -> tuple[str, ...] | None:
+    """Named parameters of ``function`` (``self``, ``*args``, ``**kwargs`` left out)."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return None
+    variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    return tuple(
+        p.name for p in signature.parameters.values() if p.name != "self" and p.kind not in variadic
+    )
+
+
+def _check(owner: Any, label: str, name: str, expected: tuple[str, ...], exact: bool) -> str | None:
+    """``label.name(expected)`` when ``owner.name`` is missing or takes other parameters."""
+    wanted = f"{label}.{name}({', '.join(expected)})"
+    function = getattr(owner, name, None)
+    if not callable(function):
+        return wanted
+    found = _parameters(function)
+    if found is None:
+        return None  # a builtin or C function: nothing to compare
+    if exact:
+        return None if found == expected else wanted
+    return None if set(expected) <= set(found) else wanted
+
+
+def _callback_problems(strategy_class: Any) -> list[str]:
+    """Callbacks the consumer answers for while a pair has no data (``callbacks.py``):
+    each must take the pair or the trade, and the arguments its neutral answer reads."""
+    from freqfleet.strategy.callbacks import NEUTRAL_DEFAULTS
+
+    problems = []
+    for name, default in NEUTRAL_DEFAULTS.items():
+        reads = tuple(getattr(default, "reads", ()))
+        function = getattr(strategy_class, name, None)
+        found = _parameters(function) if callable(function) else ()
+        if found is None:
+            continue  # nothing to compare
+        if found and ("pair" in found or "trade" in found) and set(reads) <= set(found):
+            continue
+        problems.append(f"IStrategy.{name}({', '.join(('pair or trade', *reads))})")
+    return problems
+
+
 def missing_internals() -> list[str]:
-    """The freqtrade internals the consumer uses that this freqtrade lacks."""
+    """The freqtrade internals the consumer uses that this freqtrade lacks or changed.
+
+    Each entry names the internal with the parameters the consumer relies on.
+    """
     from freqtrade.data.dataprovider import DataProvider
     from freqtrade.rpc.api_server.ws import serializer
+    from freqtrade.strategy import IStrategy
 
-    missing = [f"DataProvider.{name}" for name in _DP_METHODS if not hasattr(DataProvider, name)]
+    checks = [
+        *((DataProvider, "DataProvider", n, e, True) for n, e in _DP_WRAPPED.items()),
+        *((DataProvider, "DataProvider", n, e, False) for n, e in _DP_CALLED.items()),
+        *((IStrategy, "IStrategy", n, e, True) for n, e in _STRATEGY_REPLACED.items()),
+        *((IStrategy, "IStrategy", n, e, False) for n, e in _STRATEGY_CALLBACKS.items()),
+    ]
+    missing = [problem for check in checks if (problem := _check(*check))]
+    missing += _callback_problems(IStrategy)
     missing += [
         f"freqtrade.rpc.api_server.ws.serializer.{name}"
         for name in _SERIALIZER_NAMES
@@ -71,15 +160,23 @@ def check_supported() -> None:
     global _warned_version
     version = freqtrade_version()
     missing = missing_internals()
-    tested = ", ".join(TESTED_FREQTRADE)
+    tested = tested_releases()
     if missing:
         raise StrategySetupError(
             f"freqtrade {version} lacks {', '.join(missing)}, which the fleet strategy needs; "
-            f"install a tested freqtrade release ({tested}): pip install 'freqtrade=={TESTED_FREQTRADE[-1]}'"
+            f"install a tested freqtrade release ({tested}): "
+            f"pip install 'freqtrade=={TESTED_FREQTRADE[-1]}'"
         )
     if _release(version) not in TESTED_FREQTRADE and not _warned_version:
         _warned_version = True
         logger.warning("freqfleet is tested with freqtrade %s; this bot runs %s", tested, version)
+
+
+def tested_releases() -> str:
+    """``2026.6 to 2026.9``: the tested releases as one range (they are consecutive)."""
+    if len(TESTED_FREQTRADE) == 1:
+        return TESTED_FREQTRADE[0]
+    return f"{TESTED_FREQTRADE[0]} to {TESTED_FREQTRADE[-1]}"
 
 
 # -- the analysed frame freqtrade hands to signals and callbacks -------------------------
@@ -227,5 +324,6 @@ __all__ = [
     "install_frame_codec",
     "missing_internals",
     "set_analyzed_frame",
+    "tested_releases",
     "watch_producer_messages",
 ]
