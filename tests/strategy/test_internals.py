@@ -114,3 +114,19 @@ def test_supported_releases_agree_everywhere():
 
 def test_this_freqtrade_is_a_supported_release():
     assert internals._release(internals.freqtrade_version()) in internals.TESTED_FREQTRADE
+
+
+def test_backtesting_without_what_freqfleet_backtest_calls_is_one_line(monkeypatch, tmp_path):
+    from freqtrade.optimize.backtesting import Backtesting
+
+    from freqfleet.backtest.engine import BacktestRequest, FleetBacktester
+    from freqfleet.errors import RuntimeFleetError
+
+    assert internals.missing_backtesting_internals() == []
+    monkeypatch.delattr(Backtesting, "_set_strategy")
+    with pytest.raises(RuntimeFleetError) as error:
+        FleetBacktester(BacktestRequest(config_path=tmp_path / "config.json"))
+    assert str(error.value).startswith(
+        f"freqtrade {internals.freqtrade_version()} lacks Backtesting._set_strategy(strategy), "
+        "which freqfleet backtest needs; install a tested freqtrade release (2026.6 to 2026.9)"
+    )

@@ -37,10 +37,11 @@ from freqtrade.optimize.backtesting import Backtesting
 
 from freqfleet.backtest.metrics import RunFigures, equity_curve, run_figures, utilisation_series
 from freqfleet.datasets import dataset_dir
-from freqfleet.errors import ConfigError
+from freqfleet.errors import ConfigError, RuntimeFleetError
 from freqfleet.fleet.partition import partition
 from freqfleet.fleet.spec import load_fleet_config
 from freqfleet.fleet.stubs import resolve_strategy, sample_stub
+from freqfleet.strategy.internals import missing_backtesting_internals, unsupported_message
 
 logger = logging.getLogger(__name__)
 
@@ -194,6 +195,9 @@ class FleetBacktester:
     ) -> None:
         self.request = request
         self._progress = on_progress or (lambda message: logger.info(message))
+        missing = missing_backtesting_internals()
+        if missing:
+            raise RuntimeFleetError(unsupported_message(missing, "freqfleet backtest"))
         user_config, spec = load_fleet_config(request.config_path)
         self.producer_names = list(spec.producer_names)
         self._stub_dir = tempfile.TemporaryDirectory(prefix="freqfleet-backtest-")

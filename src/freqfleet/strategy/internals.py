@@ -15,7 +15,8 @@ The consumer needs four things freqtrade has no public API for:
 ``check_supported()`` runs when a fleet strategy is created: outside the tested freqtrade
 releases it warns once; when an internal is missing, or no longer takes the arguments the
 consumer passes or receives, it raises a start-up error naming the running version and what
-to install, so a new freqtrade never fails inside the loop.
+to install, so a new freqtrade never fails inside the loop. ``freqfleet backtest`` checks
+the parts of freqtrade's ``Backtesting`` it drives the same way before it starts.
 
 What differs among the tested releases (2026.6 to 2026.9) in what freqfleet touches, and
 needs nothing here: the internals above, the websocket messages and serialiser, the
@@ -155,6 +156,38 @@ def missing_internals() -> list[str]:
     return missing
 
 
+_BACKTESTING = {
+    # what ``freqfleet backtest`` (backtest/engine.py) calls on freqtrade's Backtesting
+    "_set_strategy": ("strategy",),
+    "load_bt_data": (),
+    "backtest": ("processed", "start_date", "end_date"),
+    "cleanup": (),
+}
+
+
+def missing_backtesting_internals() -> list[str]:
+    """The parts of freqtrade's ``Backtesting`` that ``freqfleet backtest`` uses and lacks."""
+    from freqtrade.optimize.backtesting import Backtesting
+    from freqtrade.wallets import Wallets
+
+    missing = [
+        problem
+        for name, expected in _BACKTESTING.items()
+        if (problem := _check(Backtesting, "Backtesting", name, expected, exact=False))
+    ]
+    wallets = _check(Wallets, "Wallets", "get_trade_stake_amount", ("pair",), exact=False)
+    return [*missing, wallets] if wallets else missing
+
+
+def unsupported_message(missing: list[str], what: str) -> str:
+    """One line: this freqtrade lacks ``missing``, which ``what`` needs; what to install."""
+    return (
+        f"freqtrade {freqtrade_version()} lacks {', '.join(missing)}, which {what} needs; "
+        f"install a tested freqtrade release ({tested_releases()}): "
+        f"pip install 'freqtrade=={TESTED_FREQTRADE[-1]}'"
+    )
+
+
 def check_supported() -> None:
     """Warn outside the tested releases; fail at start-up when an internal is missing."""
     global _warned_version
@@ -162,11 +195,7 @@ def check_supported() -> None:
     missing = missing_internals()
     tested = tested_releases()
     if missing:
-        raise StrategySetupError(
-            f"freqtrade {version} lacks {', '.join(missing)}, which the fleet strategy needs; "
-            f"install a tested freqtrade release ({tested}): "
-            f"pip install 'freqtrade=={TESTED_FREQTRADE[-1]}'"
-        )
+        raise StrategySetupError(unsupported_message(missing, "the fleet strategy"))
     if _release(version) not in TESTED_FREQTRADE and not _warned_version:
         _warned_version = True
         logger.warning("freqfleet is tested with freqtrade %s; this bot runs %s", tested, version)
@@ -322,8 +351,10 @@ __all__ = [
     "column_values",
     "freqtrade_version",
     "install_frame_codec",
+    "missing_backtesting_internals",
     "missing_internals",
     "set_analyzed_frame",
     "tested_releases",
+    "unsupported_message",
     "watch_producer_messages",
 ]
