@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
+import freqtrade
 import pytest
 from freqtrade.configuration import Configuration
 from freqtrade.configuration.config_validation import validate_config_consistency
@@ -448,7 +449,9 @@ def test_docker_override_reaches_producers_by_service_name(
     compose = (out / "docker-compose.yml").read_text()
     assert compose.count("/api/v1/ping") == 3
     assert '"127.0.0.1:8083:8083"' in compose
-    assert "FROM freqtradeorg/freqtrade:stable" in (out / "Dockerfile").read_text()
+    # The image of the freqtrade the plan was made with: every bot runs one version.
+    dockerfile = (out / "Dockerfile").read_text()
+    assert f"FROM freqtradeorg/freqtrade:{freqtrade.__version__}\n" in dockerfile
 
 
 def test_idle_producer_warning(user_dir: Path) -> None:

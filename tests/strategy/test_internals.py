@@ -130,3 +130,13 @@ def test_backtesting_without_what_freqfleet_backtest_calls_is_one_line(monkeypat
         f"freqtrade {internals.freqtrade_version()} lacks Backtesting._set_strategy(strategy), "
         "which freqfleet backtest needs; install a tested freqtrade release (2026.6 to 2026.9)"
     )
+
+
+@pytest.mark.parametrize(
+    ("version", "tag"),
+    [("2026.6", "2026.6"), ("2026.9.1", "2026.9.1"), ("2026.10-dev-abcdef", "develop"),
+     ("docker-2026.10-dev-1a2b3c4d", "develop")],
+)  # fmt: skip
+def test_image_tag_of_a_freqtrade_version(version, tag):
+    assert internals.freqtrade_image_tag(version) == tag
+    assert internals.freqtrade_image_tag() == internals.freqtrade_version()

@@ -21,8 +21,9 @@ from freqfleet import __version__
 from freqfleet.files import PUBLIC_MODE, SECRET_MODE, dump_json
 from freqfleet.fleet.manifest import BotEntry, FleetManifest
 from freqfleet.fleet.spec import FleetSpec, is_loopback
+from freqfleet.strategy.internals import freqtrade_image_tag
 
-IMAGE = "freqtradeorg/freqtrade:stable"
+IMAGE = "freqtradeorg/freqtrade"
 LOCAL_IMAGE = "freqfleet:local"
 MOUNT = "/fleet"
 LISTEN_ALL = "docker/listen-all.json"
@@ -39,8 +40,9 @@ def host_profile(host: str) -> str:
 
 def dockerfile() -> str:
     return (
-        "# freqtrade's official image with freqfleet installed on top.\n"
-        f"FROM {IMAGE}\n"
+        "# freqtrade's official image, of the freqtrade the plan was made with (one version\n"
+        "# for every bot of the fleet), with freqfleet installed on top.\n"
+        f"FROM {IMAGE}:{freqtrade_image_tag()}\n"
         f'ARG FREQFLEET_REQUIREMENT="freqfleet=={__version__}"\n'
         'RUN pip install --no-cache-dir "${FREQFLEET_REQUIREMENT}"\n'
     )

@@ -80,6 +80,13 @@ def freqtrade_version() -> str:
     return str(freqtrade.__version__)
 
 
+def freqtrade_image_tag(version: str | None = None) -> str:
+    """The tag of freqtrade's official image for this freqtrade: its version (``2026.9``,
+    ``2026.9.1``), ``develop`` for a development build (``2026.10-dev-...``)."""
+    text = (version or freqtrade_version()).removeprefix("docker-")
+    return "develop" if "dev" in text else text
+
+
 def _release(version: str) -> str:
     """``2026.9`` of ``2026.9``, ``2026.9.1``, ``docker-2026.9-abcd``, ``2026.10-dev-...``."""
     text = version.removeprefix("docker-")
@@ -349,6 +356,7 @@ __all__ = [
     "TESTED_FREQTRADE",
     "check_supported",
     "column_values",
+    "freqtrade_image_tag",
     "freqtrade_version",
     "install_frame_codec",
     "missing_backtesting_internals",
