@@ -65,6 +65,8 @@ CONSUMER_NAME = "consumer"
 CONSUMER_FILE = "consumer.json"
 PAIRLIST_DIR = "pairlists"
 FEED_CONFIG = "pairlist-feed.json"
+CONSUMER_MESSAGE_LIMIT_MB = 20
+"""Largest producer message the consumer reads (freqtrade: default 8, at most 20)."""
 PRODUCER_PAIRLIST_REFRESH = 60
 """Seconds a producer keeps its share before re-reading the feed's file (cheap: a local file)."""
 CANDLE_MARGIN = 10
@@ -400,6 +402,10 @@ def consumer_config(
                 "ping_timeout": 10,
                 "sleep_time": 5,
                 "remove_entry_exit_signals": False,
+                # A producer's full frame (sent when the consumer connects) carries exact
+                # floats: 1,500 candles of a 230-column strategy are about 7.5 MB, near
+                # freqtrade's 8 MB default. The consumer checks every frame's size itself.
+                "message_size_limit": CONSUMER_MESSAGE_LIMIT_MB,
                 "initial_candle_limit": initial_candle_limit(spec, info),
             },
             "api_server": _api_server(
