@@ -643,13 +643,6 @@ def test_hostile_producer_is_dropped_counted_and_quiet(fleet):
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.xfail(
-    strict=True,
-    reason="a freqtrade-encoded frame whose payload is not JSON raises in the consumer's "
-    "deserializer (freqfleet's json_object_hook passes it to freqtrade's): the connection "
-    "drops and is re-opened about once a second, each time with a traceback, and the "
-    "frame is not counted",
-)
 def test_hostile_garbage_frame_is_dropped_counted_and_quiet(fleet):
     f = fleet
     flag = f.work / "garbage"

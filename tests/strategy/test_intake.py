@@ -167,13 +167,29 @@ def test_without_shares_a_pair_must_be_a_market_in_the_stake_currency(user_data:
         assert rejected(consumer) == {"p1": {"pair_not_market": 2}}
 
 
-def test_a_malformed_fleet_frame_is_counted_against_its_producer(fleet):
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"__type__": "dataframe", "__value__": "[1,2",
+         "__fleet__": {"version": 1, "dtypes": {}}},
+        {"__type__": "dataframe", "__value__": "not json"},  # freqtrade's own encoding
+    ],
+)  # fmt: skip
+def test_a_malformed_frame_is_counted_against_its_producer(fleet, payload):
     _, consumer, feed = fleet
-    message = {"type": "analyzed_df", "data": {"key": [PAIR, "5m", "spot"], "la": 0,
-               "df": {"__type__": "dataframe", "__value__": "[1,2",
-                      "__fleet__": {"version": 1, "dtypes": {}}}}}  # fmt: skip
+    message = {"type": "analyzed_df",
+               "data": {"key": [PAIR, "5m", "spot"], "la": 0, "df": payload}}  # fmt: skip
     feed.consumer.handle_producer_message(producer_entry("p1"), wire(message))
     assert rejected(consumer) == {"p1": {"malformed": 1}}
+
+
+def test_the_log_names_an_example_of_each_reason(fleet, caplog):
+    _, _, feed = fleet
+    caplog.set_level(logging.WARNING)
+    feed.whitelist("p1", ["ETH/BTC", "BNB/BTC", "../../etc"])
+    lines = [r.getMessage() for r in caplog.records if r.name.endswith("intake")]
+    assert any("outside the producer's share (e.g. BNB/BTC)" in line for line in lines)
+    assert any("not a pair name (e.g. ../../etc)" in line for line in lines)
 
 
 def test_freshness_counts_candles_of_the_timeframe_the_bot_runs(user_data: Path, caplog):

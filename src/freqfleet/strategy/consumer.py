@@ -202,11 +202,8 @@ class FleetConsumer:
         try:
             kept, dropped = whitelist_problems(self.rules, producer, pairs)
         except Exception:
-            kept, dropped = [], {"malformed": 1}
-        for reason, count in dropped.items():
-            example = next(
-                (p for p in (pairs if isinstance(pairs, list) else []) if p not in kept), None
-            )
+            kept, dropped = [], {"malformed": (1, None)}
+        for reason, (count, example) in dropped.items():
             self.rejections.add(producer, reason, example, count)
         with self._lock:
             self._whitelists[producer] = kept

@@ -122,18 +122,19 @@ def frame_problem(
 
 def whitelist_problems(
     rules: IntakeRules, producer: str, pairs: Any
-) -> tuple[list[str], Counter[str]]:
-    """The pairs of a whitelist message to keep, and why the others were dropped."""
-    dropped: Counter[str] = Counter()
+) -> tuple[list[str], dict[str, tuple[int, Any]]]:
+    """The pairs of a whitelist message to keep, and per reason how many were dropped
+    (with the first of them, for the log)."""
+    dropped: dict[str, tuple[int, Any]] = {}
     if not isinstance(pairs, list):
-        dropped["malformed"] += 1
-        return [], dropped
+        return [], {"malformed": (1, type(pairs).__name__)}
     kept: list[str] = []
     seen: set[str] = set()
     for pair in pairs:
         problem = pair_problem(rules, producer, pair)
         if problem is not None:
-            dropped[problem] += 1
+            count, example = dropped.get(problem, (0, pair))
+            dropped[problem] = (count + 1, example)
         elif pair not in seen:
             seen.add(pair)
             kept.append(pair)

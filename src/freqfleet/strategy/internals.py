@@ -321,14 +321,16 @@ def install_frame_codec() -> None:
         return original_default(value)
 
     def json_object_hook(value: dict) -> Any:
-        if value.get("__type__") == "dataframe" and is_fleet_encoded(value):
-            try:
+        if value.get("__type__") != "dataframe":
+            return original_hook(value)
+        try:
+            if is_fleet_encoded(value):
                 return decode_frame(value)
-            except FrameDecodeError as error:
-                # A frame without dates: the consumer's check drops it and counts it
-                # against the producer that sent it, instead of the whole connection.
-                return DataFrame({"fleet_malformed": [str(error)[:200]]})
-        return original_hook(value)
+            return original_hook(value)
+        except (FrameDecodeError, ValueError, TypeError, KeyError) as error:
+            # A frame without dates: the consumer's check drops it and counts it against
+            # the producer that sent it, instead of dropping the whole connection.
+            return DataFrame({"fleet_malformed": [f"{type(error).__name__}: {error}"[:200]]})
 
     serializer._json_default = json_default
     serializer._json_object_hook = json_object_hook
