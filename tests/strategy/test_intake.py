@@ -212,3 +212,14 @@ def test_freshness_counts_candles_of_the_timeframe_the_bot_runs(user_data: Path,
         consumer.analyze([PAIR])
         assert consumer.fleet_state()["stale_pairs"] == [PAIR]
         assert any("is 3 candles old" in r.getMessage() for r in caplog.records)
+
+
+def test_freqtrades_complaints_about_a_producer_are_logged_once_a_minute(fleet, caplog):
+    _, _, feed = fleet
+    caplog.set_level(logging.INFO)
+    for _ in range(30):  # not a list of strings: freqtrade's own schema check refuses it
+        feed.consumer.handle_producer_message(
+            producer_entry("p1"), {"type": "whitelist", "data": [1, 2, 3]}
+        )
+    complaints = [r for r in caplog.records if "Invalid message from `p1`" in r.getMessage()]
+    assert len(complaints) == 1

@@ -39,6 +39,7 @@ from freqfleet.strategy.intake import (
     IntakeRules,
     Rejections,
     frame_problem,
+    limit_producer_complaints,
     whitelist_problems,
 )
 from freqfleet.strategy.internals import (
@@ -130,6 +131,7 @@ class FleetConsumer:
         self._candle_type = candle_type
         self._candle_ns = self.rules.candle_ns
         self.state_path = state_path
+        limit_producer_complaints()
         watch_producer_messages(
             dp,
             check_frame=self._check_frame,

@@ -176,6 +176,47 @@ class Rejections:
             return {name: dict(counts) for name, counts in self.counts.items() if counts}
 
 
+class RepeatLimiter(logging.Filter):
+    """At most one line a minute per kind of complaint freqtrade logs about a producer.
+
+    freqtrade's consumer logs every message that fails its own schema check ("Invalid
+    message from `p1`: ..." with pydantic's whole report): a hostile producer could fill
+    the consumer's disk with them. The first of each kind per minute passes, with the
+    number held back since.
+    """
+
+    PREFIXES = ("Invalid message from", "Empty message received from", "Error handling producer")
+
+    def __init__(self, interval: float = LOG_INTERVAL_SECS) -> None:
+        super().__init__()
+        self.interval = interval
+        self._last: dict[str, float] = {}
+        self._held: Counter[str] = Counter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        if not message.startswith(self.PREFIXES):
+            return True
+        kind = message.split(":", 1)[0][:80]
+        now = time.monotonic()
+        last = self._last.get(kind)
+        if last is not None and now - last < self.interval:
+            self._held[kind] += 1
+            return False
+        self._last[kind] = now
+        held = self._held.pop(kind, 0)
+        if held:
+            record.msg = f"{message} ({held} more like it in the last minute, not shown)"
+        return True
+
+
+def limit_producer_complaints(logger_name: str = "freqtrade.rpc.external_message_consumer") -> None:
+    """Install the repeat limiter on freqtrade's consumer logger (once per process)."""
+    target = logging.getLogger(logger_name)
+    if not any(isinstance(f, RepeatLimiter) for f in target.filters):
+        target.addFilter(RepeatLimiter())
+
+
 def _short(value: Any, limit: int = 40) -> str:
     text = repr(value) if not isinstance(value, str) else value
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
@@ -187,7 +228,9 @@ __all__ = [
     "REJECT_REASONS",
     "IntakeRules",
     "Rejections",
+    "RepeatLimiter",
     "frame_problem",
+    "limit_producer_complaints",
     "pair_problem",
     "whitelist_problems",
 ]
