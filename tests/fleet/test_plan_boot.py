@@ -4,10 +4,16 @@ Every bot runs the stub the plan wrote (``MyStrategyFleet(FleetStrategy, MyStrat
 producers serve exactly their share over their API, the consumer connects to every
 producer with the planned tokens and trades the user's whole list; every bot's log file
 is the private one the plan created.
+
+The same fleet also boots from the Kubernetes export: each bot runs its container's
+arguments in a folder laid out as its pod (ConfigMap files at their mount paths, an empty
+``user_data`` volume), with its container's environment (secrets resolved from the
+Secret manifest), the cluster's DNS names and listen address rewritten to loopback.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -18,12 +24,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from freqfleet.fleet.manifest import BotEntry
+from freqfleet.fleet.kubernetes import K8S_DIR, service_host
+from freqfleet.fleet.manifest import BotEntry, FleetManifest
 from freqfleet.fleet.plan import write_plan
-from freqfleet.fleet.spec import validate_fleet_config
+from freqfleet.fleet.spec import KubernetesSpec, validate_fleet_config
 from freqfleet.run.demo import free_ports
 from freqfleet.sim.testing import running_simulator
+from freqfleet.strategy.consumer import STATE_FILE
 from tests.fleet.conftest import user_config
+from tests.fleet.kube_pods import LOOPBACK, lay_out_pod, load_export
 
 
 def bot_env() -> dict[str, str]:
@@ -50,14 +59,38 @@ def wait_for(check, timeout: float) -> bool:
     return False
 
 
+def plan_launch(out: Path, manifest: FleetManifest, bot: BotEntry) -> tuple[list[str], Path, dict]:
+    """How `freqfleet up` starts a bot: its arguments in the plan directory."""
+    return manifest.freqtrade_args(bot), out, bot_env()
+
+
+def kubernetes_launch(
+    out: Path, manifest: FleetManifest, bot: BotEntry
+) -> tuple[list[str], Path, dict]:
+    """How the bot's pod starts it: the container's arguments and environment, files laid
+    out as mounted, cluster addresses on loopback."""
+    kube = KubernetesSpec()
+    addresses = {service_host(other.name, kube): LOOPBACK for other in manifest.bots}
+    addresses["0.0.0.0"] = LOOPBACK
+    pod = lay_out_pod(load_export(out / K8S_DIR), bot.name, out / "pods" / bot.name, addresses)
+    assert pod.command is None  # the image's entrypoint: freqtrade
+    return pod.args, pod.root, {**bot_env(), **pod.env}
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(240)
-def test_planned_fleet_boots_and_consumer_sees_every_share(user_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("layout", ["plan", "kubernetes"])
+def test_planned_fleet_boots_and_consumer_sees_every_share(
+    user_dir: Path, tmp_path: Path, layout: str
+) -> None:
     ports = free_ports(3)
-    fleet = {
+    fleet: dict = {
         "producers": [{"name": "a", "port": ports[0]}, {"name": "b", "port": ports[1]}],
         "consumer_port": ports[2],
     }
+    if layout == "kubernetes":
+        fleet["kubernetes"] = {}
+    launch = kubernetes_launch if layout == "kubernetes" else plan_launch
     with running_simulator(pairs=6, seed=5) as sim:
         config = user_config(fleet=fleet, timeframe="1m")
         config.pop("telegram")
@@ -67,16 +100,16 @@ def test_planned_fleet_boots_and_consumer_sees_every_share(user_dir: Path, tmp_p
         processes: list[subprocess.Popen] = []
         try:
             for bot in manifest.bots:
-                args = manifest.freqtrade_args(bot)
+                args, cwd, env = launch(out, manifest, bot)
                 log = (tmp_path / f"{bot.name}.out").open("wb")
                 processes.append(
                     subprocess.Popen(
                         [sys.executable, "-m", "freqtrade", *args],
-                        cwd=out,
+                        cwd=cwd,
                         stdout=log,
                         stderr=subprocess.STDOUT,
                         stdin=subprocess.DEVNULL,
-                        env=bot_env(),
+                        env=env,
                     )
                 )
             shares = {bot.name: bot.pairs for bot in manifest.producers}
@@ -103,6 +136,29 @@ def test_planned_fleet_boots_and_consumer_sees_every_share(user_dir: Path, tmp_p
                 f"{consumer.api_url}/api/v1/whitelist", auth=(consumer.username, "nope"), timeout=5
             )
             assert wrong.status_code == 401
+
+            # The consumer reached every producer with its token and got its share.
+            consumer_dir = out / "pods" / consumer.name if layout == "kubernetes" else out
+            state_file = consumer_dir / "user_data" / STATE_FILE
+
+            def producers_seen() -> dict:
+                try:
+                    return json.loads(state_file.read_text())["producers"]
+                except (OSError, ValueError, KeyError):
+                    return {}
+
+            def every_share_arrived() -> bool:
+                seen = producers_seen()
+                return all(
+                    (seen.get(name) or {}).get("pairs") == len(share)
+                    for name, share in shares.items()
+                )
+
+            assert wait_for(every_share_arrived, 150), (
+                producers_seen(),
+                (tmp_path / "consumer.out").read_text()[-3000:],
+            )
+            assert not any("access" in entry for entry in producers_seen().values())
         finally:
             for process in processes:
                 process.terminate()
@@ -112,6 +168,12 @@ def test_planned_fleet_boots_and_consumer_sees_every_share(user_dir: Path, tmp_p
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
+    if layout == "kubernetes":
+        for bot in manifest.bots:  # each bot wrote into its own volume
+            assert (out / "pods" / bot.name / "user_data" / "logs" / f"{bot.name}.log").is_file()
+        assert (out / "pods" / "a" / "user_data" / "a.dryrun.sqlite").is_file()
+        assert (out / "pods" / "consumer" / "user_data" / "consumer.dryrun.sqlite").is_file()
+        return
     for bot in manifest.bots:
         log = out / "user_data" / "logs" / f"{bot.name}.log"
         assert log.stat().st_size > 0  # freqtrade appended to the file the plan created ...

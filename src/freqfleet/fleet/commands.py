@@ -10,8 +10,9 @@ from rich.markup import escape
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from freqfleet.fleet.kubernetes import K8S_DIR
     from freqfleet.fleet.plan import plan_warnings, write_plan
-    from freqfleet.fleet.spec import load_fleet_config
+    from freqfleet.fleet.spec import KubernetesSpec, load_fleet_config
 
     config_path = Path(args.config)
     config, spec = load_fleet_config(config_path)
@@ -23,6 +24,7 @@ def _plan(args: argparse.Namespace) -> int:
         rotate_secrets=args.rotate_secrets,
         config_dir=config_path.resolve().parent,
         userdir=Path(args.userdir) if args.userdir else None,
+        kubernetes=args.kubernetes,
     )
     console = Console(highlight=False)
     err = Console(stderr=True, highlight=False)
@@ -40,6 +42,14 @@ def _plan(args: argparse.Namespace) -> int:
     if manifest.pairlist_feed is not None:
         console.print(f"  pairlist feed: refreshes every {manifest.pairlist_feed.refresh_period} s")
     console.print(f"Start it with: freqfleet up {out_dir}")
+    kubernetes_dir = out_dir / K8S_DIR
+    if (kubernetes_dir / "kustomization.yaml").is_file():
+        kube = spec.kubernetes or KubernetesSpec()
+        console.print(
+            f"On Kubernetes: build {kube.image} from {out_dir / 'Dockerfile'}, push it, then "
+            f"kubectl apply --server-side -k {kubernetes_dir}",
+            soft_wrap=True,
+        )
     return 0
 
 
@@ -62,7 +72,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "plan",
         help="Write the fleet's producer and consumer configs from one config",
         description="Split the pairs across producers and write producer-<name>.json, "
-        "consumer.json, strategy stubs, docker-compose.yml and the fleet manifest.",
+        "consumer.json, strategy stubs, docker-compose.yml, the fleet manifest and, with "
+        "--kubernetes or a fleet.kubernetes section, kubernetes/ for kubectl apply -k.",
     )
     plan.add_argument(
         "-c", "--config", required=True, help="Your freqtrade config with a fleet section"
@@ -73,6 +84,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="Your user_data folder, where your strategy is (default: the config's)",
     )
     plan.add_argument("-o", "--output", default="fleet", help="Plan directory (default: fleet)")
+    plan.add_argument(
+        "--kubernetes",
+        action="store_true",
+        help="Also write kubernetes/ for kubectl apply -k (settings: the fleet.kubernetes "
+        "section; a plan that has it keeps it current)",
+    )
     plan.add_argument(
         "--rotate-secrets",
         action="store_true",

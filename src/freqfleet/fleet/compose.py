@@ -12,7 +12,6 @@ Multi-host fleets: every service carries the compose profile of its host
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from freqfleet import __version__
 from freqfleet.files import PUBLIC_MODE, SECRET_MODE, dump_json
 from freqfleet.fleet.manifest import BotEntry, FleetManifest
 from freqfleet.fleet.spec import FleetSpec, is_loopback
+from freqfleet.fleet.yamltext import to_yaml
 from freqfleet.strategy.internals import freqtrade_image_tag
 
 IMAGE = "freqtradeorg/freqtrade"
@@ -46,28 +46,6 @@ def dockerfile() -> str:
         f'ARG FREQFLEET_REQUIREMENT="freqfleet=={__version__}"\n'
         'RUN pip install --no-cache-dir "${FREQFLEET_REQUIREMENT}"\n'
     )
-
-
-def _yaml(value: Any, indent: int = 0) -> str:
-    """Block-style YAML for dicts/lists of scalars (scalars as JSON: valid YAML)."""
-    pad = "  " * indent
-    lines: list[str] = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(item, dict | list) and item:
-                lines.append(f"{pad}{key}:")
-                lines.append(_yaml(item, indent + 1))
-            else:
-                lines.append(f"{pad}{key}: {json.dumps(item)}")
-    else:
-        for item in value:
-            if isinstance(item, dict) and item:
-                first, *rest = _yaml(item, indent + 1).splitlines()
-                lines.append(f"{pad}- {first.lstrip()}")
-                lines.extend(rest)
-            else:
-                lines.append(f"{pad}- {json.dumps(item)}")
-    return "\n".join(lines)
 
 
 def _healthcheck(port: int) -> dict[str, Any]:
@@ -164,38 +142,23 @@ def render_compose(spec: FleetSpec, manifest: FleetManifest) -> str:
         header += "# Multi-host fleet: on each machine start only its services, e.g.\n" + "".join(
             f"#   docker compose --profile {profile} up -d --build\n" for profile in profiles
         )
-    return header + _yaml(compose_document(spec, manifest)) + "\n"
+    return header + to_yaml(compose_document(spec, manifest)) + "\n"
 
 
 def consumer_override(
     spec: FleetSpec, manifest: FleetManifest, all_secrets: dict[str, dict[str, str]]
 ) -> dict[str, Any]:
     """Inside compose, producers of this host are reached by service name."""
-    producers = []
-    for index, bot in enumerate(manifest.producers):
-        host = bot.name if is_loopback(bot.host) else spec.producer_host(index)
-        producers.append(
-            {
-                "name": bot.name,
-                "host": host,
-                "port": bot.api_port,
-                "secure": spec.secure,
-                "ws_token": all_secrets[bot.name]["ws_token"],
-            }
-        )
-    scheme = "https" if spec.secure else "http"
+    from freqfleet.fleet.plan import producer_links
+
+    def host_of(index: int) -> str:
+        bot = manifest.producers[index]
+        return bot.name if is_loopback(bot.host) else spec.producer_host(index)
+
+    producers, producer_api = producer_links(spec, all_secrets, host_of)
     return {
         "external_message_consumer": {"producers": producers},
-        "fleet": {
-            "producer_api": {
-                entry["name"]: {
-                    "url": f"{scheme}://{entry['host']}:{entry['port']}",
-                    "username": spec.api_username,
-                    "password": all_secrets[entry["name"]]["password"],
-                }
-                for entry in producers
-            }
-        },
+        "fleet": {"producer_api": producer_api},
     }
 
 

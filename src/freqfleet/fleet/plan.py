@@ -17,6 +17,8 @@ Plan directory (every path relative to it; bots run with it as working directory
     user_data/strategies/       the user's strategies folder (.py files, packages) and stubs
     user_data/logs/<bot>.log    each bot's freqtrade log, created empty with mode 0600
     docker-compose.yml, Dockerfile, docker/*.json   the docker export
+    kubernetes/                 with fleet.kubernetes (or --kubernetes): manifests for
+                                ``kubectl apply -k`` (fleet/kubernetes.py)
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import ipaddress
 import json
 import logging
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -45,6 +48,7 @@ from freqfleet.fleet.spec import (
     STATIC_PAIRLIST,
     TIMEFRAME_FIX,
     FleetSpec,
+    KubernetesSpec,
     connect_address,
     is_loopback,
     is_wildcard,
@@ -328,6 +332,46 @@ def consumer_pairlist(
     ]
 
 
+def producer_links(
+    spec: FleetSpec,
+    producer_secrets: dict[str, dict[str, str]],
+    host_of: Callable[[int], str] | None = None,
+    *,
+    secure: bool | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]]]:
+    """How the consumer reaches each producer, for every way a plan runs.
+
+    Returns the consumer's ``external_message_consumer.producers`` (websocket: name, host,
+    port, ``secure``, ``ws_token``) and ``fleet.producer_api`` (REST: url, username,
+    password). ``host_of(index)`` is the address the consumer uses for the ``index``-th
+    producer: its ``host`` for the plan itself (the default), the service name inside
+    docker-compose, the cluster DNS name on Kubernetes. ``secure`` defaults to
+    ``fleet.secure``.
+    """
+    secure = spec.secure if secure is None else secure
+    scheme = "https" if secure else "http"
+    producers: list[dict[str, Any]] = []
+    producer_api: dict[str, dict[str, str]] = {}
+    for index, producer in enumerate(spec.producer_specs):
+        host = host_of(index) if host_of is not None else spec.producer_host(index)
+        port = spec.producer_port(index)
+        producers.append(
+            {
+                "name": producer.name,
+                "host": host,
+                "port": port,
+                "secure": secure,
+                "ws_token": producer_secrets[producer.name]["ws_token"],
+            }
+        )
+        producer_api[producer.name] = {
+            "url": f"{scheme}://{host}:{port}",
+            "username": spec.api_username,
+            "password": producer_secrets[producer.name]["password"],
+        }
+    return producers, producer_api
+
+
 def consumer_config(
     config: dict[str, Any],
     spec: FleetSpec,
@@ -351,25 +395,7 @@ def consumer_config(
     exchange["pair_whitelist"] = whitelist
     internals = dict(merged.get("internals") or {})
     internals["process_throttle_secs"] = 1
-    producers = []
-    producer_api: dict[str, dict[str, str]] = {}
-    for index, producer in enumerate(spec.producer_specs):
-        host, port = spec.producer_host(index), spec.producer_port(index)
-        producers.append(
-            {
-                "name": producer.name,
-                "host": host,
-                "port": port,
-                "secure": spec.secure,
-                "ws_token": producer_secrets[producer.name]["ws_token"],
-            }
-        )
-        scheme = "https" if spec.secure else "http"
-        producer_api[producer.name] = {
-            "url": f"{scheme}://{host}:{port}",
-            "username": spec.api_username,
-            "password": producer_secrets[producer.name]["password"],
-        }
+    producers, producer_api = producer_links(spec, producer_secrets)
     dry = bool(merged.get("dry_run", True))
     fleet: dict[str, Any] = {
         "role": "consumer",
@@ -583,9 +609,16 @@ def render_plan(
     rotate_secrets: bool = False,
     config_dir: Path | None = None,
     userdir: Path | None = None,
+    kubernetes: bool = False,
 ) -> tuple[dict[Path, tuple[str, int]], FleetManifest]:
-    """Every file of the plan, in memory, and its manifest (nothing is written)."""
+    """Every file of the plan, in memory, and its manifest (nothing is written).
+
+    The Kubernetes export (``kubernetes/``) is rendered when the fleet section has a
+    ``kubernetes`` object, when ``kubernetes`` is true, or when the plan folder already
+    holds an export (so it never falls behind the plan's configs and secrets).
+    """
     from freqfleet.fleet.compose import compose_files
+    from freqfleet.fleet.kubernetes import exported_before, kubernetes_files
 
     out_dir = Path(out_dir)
     info = resolve_strategy(config, Path(config_dir or Path.cwd()), userdir)
@@ -641,7 +674,8 @@ def render_plan(
     )
     feed: PairlistFeedEntry | None = None
     if dynamic:
-        files[out_dir / FEED_CONFIG] = (dump_json(feed_config(config, timeframe)), SECRET_MODE)
+        generated[FEED_CONFIG] = feed_config(config, timeframe)
+        files[out_dir / FEED_CONFIG] = (dump_json(generated[FEED_CONFIG]), SECRET_MODE)
         feed = PairlistFeedEntry(
             config_file=FEED_CONFIG,
             refresh_period=spec.pairlist_refresh,
@@ -660,6 +694,15 @@ def render_plan(
         pairlist_feed=feed,
     )
     files.update(compose_files(out_dir, spec, manifest, all_secrets))
+    kube = spec.kubernetes
+    if kube is None and (kubernetes or exported_before(out_dir)):
+        kube = KubernetesSpec()
+    if kube is not None:
+        files.update(
+            kubernetes_files(
+                out_dir, spec, kube, manifest, generated, all_secrets, strategy_files, info, config
+            )
+        )
     files[out_dir / MANIFEST_NAME] = (manifest.model_dump_json(indent=4) + "\n", SECRET_MODE)
     return files, manifest
 
@@ -714,8 +757,11 @@ def write_plan(
     rotate_secrets: bool = False,
     config_dir: Path | None = None,
     userdir: Path | None = None,
+    kubernetes: bool = False,
 ) -> FleetManifest:
     """Write the whole plan to ``out_dir`` (every file or, on any error, none)."""
+    from freqfleet.fleet.kubernetes import stale_files
+
     out_dir = Path(out_dir)
     _check_out_dir(out_dir)
     files, manifest = render_plan(
@@ -725,8 +771,9 @@ def write_plan(
         rotate_secrets=rotate_secrets,
         config_dir=config_dir,
         userdir=userdir,
+        kubernetes=kubernetes,
     )
-    stale = _stale_files(out_dir, manifest)
+    stale = _stale_files(out_dir, manifest) + stale_files(out_dir, set(files))
     try:
         write_all_atomic(files)
         for path in stale:
@@ -755,6 +802,7 @@ __all__ = [
     "plan_warnings",
     "producer_config",
     "producer_file",
+    "producer_links",
     "render_plan",
     "write_plan",
 ]

@@ -47,6 +47,19 @@ class StrategyInfo:
     source: Path | None  # the user's strategy file; None for freqfleet's samples
     is_fleet: bool  # already has FleetStrategy in its bases
     folder: Path | None = None  # the strategies folder it was found in (copied whole)
+    informative_timeframes: tuple[str, ...] = ()  # of its @informative methods (sizing)
+
+
+def informative_timeframes(cls: type) -> tuple[str, ...]:
+    """The timeframes of a strategy class's ``@informative`` methods, in the order found."""
+    found: list[str] = []
+    for klass in cls.__mro__:
+        for value in vars(klass).values():
+            for data in getattr(value, "_ft_informative", None) or []:
+                timeframe = getattr(data, "timeframe", None)
+                if isinstance(timeframe, str) and timeframe not in found:
+                    found.append(timeframe)
+    return tuple(found)
 
 
 def _is_fleet_strategy(cls: type) -> bool:
@@ -265,6 +278,7 @@ def resolve_strategy(
             startup_candle_count=int(getattr(sample, "startup_candle_count", 0) or 0),
             source=None,
             is_fleet=_is_fleet_strategy(sample),
+            informative_timeframes=informative_timeframes(sample),
         )
     searched = strategy_search_dirs(config, config_dir, userdir)
     for directory in searched:
@@ -288,6 +302,7 @@ def resolve_strategy(
                 source=path,
                 is_fleet=is_fleet,
                 folder=directory,
+                informative_timeframes=informative_timeframes(cls),
             )
     where = ", ".join(str(directory) for directory in searched)
     raise ConfigError(

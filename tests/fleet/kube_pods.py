@@ -1,0 +1,148 @@
+"""Read a plan's Kubernetes export and lay out a pod's files as the kubelet would.
+
+A test runs a bot from the export without a cluster: its container's arguments and
+environment (secret references resolved from the Secret manifest), its ConfigMap files at
+their mount paths, an empty ``user_data`` (its volume) under a folder standing in for the
+pod's working directory, and the cluster's DNS names rewritten to loopback.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from freqfleet.fleet.kubernetes import MOUNT
+
+LOOPBACK = "127.0.0.1"
+
+
+def load_export(folder: Path) -> dict[str, list[dict[str, Any]]]:
+    """Every manifest file's documents, by file name."""
+    return {
+        path.name: [doc for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc]
+        for path in sorted(folder.glob("*.yaml"))
+    }
+
+
+def all_documents(export: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [doc for docs in export.values() for doc in docs]
+
+
+def find(export: dict[str, list[dict[str, Any]]], kind: str, name: str) -> dict[str, Any]:
+    found = [
+        doc
+        for doc in all_documents(export)
+        if doc["kind"] == kind and doc["metadata"]["name"] == name
+    ]
+    assert len(found) == 1, (kind, name, len(found))
+    return found[0]
+
+
+def secret_data(export: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
+    secrets = [doc for doc in all_documents(export) if doc["kind"] == "Secret"]
+    assert len(secrets) == 1
+    return dict(secrets[0]["stringData"])
+
+
+def config_map_files(doc: dict[str, Any]) -> dict[str, bytes]:
+    files = {key: value.encode("utf-8") for key, value in (doc.get("data") or {}).items()}
+    files.update(
+        {key: base64.b64decode(value) for key, value in (doc.get("binaryData") or {}).items()}
+    )
+    return files
+
+
+@dataclass
+class Pod:
+    """A bot's pod as files on disk and a command line."""
+
+    root: Path  # stands in for the container's working directory (MOUNT)
+    args: list[str]
+    env: dict[str, str]
+    command: list[str] | None
+
+
+def workload(export: dict[str, list[dict[str, Any]]], name: str) -> dict[str, Any]:
+    found = [
+        doc
+        for doc in all_documents(export)
+        if doc["kind"] in ("StatefulSet", "Deployment") and doc["metadata"]["name"] == name
+    ]
+    assert len(found) == 1, name
+    return found[0]
+
+
+def _local(path: str, root: Path) -> Path:
+    assert path.startswith(MOUNT + "/"), path
+    return root / path.removeprefix(MOUNT + "/")
+
+
+def lay_out_pod(
+    export: dict[str, list[dict[str, Any]]],
+    name: str,
+    root: Path,
+    addresses: dict[str, str],
+) -> Pod:
+    """Write the files of workload ``name``'s pod under ``root``; ``addresses`` maps text in
+    its configs and secrets (cluster DNS names, 0.0.0.0) to what the test uses instead."""
+    spec = workload(export, name)["spec"]["template"]["spec"]
+    (container,) = spec["containers"]
+    assert container["workingDir"] == MOUNT
+    secrets = secret_data(export)
+
+    def rewrite(text: str) -> str:
+        for old, new in addresses.items():
+            text = text.replace(old, new)
+        return text
+
+    env: dict[str, str] = {}
+    for entry in container.get("env", []):
+        if "value" in entry:
+            env[entry["name"]] = rewrite(entry["value"])
+        else:
+            reference = entry["valueFrom"]["secretKeyRef"]
+            assert reference["name"] == "fleet-secrets"
+            env[entry["name"]] = rewrite(secrets[reference["key"]])
+    volumes = {volume["name"]: volume for volume in spec["volumes"]}
+    root.mkdir(parents=True, exist_ok=True)
+    for mount in container["volumeMounts"]:
+        target = _local(mount["mountPath"], root)
+        volume = volumes.get(mount["name"])
+        if volume is None or "emptyDir" in volume or "persistentVolumeClaim" in volume:
+            target.mkdir(parents=True, exist_ok=True)  # an empty volume
+        elif "configMap" in volume:
+            files = config_map_files(find(export, "ConfigMap", volume["configMap"]["name"]))
+            if "subPath" in mount:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(rewrite(files[mount["subPath"]].decode("utf-8")))
+            else:
+                for key, content in files.items():
+                    (target / key).parent.mkdir(parents=True, exist_ok=True)
+                    (target / key).write_bytes(content)
+        else:
+            for source in volume["projected"]["sources"]:
+                files = config_map_files(find(export, "ConfigMap", source["configMap"]["name"]))
+                for item in source["configMap"]["items"]:
+                    path = target / item["path"]
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_bytes(files[item["key"]])
+    return Pod(
+        root=root, args=list(container.get("args", [])), env=env, command=container.get("command")
+    )
+
+
+__all__ = [
+    "LOOPBACK",
+    "Pod",
+    "all_documents",
+    "config_map_files",
+    "find",
+    "lay_out_pod",
+    "load_export",
+    "secret_data",
+    "workload",
+]
