@@ -57,7 +57,7 @@ run() {  # run RELEASE LABEL pytest-args...
         status=1
     fi
     end=$(date +%s)
-    summary=$(grep -E '^=+ .*(passed|failed|error|skipped).* =+$' "$log" | tail -1 | tr -d '=' | xargs)
+    summary=$(grep -E '[0-9]+ (passed|failed|errors?)\b' "$log" | tail -1 | tr -d '=' | sed -E 's/^ +| +$//g')
     rows+=("$(printf '%-9s %-6s %-7s %5ss  %s' "$release" "$label" "$result" "$((end - start))" "$summary")")
 }
 
