@@ -523,3 +523,49 @@ def test_public_names():
     assert set(samples.__all__) == {"DummyConsumerStrategy", "FleetSampleStrategy"}
     assert samples.FleetSampleStrategy.startup_candle_count <= 50
     assert samples.FleetSampleStrategy.__mro__[1] is strategy.FleetStrategy
+
+
+def test_entries_of_a_candle_wait_for_every_producer_still_behind(user_data: Path, caplog):
+    """With one free slot a plain bot takes the first signalled pair of its whitelist,
+    after analysing them all: the consumer must not take whichever row arrived first."""
+    import time_machine
+
+    producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
+    config = bot_config(user_data, "FleetSampleStrategy", ["fast", "slow"])
+    consumer = load_strategy(config)
+    closed = pd.Timestamp.now(tz="UTC").floor("5min")
+    with producer_feed(config) as feed, time_machine.travel(closed + pd.Timedelta(seconds=2)):
+        consumer.dp = feed.dp
+        feed.whitelist("fast", ["ETH/BTC"])
+        feed.whitelist("slow", ["LTC/BTC"])
+        own = {pair: _recent(candles(pair, 300, end=3000)) for pair in ("ETH/BTC", "LTC/BTC")}
+        feed.analyzed("fast", "ETH/BTC", produce(producer, "ETH/BTC", own["ETH/BTC"]))
+        feed.analyzed("slow", "LTC/BTC", produce(producer, "LTC/BTC", own["LTC/BTC"].iloc[:-1]))
+        consumer_analyze(consumer, "LTC/BTC", own["LTC/BTC"])
+        consumer_analyze(consumer, "ETH/BTC", own["ETH/BTC"])
+        fleet = consumer.fleet_consumer
+        assert fleet.has_producer_data("ETH/BTC") and fleet.cache.get("ETH/BTC").lag == 0
+        assert not fleet.entry_allowed("ETH/BTC")  # the slow producer is still on its way
+        feed.analyzed("slow", "LTC/BTC", produce(producer, "LTC/BTC", own["LTC/BTC"]).tail(1))
+        consumer.analyze(["LTC/BTC", "ETH/BTC"])
+        assert fleet.entry_allowed("ETH/BTC") and fleet.entry_allowed("LTC/BTC")
+
+    # A producer that stays behind holds entries back for a quarter of a candle at most.
+    caplog.set_level(logging.WARNING)
+    feed_config = bot_config(user_data, "FleetSampleStrategy", ["fast", "slow"])
+    late = load_strategy(feed_config)
+    with producer_feed(feed_config) as feed, time_machine.travel(closed) as clock:
+        late.dp = feed.dp
+        feed.whitelist("fast", ["ETH/BTC"])
+        feed.whitelist("slow", ["LTC/BTC"])
+        feed.analyzed("fast", "ETH/BTC", produce(producer, "ETH/BTC", own["ETH/BTC"]))
+        feed.analyzed("slow", "LTC/BTC", produce(producer, "LTC/BTC", own["LTC/BTC"].iloc[:-1]))
+        feed.exchange.set("ETH/BTC", own["ETH/BTC"])
+        feed.exchange.set("LTC/BTC", own["LTC/BTC"])
+        for seconds, allowed in ((10, False), (74, False), (76, True), (90, True)):
+            clock.move_to(closed + pd.Timedelta(seconds=seconds))
+            late.analyze(["LTC/BTC", "ETH/BTC"])
+            assert late.fleet_consumer.entry_allowed("ETH/BTC") is allowed, seconds
+            assert not late.fleet_consumer.entry_allowed("LTC/BTC")
+    warnings = [r.getMessage() for r in caplog.records if "without the analysis" in r.getMessage()]
+    assert len(warnings) == 1 and "1 pair(s) from slow" in warnings[0]

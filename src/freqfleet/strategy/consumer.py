@@ -19,6 +19,12 @@ before the new candle are copied unchanged).
 A pair's frame only moves forward when the producer's analysis of the consumer's newest
 candle has arrived; until then it stays the previous complete frame (what a plain bot
 holds while it analyses) and no new entry is taken on it.
+
+New entries of a candle also wait until every pair whose producer is merely behind (not
+stale) has its analysis of that candle, for at most a quarter of a candle after it
+closed: a plain bot analyses every pair before it fills free slots in whitelist order,
+and a consumer that entered pairs as their rows arrive would give the slots to the
+fastest producer's pairs instead.
 """
 
 from __future__ import annotations
@@ -61,6 +67,9 @@ logger = logging.getLogger(__name__)
 
 STATE_FILE = "fleet-state.json"
 STATE_INTERVAL_SECS = 5.0
+ENTRY_WAIT_FRACTION = 0.25
+"""How long after a candle closed entries wait for producers still behind, in candles
+(freqtrade warns when a bot's analysis takes more than a quarter of a candle)."""
 
 
 def iso(epoch_ns: int | None) -> str | None:
@@ -100,6 +109,8 @@ class FleetConsumer:
         self._candle_type: Any = None
         self._last_message: dict[str, float] = {}
         self._stopping = threading.Event()
+        self._entries_open = True
+        self._entry_wait_logged: int | None = None
 
     # -- wiring (bot thread, before the message thread starts) -------------------------
 
@@ -234,7 +245,38 @@ class FleetConsumer:
             self.cache.forget(keep)
             for pair in [p for p in self._freshness if p not in keep]:
                 del self._freshness[pair]
+            self._entries_open = self._entries_may_open(pairs)
         self.write_state()
+
+    def _entries_may_open(self, pairs: list[str]) -> bool:
+        """Whether this loop may take new entries (the per-candle wait, see above)."""
+        behind: list[MergedEntry] = []
+        newest = 0
+        for pair in pairs:
+            entry = self.cache.get(pair)
+            if entry is None or entry.lag is None:
+                continue
+            newest = max(newest, entry.key[0])
+            if 0 < entry.lag <= self.settings.max_signal_age:
+                behind.append(entry)
+        if not behind:
+            return True
+        closed_ns = newest + self._candle_ns
+        waited = time.time_ns() - closed_ns
+        if waited < ENTRY_WAIT_FRACTION * self._candle_ns:
+            return False
+        if self._entry_wait_logged != newest:
+            self._entry_wait_logged = newest
+            late = sorted({entry.producer for entry in behind if entry.producer})
+            logger.warning(
+                "Fleet: entries of the candle closed at %s taken after %.0f s without the "
+                "analysis of %d pair(s) from %s",
+                iso(closed_ns),
+                waited / 1e9,
+                len(behind),
+                ", ".join(late),
+            )
+        return True
 
     def _analyze_pair(self, pair: str) -> None:
         candles = self._dp.ohlcv(pair, self.timeframe, copy=False, candle_type=self._candle_type)
@@ -300,9 +342,10 @@ class FleetConsumer:
         return entry is not None and entry.producer is not None
 
     def entry_allowed(self, pair: str) -> bool:
-        """New entries need the producer's analysis of the consumer's newest candle."""
+        """New entries need the producer's analysis of the consumer's newest candle, of
+        every pair's whose producer is not stale (or a quarter of a candle gone by)."""
         entry = self.cache.get(pair)
-        return entry is not None and entry.lag is not None and entry.lag <= 0
+        return self._entries_open and entry is not None and entry.lag is not None and entry.lag <= 0
 
     def serving_producer(self, pair: str) -> str | None:
         """The producer whose data the pair's frame holds (else the first routed one)."""
@@ -403,7 +446,7 @@ class FleetConsumer:
                 entry.lag,
                 self.settings.max_signal_age,
             )
-        elif previous is not None:
+        elif previous == "stale":
             logger.info("Fleet: %s data for %s is fresh again", entry.producer, pair)
         if state != "missing" and self._waiting_callbacks.pop(pair, None):
             logger.info("Fleet: producer data for %s arrived; its callbacks run again", pair)
