@@ -27,9 +27,9 @@ from freqfleet.strategy.merge import epoch_ns
 
 logger = logging.getLogger(__name__)
 
-MAX_ROWS = 5000
-"""freqtrade keeps at most its candle limit plus the startup candles (1,000 + a few
-hundred on Binance); a producer frame five times longer is not analysis output."""
+MAX_ROWS = 1500
+"""An honest producer sends a pair's whole frame only when freqtrade's consumer asks for
+it, and freqtrade asks for at most 1,500 candles; every other message is one candle."""
 MAX_COLUMNS = 3000
 MAX_PAIR_LENGTH = 64
 LOG_INTERVAL_SECS = 60.0
