@@ -47,6 +47,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from freqfleet.credentials import API_SERVER_SECRET_PATHS, CCXT_SECTIONS, EXCHANGE_SECRET_PATHS
 from freqfleet.errors import ConfigError
 from freqfleet.files import PUBLIC_MODE, SECRET_MODE, dump_json
 from freqfleet.fleet.manifest import MANIFEST_NAME, BotEntry, FleetManifest
@@ -69,27 +70,9 @@ CONFIGMAP_BUDGET = 900 * 1024
 """Bytes of files per ConfigMap (Kubernetes refuses one above 1 MiB)."""
 PLACEHOLDER = "<secret from {}>"
 
-_EXCHANGE_SECRET_KEYS = (
-    "key",
-    "api_key",
-    "apiKey",
-    "secret",
-    "password",
-    "uid",
-    "account_id",
-    "accountId",
-    "wallet_address",
-    "walletAddress",
-    "private_key",
-    "privateKey",
-)
-_CCXT_SECTIONS = ("ccxt_config", "ccxt_async_config", "ccxt_sync_config")
 SECRET_PATHS: tuple[tuple[str, ...], ...] = (
-    ("api_server", "ws_token"),
-    ("api_server", "jwt_secret_key"),
-    ("api_server", "password"),
-    *(("exchange", key) for key in _EXCHANGE_SECRET_KEYS),
-    *(("exchange", section, key) for section in _CCXT_SECTIONS for key in _EXCHANGE_SECRET_KEYS),
+    *API_SERVER_SECRET_PATHS,
+    *EXCHANGE_SECRET_PATHS,
     ("telegram", "token"),
     ("telegram", "chat_id"),
     ("discord", "webhook_url"),
@@ -234,7 +217,7 @@ def env_name(path: tuple[str, ...]) -> str:
     exchange's ccxt section (``FREQTRADE__EXCHANGE__CCXT_CONFIG__apiKey``).
     """
     parts = [part.upper() for part in path]
-    if path[0] == "exchange" and any(part in _CCXT_SECTIONS for part in path):
+    if path[0] == "exchange" and any(part in CCXT_SECTIONS for part in path):
         parts[-1] = path[-1]
     return ENV_PREFIX + "__".join(parts)
 

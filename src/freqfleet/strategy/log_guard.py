@@ -35,29 +35,17 @@ from logging.handlers import BufferingHandler
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+from freqfleet.credentials import API_SERVER_SECRET_PATHS, EXCHANGE_SECRET_PATHS
+
 REDACTED = "***"
 MIN_SECRET_LENGTH = 8
 """Shorter values are not redacted: they would blank out common words and numbers."""
 
-_EXCHANGE_SECRET_KEYS = (
-    "key",
-    "api_key",
-    "apiKey",
-    "secret",
-    "password",
-    "uid",
-    "private_key",
-    "privateKey",
-)
-_CCXT_SECTIONS = ("ccxt_config", "ccxt_async_config", "ccxt_sync_config")
 _SECRET_PATHS: tuple[tuple[str, ...], ...] = (
-    ("api_server", "ws_token"),
-    ("api_server", "password"),
-    ("api_server", "jwt_secret_key"),
+    *API_SERVER_SECRET_PATHS,
+    *EXCHANGE_SECRET_PATHS,
     ("telegram", "token"),
     ("coingecko", "api_key"),
-    *(("exchange", key) for key in _EXCHANGE_SECRET_KEYS),
-    *(("exchange", section, key) for section in _CCXT_SECTIONS for key in _EXCHANGE_SECRET_KEYS),
 )
 
 _pattern: re.Pattern[str] | None = None
