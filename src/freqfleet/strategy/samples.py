@@ -2,7 +2,10 @@
 
 ``FleetSampleStrategy`` is light (a few exponential averages on 1m or 5m candles) and
 signals often, so a demo fleet trades within minutes. ``DummyConsumerStrategy`` runs only
-as a consumer and trades whatever the producers signal.
+as a consumer and trades whatever the producers signal. ``FleetHeavySampleStrategy``
+(``heavy_sample``, re-exported here so that ``freqfleet plan`` finds it by name) is the
+opposite of the light sample: about 100 ms of analysis per pair and candle on one core,
+the kind of strategy a fleet is for (``bench/fleet_scaling.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pandas import DataFrame
 
 from freqfleet.errors import StrategySetupError
 from freqfleet.strategy.fleet import FleetStrategy, is_consumer_config
+from freqfleet.strategy.heavy_sample import FleetHeavySampleStrategy as FleetHeavySampleStrategy
 
 
 class FleetSampleStrategy(FleetStrategy, IStrategy):
