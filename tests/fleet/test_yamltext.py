@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from freqfleet.fleet.yamltext import documents, to_yaml
@@ -15,6 +15,8 @@ LINES = st.lists(
 
 
 @settings(max_examples=300, deadline=None)
+@example(key="", text="\n ")
+@example(key="", text=" \n\t\n")
 @given(key=TEXT, text=st.one_of(TEXT, LINES, LINES.map(lambda t: t + "\n")))
 def test_any_string_reads_back_exactly(key: str, text: str) -> None:
     document = {"data": {key or "k": text}, "items": [{"a": text, "b": [text, 1, True, None]}]}

@@ -73,6 +73,11 @@ def wait_for(check, timeout: float, what: str, every: float = 3.0):
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
+def tail(path: Path, lines: int = 40) -> str:
+    """The end of a log, for a failure message."""
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+
 def signalled(producer: BotEntry, pair: str, candle: datetime) -> bool:
     """Did the producer's analysed frame carry an entry signal on ``candle``?"""
     frame = client(producer).pair_candles(pair, "1m", limit=60)
@@ -148,7 +153,12 @@ def test_fleet_up_trades_restarts_and_goes_down(tmp_path: Path) -> None:
                 every=0.5,
             )
             wait_for(lambda: victim_state() == "running", 120, "the producer restarted")
-            assert read_state(plan_dir)["bots"][victim]["restarts"] == 1
+            victim_record = read_state(plan_dir)["bots"][victim]
+            assert victim_record["restarts"] == 1, (
+                victim_record,
+                tail(plan_dir / "run" / "supervisor.log"),
+                tail(Path(victim_record["console_log"])),
+            )
         finally:
             down = freqfleet("down", str(plan_dir))
         assert down.returncode == 0, down.stdout + down.stderr

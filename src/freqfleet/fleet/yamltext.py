@@ -56,7 +56,9 @@ def _block_ok(text: str) -> bool:
     lines = text.split("\n")
     if any(not all(_printable(c) or c == "\t" for c in line) for line in lines):
         return False
-    first = next(line for line in lines if line.strip())
+    first = next((line for line in lines if line.strip()), None)
+    if first is None:
+        return False  # only blanks: a block would read back empty
     leading = lines[: lines.index(first)]
     # The first content line fixes the block's indentation: it may not start with blanks,
     # and no blank-only line may come before it.
