@@ -75,7 +75,9 @@ def wait_for(check, timeout: float, what: str, every: float = 3.0):
 
 def tail(path: Path, lines: int = 40) -> str:
     """The end of a log, for a failure message."""
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+    return (
+        "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+    )
 
 
 def signalled(producer: BotEntry, pair: str, candle: datetime) -> bool:
