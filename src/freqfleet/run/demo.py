@@ -10,7 +10,6 @@ and supervised by the same code as ``freqfleet up``.
 from __future__ import annotations
 
 import shutil
-import socket
 import tempfile
 import time
 from collections import Counter
@@ -29,6 +28,7 @@ from freqfleet.errors import ConfigError
 from freqfleet.fleet.manifest import BotEntry, FleetManifest
 from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.spec import validate_fleet_config
+from freqfleet.ports import free_ports
 from freqfleet.run.commands import wait_until_ready
 from freqfleet.run.status import collect_status, render_status
 from freqfleet.run.supervisor import Supervisor, local_api_url, process_specs
@@ -58,17 +58,6 @@ class DemoOptions:
             raise ConfigError(f"--minutes {self.minutes}: use a positive number of minutes")
         if self.max_open_trades < 1:
             raise ConfigError(f"--max-open-trades {self.max_open_trades}: use 1 or more")
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def demo_config(exchange: dict[str, Any], options: DemoOptions) -> dict[str, Any]:
