@@ -3,7 +3,8 @@
 Endpoints (GET): ``/api/v3/ping``, ``/api/v3/time``, ``/api/v3/exchangeInfo``,
 ``/api/v3/klines``, ``/api/v3/uiKlines``, ``/api/v3/ticker/24hr``, ``/api/v3/ticker/price``,
 ``/api/v3/ticker/bookTicker``, ``/api/v3/depth``, ``/api/v3/avgPrice``; and the simulator's
-own ``/sim/stats`` (request counts, weight) and ``/sim/info`` (model, pairs).
+own ``/sim/stats`` (request counts and weight, in total and per bot: see
+:data:`BOT_HEADER`) and ``/sim/info`` (model, pairs).
 
 Why strict: a parameter the simulator does not read, an unknown symbol or interval, a limit
 out of range get Binance's own ``400 {"code", "msg"}`` answer, and an unknown path is
@@ -34,6 +35,7 @@ from starlette.responses import Response
 
 from freqfleet.sim import binance_errors as errors
 from freqfleet.sim.binance_errors import BinanceError
+from freqfleet.sim.config import BOT_HEADER
 from freqfleet.sim.exchange import SimExchange
 from freqfleet.sim.timeframes import interval_ms
 from freqfleet.sim.weights import (
@@ -57,6 +59,10 @@ UTC_ZONES = frozenset({"0", "+0", "-0", "0:00", "+0:00", "00:00", "+00:00", "-00
 # 1,000 candles); shorter ones cost a few ms at most and are answered inline.
 SLOW_INTERVAL_MS = 3_600_000
 JSON = "application/json;charset=UTF-8"
+BOT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+UNATTRIBUTED = "unattributed"
+MAX_BOTS = 256
+"""Distinct bot names kept apart; more senders than that are counted as unattributed."""
 
 
 @dataclass(frozen=True)
@@ -67,24 +73,44 @@ class Deferred:
 
 
 class Stats:
-    """Request counts per endpoint (and per error code), for tests, benchmarks and logs."""
+    """Request counts and weight per endpoint and per bot, for tests, benchmarks and logs.
+
+    Why per bot: a fleet's bots share one exchange budget, and only a per-bot split shows
+    which bot spends it (producers, consumer, a gateway in front of them). A bot names
+    itself with the :data:`BOT_HEADER` header; requests without a valid one are counted
+    under :data:`UNATTRIBUTED`.
+    """
 
     def __init__(self) -> None:
         self.requests: Counter[str] = Counter()
         self.not_simulated: Counter[str] = Counter()
         self.errors: Counter[str] = Counter()
         self.weight = 0
+        self.bot_requests: dict[str, Counter[str]] = {}
+        self.bot_weight: dict[str, Counter[str]] = {}
         self._lock = threading.Lock()
 
-    def count(self, endpoint: str, weight: int = 0) -> None:
+    def count(self, endpoint: str, weight: int = 0, bot: str = UNATTRIBUTED) -> None:
         with self._lock:
             self.requests[endpoint] += 1
             self.weight += weight
+            self._count_bot(bot, endpoint, weight)
 
-    def count_error(self, endpoint: str, code: int) -> None:
+    def count_error(self, endpoint: str, code: int, bot: str = UNATTRIBUTED) -> None:
+        """An answered error (its weight, like the meter's, is not counted)."""
         with self._lock:
             self.requests[endpoint] += 1
             self.errors[str(code)] += 1
+            self._count_bot(bot, endpoint, 0)
+
+    def _count_bot(self, bot: str, endpoint: str, weight: int) -> None:
+        if bot not in self.bot_requests:
+            if len(self.bot_requests) >= MAX_BOTS:
+                bot = UNATTRIBUTED
+            self.bot_requests.setdefault(bot, Counter())
+            self.bot_weight.setdefault(bot, Counter())
+        self.bot_requests[bot][endpoint] += 1
+        self.bot_weight[bot][endpoint] += weight
 
     def count_not_simulated(self, what: str) -> None:
         with self._lock:
@@ -92,13 +118,31 @@ class Stats:
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
+            bots = {
+                bot: {
+                    "requests": dict(self.bot_requests[bot]),
+                    "weight": dict(self.bot_weight[bot]),
+                    "total_requests": sum(self.bot_requests[bot].values()),
+                    "total_weight": sum(self.bot_weight[bot].values()),
+                }
+                for bot in sorted(self.bot_requests)
+            }
             return {
                 "requests": dict(self.requests),
                 "not_simulated": dict(self.not_simulated),
                 "errors": dict(self.errors),
                 "total_requests": sum(self.requests.values()),
                 "total_weight": self.weight,
+                "bots": bots,
             }
+
+
+def sender(request: Request) -> str:
+    """The bot named by the request's :data:`BOT_HEADER`, checked; else ``unattributed``."""
+    name = request.headers.get(BOT_HEADER)
+    if name is None or not BOT_NAME.match(name):
+        return UNATTRIBUTED
+    return name
 
 
 class Params:
@@ -190,6 +234,7 @@ def create_app(
         async def handle(request: Request) -> Response:
             now_ms = exchange.clock()
             weight = 1
+            bot = sender(request)
             try:
                 params = Params(request)
                 body, weight = endpoint(params, now_ms)
@@ -198,19 +243,19 @@ def create_app(
                 if isinstance(body, Deferred):
                     body = await run_in_threadpool(body.work)
                 if counted:
-                    stats.count(path, weight)
+                    stats.count(path, weight, bot)
                 content = body if isinstance(body, bytes) else orjson.dumps(body)
                 return Response(
                     content, media_type=JSON, headers={"X-MBX-USED-WEIGHT-1M": str(used)}
                 )
             except BinanceError as error:
-                return _error_response(stats, meter, path, error, weight, now_ms)
+                return _error_response(stats, meter, path, error, weight, now_ms, bot)
             except Exception:
                 logger.exception("Failed to answer GET %s?%s", path, request.url.query)
                 error = BinanceError(
                     -1000, "An unknown error occurred while processing the request."
                 )
-                return _error_response(stats, meter, path, error, weight, now_ms)
+                return _error_response(stats, meter, path, error, weight, now_ms, bot)
 
         app.add_route(path, handle, methods=["GET"])
 
@@ -370,9 +415,15 @@ def create_app(
 
 
 def _error_response(
-    stats: Stats, meter: WeightMeter, path: str, error: BinanceError, weight: int, now_ms: int
+    stats: Stats,
+    meter: WeightMeter,
+    path: str,
+    error: BinanceError,
+    weight: int,
+    now_ms: int,
+    bot: str,
 ) -> Response:
-    stats.count_error(path, error.code)
+    stats.count_error(path, error.code, bot)
     headers = {"X-MBX-USED-WEIGHT-1M": str(meter.used(now_ms))}
     if error.status == 429:
         headers["Retry-After"] = str(60 - (now_ms // 1000) % 60)
@@ -380,4 +431,4 @@ def _error_response(
     return Response(body, status_code=error.status, media_type=JSON, headers=headers)
 
 
-__all__ = ["Stats", "create_app"]
+__all__ = ["BOT_HEADER", "UNATTRIBUTED", "Stats", "create_app", "sender"]

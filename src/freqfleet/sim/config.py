@@ -7,6 +7,10 @@ the simulator's log as "not simulated" instead of reaching the real exchange. Sp
 market loading (``options.fetchMarkets.types``) keeps ccxt from asking for futures
 markets, empty key/secret keep it from account calls, websockets stay off and
 ``only_from_ccxt`` keeps ``download-data`` on the simulator's klines.
+
+Why a bot header: a bot that names itself (``X-Freqfleet-Bot``, through ccxt's
+``headers`` option, which ccxt adds to every request, sync and async) gets its own line
+in the simulator's ``/sim/stats``, so a fleet's exchange budget can be split by bot.
 """
 
 from __future__ import annotations
@@ -28,20 +32,45 @@ def ccxt_urls(url: str) -> dict[str, str]:
     }
 
 
-def ccxt_settings(url: str) -> dict[str, Any]:
+BOT_HEADER = "X-Freqfleet-Bot"
+"""Request header naming the sending bot (set through ccxt's ``headers`` option)."""
+
+
+def ccxt_settings(url: str, bot: str | None = None) -> dict[str, Any]:
     """What goes into both ``ccxt_config`` and ``ccxt_async_config``."""
-    return {
+    settings: dict[str, Any] = {
         "urls": {"api": ccxt_urls(url)},
         "options": {"fetchMarkets": {"types": ["spot"]}, "fetchMargins": False},
     }
+    if bot is not None:
+        settings["headers"] = {BOT_HEADER: bot}
+    return settings
 
 
-def exchange_config(url: str, pairs: list[str]) -> dict[str, Any]:
+def name_bot(exchange: dict[str, Any], bot: str) -> dict[str, Any]:
+    """``exchange`` (a freqtrade section) whose requests carry ``bot``'s name.
+
+    Only for an exchange whose ccxt ``urls`` were redirected (the simulator, a local
+    gateway): the real exchange is not told the names of a user's bots. Returns a copy;
+    the user's own ``headers`` are kept.
+    """
+    named = copy.deepcopy(exchange)
+    for key in ("ccxt_config", "ccxt_async_config"):
+        section = named.get(key)
+        if not isinstance(section, dict) or not isinstance(section.get("urls"), dict):
+            continue
+        headers = section.get("headers")
+        section["headers"] = {**(headers if isinstance(headers, dict) else {}), BOT_HEADER: bot}
+    return named
+
+
+def exchange_config(url: str, pairs: list[str], bot: str | None = None) -> dict[str, Any]:
     """A complete freqtrade ``exchange`` section for the simulator at ``url``.
 
     No secrets: the key and secret are empty on purpose (market data only, dry-run).
+    ``bot``: the name the simulator counts this bot's requests under.
     """
-    settings = ccxt_settings(url)
+    settings = ccxt_settings(url, bot)
     return {
         "name": "binance",
         "key": "",
@@ -57,4 +86,4 @@ def exchange_config(url: str, pairs: list[str]) -> dict[str, Any]:
     }
 
 
-__all__ = ["ccxt_settings", "ccxt_urls", "exchange_config"]
+__all__ = ["BOT_HEADER", "ccxt_settings", "ccxt_urls", "exchange_config", "name_bot"]

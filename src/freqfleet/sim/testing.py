@@ -43,9 +43,14 @@ class RunningSimulator:
     log_path: Path
     process: subprocess.Popen
 
-    def exchange_config(self, pairs: list[str] | None = None) -> dict[str, Any]:
-        """freqtrade ``exchange`` section for this simulator (``pairs`` default: all)."""
-        return exchange_config(self.url, list(self.pairs if pairs is None else pairs))
+    def exchange_config(
+        self, pairs: list[str] | None = None, bot: str | None = None
+    ) -> dict[str, Any]:
+        """freqtrade ``exchange`` section for this simulator (``pairs`` default: all).
+
+        ``bot``: the name :meth:`bot_stats` counts this bot's requests under.
+        """
+        return exchange_config(self.url, list(self.pairs if pairs is None else pairs), bot)
 
     def stats(self) -> dict[str, Any]:
         """``GET /sim/stats``: request counts, errors, not-simulated paths, weight."""
@@ -54,6 +59,10 @@ class RunningSimulator:
     def request_counts(self) -> dict[str, int]:
         """Requests served per endpoint path, e.g. ``{"/api/v3/klines": 12}``."""
         return dict(self.stats()["requests"])
+
+    def bot_stats(self) -> dict[str, dict[str, Any]]:
+        """Per sending bot: ``requests`` and ``weight`` by endpoint, and their totals."""
+        return dict(self.stats()["bots"])
 
     def log_text(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")

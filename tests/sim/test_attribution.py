@@ -1,0 +1,107 @@
+"""Requests counted per sending bot: the header, freqtrade's exchange sending it, checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from freqtrade.enums import CandleType, RunMode
+from freqtrade.resolvers import ExchangeResolver
+
+from freqfleet.sim.app import MAX_BOTS, UNATTRIBUTED
+from freqfleet.sim.config import BOT_HEADER, exchange_config, name_bot
+from freqfleet.sim.testing import RunningSimulator, running_simulator
+
+KLINES = {"symbol": "BTCUSDT", "interval": "1m", "limit": 5}
+
+
+def test_requests_and_weight_are_split_by_the_sending_bot(client: TestClient) -> None:
+    client.get("/api/v3/klines", params=KLINES, headers={BOT_HEADER: "producer-1"})
+    client.get("/api/v3/klines", params=KLINES, headers={BOT_HEADER: "producer-1"})
+    client.get(
+        "/api/v3/depth",
+        params={"symbol": "BTCUSDT", "limit": 500},
+        headers={BOT_HEADER: "consumer"},
+    )
+    client.get("/api/v3/ticker/price", params={"symbol": "BTCUSDT"})
+    stats = client.get("/sim/stats").json()
+    bots = stats["bots"]
+    assert bots["producer-1"]["requests"] == {"/api/v3/klines": 2}
+    assert bots["producer-1"]["weight"] == {"/api/v3/klines": 4}
+    assert bots["consumer"]["total_weight"] == 25
+    assert bots[UNATTRIBUTED]["requests"] == {"/api/v3/ticker/price": 1}
+    assert sum(bot["total_weight"] for bot in bots.values()) == stats["total_weight"]
+    assert sum(bot["total_requests"] for bot in bots.values()) == stats["total_requests"]
+
+
+@pytest.mark.parametrize("name", ["", "-leading-dash", "a b", "x" * 65, "bot\u00e9"])
+def test_a_malformed_bot_name_is_counted_as_unattributed(client: TestClient, name: str) -> None:
+    client.get("/api/v3/klines", params=KLINES, headers={BOT_HEADER: name.encode("utf-8")})
+    assert list(client.get("/sim/stats").json()["bots"]) == [UNATTRIBUTED]
+
+
+def test_errors_count_for_their_bot_without_weight(client: TestClient) -> None:
+    client.get(
+        "/api/v3/klines", params={"symbol": "NOPE", "interval": "1m"}, headers={BOT_HEADER: "p"}
+    )
+    bot = client.get("/sim/stats").json()["bots"]["p"]
+    assert bot["requests"] == {"/api/v3/klines": 1} and bot["total_weight"] == 0
+
+
+def test_senders_beyond_the_cap_are_unattributed(client: TestClient) -> None:
+    for index in range(MAX_BOTS + 3):
+        client.get("/api/v3/ping", headers={BOT_HEADER: f"bot-{index}"})
+    bots = client.get("/sim/stats").json()["bots"]
+    assert len(bots) == MAX_BOTS + 1
+    assert bots[UNATTRIBUTED]["total_requests"] == 3
+
+
+def test_name_bot_labels_only_a_redirected_exchange() -> None:
+    redirected = exchange_config("http://127.0.0.1:8500", ["BTC/USDT"])
+    redirected["ccxt_config"]["headers"] = {"User-Agent": "mine"}
+    named = name_bot(redirected, "producer-2")
+    assert named["ccxt_config"]["headers"] == {"User-Agent": "mine", BOT_HEADER: "producer-2"}
+    assert named["ccxt_async_config"]["headers"] == {BOT_HEADER: "producer-2"}
+    assert "headers" not in redirected["ccxt_async_config"]  # a copy, the input untouched
+    real = {"name": "binance", "ccxt_config": {"enableRateLimit": True}}
+    assert name_bot(real, "producer-2") == real
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[RunningSimulator]:
+    with running_simulator(pairs=6, seed=4) as running:
+        yield running
+
+
+@pytest.mark.timeout(120)
+def test_freqtrade_sends_the_bot_name_on_sync_and_async_requests(
+    sim: RunningSimulator, tmp_path
+) -> None:
+    """freqtrade builds its sync and async ccxt clients from ``ccxt_config``: both send it."""
+    config = {
+        "dry_run": True,
+        "stake_currency": "USDT",
+        "timeframe": "1m",
+        "trading_mode": "spot",
+        "margin_mode": "",
+        "candle_type_def": CandleType.SPOT,
+        "runmode": RunMode.DRY_RUN,
+        "user_data_dir": tmp_path,
+        "datadir": tmp_path / "data",
+        "exchange": name_bot(sim.exchange_config(sim.pairs[:2]), "producer-7"),
+    }
+    exchange = ExchangeResolver.load_exchange(config, validate=False)
+    try:
+        exchange.fetch_ticker("BTC/USDT")  # sync client
+        pairs = [(pair, "1m", CandleType.SPOT) for pair in sim.pairs[:2]]
+        exchange.refresh_latest_ohlcv(pairs)  # async client
+    finally:
+        exchange.close()
+    bots = sim.bot_stats()
+    requests = bots["producer-7"]["requests"]
+    assert requests["/api/v3/klines"] == 2
+    assert requests["/api/v3/ticker/24hr"] == 1
+    assert requests["/api/v3/exchangeInfo"] >= 1
+    # Only the readiness check (a plain ping) came without a name.
+    assert bots[UNATTRIBUTED]["requests"].keys() <= {"/api/v3/ping"}
