@@ -22,7 +22,7 @@ from freqfleet.strategy.log_guard import (
     redact,
     uninstall_log_guard,
 )
-from tests.strategy.test_producer_access import WRONG_TOKEN, freqtrade_api_server
+from tests.kit.freqtrade_api import WRONG_TOKEN, freqtrade_api_server
 
 TOKEN = "producer-ws-token-Zq8vN3kP0aLx"
 CONSUMER_TOKEN = "consumer-side-token-for-p2-7Hd9"

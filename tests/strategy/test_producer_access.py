@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import socket
 import threading
@@ -10,12 +9,8 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
-from unittest.mock import MagicMock, patch
 
 import pytest
-from freqtrade.enums import RunMode
-from freqtrade.persistence import Trade
-from freqtrade.rpc.api_server import ApiServer
 
 from freqfleet.strategy.producer_access import (
     PROBLEMS,
@@ -24,47 +19,11 @@ from freqfleet.strategy.producer_access import (
     check_producer_access,
     producer_ws_url,
 )
+from tests.kit.freqtrade_api import WRONG_TOKEN, freqtrade_api_server
+from tests.kit.ports import free_port
 
 WS_TOKEN = "producer-one-ws-token-0123456789"
 OTHER_TOKEN = "second-accepted-token-abcdefghij"
-WRONG_TOKEN = "not-the-producers-token-98765"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def freqtrade_api_server(ws_token: str | list[str] = WS_TOKEN) -> Iterator[int]:
-    """freqtrade's real ApiServer (FastAPI + its threaded uvicorn) in this process; its port.
-
-    The RPC is a mock: the message websocket only needs one to accept a connection, and a
-    Trade session for the request's rollback.
-    """
-    port = free_port()
-    config: dict[str, Any] = {
-        "runmode": RunMode.DRY_RUN,
-        "api_server": {
-            "enabled": True,
-            "listen_ip_address": "127.0.0.1",
-            "listen_port": port,
-            "username": "fleet",
-            "password": "api-password-0123456789",
-            "jwt_secret_key": "jwt-secret-key-0123456789-0123456789",
-            "ws_token": ws_token,
-            "CORS_origins": [],
-        },
-    }
-    with patch.object(Trade, "session", MagicMock(), create=True):
-        api = ApiServer(config)
-        try:
-            api.add_rpc_handler(MagicMock())
-            yield port
-        finally:
-            api.cleanup()
-            ApiServer.shutdown()
 
 
 @pytest.fixture

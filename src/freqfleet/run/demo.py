@@ -9,6 +9,7 @@ and supervised by the same code as ``freqfleet up``.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import time
@@ -19,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from freqtrade.exchange import timeframe_to_prev_date
-from freqtrade_client import FtRestClient
 from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
 
+from freqfleet.botapi import BotApi, BotApiError
 from freqfleet.errors import ConfigError
 from freqfleet.fleet.manifest import BotEntry, FleetManifest
 from freqfleet.fleet.plan import write_plan
@@ -100,12 +101,13 @@ def demo_config(exchange: dict[str, Any], options: DemoOptions) -> dict[str, Any
 
 
 def bot_trades(bot: BotEntry) -> list[dict[str, Any]]:
-    """A bot's closed trades (REST ``/trades``) and open ones (``/status``), oldest first."""
-    client = FtRestClient(local_api_url(bot), bot.username, bot.password, timeout=10)
-    closed = client.trades(limit=500)
-    open_trades = client.status()
-    found = list(closed.get("trades", [])) if isinstance(closed, dict) else []
-    found += list(open_trades) if isinstance(open_trades, list) else []
+    """A bot's closed trades (REST ``/trades``) and open ones (``/status``), oldest first;
+    what a bot does not answer counts as none (a stopped bot has no trades to show)."""
+    found: list[dict[str, Any]] = []
+    with BotApi(local_api_url(bot), bot.username, bot.password, timeout=10) as api:
+        for read in (lambda: api.trades(limit=500), api.open_trades):
+            with contextlib.suppress(BotApiError):
+                found += read()
     return sorted(found, key=lambda trade: trade["open_date"])
 
 

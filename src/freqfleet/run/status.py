@@ -1,10 +1,9 @@
 """The fleet's health in one table, from the bots' own REST APIs.
 
-Why through freqtrade's REST API (freqtrade-client) and not the processes: it works for a
-fleet started by ``up`` as well as for one run by docker-compose or on other hosts, and it
-shows what the bots themselves believe. ``FtRestClient`` logs and returns ``None`` on a
-connection error instead of raising, and returns ``{"detail": ...}`` on a rejected login:
-both become a state in the table, never a traceback.
+Why through freqtrade's REST API (:mod:`freqfleet.botapi`) and not the processes: it works
+for a fleet started by ``up`` as well as for one run by docker-compose or on other hosts,
+and it shows what the bots themselves believe. A bot that is unreachable, rejects the login
+or is not a freqtrade API becomes a state in the table, never a traceback.
 
 The consumer strategy's own report (``user_data/fleet-state.json``) outlives the consumer:
 its age is always shown, and its pair lists only while the consumer runs. It is read
@@ -18,27 +17,21 @@ and the consumer relies on freqtrade internals, so a fleet is tested on one rele
 from __future__ import annotations
 
 import json
-import logging
 import os
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import requests
 from freqtrade.exchange import timeframe_to_seconds
-from freqtrade_client import FtRestClient
 from rich.markup import escape
 from rich.table import Table
 
+from freqfleet.botapi import BotApi, BotApiError
 from freqfleet.fleet.manifest import BotEntry, FleetManifest
 from freqfleet.run.supervisor import local_api_url, read_state, running_supervisor
 
 STATE_FILE = "fleet-state.json"
-
-
-class BotUnavailable(Exception):
-    """The bot did not answer usefully; the message is the state to show."""
 
 
 @dataclass
@@ -82,23 +75,6 @@ class FleetStatus:
         return asdict(self)
 
 
-def _call(client: FtRestClient, method: str, *args: Any, **kwargs: Any) -> Any:
-    try:
-        answer = getattr(client, method)(*args, **kwargs)
-    except requests.RequestException as error:
-        raise BotUnavailable(f"unreachable ({type(error).__name__})") from None
-    except ValueError:  # not JSON: something else listens on that port
-        raise BotUnavailable("not a freqtrade API") from None
-    if answer is None:
-        raise BotUnavailable("unreachable")
-    if isinstance(answer, dict) and "detail" in answer:
-        detail = str(answer["detail"])
-        if "nauthor" in detail or "credentials" in detail.lower():
-            raise BotUnavailable("credentials rejected")
-        raise BotUnavailable(f"error: {detail}")
-    return answer
-
-
 def _age_seconds(date_text: str | None, now: datetime) -> float | None:
     if not date_text:
         return None
@@ -115,46 +91,48 @@ def bot_status(bot: BotEntry, timeframe: str, now: datetime, timeout: float = 5.
     """Ask one bot for its state; unreachable or refusing bots give a state, not an error."""
     url = local_api_url(bot)
     status = BotStatus(name=bot.name, role=bot.role, url=url, state="?")
-    client = FtRestClient(url, bot.username, bot.password, timeout=timeout)
-    logging.getLogger("freqtrade_client.ft_rest_client").setLevel(logging.ERROR)
     try:
-        config = _call(client, "show_config")
-        status.state = str(config.get("state", "?")).lower()
-        status.freqtrade = _freqtrade_version(client, config)
-        status.stake_currency = config.get("stake_currency")
-        whitelist = _call(client, "whitelist").get("whitelist", [])
-        status.pairs = len(whitelist)
-        count = _call(client, "count")
-        status.open_trades = int(count.get("current", 0))
-        max_trades = count.get("max")
-        status.max_open_trades = int(max_trades) if max_trades is not None else None
-        status.stake_in_use = float(count.get("total_stake", 0.0))
-        if bot.role == "consumer":
-            balance = _call(client, "balance")
-            for currency in balance.get("currencies", []):
-                if currency.get("currency") == status.stake_currency:
-                    status.stake_available = float(currency.get("free", 0.0))
-        elif whitelist:
-            candles = _call(client, "pair_candles", whitelist[0], timeframe, limit=1)
-            columns = candles.get("columns", [])
-            rows = candles.get("data") or []
-            if rows and "date" in columns:
-                status.newest_candle = str(rows[-1][columns.index("date")])
-                # Age since the candle closed: a fresh 1m candle is seconds old, not 60+.
-                opened_age = _age_seconds(status.newest_candle, now)
-                if opened_age is not None:
-                    candle_s = timeframe_to_seconds(timeframe)
-                    status.newest_candle_age_s = max(0.0, opened_age - candle_s)
-    except BotUnavailable as problem:
+        with BotApi(url, bot.username, bot.password, timeout=timeout) as api:
+            _ask(api, bot, status, timeframe, now)
+    except BotApiError as problem:
         status.state = str(problem)
     return status
 
 
-def _freqtrade_version(client: FtRestClient, config: dict[str, Any]) -> str | None:
+def _ask(api: BotApi, bot: BotEntry, status: BotStatus, timeframe: str, now: datetime) -> None:
+    config = api.show_config()
+    status.state = str(config.get("state", "?")).lower()
+    status.freqtrade = _freqtrade_version(api, config)
+    status.stake_currency = config.get("stake_currency")
+    whitelist = api.whitelist()
+    status.pairs = len(whitelist)
+    count = api.count()
+    status.open_trades = int(count.get("current", 0))
+    max_trades = count.get("max")
+    status.max_open_trades = int(max_trades) if max_trades is not None else None
+    status.stake_in_use = float(count.get("total_stake", 0.0))
+    if bot.role == "consumer":
+        for currency in api.balance().get("currencies", []):
+            if isinstance(currency, dict) and currency.get("currency") == status.stake_currency:
+                status.stake_available = float(currency.get("free", 0.0))
+    elif whitelist:
+        candles = api.pair_candles(whitelist[0], timeframe, limit=1)
+        columns = candles.get("columns", [])
+        rows = candles.get("data") or []
+        if rows and "date" in columns:
+            status.newest_candle = str(rows[-1][columns.index("date")])
+            # Age since the candle closed: a fresh 1m candle is seconds old, not 60+.
+            opened_age = _age_seconds(status.newest_candle, now)
+            if opened_age is not None:
+                candle_s = timeframe_to_seconds(timeframe)
+                status.newest_candle_age_s = max(0.0, opened_age - candle_s)
+
+
+def _freqtrade_version(api: BotApi, config: dict[str, Any]) -> str | None:
     """The bot's freqtrade version (``/api/v1/version``; ``show_config`` carries it too)."""
     try:
-        answer = _call(client, "version")
-    except BotUnavailable:
+        answer: object = api.version()
+    except BotApiError:
         answer = None
     version = answer.get("version") if isinstance(answer, dict) else None
     if version is None:

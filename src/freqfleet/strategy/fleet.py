@@ -19,6 +19,7 @@ from freqtrade.enums import CandleType, RunMode, SignalDirection
 from freqtrade.exceptions import OperationalException
 from freqtrade.strategy import IStrategy
 
+from freqfleet.botapi import BotApi, BotApiError
 from freqfleet.errors import StrategySetupError
 from freqfleet.strategy import internals
 from freqfleet.strategy.callbacks import guard_callbacks
@@ -248,19 +249,14 @@ def check_producer_timeframes(config: dict[str, Any], timeframe: str) -> None:
     api = (config.get("fleet") or {}).get("producer_api") or {}
     if not api:
         return
-    import httpx
-
     for name, access in api.items():
-        url = (access or {}).get("url")
-        if not url:
+        producer = BotApi.from_link(access, timeout=3)
+        if producer is None:
             continue
-        auth = None
-        if access.get("username"):
-            auth = (access["username"], access.get("password") or "")
         try:
-            response = httpx.get(f"{url.rstrip('/')}/api/v1/show_config", auth=auth, timeout=3)
-            producer_timeframe = response.json().get("timeframe") if response.is_success else None
-        except (httpx.HTTPError, ValueError, AttributeError):
+            with producer:
+                producer_timeframe = producer.show_config().get("timeframe")
+        except BotApiError:
             continue  # not up yet: its frames are checked when they arrive
         if producer_timeframe and producer_timeframe != timeframe:
             raise StrategySetupError(

@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import websockets
-from freqtrade_client import FtRestClient
 
+from freqfleet.botapi import BotApi, BotApiError
 from freqfleet.strategy.follow_events import (
     TRADE_EVENT_TYPES,
     FollowEvent,
@@ -244,7 +244,13 @@ class SubscriptionRunner:
         state = self.states[producer.name]
         loop = asyncio.get_running_loop()
         try:
-            open_trades, closed = await loop.run_in_executor(None, _read_trades, producer)
+            open_trades, closed = await loop.run_in_executor(
+                None, _read_trades, producer.api_url, producer
+            )
+        except BotApiError as problem:  # its message carries no secret
+            state.catch_up_failures += 1
+            logger.warning("Catch-up with producer %s failed (%s)", producer.display, problem)
+            return
         except Exception as exc:
             state.catch_up_failures += 1
             logger.warning(
@@ -252,10 +258,6 @@ class SubscriptionRunner:
                 producer.display,
                 _describe(exc, producer.api_password or producer.ws_token),
             )
-            return
-        if open_trades is None or closed is None:
-            state.catch_up_failures += 1
-            logger.warning("Catch-up with producer %s failed (no answer)", producer.display)
             return
         state.catch_ups += 1
         state.producer_open_trades = len(open_trades)
@@ -268,21 +270,13 @@ class SubscriptionRunner:
 
 
 def _read_trades(
-    producer: ProducerEndpoint,
-) -> tuple[list[dict[str, Any]] | None, list[dict[str, Any]] | None]:
-    """Open trades and recent closed trades (newest first); None where unreachable."""
-    client = FtRestClient(
-        producer.api_url, producer.api_username, producer.api_password, timeout=10
-    )
-    try:
-        open_trades = client.status()
-        history = client.trades(limit=CATCH_UP_CLOSED_TRADES, order_by_id=False)
-    finally:
-        client._session.close()
-    if not isinstance(open_trades, list):
-        open_trades = None
-    closed = history.get("trades") if isinstance(history, dict) else None
-    return open_trades, closed if isinstance(closed, list) else None
+    api_url: str, producer: ProducerEndpoint
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Open trades and recent closed trades (most recently closed first)."""
+    with BotApi(api_url, producer.api_username, producer.api_password, timeout=10) as api:
+        open_trades = api.open_trades()
+        closed = api.trades(limit=CATCH_UP_CLOSED_TRADES, newest_first=True)
+    return open_trades, closed
 
 
 def _describe(exc: BaseException, secret: str | None) -> str:

@@ -1,0 +1,52 @@
+"""freqtrade's real API server (FastAPI + its threaded uvicorn) inside the test process."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+from unittest.mock import MagicMock, patch
+
+from freqtrade.enums import RunMode
+from freqtrade.persistence import Trade
+from freqtrade.rpc.api_server import ApiServer
+
+from tests.kit.ports import free_port
+
+API_USERNAME = "fleet"
+API_PASSWORD = "api-password-0123456789"
+WRONG_TOKEN = "not-the-producers-token-98765"
+"""A message websocket token no server here accepts."""
+
+
+@contextlib.contextmanager
+def freqtrade_api_server(ws_token: str | list[str]) -> Iterator[int]:
+    """The server on 127.0.0.1 with login ``API_USERNAME``/``API_PASSWORD``; its port.
+
+    The RPC is a mock: the message websocket only needs one to accept a connection, and a
+    Trade session for the request's rollback. Endpoints that read the bot's state
+    (``/status``, ``/show_config``, ...) are therefore not meaningful here; ``/version``,
+    the login and the websocket are freqtrade's own.
+    """
+    port = free_port()
+    config: dict[str, Any] = {
+        "runmode": RunMode.DRY_RUN,
+        "api_server": {
+            "enabled": True,
+            "listen_ip_address": "127.0.0.1",
+            "listen_port": port,
+            "username": API_USERNAME,
+            "password": API_PASSWORD,
+            "jwt_secret_key": "jwt-secret-key-0123456789-0123456789",
+            "ws_token": ws_token,
+            "CORS_origins": [],
+        },
+    }
+    with patch.object(Trade, "session", MagicMock(), create=True):
+        api = ApiServer(config)
+        try:
+            api.add_rpc_handler(MagicMock())
+            yield port
+        finally:
+            api.cleanup()
+            ApiServer.shutdown()
