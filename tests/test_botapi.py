@@ -3,18 +3,14 @@ what a freqtrade bot would not (checked where the answer arrives)."""
 
 from __future__ import annotations
 
-import contextlib
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from freqtrade import __version__ as freqtrade_version
 
 from freqfleet.botapi import BotApi, BotApiError
 from tests.kit.freqtrade_api import API_PASSWORD, API_USERNAME, freqtrade_api_server
+from tests.kit.json_server import json_server
 from tests.kit.ports import free_port
 
 WS_TOKEN = "botapi-ws-token-0123456789abcdef"
@@ -67,46 +63,6 @@ def test_closed_port_is_unreachable() -> None:
     assert str(raised.value) == "unreachable"
 
 
-class StandIn:
-    """A server answering fixed bodies per path (what a freqtrade bot would not), and
-    recording the query strings it was asked."""
-
-    def __init__(self, answers: dict[str, tuple[int, bytes]]) -> None:
-        self.answers = answers
-        self.queries: list[str] = []
-
-
-@contextlib.contextmanager
-def stand_in_server(answers: dict[str, Any]) -> Iterator[tuple[str, StandIn]]:
-    encoded = {
-        path: (200, body if isinstance(body, bytes) else json.dumps(body).encode())
-        for path, body in answers.items()
-    }
-    stand_in = StandIn(encoded)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            path, _, query = self.path.partition("?")
-            stand_in.queries.append(query)
-            code, body = stand_in.answers.get(path, (404, b'{"detail": "Not Found"}'))
-            self.send_response(code)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", stand_in
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def test_answers_are_checked_for_their_shape() -> None:
     answers = {
         "/api/v1/status": {"trades": []},
@@ -115,7 +71,7 @@ def test_answers_are_checked_for_their_shape() -> None:
         "/api/v1/trades": {"trades": [{"pair": "BTC/USDT"}, "not a trade"]},
         "/api/v1/show_config": b"<html>a web page</html>",
     }
-    with stand_in_server(answers) as (url, _), BotApi(url) as api:
+    with json_server(answers) as (url, _), BotApi(url) as api:
         problems = {}
         for name, call in {
             "status": api.open_trades,
@@ -141,7 +97,7 @@ def test_answers_are_checked_for_their_shape() -> None:
 def test_parameters_left_unset_are_not_sent() -> None:
     trades = [{"pair": "ETH/USDT", "open_date": "2026-01-01 00:00:00"}]
     answers = {"/api/v1/trades": {"trades": trades, "trades_count": 1}}
-    with stand_in_server(answers) as (url, stand_in), BotApi(url) as api:
+    with json_server(answers) as (url, stand_in), BotApi(url) as api:
         assert api.trades() == trades
         assert api.trades(limit=100, newest_first=True) == trades
     assert stand_in.queries == ["", "limit=100&order_by_id=false"]

@@ -12,6 +12,9 @@ import pytest
 from freqtrade.enums import RunMode, SignalDirection
 
 from freqfleet.errors import StrategySetupError
+from freqfleet.strategy.fleet import check_producer_timeframes
+from tests.kit.json_server import json_server
+from tests.kit.ports import free_port
 
 from .fleet_support import (
     bot_config,
@@ -507,6 +510,25 @@ def test_a_producer_on_another_timeframe_is_reported_once(user_data: Path, caplo
         assert len(errors) == 1
         assert "producer p1 sends 1m candles but this consumer runs 5m" in errors[0].message
         assert consumer.fleet_state()["producers"]["p1"]["rejected"] == {"timeframe": 1}
+
+
+def test_a_reachable_producer_on_another_timeframe_stops_the_start() -> None:
+    answers = {"/api/v1/show_config": {"timeframe": "1m", "state": "running"}}
+    with json_server(answers) as (url, _):
+        config = {
+            "fleet": {
+                "producer_api": {
+                    "p1": {"url": url, "username": "u", "password": "p"},
+                    "p2": {"url": f"http://127.0.0.1:{free_port()}"},  # not up yet
+                }
+            }
+        }
+        with pytest.raises(StrategySetupError) as raised:
+            check_producer_timeframes(config, "5m")
+        assert str(raised.value).startswith("producer p1 runs timeframe 1m but this consumer")
+        check_producer_timeframes(config, "1m")
+        del config["fleet"]["producer_api"]["p1"]
+        check_producer_timeframes(config, "5m")
 
 
 def test_public_names():
