@@ -1,22 +1,13 @@
-"""Free TCP ports on 127.0.0.1 for servers a test starts."""
+"""Free TCP ports on 127.0.0.1 for servers a test starts (from below the ephemeral range,
+as for planned bots: see freqfleet.ports)."""
 
 from __future__ import annotations
 
-import socket
-
-
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct ports nothing listens on right now (all bound at once, so they
-    differ)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
+from freqfleet.ports import free_ports
 
 
 def free_port() -> int:
     return free_ports(1)[0]
+
+
+__all__ = ["free_port", "free_ports"]
