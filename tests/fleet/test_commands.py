@@ -13,7 +13,7 @@ import pytest
 
 from freqfleet.cli import main
 from freqfleet.fleet.manifest import FleetManifest
-from freqfleet.fleet.plan import SECRETS_NAME
+from freqfleet.fleet.secrets import SECRETS_NAME
 from freqfleet.fleet.spec import load_fleet_config
 from tests.fleet.conftest import user_config, write_config
 
@@ -316,7 +316,7 @@ def test_plan_command_errors_are_one_line_and_write_nothing(
 def test_plan_warns_when_the_apis_listen_on_every_interface(
     user_dir: Path, capsys: pytest.CaptureFixture[str], listen: str
 ) -> None:
-    from freqfleet.fleet.plan import interface_addresses
+    from freqfleet.fleet.addresses import interface_addresses
 
     config = write_config(user_dir, user_config(fleet={"producers": 2, "listen": listen}))
     out = user_dir / "fleet"

@@ -32,9 +32,11 @@ from freqfleet.fleet.kubernetes import (
     service_host,
     split_secrets,
 )
+from freqfleet.fleet.kubespec import KubernetesSpec
 from freqfleet.fleet.manifest import FleetManifest
-from freqfleet.fleet.plan import SECRETS_NAME, write_plan
-from freqfleet.fleet.spec import KubernetesSpec, validate_fleet_config
+from freqfleet.fleet.plan import write_plan
+from freqfleet.fleet.secrets import SECRETS_NAME
+from freqfleet.fleet.spec import validate_fleet_config
 from tests.fleet.conftest import user_config, write_config
 from tests.fleet.kube_pods import (
     LOOPBACK,

@@ -16,7 +16,8 @@ from freqtrade.enums import RunMode
 from freqfleet.errors import ConfigError
 from freqfleet.fleet.manifest import FleetManifest
 from freqfleet.fleet.partition import partition
-from freqfleet.fleet.plan import SECRETS_NAME, plan_warnings, write_plan
+from freqfleet.fleet.plan import plan_warnings, write_plan
+from freqfleet.fleet.secrets import SECRETS_NAME
 from freqfleet.fleet.spec import validate_fleet_config
 from tests.fleet.conftest import PAIRS, user_config
 

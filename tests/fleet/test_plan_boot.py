@@ -25,9 +25,10 @@ import httpx
 import pytest
 
 from freqfleet.fleet.kubernetes import K8S_DIR, service_host
+from freqfleet.fleet.kubespec import KubernetesSpec
 from freqfleet.fleet.manifest import BotEntry, FleetManifest
 from freqfleet.fleet.plan import write_plan
-from freqfleet.fleet.spec import KubernetesSpec, validate_fleet_config
+from freqfleet.fleet.spec import validate_fleet_config
 from freqfleet.run.demo import free_ports
 from freqfleet.sim.testing import running_simulator
 from freqfleet.strategy.consumer import STATE_FILE

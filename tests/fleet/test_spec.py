@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from freqfleet.errors import ConfigError
-from freqfleet.fleet.spec import FleetSpec, load_fleet_config, validate_fleet_config
+from freqfleet.fleet.model import FleetSpec
+from freqfleet.fleet.spec import load_fleet_config, validate_fleet_config
 from tests.fleet.conftest import user_config, write_config
 
 PORTS_FIX = "use a free TCP port between 1024 and 65535, or leave it out"

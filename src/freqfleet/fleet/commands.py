@@ -11,8 +11,9 @@ from rich.markup import escape
 
 def _plan(args: argparse.Namespace) -> int:
     from freqfleet.fleet.kubernetes import K8S_DIR
+    from freqfleet.fleet.kubespec import KubernetesSpec
     from freqfleet.fleet.plan import plan_warnings, write_plan
-    from freqfleet.fleet.spec import KubernetesSpec, load_fleet_config
+    from freqfleet.fleet.spec import load_fleet_config
 
     config_path = Path(args.config)
     config, spec = load_fleet_config(config_path)

@@ -18,8 +18,10 @@ from typing import Any
 
 from freqfleet import __version__
 from freqfleet.files import PUBLIC_MODE, SECRET_MODE, dump_json
+from freqfleet.fleet.addresses import is_loopback
+from freqfleet.fleet.links import producer_links
 from freqfleet.fleet.manifest import BotEntry, FleetManifest
-from freqfleet.fleet.spec import FleetSpec, is_loopback
+from freqfleet.fleet.model import FleetSpec
 from freqfleet.fleet.yamltext import to_yaml
 from freqfleet.strategy.internals import freqtrade_image_tag
 
@@ -149,7 +151,6 @@ def consumer_override(
     spec: FleetSpec, manifest: FleetManifest, all_secrets: dict[str, dict[str, str]]
 ) -> dict[str, Any]:
     """Inside compose, producers of this host are reached by service name."""
-    from freqfleet.fleet.plan import producer_links
 
     def host_of(index: int) -> str:
         bot = manifest.producers[index]

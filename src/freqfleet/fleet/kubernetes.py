@@ -50,11 +50,15 @@ from typing import Any
 from freqfleet.credentials import API_SERVER_SECRET_PATHS, CCXT_SECTIONS, EXCHANGE_SECRET_PATHS
 from freqfleet.errors import ConfigError
 from freqfleet.files import PUBLIC_MODE, SECRET_MODE, dump_json
+from freqfleet.fleet.kubespec import QUANTITY, KubernetesSpec
+from freqfleet.fleet.links import producer_links
 from freqfleet.fleet.manifest import MANIFEST_NAME, BotEntry, FleetManifest
+from freqfleet.fleet.model import FleetSpec
 from freqfleet.fleet.pairfeed import SUMMARY_FILE
-from freqfleet.fleet.spec import QUANTITY, FleetSpec, KubernetesSpec, kubernetes_problems
+from freqfleet.fleet.spec import kubernetes_problems
 from freqfleet.fleet.stubs import StrategyInfo
 from freqfleet.fleet.yamltext import documents, to_yaml
+from freqfleet.problems import format_problems
 
 K8S_DIR = "kubernetes"
 MOUNT = "/fleet"
@@ -342,7 +346,7 @@ def service_host(name: str, kube: KubernetesSpec) -> str:
 
 def feed_port(spec: FleetSpec) -> int:
     if spec.pairlist_url:
-        from freqfleet.fleet.plan import feed_port as url_port
+        from freqfleet.fleet.botconfigs import feed_port as url_port
 
         return url_port(spec.pairlist_url)
     return FEED_PORT
@@ -361,7 +365,6 @@ def cluster_configs(
     all_secrets: dict[str, dict[str, str]],
 ) -> dict[str, dict[str, Any]]:
     """The plan's bot configs with the cluster's addresses (nothing else changes)."""
-    from freqfleet.fleet.plan import producer_links
 
     result = copy.deepcopy(configs)
     names = spec.producer_names
@@ -980,8 +983,6 @@ def kubernetes_files(
     """Every file of ``kubernetes/``, in memory (``configs``: the plan's, by file name)."""
     problems = kubernetes_problems(spec, kube)
     if problems:
-        from freqfleet.fleet.spec import format_problems
-
         raise ConfigError(format_problems(problems))
     folder = Path(out_dir) / K8S_DIR
     cluster = cluster_configs(spec, kube, manifest, configs, all_secrets)

@@ -40,8 +40,8 @@ import psutil
 
 from freqfleet.errors import RuntimeFleetError
 from freqfleet.files import SECRET_MODE, dump_json, write_atomic
+from freqfleet.fleet.addresses import connect_address
 from freqfleet.fleet.manifest import BotEntry, FleetManifest
-from freqfleet.fleet.spec import connect_address
 
 logger = logging.getLogger(__name__)
 

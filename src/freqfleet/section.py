@@ -1,0 +1,141 @@
+"""The consumer's ``fleet`` key: what the planner writes and the consumer reads at start-up.
+
+Why one typed model in the bottom layer: the planner (``fleet/``) writes this key into
+``consumer.json`` and the fleet strategy (``strategy/``) reads it back when the bot starts;
+with one model for both, a value the planner accepts is a value the bot accepts, and the
+rules of the user's ``fleet`` section (``max_signal_age``, ``follow``, ...) are the same
+field definitions (:func:`max_signal_age_field` and the like).
+
+Written by :meth:`ConsumerSection.to_config`, read by :func:`read_consumer_section`.
+"""
+
+from __future__ import annotations
+
+import typing
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from freqfleet.errors import StrategySetupError
+from freqfleet.problems import SETTING_NOUN, fix, format_problems, problems_from
+
+FollowChoice = Literal["exits", "force_entries", "force_exits", "position_adjustments"]
+FOLLOW_CHOICES: tuple[str, ...] = typing.get_args(FollowChoice)
+DEFAULT_FOLLOW: tuple[FollowChoice, ...] = ("exits",)
+MAX_SIGNAL_AGE = 100
+
+
+def max_signal_age_field() -> Any:
+    return Field(
+        1,
+        ge=1,
+        le=MAX_SIGNAL_AGE,
+        json_schema_extra=fix(
+            f"use a whole number of candles from 1 to {MAX_SIGNAL_AGE} (default 1)"
+        ),
+    )
+
+
+def informative_candles_field() -> Any:
+    return Field(
+        False,
+        json_schema_extra=fix("use true to let the consumer download informative pairs"),
+    )
+
+
+def follow_field() -> Any:
+    return Field(
+        default_factory=lambda: list(DEFAULT_FOLLOW),
+        json_schema_extra=fix(f"use a list of any of {', '.join(FOLLOW_CHOICES)} (or [])"),
+    )
+
+
+def unique_follow(value: list[str]) -> list[str]:
+    """``follow`` names each kind of action once."""
+    if len(set(value)) != len(value):
+        raise ValueError("an entry repeats")
+    return value
+
+
+class ProducerApi(BaseModel):
+    """How the consumer reaches one producer's REST API (the password stays out of repr)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    url: str = Field(json_schema_extra=fix("use the producer's API URL, e.g. http://host:8081"))
+    username: str = Field(json_schema_extra=fix("use the producer's api_server.username"))
+    password: str = Field(
+        repr=False, json_schema_extra=fix("use the producer's api_server.password")
+    )
+
+
+class ConsumerSection(BaseModel):
+    """The top-level ``fleet`` key of a consumer's config."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        **{SETTING_NOUN: "fleet"},  # type: ignore[typeddict-item]
+    )
+
+    role: Literal["consumer"] = Field(
+        "consumer", json_schema_extra=fix('use "consumer" or leave it out')
+    )
+    max_signal_age: int = max_signal_age_field()
+    informative_candles: bool = informative_candles_field()
+    follow: list[FollowChoice] = follow_field()
+    producer_api: dict[str, ProducerApi] = Field(
+        default_factory=dict,
+        json_schema_extra=fix(
+            'use {"<producer name>": {"url": ..., "username": ..., "password": ...}}; '
+            "re-run freqfleet plan"
+        ),
+    )
+    shares: dict[str, list[str]] | None = Field(
+        None,
+        json_schema_extra=fix(
+            'map producer names to lists of pairs, e.g. {"producer-1": ["BTC/USDT"]}; '
+            "re-run freqfleet plan or remove it"
+        ),
+    )
+
+    @field_validator("follow")
+    @classmethod
+    def _follow_unique(cls, value: list[str]) -> list[str]:
+        return unique_follow(value)
+
+    def to_config(self) -> dict[str, Any]:
+        """The key as written into ``consumer.json`` (passwords included: a 0600 file)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+def read_consumer_section(config: dict[str, Any]) -> ConsumerSection:
+    """The ``fleet`` key of a consumer's config, checked; StrategySetupError naming the field
+    and the fix (every problem at once) when it is wrong."""
+    section = config.get("fleet")
+    if section is None:
+        section = {}
+    if not isinstance(section, dict):
+        raise StrategySetupError(
+            f"fleet: must be an object, got {type(section).__name__}; "
+            'e.g. "fleet": {"max_signal_age": 1}'
+        )
+    try:
+        return ConsumerSection.model_validate(section)
+    except ValidationError as error:
+        raise StrategySetupError(
+            format_problems(problems_from(error, ConsumerSection, "fleet"))
+        ) from None
+
+
+__all__ = [
+    "DEFAULT_FOLLOW",
+    "FOLLOW_CHOICES",
+    "MAX_SIGNAL_AGE",
+    "ConsumerSection",
+    "FollowChoice",
+    "ProducerApi",
+    "read_consumer_section",
+    "unique_follow",
+]
