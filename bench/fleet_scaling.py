@@ -59,7 +59,7 @@ from freqtrade_client import FtRestClient
 from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.spec import validate_fleet_config
 from freqfleet.run.supervisor import Supervisor, local_api_url, process_specs
-from freqfleet.sim.testing import running_simulator
+from freqfleet.sim.launcher import running_simulator
 
 BENCH_DIR = Path(__file__).resolve().parent
 STRATEGIES = BENCH_DIR / "strategies"

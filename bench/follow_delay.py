@@ -34,7 +34,7 @@ from tests.strategy.follow_fleet import (
     producer_config,
 )
 
-from freqfleet.sim.testing import running_simulator
+from freqfleet.sim.launcher import running_simulator
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 import httpx
 
-from freqfleet.sim.testing import running_simulator
+from freqfleet.sim.launcher import running_simulator
 
 
 def cpu_seconds(pid: int) -> float:

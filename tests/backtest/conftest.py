@@ -59,3 +59,11 @@ def sample_userdir(tmp_path: Path) -> Path:
     strategies.mkdir(parents=True)
     shutil.copy(FREQTRADE_TEMPLATES / "sample_strategy.py", strategies / "sample_strategy.py")
     return tmp_path / "user_data"
+
+
+@pytest.fixture
+def hand_made(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """The hand-made case of ``tests/backtest/hand_made.py``: config, data and user_data."""
+    from tests.backtest.hand_made import write_hand_made
+
+    return write_hand_made(tmp_path)

@@ -14,7 +14,6 @@ from rich.console import Console
 from freqfleet.backtest.commands import offline_markets
 from freqfleet.backtest.engine import BacktestRequest, FleetBacktester
 from freqfleet.backtest.report import comparison_table, write_html
-from tests.backtest.test_metrics import hand_made  # noqa: F401  (fixture)
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -38,7 +37,7 @@ def chromium() -> str:
 
 
 @pytest.fixture
-def report(hand_made, tmp_path: Path) -> tuple[Path, object]:  # noqa: F811
+def report(hand_made, tmp_path: Path) -> tuple[Path, object]:
     config_path, datadir, userdir = hand_made
     request = BacktestRequest(config_path, datadir=datadir, userdir=userdir, delayed=True)
     with (

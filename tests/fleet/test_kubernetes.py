@@ -674,8 +674,10 @@ def test_producers_read_their_share_from_the_feed_over_the_cluster_network(
     volumes) and serves the shares over HTTP; producers' and consumer's RemotePairList read
     them at the feed's cluster address (rewritten to loopback)."""
     from freqfleet.fleet.pairfeed import run_feed
-    from freqfleet.sim.testing import running_simulator
-    from tests.fleet.test_pairfeed import free_port, reachable, wait_until, whitelist_of
+    from freqfleet.sim.launcher import running_simulator
+    from tests.kit.bots import whitelist_of
+    from tests.kit.ports import free_port
+    from tests.kit.waiting import reachable, wait_until
 
     with running_simulator(pairs=15, seed=3) as sim:
         config = cluster_config(pairlists=VOLUME)

@@ -3,62 +3,24 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
-import time
 from pathlib import Path
 
 import httpx
 import pytest
-from freqtrade.configuration import Configuration
-from freqtrade.data.dataprovider import DataProvider
-from freqtrade.plugins.pairlistmanager import PairListManager
-from freqtrade.resolvers import ExchangeResolver
 
 from freqfleet.errors import ConfigError
 from freqfleet.fleet.pairfeed import run_feed
 from freqfleet.fleet.partition import partition
 from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.spec import validate_fleet_config
-from freqfleet.sim.testing import running_simulator
+from freqfleet.sim.launcher import running_simulator
 from tests.fleet.conftest import user_config
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def reachable(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def wait_until(check, timeout: float = 30) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.2)
-    return False
-
+from tests.kit.bots import whitelist_of
+from tests.kit.ports import free_port
+from tests.kit.waiting import reachable, wait_until
 
 VOLUME = [{"method": "VolumePairList", "number_assets": 7, "sort_key": "quoteVolume"}]
-
-
-def whitelist_of(config_files: list[str]) -> list[str]:
-    """The whitelist freqtrade's own PairListManager produces for these config files."""
-    config = Configuration.from_files(config_files)
-    exchange = ExchangeResolver.load_exchange(config, validate=False)
-    try:
-        manager = PairListManager(exchange, config, DataProvider(config, exchange))
-        manager.refresh_pairlist()
-        return list(manager.whitelist)
-    finally:
-        exchange.close()
 
 
 @pytest.mark.timeout(120)

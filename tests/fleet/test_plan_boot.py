@@ -14,11 +14,9 @@ Secret manifest), the cluster's DNS names and listen address rewritten to loopba
 from __future__ import annotations
 
 import json
-import os
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -29,17 +27,13 @@ from freqfleet.fleet.kubespec import KubernetesSpec
 from freqfleet.fleet.manifest import BotEntry, FleetManifest
 from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.spec import validate_fleet_config
-from freqfleet.run.demo import free_ports
-from freqfleet.sim.testing import running_simulator
+from freqfleet.sim.launcher import running_simulator
 from freqfleet.strategy.consumer import STATE_FILE
 from tests.fleet.conftest import user_config
 from tests.fleet.kube_pods import LOOPBACK, lay_out_pod, load_export
-
-
-def bot_env() -> dict[str, str]:
-    """freqtrade configures its log file only outside pytest (it checks PYTEST_VERSION)."""
-    env = {key: value for key, value in os.environ.items() if key != "PYTEST_VERSION"}
-    return {**env, "PYTHONUNBUFFERED": "1"}
+from tests.kit.bots import bot_env
+from tests.kit.ports import free_ports
+from tests.kit.waiting import wait_until
 
 
 def get(bot: BotEntry, path: str) -> httpx.Response | None:
@@ -49,15 +43,6 @@ def get(bot: BotEntry, path: str) -> httpx.Response | None:
         )
     except httpx.HTTPError:
         return None
-
-
-def wait_for(check, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(1)
-    return False
 
 
 def plan_launch(out: Path, manifest: FleetManifest, bot: BotEntry) -> tuple[list[str], Path, dict]:
@@ -121,7 +106,7 @@ def test_planned_fleet_boots_and_consumer_sees_every_share(
                 return response.json()["whitelist"] if response and response.is_success else None
 
             for bot in manifest.producers:
-                assert wait_for(lambda bot=bot: served(bot) is not None, 150), (
+                assert wait_until(lambda bot=bot: served(bot) is not None, 150, interval=1), (
                     tmp_path / f"{bot.name}.out"
                 ).read_text()[-3000:]
                 assert sorted(served(bot)) == sorted(shares[bot.name])
@@ -129,9 +114,9 @@ def test_planned_fleet_boots_and_consumer_sees_every_share(
                 assert show["dry_run"] is True
                 assert show["max_open_trades"] == -1
             consumer = manifest.consumer
-            assert wait_for(lambda: sorted(served(consumer) or []) == sorted(sim.pairs), 150), (
-                tmp_path / "consumer.out"
-            ).read_text()[-3000:]
+            assert wait_until(
+                lambda: sorted(served(consumer) or []) == sorted(sim.pairs), 150, interval=1
+            ), (tmp_path / "consumer.out").read_text()[-3000:]
             assert get(consumer, "show_config").json()["max_open_trades"] == 3
             wrong = httpx.get(
                 f"{consumer.api_url}/api/v1/whitelist", auth=(consumer.username, "nope"), timeout=5
@@ -155,7 +140,7 @@ def test_planned_fleet_boots_and_consumer_sees_every_share(
                     for name, share in shares.items()
                 )
 
-            assert wait_for(every_share_arrived, 150), (
+            assert wait_until(every_share_arrived, 150, interval=1), (
                 producers_seen(),
                 (tmp_path / "consumer.out").read_text()[-3000:],
             )

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from freqfleet.fleet.manifest import BotEntry, FleetManifest
-from freqfleet.run.demo import free_ports
+from freqfleet.ports import free_ports
 from freqfleet.run.supervisor import (
     Backoff,
     ProcessSpec,

@@ -51,9 +51,9 @@ from freqtrade.exchange import timeframe_to_prev_date
 from freqtrade_client import FtRestClient
 
 from freqfleet.fleet.manifest import FleetManifest
-from freqfleet.run.demo import free_ports
 from freqfleet.run.supervisor import read_state
-from freqfleet.sim.testing import running_simulator
+from freqfleet.sim.launcher import running_simulator
+from tests.kit.ports import free_ports
 
 STRATEGY_DIR = Path(__file__).parent / "parity_strategies"
 STRATEGY = "ParityCross"

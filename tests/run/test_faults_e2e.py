@@ -50,7 +50,7 @@ from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.spec import validate_fleet_config
 from freqfleet.run.demo import DemoOptions, bot_trades, demo_config
 from freqfleet.run.supervisor import bot_environment, local_api_url, open_log, read_state
-from freqfleet.sim.testing import running_simulator
+from freqfleet.sim.launcher import running_simulator
 from freqfleet.strategy.intake import REJECT_REASONS
 
 pytestmark = pytest.mark.slow

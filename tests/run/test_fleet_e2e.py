@@ -30,7 +30,7 @@ from freqfleet.fleet.spec import validate_fleet_config
 from freqfleet.run.demo import DemoOptions, bot_trades, demo_config, max_concurrent
 from freqfleet.run.status import bot_status
 from freqfleet.run.supervisor import local_api_url, read_state
-from freqfleet.sim.testing import running_simulator
+from freqfleet.sim.launcher import running_simulator
 
 MAX_OPEN_TRADES = 6
 LOOP_STRADDLE = timedelta(seconds=5)

@@ -16,7 +16,6 @@ import pytest
 
 from freqfleet.errors import RuntimeFleetError
 from freqfleet.fleet.manifest import FleetManifest
-from freqfleet.run.commands import wait_until_ready
 from freqfleet.run.supervisor import (
     Backoff,
     FleetRefused,
@@ -25,7 +24,9 @@ from freqfleet.run.supervisor import (
     lock_holder,
     read_state,
     stop_fleet,
+    wait_until_ready,
 )
+from tests.kit.ports import free_port
 from tests.run.fake_bot import read_events
 from tests.run.fake_fleet import (
     FAST,
@@ -80,13 +81,9 @@ def test_crashing_process_is_restarted_then_given_up(tmp_path: Path) -> None:
 
 
 def test_waiting_for_the_fleet_reports_a_given_up_bot_at_once(tmp_path: Path) -> None:
-    from rich.console import Console
-
-    from freqfleet.run.demo import free_ports
-
     # A bot whose API never answers keeps `up` waiting; the crasher must end the wait.
     silent = spec(tmp_path, "silent", "import time; time.sleep(60)")
-    silent = replace(silent, ping_url=f"http://127.0.0.1:{free_ports(1)[0]}/api/v1/ping")
+    silent = replace(silent, ping_url=f"http://127.0.0.1:{free_port()}/api/v1/ping")
     supervisor = Supervisor(
         tmp_path, [spec(tmp_path, "crasher", "raise SystemExit(3)"), silent], backoff=FAST
     )
@@ -94,7 +91,7 @@ def test_waiting_for_the_fleet_reports_a_given_up_bot_at_once(tmp_path: Path) ->
     began = time.monotonic()
     try:
         with pytest.raises(RuntimeFleetError) as error:
-            wait_until_ready(supervisor, Console(quiet=True), timeout=120)
+            wait_until_ready(supervisor, timeout=120)
     finally:
         supervisor.stop()
     assert time.monotonic() - began < 10

@@ -20,7 +20,7 @@ from freqfleet.fleet.spec import validate_fleet_config
 from freqfleet.run.demo import DemoOptions, demo_config
 from freqfleet.run.supervisor import read_state
 from freqfleet.sim.config import exchange_config
-from freqfleet.sim.testing import running_simulator
+from freqfleet.sim.launcher import running_simulator
 
 
 def environment() -> dict[str, str]:

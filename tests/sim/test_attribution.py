@@ -11,7 +11,7 @@ from freqtrade.resolvers import ExchangeResolver
 
 from freqfleet.sim.app import MAX_BOTS, UNATTRIBUTED
 from freqfleet.sim.config import BOT_HEADER, exchange_config, name_bot
-from freqfleet.sim.testing import RunningSimulator, running_simulator
+from freqfleet.sim.launcher import RunningSimulator, running_simulator
 
 KLINES = {"symbol": "BTCUSDT", "interval": "1m", "limit": 5}
 

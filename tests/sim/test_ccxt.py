@@ -9,7 +9,7 @@ import ccxt
 import ccxt.async_support as ccxt_async
 import pytest
 
-from freqfleet.sim.testing import RunningSimulator, running_simulator
+from freqfleet.sim.launcher import RunningSimulator, running_simulator
 
 pytestmark = pytest.mark.timeout(120)
 

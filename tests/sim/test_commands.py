@@ -106,7 +106,7 @@ def test_sim_prints_the_section_serves_and_stops_on_sigterm() -> None:
 
 
 def test_simulator_log_names_unknown_paths_and_counts_requests() -> None:
-    from freqfleet.sim.testing import running_simulator
+    from freqfleet.sim.launcher import running_simulator
 
     with running_simulator(pairs=2) as sim:
         httpx.get(f"{sim.url}/api/v3/klines", params={"symbol": "ETHUSDT", "interval": "1m"})

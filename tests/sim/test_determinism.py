@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from freqfleet.sim.testing import running_simulator
+from freqfleet.sim.launcher import running_simulator
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from freqfleet.sim.testing import RunningSimulator, running_simulator
+from freqfleet.sim.launcher import RunningSimulator, running_simulator
 
 FREQTRADE = [sys.executable, "-m", "freqtrade"]
 TEMPLATES = Path(importlib.util.find_spec("freqtrade").origin).parent / "templates"

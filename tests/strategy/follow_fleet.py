@@ -13,7 +13,6 @@ import logging
 import os
 import secrets
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -26,15 +25,11 @@ from typing import Any
 
 from freqtrade_client import FtRestClient
 
+from tests.kit.ports import free_port
+
 STRATEGY_PATH = Path(__file__).parent / "follow_data"
 FREQTRADE = str(Path(sys.executable).parent / "freqtrade")
 START_TIMEOUT = 90.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float, what: str, every: float = 0.25):

@@ -13,9 +13,11 @@ import pytest
 
 from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.spec import validate_fleet_config
-from freqfleet.sim.testing import running_simulator
+from freqfleet.sim.launcher import running_simulator
 from tests.fleet.conftest import user_config
-from tests.fleet.test_plan_boot import bot_env, free_ports, wait_for
+from tests.kit.bots import bot_env
+from tests.kit.ports import free_ports
+from tests.kit.waiting import wait_until
 
 
 def _state(path: Path) -> dict | None:
@@ -64,7 +66,7 @@ def test_consumer_trades_on_producer_data(tmp_path: Path) -> None:
                     and not state["stale_pairs"]
                 )
 
-            assert wait_for(routed, 200), (
+            assert wait_until(routed, 200, interval=1), (
                 f"{_state(state_file)}\n" + (tmp_path / "consumer.out").read_text()[-3000:]
             )
             state = _state(state_file)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from freqfleet.sim.testing import running_simulator
+from freqfleet.sim.launcher import running_simulator
 from tests.strategy.follow_fleet import (
     Bot,
     consumer_config,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from freqfleet.sim.testing import running_simulator
+from freqfleet.sim.launcher import running_simulator
 from tests.strategy.follow_fleet import (
     Bot,
     consumer_config,

@@ -20,8 +20,7 @@ EXAMPLE_CONFIG = EXAMPLES_DIR / "backtest-fleet.json"
 @contextlib.contextmanager
 def offline_markets(datadir: Path | None) -> Iterator[dict[str, Any] | None]:
     """Markets from freqfleet's simulator replaying the data, so no exchange is needed."""
-    from freqfleet.sim.config import ccxt_settings
-    from freqfleet.sim.testing import running_simulator
+    from freqfleet.sim import ccxt_settings, running_simulator
 
     options: dict[str, Any] = {"model": "replay"}
     if datadir is None or Path(datadir).resolve() == dataset_dir():

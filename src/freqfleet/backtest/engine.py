@@ -38,9 +38,7 @@ from freqtrade.optimize.backtesting import Backtesting
 from freqfleet.backtest.metrics import RunFigures, equity_curve, run_figures, utilisation_series
 from freqfleet.datasets import dataset_dir
 from freqfleet.errors import ConfigError, RuntimeFleetError
-from freqfleet.fleet.partition import partition
-from freqfleet.fleet.spec import load_fleet_config
-from freqfleet.fleet.stubs import resolve_strategy, sample_stub
+from freqfleet.fleet import load_fleet_config, partition, resolve_strategy, sample_stub
 from freqfleet.strategy.internals import missing_backtesting_internals, unsupported_message
 
 logger = logging.getLogger(__name__)

@@ -1,1 +1,31 @@
-"""freqfleet.fleet."""
+"""freqfleet.fleet: from a freqtrade config with a ``fleet`` section to a plan (each bot's
+config, the manifest, compose and Kubernetes files) and the pairlist feed that shares one
+pair list among the producers.
+
+What other parts of freqfleet use: the config's check (``load_fleet_config``,
+``validate_fleet_config``), the plan (``write_plan``, ``FleetManifest`` and its
+``BotEntry``), the pair split (``partition``), the user's strategy (``resolve_strategy``,
+``sample_stub``) and where a client reaches a listening bot (``connect_address``).
+"""
+
+from freqfleet.fleet.addresses import connect_address
+from freqfleet.fleet.manifest import BotEntry, FleetManifest, PairlistFeedEntry
+from freqfleet.fleet.model import FleetSpec
+from freqfleet.fleet.partition import partition
+from freqfleet.fleet.plan import write_plan
+from freqfleet.fleet.spec import load_fleet_config, validate_fleet_config
+from freqfleet.fleet.stubs import resolve_strategy, sample_stub
+
+__all__ = [
+    "BotEntry",
+    "FleetManifest",
+    "FleetSpec",
+    "PairlistFeedEntry",
+    "connect_address",
+    "load_fleet_config",
+    "partition",
+    "resolve_strategy",
+    "sample_stub",
+    "validate_fleet_config",
+    "write_plan",
+]

@@ -230,7 +230,7 @@ def build_config(answers: dict[str, Any], userdir: str) -> dict[str, Any]:
     else:
         pairlists = [{"method": "StaticPairList"}]
     if answers.get("simulator"):
-        from freqfleet.sim.config import exchange_config
+        from freqfleet.sim import exchange_config
 
         exchange = exchange_config(answers["simulator"], pairs)
     else:

@@ -1,1 +1,31 @@
-"""freqfleet.run."""
+"""freqfleet.run: a planned fleet's processes on this machine (``up``, ``down``,
+``restart``), its health (``status``) and the demo.
+
+What other code (tests, benchmarks) uses: the ``Supervisor`` of a plan's
+``process_specs``, ``wait_until_ready``, a bot's ``local_api_url``, the fleet's
+``collect_status``/``render_status`` and the demo (``DemoOptions``, ``run_demo``).
+"""
+
+from freqfleet.run.demo import DemoOptions, run_demo
+from freqfleet.run.status import BotStatus, FleetStatus, collect_status, render_status
+from freqfleet.run.supervisor import (
+    Supervisor,
+    local_api_url,
+    process_specs,
+    read_state,
+    wait_until_ready,
+)
+
+__all__ = [
+    "BotStatus",
+    "DemoOptions",
+    "FleetStatus",
+    "Supervisor",
+    "collect_status",
+    "local_api_url",
+    "process_specs",
+    "read_state",
+    "render_status",
+    "run_demo",
+    "wait_until_ready",
+]

@@ -13,13 +13,15 @@ from typing import Any
 
 from rich.console import Console
 from rich.live import Live
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from freqfleet.errors import ConfigError, RuntimeFleetError
-from freqfleet.fleet.manifest import FleetManifest
+from freqfleet.fleet import FleetManifest
+from freqfleet.run.demo import DemoOptions, run_demo
+from freqfleet.run.startup import show_start_up
 from freqfleet.run.status import collect_status, render_status
 from freqfleet.run.supervisor import (
     PRODUCER_WAIT,
+    READY_TIMEOUT,
     RUN_DIR,
     STOP_TIMEOUTS,
     SUPERVISOR_LOG,
@@ -37,8 +39,6 @@ from freqfleet.run.supervisor import (
     supervised_names,
 )
 
-READY_TIMEOUT = 180.0
-
 
 def _plan_dir(text: str) -> Path:
     path = Path(text)
@@ -47,44 +47,6 @@ def _plan_dir(text: str) -> Path:
             f"DIR {text!r} is not a folder; give the folder `freqfleet plan -o` wrote"
         )
     return path.resolve()
-
-
-def wait_until_ready(
-    supervisor: Supervisor, console: Console, timeout: float = READY_TIMEOUT
-) -> None:
-    """Show a spinner per bot until its REST API answers; fail at once on a bot the
-    supervisor gave up on, or after ``timeout`` naming the slow bots."""
-    deadline = time.monotonic() + timeout
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as progress:
-        tasks = {
-            name: progress.add_task(f"{name}: starting", total=1) for name in supervisor.children
-        }
-        while True:
-            supervisor.check()
-            ready = supervisor.ready()
-            for name, child in supervisor.children.items():
-                if ready[name]:
-                    progress.update(tasks[name], description=f"{name}: ready", completed=1)
-                elif child.process is None:
-                    progress.update(tasks[name], description=f"{name}: waiting for producers")
-            if all(ready.values()) or supervisor.stop_requested:
-                return
-            for name, child in supervisor.children.items():
-                if child.gave_up:
-                    raise RuntimeFleetError(gave_up_message(name, child.summary()))
-            if time.monotonic() > deadline:
-                late = [name for name, ok in ready.items() if not ok]
-                logs = ", ".join(str(supervisor.children[n].spec.console_log) for n in late)
-                raise RuntimeFleetError(
-                    f"{', '.join(late)} did not come up within {timeout:.0f} s; see {logs}"
-                )
-            time.sleep(0.5)
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -103,7 +65,7 @@ def _up(args: argparse.Namespace) -> int:
     supervisor.install_signal_handlers()
     try:
         supervisor.start()
-        wait_until_ready(supervisor, console, args.ready_timeout)
+        show_start_up(supervisor, console, args.ready_timeout)
         if not supervisor.stop_requested:
             console.print(
                 f"[green]fleet up[/]: {len(specs)} processes. "
@@ -291,8 +253,6 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from freqfleet.run.demo import DemoOptions, run_demo
-
     return run_demo(
         DemoOptions(
             producers=args.producers,

@@ -26,14 +26,12 @@ from rich.table import Table
 
 from freqfleet.botapi import BotApi, BotApiError
 from freqfleet.errors import ConfigError
-from freqfleet.fleet.manifest import BotEntry, FleetManifest
-from freqfleet.fleet.plan import write_plan
-from freqfleet.fleet.spec import validate_fleet_config
+from freqfleet.fleet import BotEntry, FleetManifest, validate_fleet_config, write_plan
 from freqfleet.ports import free_ports
-from freqfleet.run.commands import wait_until_ready
+from freqfleet.run.startup import show_start_up
 from freqfleet.run.status import collect_status, render_status
 from freqfleet.run.supervisor import Supervisor, local_api_url, process_specs
-from freqfleet.sim.testing import running_simulator
+from freqfleet.sim import running_simulator
 
 DEMO_TIMEFRAME = "1m"
 DEMO_STRATEGY = "FleetSampleStrategy"
@@ -185,7 +183,7 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
         supervisor.install_signal_handlers()
         try:
             supervisor.start()
-            wait_until_ready(supervisor, console)
+            show_start_up(supervisor, console)
             deadline = None if options.minutes is None else time.monotonic() + options.minutes * 60
             console.print("trading; new candles arrive every minute. Ctrl-C stops the demo.")
             with Live(

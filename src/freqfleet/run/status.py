@@ -28,7 +28,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from freqfleet.botapi import BotApi, BotApiError
-from freqfleet.fleet.manifest import BotEntry, FleetManifest
+from freqfleet.fleet import BotEntry, FleetManifest
 from freqfleet.run.supervisor import local_api_url, read_state, running_supervisor
 
 STATE_FILE = "fleet-state.json"

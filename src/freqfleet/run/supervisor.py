@@ -40,8 +40,7 @@ import psutil
 
 from freqfleet.errors import RuntimeFleetError
 from freqfleet.files import SECRET_MODE, dump_json, write_atomic
-from freqfleet.fleet.addresses import connect_address
-from freqfleet.fleet.manifest import BotEntry, FleetManifest
+from freqfleet.fleet import BotEntry, FleetManifest, connect_address
 
 logger = logging.getLogger(__name__)
 
@@ -796,7 +795,50 @@ def send_request(plan_dir: Path, action: str, bots: list[str], timeout: float = 
     )
 
 
+READY_TIMEOUT = 180.0
+"""Seconds ``up`` and the demo wait for every bot's REST API to answer."""
+
+
+def wait_until_ready(
+    supervisor: Supervisor,
+    timeout: float = READY_TIMEOUT,
+    on_poll: Callable[[dict[str, str]], None] | None = None,
+) -> None:
+    """Wait until every started bot's REST API answers, or a stop is asked for; fail at once
+    on a bot the supervisor gave up on, or after ``timeout`` naming the slow bots and their
+    logs. ``on_poll`` gets each bot's start-up state after every check: "starting",
+    "waiting for producers" (a consumer not started yet) or "ready"."""
+    deadline = time.monotonic() + timeout
+    while True:
+        supervisor.check()
+        ready = supervisor.ready()
+        if on_poll is not None:
+            on_poll(
+                {
+                    name: "ready"
+                    if ready[name]
+                    else "waiting for producers"
+                    if child.process is None
+                    else "starting"
+                    for name, child in supervisor.children.items()
+                }
+            )
+        if all(ready.values()) or supervisor.stop_requested:
+            return
+        for name, child in supervisor.children.items():
+            if child.gave_up:
+                raise RuntimeFleetError(gave_up_message(name, child.summary()))
+        if time.monotonic() > deadline:
+            late = [name for name, ok in ready.items() if not ok]
+            logs = ", ".join(str(supervisor.children[n].spec.console_log) for n in late)
+            raise RuntimeFleetError(
+                f"{', '.join(late)} did not come up within {timeout:.0f} s; see {logs}"
+            )
+        time.sleep(0.5)
+
+
 __all__ = [
+    "READY_TIMEOUT",
     "Backoff",
     "FleetLock",
     "FleetRefused",
@@ -813,4 +855,5 @@ __all__ = [
     "stop_process_group",
     "stop_process_groups",
     "supervised_names",
+    "wait_until_ready",
 ]

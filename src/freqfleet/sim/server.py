@@ -2,7 +2,7 @@
 
 Why a socket of our own: ``--port 0`` must work (tests and parallel runs take any free
 port), so the server binds first, then writes the real address to an optional ready file
-(atomic) that :mod:`freqfleet.sim.testing` waits for.
+(atomic) that :mod:`freqfleet.sim.launcher` waits for.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A simulator in a subprocess, for tests, benchmarks and the demo.
+"""A simulator in a subprocess, for the demo, the backtest's markets, tests and benchmarks.
 
     with running_simulator(pairs=20, seed=1) as sim:
         config["exchange"] = sim.exchange_config(sim.pairs[:5])
