@@ -547,6 +547,47 @@ def test_public_names():
     assert samples.FleetSampleStrategy.__mro__[1] is strategy.FleetStrategy
 
 
+def test_a_loop_waits_for_rows_the_message_thread_is_delivering(user_data: Path):
+    """In a running bot rows arrive on freqtrade's message thread: the loop that finds a
+    producer behind waits for its row and enters on it, instead of sleeping a throttle."""
+    import threading
+
+    import time_machine
+
+    producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
+    config = bot_config(user_data, "FleetSampleStrategy", ["fast", "slow"])
+    consumer = load_strategy(config)
+    closed = pd.Timestamp.now(tz="UTC").floor("5min")
+    own = {pair: _recent(candles(pair, 300, end=3000)) for pair in ("ETH/BTC", "LTC/BTC")}
+
+    def on_message_thread(action) -> threading.Thread:
+        thread = threading.Thread(target=action)
+        thread.start()
+        return thread
+
+    with producer_feed(config) as feed, time_machine.travel(closed + pd.Timedelta(seconds=2)):
+        consumer.dp = feed.dp
+        feed.exchange.set("ETH/BTC", own["ETH/BTC"])
+        feed.exchange.set("LTC/BTC", own["LTC/BTC"])
+
+        def first_messages() -> None:
+            feed.whitelist("fast", ["ETH/BTC"])
+            feed.whitelist("slow", ["LTC/BTC"])
+            feed.analyzed("fast", "ETH/BTC", produce(producer, "ETH/BTC", own["ETH/BTC"]))
+            behind = produce(producer, "LTC/BTC", own["LTC/BTC"].iloc[:-1])
+            feed.analyzed("slow", "LTC/BTC", behind)
+
+        on_message_thread(first_messages).join()
+        last_row = produce(producer, "LTC/BTC", own["LTC/BTC"]).tail(1)
+        late = threading.Timer(0.3, feed.analyzed, ("slow", "LTC/BTC", last_row))
+        late.start()
+        consumer.analyze(["LTC/BTC", "ETH/BTC"])  # one loop, started before the row came
+        late.join()
+        fleet = consumer.fleet_consumer
+        assert fleet.entry_allowed("ETH/BTC") and fleet.entry_allowed("LTC/BTC")
+        assert fleet.cache.get("LTC/BTC").lag == 0
+
+
 def test_entries_of_a_candle_wait_for_every_producer_still_behind(user_data: Path, caplog):
     """With one free slot a plain bot takes the first signalled pair of its whitelist,
     after analysing them all: the consumer must not take whichever row arrived first."""

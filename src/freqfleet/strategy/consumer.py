@@ -24,7 +24,10 @@ New entries of a candle also wait until every pair whose producer is merely behi
 stale) has its analysis of that candle, for at most a quarter of a candle after it
 closed: a plain bot analyses every pair before it fills free slots in whitelist order,
 and a consumer that entered pairs as their rows arrive would give the slots to the
-fastest producer's pairs instead.
+fastest producer's pairs instead. While that wait lasts, the bot thread waits inside
+``analyze`` for the missing rows (woken by each arrival, at most ``LOOP_WAIT_SECS`` a
+loop) rather than sleeping out freqtrade's throttle: a plain bot's loop is busy analysing
+in that time too, and the entries follow the last row at once.
 """
 
 from __future__ import annotations
@@ -70,6 +73,9 @@ STATE_INTERVAL_SECS = 5.0
 ENTRY_WAIT_FRACTION = 0.25
 """How long after a candle closed entries wait for producers still behind, in candles
 (freqtrade warns when a bot's analysis takes more than a quarter of a candle)."""
+LOOP_WAIT_SECS = 5.0
+"""The longest one loop's ``analyze`` waits for rows still missing: open trades' exits are
+checked after the analysis, so the loop goes on and the next loop waits again."""
 
 
 def iso(epoch_ns: int | None) -> str | None:
@@ -111,6 +117,10 @@ class FleetConsumer:
         self._stopping = threading.Event()
         self._entries_open = True
         self._entry_wait_logged: int | None = None
+        self._arrival = threading.Event()
+        self._awaited: set[str] = set()
+        """Pairs whose rows the entries of this candle still wait for."""
+        self._delivering_thread: int | None = None
 
     # -- wiring (bot thread, before the message thread starts) -------------------------
 
@@ -193,6 +203,24 @@ class FleetConsumer:
         last_analyzed: datetime,
     ) -> None:
         first_new = self._incoming_first.pop((producer, pair), None)
+        self._delivering_thread = threading.get_ident()
+        try:
+            self._store_frame(producer, pair, frame, last_analyzed, first_new)
+        finally:
+            awaited = self._awaited
+            if pair in awaited:
+                awaited.discard(pair)
+                if not awaited:
+                    self._arrival.set()
+
+    def _store_frame(
+        self,
+        producer: str,
+        pair: str,
+        frame: DataFrame,
+        last_analyzed: datetime,
+        first_new: int | None,
+    ) -> None:
         with self._lock:
             self._frames.setdefault(producer, {})[pair] = (frame, last_analyzed)
             entry = self.cache.get(pair)
@@ -236,7 +264,30 @@ class FleetConsumer:
             )
 
     def analyze(self, pairs: list[str]) -> None:
-        """One loop: hand freqtrade the analysed frame of every pair that changed."""
+        """One loop: hand freqtrade the analysed frame of every pair that changed; while
+        entries wait for rows another thread is delivering, wait for them here."""
+        deadline = time.monotonic() + LOOP_WAIT_SECS
+        while True:
+            self._arrival.clear()
+            self._analyze_all(pairs)
+            remaining = deadline - time.monotonic()
+            if (
+                self._entries_open
+                or remaining <= 0
+                or self._stopping.is_set()
+                or not self._rows_come_meanwhile()
+            ):
+                break
+            self._arrival.wait(remaining)
+        self.write_state()
+
+    def _rows_come_meanwhile(self) -> bool:
+        """Whether waiting can help: rows arrive on freqtrade's message thread, not on
+        this one (a caller feeding messages itself would only wait for nothing)."""
+        delivering = self._delivering_thread
+        return delivering is not None and delivering != threading.get_ident()
+
+    def _analyze_all(self, pairs: list[str]) -> None:
         with self._lock:
             self._refresh_routes()
             for pair in pairs:
@@ -246,11 +297,11 @@ class FleetConsumer:
             for pair in [p for p in self._freshness if p not in keep]:
                 del self._freshness[pair]
             self._entries_open = self._entries_may_open(pairs)
-        self.write_state()
 
     def _entries_may_open(self, pairs: list[str]) -> bool:
         """Whether this loop may take new entries (the per-candle wait, see above)."""
         behind: list[MergedEntry] = []
+        awaited: set[str] = set()
         newest = 0
         for pair in pairs:
             entry = self.cache.get(pair)
@@ -259,6 +310,8 @@ class FleetConsumer:
             newest = max(newest, entry.key[0])
             if 0 < entry.lag <= self.settings.max_signal_age:
                 behind.append(entry)
+                awaited.add(pair)
+        self._awaited = awaited  # one assignment: the message thread reads it unlocked
         if not behind:
             return True
         closed_ns = newest + self._candle_ns
@@ -388,6 +441,7 @@ class FleetConsumer:
 
     def stop(self) -> None:
         self._stopping.set()
+        self._arrival.set()
 
     def _access_loop(self, producers: list[dict[str, Any]], interval: float, first: float) -> None:
         from freqfleet.strategy.producer_access import (
