@@ -63,9 +63,11 @@ class ProducerApi(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
     url: str = Field(json_schema_extra=fix("use the producer's API URL, e.g. http://host:8081"))
-    username: str = Field(json_schema_extra=fix("use the producer's api_server.username"))
-    password: str = Field(
-        repr=False, json_schema_extra=fix("use the producer's api_server.password")
+    username: str | None = Field(
+        None, json_schema_extra=fix("use the producer's api_server.username")
+    )
+    password: str | None = Field(
+        None, repr=False, json_schema_extra=fix("use the producer's api_server.password")
     )
 
 

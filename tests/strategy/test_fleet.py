@@ -427,6 +427,12 @@ def test_state_file(user_data: Path):
         ("FleetSampleStrategy", [], None, "external_message_consumer.producers is empty"),
         ("FleetSampleStrategy", ["a", "a"], None, "duplicate name 'a'"),
         ("FleetSampleStrategy", ["a"], {"max_signal_age": 0}, "fleet.max_signal_age"),
+        (
+            "FleetSampleStrategy",
+            ["a"],
+            {"max_signal_age": 101},
+            r"^fleet\.max_signal_age: must be <= 100, got 101; use a whole number of candles",
+        ),
         ("FleetSampleStrategy", ["a"], {"informative_candles": "yes"}, "informative_candles"),
         ("DummyConsumerStrategy", None, None, "only runs as a consumer"),
     ],

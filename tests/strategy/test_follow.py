@@ -17,7 +17,7 @@ from freqtrade.persistence import Trade, init_db
 from freqtrade.persistence.usedb_context import enable_database_use
 from freqtrade.resolvers import StrategyResolver
 
-from freqfleet.errors import ConfigError, StrategySetupError
+from freqfleet.errors import StrategySetupError
 from freqfleet.strategy.consumer import FleetConsumer
 from freqfleet.strategy.follow import FOLLOWED_EXIT_KEY, FleetTradeFollower, create_follower
 from freqfleet.strategy.follow_events import from_message
@@ -124,7 +124,7 @@ def test_no_follower_without_producers_or_with_empty_follow(tmp_path):
 
 def test_unknown_follow_value_names_field_and_choices(tmp_path):
     strategy = load(consumer_config(tmp_path, follow=["exits", "stoplosses"]))
-    with pytest.raises(ConfigError, match=r"fleet\.follow.*'stoplosses'.*force_entries"):
+    with pytest.raises(StrategySetupError, match=r"fleet\.follow.*'stoplosses'.*force_entries"):
         follower_of(strategy)
 
 

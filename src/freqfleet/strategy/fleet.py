@@ -21,6 +21,7 @@ from freqtrade.strategy import IStrategy
 
 from freqfleet.botapi import BotApi, BotApiError
 from freqfleet.errors import StrategySetupError
+from freqfleet.section import read_consumer_section
 from freqfleet.strategy import internals
 from freqfleet.strategy.callbacks import guard_callbacks
 from freqfleet.strategy.consumer import STATE_FILE, FleetConsumer
@@ -246,13 +247,8 @@ class _ConsumerHooks:
 
 def check_producer_timeframes(config: dict[str, Any], timeframe: str) -> None:
     """Fail at start-up when a reachable producer runs another timeframe."""
-    api = (config.get("fleet") or {}).get("producer_api") or {}
-    if not api:
-        return
-    for name, access in api.items():
-        producer = BotApi.from_link(access, timeout=3)
-        if producer is None:
-            continue
+    for name, access in read_consumer_section(config).producer_api.items():
+        producer = BotApi(access.url, access.username, access.password, timeout=3)
         try:
             with producer:
                 producer_timeframe = producer.show_config().get("timeframe")

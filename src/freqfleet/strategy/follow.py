@@ -21,12 +21,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from freqtrade.enums import RunMode, SignalDirection
 
-from freqfleet.errors import ConfigError, StrategySetupError
+from freqfleet.errors import StrategySetupError
 from freqfleet.strategy.follow_client import ProducerEndpoint, SubscriptionRunner
 from freqfleet.strategy.follow_events import FollowEvent, OpenTrades
 from freqfleet.strategy.follow_ledger import (
-    DEFAULT_FOLLOW,
-    FOLLOW_CHOICES,
     ConsumerTrade,
     FollowLedger,
     fleet_tag,
@@ -34,6 +32,7 @@ from freqfleet.strategy.follow_ledger import (
 
 if TYPE_CHECKING:
     from freqfleet.strategy.consumer import FleetConsumer
+    from freqfleet.strategy.settings import ConsumerSettings
 
 logger = logging.getLogger(__name__)
 
@@ -70,32 +69,17 @@ class TradeFollower(Protocol):
         """Counters for `freqfleet status` (followed, ignored by reason, connections)."""
 
 
-def follow_setting(config: dict[str, Any]) -> tuple[str, ...]:
-    """The validated ``fleet.follow`` list of a consumer config."""
-    fleet = config.get("fleet") or {}
-    follow = fleet.get("follow", list(DEFAULT_FOLLOW))
-    if not isinstance(follow, list | tuple) or not all(isinstance(x, str) for x in follow):
-        raise ConfigError(
-            f"fleet.follow must be a list; use any of {', '.join(FOLLOW_CHOICES)} (or [])"
-        )
-    unknown = [x for x in follow if x not in FOLLOW_CHOICES]
-    if unknown:
-        raise ConfigError(
-            f"fleet.follow: unknown value {unknown[0]!r}; use any of {', '.join(FOLLOW_CHOICES)}"
-        )
-    return tuple(dict.fromkeys(follow))
-
-
-def producer_endpoints(config: dict[str, Any]) -> list[ProducerEndpoint]:
+def producer_endpoints(
+    config: dict[str, Any], settings: ConsumerSettings
+) -> list[ProducerEndpoint]:
     """The producers of a consumer config, with their REST access from ``fleet.producer_api``."""
     emc = config.get("external_message_consumer") or {}
     if not emc.get("enabled"):
         return []
-    api = (config.get("fleet") or {}).get("producer_api") or {}
     endpoints = []
     for producer in emc.get("producers") or []:
         name = producer["name"]
-        rest = api.get(name) or {}
+        rest = settings.producer_api.get(name)
         endpoints.append(
             ProducerEndpoint(
                 name=name,
@@ -103,9 +87,9 @@ def producer_endpoints(config: dict[str, Any]) -> list[ProducerEndpoint]:
                 port=int(producer["port"]),
                 ws_token=producer["ws_token"],
                 secure=bool(producer.get("secure", False)),
-                api_url=rest.get("url"),
-                api_username=rest.get("username"),
-                api_password=rest.get("password"),
+                api_url=rest.url if rest else None,
+                api_username=rest.username if rest else None,
+                api_password=rest.password if rest else None,
             )
         )
     return endpoints
@@ -305,19 +289,19 @@ def _consumer_trade(trade: Any) -> ConsumerTrade:
     )
 
 
-def create_follower(strategy: Any, consumer: FleetConsumer) -> TradeFollower | None:
+def create_follower(strategy: Any, consumer: FleetConsumer | None) -> TradeFollower | None:
     """Build the follower for a consumer strategy, or None when nothing is followed.
 
     Only a consumer running live or in dry-run follows; backtesting, hyperopt and
-    producers get None.
+    producers (no ``consumer``) get None.
     """
     config = strategy.config
-    if config.get("runmode") not in (RunMode.LIVE, RunMode.DRY_RUN):
+    if consumer is None or config.get("runmode") not in (RunMode.LIVE, RunMode.DRY_RUN):
         return None
-    producers = producer_endpoints(config)
+    producers = producer_endpoints(config, consumer.settings)
     if not producers:
         return None
-    follow = follow_setting(config)
+    follow = consumer.settings.follow
     if not follow:
         return None
     if "position_adjustments" in follow and not getattr(
@@ -344,6 +328,5 @@ __all__ = [
     "FleetTradeFollower",
     "TradeFollower",
     "create_follower",
-    "follow_setting",
     "producer_endpoints",
 ]

@@ -22,10 +22,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from freqfleet.section import DEFAULT_FOLLOW
 from freqfleet.strategy.follow_events import FollowEvent, OpenTrades
 
-FOLLOW_CHOICES = ("exits", "force_entries", "force_exits", "position_adjustments")
-DEFAULT_FOLLOW = ("exits",)
 TAG_PREFIX = "fleet"
 
 IGNORE_REASONS = (
@@ -249,8 +248,6 @@ class FollowLedger:
 _FOLLOWED_NAMES = ("exits", "force_entries", "position_adjustments")
 
 __all__ = [
-    "DEFAULT_FOLLOW",
-    "FOLLOW_CHOICES",
     "IGNORE_REASONS",
     "ConsumerTrade",
     "FollowLedger",

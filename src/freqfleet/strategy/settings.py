@@ -1,12 +1,18 @@
-"""The consumer's ``fleet`` settings and the checks a fleet config must pass at start-up."""
+"""The consumer's ``fleet`` settings and the checks a fleet config must pass at start-up.
+
+The ``fleet`` key itself is read by :func:`freqfleet.section.read_consumer_section`, the
+same model the planner writes it with; this module adds the checks that need the rest of
+the config (``external_message_consumer``).
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from freqfleet.errors import StrategySetupError
+from freqfleet.section import DEFAULT_FOLLOW, ProducerApi, read_consumer_section
 
 
 @dataclass(frozen=True)
@@ -19,6 +25,10 @@ class ConsumerSettings:
     shares: dict[str, tuple[str, ...]] | None = None
     """A planned fleet's static shares (producer -> pairs): a producer may serve only its
     own pairs. None with a dynamic pairlist or a hand-written consumer config."""
+    follow: tuple[str, ...] = DEFAULT_FOLLOW
+    """The producers' actions the consumer follows (``fleet.follow``)."""
+    producer_api: dict[str, ProducerApi] = field(default_factory=dict)
+    """Each producer's REST access (``fleet.producer_api``)."""
 
 
 def external_producers(config: dict[str, Any]) -> list[dict[str, Any]]:
@@ -66,38 +76,24 @@ def check_fleet_config(config: dict[str, Any]) -> ConsumerSettings | None:
             f"external_message_consumer.producers: duplicate name {duplicates[0]!r}; give "
             "every producer a unique name"
         )
-    fleet = config.get("fleet") or {}
-    if not isinstance(fleet, dict):
-        raise StrategySetupError('fleet must be an object; e.g. {"max_signal_age": 1}')
-    age = fleet.get("max_signal_age", 1)
-    if isinstance(age, bool) or not isinstance(age, int) or age < 1:
-        raise StrategySetupError(
-            f"fleet.max_signal_age must be a whole number of candles >= 1 (got {age!r}); "
-            "set it to 1 or more"
-        )
-    informative = fleet.get("informative_candles", False)
-    if not isinstance(informative, bool):
-        raise StrategySetupError(
-            f"fleet.informative_candles must be true or false (got {informative!r})"
-        )
-    shares = fleet.get("shares")
-    if shares is not None:
-        if not isinstance(shares, dict) or not all(
-            isinstance(pairs, list) and all(isinstance(p, str) for p in pairs)
-            for pairs in shares.values()
-        ):
-            raise StrategySetupError(
-                'fleet.shares must map producer names to lists of pairs, e.g. {"producer-1": '
-                '["BTC/USDT"]}; re-run freqfleet plan or remove it'
-            )
-        unknown = sorted(set(shares) - set(names))
+    section = read_consumer_section(config)
+    shares = None
+    if section.shares is not None:
+        unknown = sorted(set(section.shares) - set(names))
         if unknown:
             raise StrategySetupError(
                 f"fleet.shares names {unknown[0]!r}, which is not in "
                 "external_message_consumer.producers; re-run freqfleet plan or remove it"
             )
-        shares = {name: tuple(pairs) for name, pairs in shares.items()}
-    return ConsumerSettings(tuple(names), age, informative, shares)
+        shares = {name: tuple(pairs) for name, pairs in section.shares.items()}
+    return ConsumerSettings(
+        tuple(names),
+        section.max_signal_age,
+        section.informative_candles,
+        shares,
+        tuple(section.follow),
+        dict(section.producer_api),
+    )
 
 
 __all__ = ["ConsumerSettings", "check_fleet_config", "external_producers", "is_consumer_config"]
