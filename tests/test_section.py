@@ -1,46 +1,19 @@
-"""The consumer's ``fleet`` key: written by the planner, read back by the bot at start-up."""
+"""The consumer's ``fleet`` key: the bot refuses at start-up what the planner refuses."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from typing import Any
 
 import pytest
 
 from freqfleet.errors import ConfigError, StrategySetupError
-from freqfleet.fleet.plan import write_plan
-from freqfleet.fleet.spec import validate_fleet_config
+from freqfleet.fleet import validate_fleet_config
 from freqfleet.section import ConsumerSection, ProducerApi, read_consumer_section
-from freqfleet.strategy.settings import check_fleet_config
-from tests.fleet.conftest import PAIRS, USER_STRATEGY, user_config
 
 
-def plan_consumer(tmp_path: Path, fleet: dict) -> dict:
-    """The consumer config ``freqfleet plan`` writes for ``fleet`` (read from disk)."""
-    strategies = tmp_path / "user" / "user_data" / "strategies"
-    strategies.mkdir(parents=True)
-    (strategies / "my_strategy.py").write_text(USER_STRATEGY, encoding="utf-8")
-    config = user_config(fleet=fleet)
-    out = tmp_path / "plan"
-    write_plan(config, validate_fleet_config(config), out, config_dir=tmp_path / "user")
-    return json.loads((out / "consumer.json").read_text())
-
-
-def test_what_the_planner_writes_the_bot_reads(tmp_path: Path) -> None:
-    fleet = {"producers": 2, "max_signal_age": 100, "follow": ["force_exits", "exits"]}
-    consumer = plan_consumer(tmp_path, fleet)
-    section = read_consumer_section(consumer)
-    assert section.max_signal_age == 100
-    assert section.follow == ["force_exits", "exits"]
-    assert sorted(section.producer_api) == ["producer-1", "producer-2"]
-    assert section.producer_api["producer-2"].url == "http://127.0.0.1:8082"
-    shares = section.shares or {}
-    assert sorted(pair for pairs in shares.values() for pair in pairs) == sorted(PAIRS)
-    assert section.to_config() == consumer["fleet"]
-    settings = check_fleet_config(consumer)
-    assert settings is not None
-    assert settings.max_signal_age == 100
-    assert settings.producer_names == ("producer-1", "producer-2")
+def user_config(fleet: dict[str, Any]) -> dict[str, Any]:
+    """The least a user's config needs besides its fleet section for the planner's check."""
+    return {"strategy": "MyStrategy", "exchange": {"pair_whitelist": ["BTC/USDT"]}, "fleet": fleet}
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,8 @@ from freqfleet.fleet.partition import partition
 from freqfleet.fleet.plan import plan_warnings, write_plan
 from freqfleet.fleet.secrets import SECRETS_NAME
 from freqfleet.fleet.spec import validate_fleet_config
+from freqfleet.section import read_consumer_section
+from freqfleet.strategy.settings import check_fleet_config
 from tests.fleet.conftest import PAIRS, user_config
 
 SECRET_FILES = {
@@ -95,6 +97,24 @@ def test_producer_configs_are_complete_freqtrade_configs(
         tokens.add(config["api_server"]["ws_token"])
         assert manifest.bots[index].pairs == shares[name]
     assert len(tokens) == 3
+
+
+def test_the_consumer_reads_back_what_the_plan_writes(user_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "plan"
+    fleet = {"producers": 2, "max_signal_age": 100, "follow": ["force_exits", "exits"]}
+    plan(user_config(fleet=fleet), user_dir, out)
+    consumer = json.loads((out / "consumer.json").read_text())
+    section = read_consumer_section(consumer)
+    assert section.to_config() == consumer["fleet"]
+    assert section.producer_api["producer-2"].url == "http://127.0.0.1:8082"
+    settings = check_fleet_config(consumer)
+    assert settings is not None
+    assert settings.producer_names == ("producer-1", "producer-2")
+    assert settings.max_signal_age == 100
+    assert settings.follow == ("force_exits", "exits")
+    assert settings.shares == {
+        name: tuple(pairs) for name, pairs in partition(PAIRS, settings.producer_names).items()
+    }
 
 
 def test_consumer_config_trades_every_producer(
