@@ -1,0 +1,238 @@
+"""What the gateway must know about one exchange: public endpoints, weights, limits.
+
+Why a profile: the gateway's cache, coalescing and shared budget are the same for every
+exchange; what differs is which REST paths are public market data (and so may pass
+through a shared process), what each costs in request weight, the limit per minute, the
+header the exchange reports used weight in, and how a candle request reads. Another
+exchange is supported by building another :class:`ExchangeProfile`; Binance spot
+(``BINANCE_SPOT``) is the first.
+
+    BINANCE_SPOT.weight("/api/v3/klines", {"symbol": "BTCUSDT", "interval": "5m"})  # 2
+    BINANCE_SPOT.limit_per_minute                                                    # 6000
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from freqfleet.sim.weights import depth_weight, symbols_weight, ticker_24hr_weight
+
+Params = Mapping[str, str]
+WeightRule = Callable[[Params], int]
+
+
+@dataclass(frozen=True)
+class KlineQuery:
+    """A candle request: which series, and the range in the exchange's own semantics.
+
+    ``start_ms``: candles opening at or after it, oldest first, at most ``limit``;
+    ``end_ms`` only: the ``limit`` newest opening at or before it; neither: the ``limit``
+    newest, the last one being the candle in progress.
+    """
+
+    symbol: str
+    interval: str
+    interval_ms: int
+    start_ms: int | None
+    end_ms: int | None
+    limit: int
+
+
+@dataclass(frozen=True)
+class ExchangeProfile:
+    """One exchange's public market-data API as the gateway sees it."""
+
+    name: str
+    limit_per_minute: int
+    used_weight_header: str
+    # Public market-data paths and the weight rule of each; any other path is refused.
+    public_weights: Mapping[str, WeightRule]
+    # Paths answering candles, read by ``kline_query`` (answered from the candle cache).
+    kline_paths: frozenset[str]
+    kline_query: Callable[[str, Params], KlineQuery | None]
+    # Headers and parameters that mark a request as signed or keyed (never forwarded).
+    credential_headers: frozenset[str] = frozenset()
+    credential_params: frozenset[str] = frozenset()
+    # Seconds a whole answer of a slow-changing public path may be reused (0: never).
+    answer_ttl: Mapping[str, float] = field(default_factory=dict)
+    # Back-off (seconds) on a 429/418 answer without a Retry-After header.
+    default_retry_after: Mapping[int, float] = field(default_factory=dict)
+
+    def is_public(self, path: str) -> bool:
+        return path in self.public_weights
+
+    def weight(self, path: str, params: Params) -> int:
+        """Request weight of ``GET path?params``; unknown paths count 1 (never 0)."""
+        rule = self.public_weights.get(path)
+        if rule is None:
+            return 1
+        try:
+            return max(1, int(rule(params)))
+        except (ValueError, TypeError):
+            # A malformed parameter: the exchange rejects it, charging the base weight.
+            return max(1, int(rule({})))
+
+    def refusal(self, method: str, path: str, params: Params, headers: Params) -> str | None:
+        """Why this request must not pass through a shared gateway; None when it may."""
+        if method not in ("GET", "HEAD"):
+            return f"{method} {path} is not public market data: send it to the exchange directly"
+        if not self.is_public(path):
+            return f"{path} is not a public market-data endpoint of {self.name}: send it to the exchange directly"
+        if any(name in headers for name in self.credential_headers) or any(
+            name in params for name in self.credential_params
+        ):
+            return (
+                f"{path} carries credentials: keyed or signed requests go to the exchange directly"
+            )
+        return None
+
+
+# -- Binance spot -----------------------------------------------------------------------------
+
+# Intervals cached by open time: whole minutes dividing a day, aligned to the epoch.
+# 3d/1w/1M candles open on calendar boundaries and pass through uncached.
+BINANCE_INTERVAL_MS: dict[str, int] = {
+    "1s": 1_000,
+    "1m": 60_000,
+    "3m": 180_000,
+    "5m": 300_000,
+    "15m": 900_000,
+    "30m": 1_800_000,
+    "1h": 3_600_000,
+    "2h": 7_200_000,
+    "4h": 14_400_000,
+    "6h": 21_600_000,
+    "8h": 28_800_000,
+    "12h": 43_200_000,
+    "1d": 86_400_000,
+}
+BINANCE_KLINES_DEFAULT = 500
+BINANCE_KLINES_MAX = 1000
+_UTC_ZONES = frozenset({"0", "+0", "-0", "0:00", "+0:00", "00:00", "+00:00", "-00:00"})
+_KLINE_PARAMS = frozenset({"symbol", "interval", "startTime", "endTime", "limit", "timeZone"})
+
+
+def _symbol_count(params: Params) -> int | None:
+    """Symbols a ticker request names: 1 for ``symbol``, the list length, None for all."""
+    if params.get("symbol"):
+        return 1
+    symbols = params.get("symbols")
+    if not symbols:
+        return None
+    listed = json.loads(symbols)
+    if not isinstance(listed, list):
+        raise ValueError("symbols is not a list")
+    return len(listed)
+
+
+def _per_symbol(weight: int, most: int) -> WeightRule:
+    """Rolling-window tickers: ``weight`` per symbol, capped at ``most``."""
+
+    def rule(params: Params) -> int:
+        count = _symbol_count(params)
+        return weight if count is None else min(weight * count, most)
+
+    return rule
+
+
+def _fixed(weight: int) -> WeightRule:
+    return lambda params: weight
+
+
+def _int_param(params: Params, name: str) -> int | None:
+    value = params.get(name)
+    if value in (None, ""):
+        return None
+    if not value.lstrip("-").isdigit() or len(value) > 20:
+        raise ValueError(name)
+    return int(value)
+
+
+def binance_kline_query(path: str, params: Params) -> KlineQuery | None:
+    """The candle request in ``params``; None when the cache cannot answer it exactly
+    (unknown or calendar interval, a time zone, a malformed or out-of-range value: the
+    exchange answers those itself, errors included)."""
+    if not set(params) <= _KLINE_PARAMS:
+        return None
+    symbol = params.get("symbol")
+    interval = params.get("interval")
+    length = BINANCE_INTERVAL_MS.get(interval or "")
+    zone = params.get("timeZone")
+    if not symbol or length is None or (zone is not None and zone not in _UTC_ZONES):
+        return None
+    try:
+        start = _int_param(params, "startTime")
+        end = _int_param(params, "endTime")
+        limit = _int_param(params, "limit")
+    except ValueError:
+        return None
+    if limit is None:
+        limit = BINANCE_KLINES_DEFAULT
+    if not 1 <= limit <= BINANCE_KLINES_MAX or (start is not None and start < 0):
+        return None
+    if start is not None and end is not None and start > end:
+        return None
+    return KlineQuery(symbol, interval or "", length, start, end, limit)
+
+
+def _depth(params: Params) -> int:
+    limit = _int_param(params, "limit")
+    return depth_weight(100 if limit is None else limit)
+
+
+def _ticker_24hr(params: Params) -> int:
+    return ticker_24hr_weight(_symbol_count(params))
+
+
+def _one_or_many(params: Params) -> int:
+    return symbols_weight(_symbol_count(params), 2, 4, 4)
+
+
+BINANCE_SPOT = ExchangeProfile(
+    name="binance",
+    limit_per_minute=6000,
+    used_weight_header="x-mbx-used-weight-1m",
+    public_weights={
+        "/api/v3/ping": _fixed(1),
+        "/api/v3/time": _fixed(1),
+        "/api/v3/exchangeInfo": _fixed(20),
+        "/api/v3/klines": _fixed(2),
+        "/api/v3/uiKlines": _fixed(2),
+        "/api/v3/depth": _depth,
+        "/api/v3/trades": _fixed(25),
+        "/api/v3/aggTrades": _fixed(4),
+        "/api/v3/avgPrice": _fixed(2),
+        "/api/v3/ticker/24hr": _ticker_24hr,
+        "/api/v3/ticker/tradingDay": _per_symbol(4, 200),
+        "/api/v3/ticker/price": _one_or_many,
+        "/api/v3/ticker/bookTicker": _one_or_many,
+        "/api/v3/ticker": _per_symbol(4, 200),
+    },
+    kline_paths=frozenset({"/api/v3/klines", "/api/v3/uiKlines"}),
+    kline_query=binance_kline_query,
+    credential_headers=frozenset({"x-mbx-apikey"}),
+    credential_params=frozenset({"signature", "timestamp", "recvWindow"}),
+    # Markets change rarely; every bot loads them at start and once an hour.
+    answer_ttl={"/api/v3/exchangeInfo": 60.0},
+    # 429: the rest of the minute at most; 418 (IP ban) states its own length in practice.
+    default_retry_after={429: 60.0, 418: 120.0},
+)
+
+# Profiles by freqtrade's exchange name (``exchange.name`` in a bot's config).
+PROFILES: dict[str, ExchangeProfile] = {"binance": BINANCE_SPOT}
+
+
+def profile_for(exchange: str) -> ExchangeProfile | None:
+    return PROFILES.get(exchange.lower())
+
+
+__all__ = [
+    "BINANCE_SPOT",
+    "PROFILES",
+    "ExchangeProfile",
+    "KlineQuery",
+    "binance_kline_query",
+    "profile_for",
+]
