@@ -21,6 +21,7 @@ QUICK = {
     "consumer_loop.py": ["--quick"],
     "fleet_scaling.py": ["--cases", "heavy-single,heavy-k2,light-k2", "--candles", "5"],
     "follow_delay.py": ["--seconds", "120"],
+    "gateway.py": ["--requests", "100", "--seconds", "2"],
     "sim_throughput.py": ["--seconds", "3"],
 }
 

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "freqfleet.fleet.commands",
     "freqfleet.run.commands",
     "freqfleet.sim.commands",
+    "freqfleet.gateway.commands",
     "freqfleet.backtest.commands",
 )
 

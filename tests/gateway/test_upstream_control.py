@@ -1,0 +1,147 @@
+"""Coalescing, the shared budget and back-off, with a real upstream the test controls.
+
+The gateway app runs in-process behind uvicorn; between it and the real simulator sits a
+scripted upstream (:mod:`tests.gateway.servers`) that can hold answers or answer 429/418.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import ccxt
+import httpx
+import pytest
+
+from freqfleet.gateway.app import GatewayApp
+from freqfleet.gateway.profile import BINANCE_SPOT
+from tests.gateway.conftest import days_ago_ms, symbol
+from tests.gateway.servers import ScriptedUpstream, serving
+
+KLINES = "/api/v3/klines"
+
+
+def closed_range(sim, index: int, days: int = 2) -> dict:
+    return {"symbol": symbol(sim, index), "interval": "5m", "startTime": days_ago_ms(days)}
+
+
+def gateway_app(upstream_url: str, **options) -> GatewayApp:
+    options.setdefault("share", 0.5)
+    options.setdefault("live_ttl", 2.0)
+    return GatewayApp(upstream_url, BINANCE_SPOT, **options)
+
+
+def test_identical_concurrent_requests_make_one_upstream_call(simulator):
+    upstream = ScriptedUpstream(simulator.url)
+    asked = closed_range(simulator, 3)
+    with serving(upstream.app()) as upstream_url:
+        app = gateway_app(upstream_url)
+        with serving(app) as url:
+
+            async def run() -> list[httpx.Response]:
+                async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+                    upstream.hold()
+                    tasks = [
+                        asyncio.ensure_future(client.get(KLINES, params=asked)) for _ in range(8)
+                    ]
+                    while app.upstream.coalescer.joined < 7:
+                        await asyncio.sleep(0.01)
+                    upstream.release.set()
+                    return await asyncio.gather(*tasks)
+
+            answers = asyncio.run(run())
+    assert upstream.paths().count(KLINES) == 1
+    assert {a.status_code for a in answers} == {200}
+    assert len({a.content for a in answers}) == 1
+    assert len(answers[0].json()) == 500
+
+
+def test_one_budget_for_all_clients_queues_instead_of_failing(simulator):
+    upstream = ScriptedUpstream(simulator.url)
+    window = 2.0
+    with serving(upstream.app()) as upstream_url:
+        # 6000 * 0.001 = 6 weight per window: three kline requests (weight 2 each).
+        app = gateway_app(upstream_url, share=0.001, budget_window=window)
+        with serving(app) as url:
+
+            async def client_requests(indexes: list[int]) -> list[int]:
+                async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+                    answers = await asyncio.gather(
+                        *(client.get(KLINES, params=closed_range(simulator, i)) for i in indexes)
+                    )
+                return [a.status_code for a in answers]
+
+            async def two_clients() -> list[list[int]]:
+                return await asyncio.gather(client_requests([4, 5, 6]), client_requests([7, 8]))
+
+            statuses = asyncio.run(two_clients())
+    assert statuses == [[200, 200, 200], [200, 200]]
+    arrivals = sorted(t for t, path in upstream.arrivals if path == KLINES)
+    assert len(arrivals) == 5
+    assert int(arrivals[-1] // window) > int(arrivals[0] // window)
+    assert app.budget.waits >= 1
+
+
+def _early_in_window(window: float) -> None:
+    """Sleep to a fifth into a budget window (away from its boundaries)."""
+    phase = time.time() % window
+    time.sleep((0.2 * window - phase) % window)
+
+
+def test_the_exchanges_used_weight_header_counts_against_the_budget(simulator):
+    upstream = ScriptedUpstream(simulator.url, used_weight=6)
+    window = 2.0
+    with serving(upstream.app()) as upstream_url:
+        app = gateway_app(upstream_url, share=0.001, budget_window=window)
+        with serving(app) as url:
+            _early_in_window(window)
+            first = httpx.get(url + KLINES, params=closed_range(simulator, 9))
+            second = httpx.get(url + KLINES, params=closed_range(simulator, 10))
+    assert first.status_code == second.status_code == 200
+    first_at, second_at = (t for t, path in upstream.arrivals if path == KLINES)
+    # The header said the window's weight was used up: the second waited for the next one.
+    assert int(second_at // window) > int(first_at // window)
+
+
+@pytest.mark.parametrize("status", [429, 418])
+def test_a_429_or_418_stops_upstream_calls_for_everyone(simulator, status):
+    upstream = ScriptedUpstream(simulator.url)
+    cached = closed_range(simulator, 11, days=4)
+    with serving(upstream.app()) as upstream_url, serving(gateway_app(upstream_url)) as url:
+        assert httpx.get(url + KLINES, params=cached).status_code == 200
+        upstream.refusals.append((status, "2"))
+        refused = httpx.get(url + KLINES, params=closed_range(simulator, 0, days=5))
+        calls = len(upstream.arrivals)
+
+        other = httpx.get(url + KLINES, params=closed_range(simulator, 1, days=5))
+        from_cache = httpx.get(url + KLINES, params=cached)
+        bot = ccxt.binance({"enableRateLimit": False, "urls": {"api": {"public": url + "/api/v3"}}})
+        with pytest.raises(ccxt.DDoSProtection):
+            bot.publicGetKlines({"symbol": symbol(simulator, 2), "interval": "5m"})
+        stats = httpx.get(url + "/gateway/stats").json()
+        during = len(upstream.arrivals)
+
+        time.sleep(2.2)
+        after = httpx.get(url + KLINES, params=closed_range(simulator, 1, days=5))
+
+    assert refused.status_code == status
+    assert refused.headers["retry-after"] == "2"
+    assert other.status_code == status
+    assert 1 <= int(other.headers["retry-after"]) <= 2
+    assert from_cache.status_code == 200
+    assert during == calls  # nothing went upstream while backing off
+    assert stats["back_off"]["status"] == status
+    assert stats["answered_back_off"] >= 2
+    assert after.status_code == 200
+    assert len(upstream.arrivals) == during + 1
+
+
+def test_a_429_without_retry_after_backs_off_for_the_profiles_default(simulator):
+    upstream = ScriptedUpstream(simulator.url)
+    upstream.refusals.append((429, None))
+    with serving(upstream.app()) as upstream_url, serving(gateway_app(upstream_url)) as url:
+        refused = httpx.get(url + KLINES, params=closed_range(simulator, 3, days=6))
+        stats = httpx.get(url + "/gateway/stats").json()
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "60"
+    assert 55 <= stats["back_off"]["retry_after"] <= 60
