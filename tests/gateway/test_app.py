@@ -103,6 +103,7 @@ def test_stats_report_hits_weight_and_limit(simulator, gateway):
     stats = gateway.stats()
     upstream = stats["upstream"]
     assert stats["exchange"] == "binance"
+    assert stats["requests"]["/api/v3/ping"] >= 1
     assert upstream["limit_per_minute"] == 6000
     assert upstream["budget_per_minute"] == 3000  # default share 0.5
     assert upstream["weight_last_minute"] >= 1

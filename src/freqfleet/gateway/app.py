@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -45,6 +46,8 @@ MEMO_SIZE = 8192
 
 @dataclass
 class Counters:
+    # Requests answered per path (cache or upstream), as the bots made them.
+    requests: Counter[str] = field(default_factory=Counter)
     hits: int = 0
     misses: int = 0
     refused: int = 0
@@ -98,7 +101,9 @@ class GatewayApp:
                     and now < memo.expires
                     and time.time_ns() // 1_000_000 // step * step == memo.current_open
                 ):
-                    self.counters.hits += 1
+                    counters = self.counters
+                    counters.hits += 1
+                    counters.requests[path] += 1
                     await _send(send, 200, memo.body)
                     return
             await self._handle(scope, path, query.decode("latin-1"), send)
@@ -128,6 +133,7 @@ class GatewayApp:
             body = orjson.dumps({"code": -1000, "msg": f"freqfleet gateway: {reason}."})
             await _send(send, 403, body)
             return
+        self.counters.requests[path] += 1
         if path in self.candles:
             kline = self.profile.kline_query(path, params)
             if kline is not None:
@@ -216,6 +222,7 @@ class GatewayApp:
             "hit_rate": round(counters.hits / answered, 4) if answered else None,
             "coalesced": self.upstream.coalescer.joined,
             "refused": counters.refused,
+            "requests": dict(counters.requests),
             "answered_back_off": counters.backed_off,
             "upstream": {
                 "requests": self.upstream.requests,

@@ -59,6 +59,11 @@ class ExchangeProfile:
     answer_ttl: Mapping[str, float] = field(default_factory=dict)
     # Back-off (seconds) on a 429/418 answer without a Retry-After header.
     default_retry_after: Mapping[int, float] = field(default_factory=dict)
+    # The REST base URL the gateway fronts unless a config names another.
+    default_upstream: str = ""
+    # ccxt ``urls.api`` entries that carry public market data, and each one's path under
+    # the REST base: these (and only these) a bot points at the gateway.
+    ccxt_public_urls: Mapping[str, str] = field(default_factory=dict)
 
     def is_public(self, path: str) -> bool:
         return path in self.public_weights
@@ -218,6 +223,8 @@ BINANCE_SPOT = ExchangeProfile(
     answer_ttl={"/api/v3/exchangeInfo": 60.0},
     # 429: the rest of the minute at most; 418 (IP ban) states its own length in practice.
     default_retry_after={429: 60.0, 418: 120.0},
+    default_upstream="https://api.binance.com",
+    ccxt_public_urls={"public": "/api/v3"},
 )
 
 # Profiles by freqtrade's exchange name (``exchange.name`` in a bot's config).

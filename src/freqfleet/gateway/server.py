@@ -59,7 +59,8 @@ class GatewayOptions:
             raise ConfigError(f"--port {self.port}: use a port from 0 to 65535")
         if not 0 < self.live_ttl <= 60:
             raise ConfigError(
-                f"--live-ttl {self.live_ttl}: use seconds above 0, at most 60 (default 2)"
+                f"--live-ttl {self.live_ttl}: use seconds above 0, at most 60 "
+                f"(default {DEFAULT_LIVE_TTL:g})"
             )
         return self
 
