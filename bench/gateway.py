@@ -26,8 +26,8 @@ import time
 
 import httpx
 
-from freqfleet.gateway.testing import running_gateway
-from freqfleet.sim.testing import running_simulator
+from freqfleet.gateway import running_gateway
+from freqfleet.sim import running_simulator
 
 
 def cpu_seconds(pid: int) -> float:

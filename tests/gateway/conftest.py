@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from freqfleet.sim.testing import RunningSimulator, running_simulator
+from freqfleet.sim import RunningSimulator, running_simulator
 
 HOUR_MS = 3_600_000
 

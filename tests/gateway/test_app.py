@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from freqfleet.gateway.testing import running_gateway
+from freqfleet.gateway import running_gateway
 from tests.gateway.conftest import days_ago_ms, kline_count, symbol
 
 KLINES = "/api/v3/klines"

@@ -1,1 +1,47 @@
-"""The fleet's shared market-data gateway: one cache, one weight budget for every bot."""
+"""freqfleet.gateway: the fleet's shared market-data gateway (``freqfleet gateway``): one
+cache, one request-weight budget and one back-off for every bot of a fleet.
+
+What other parts of freqfleet (and tests, benchmarks) use:
+
+- exchange profiles: ``BINANCE_SPOT`` (``weight(path, params)``, ``limit_per_minute``),
+  ``ExchangeProfile``, ``profile_for(exchange_name)`` (:mod:`.profile`);
+- pointing bots' public market-data URLs at a gateway: ``route_public``, ``upstream_of``,
+  ``exchange_profile``, ``config_problems`` (:mod:`.routing`);
+- the defaults ``fleet.gateway`` and the command share (:mod:`.settings`);
+- ``running_gateway(upstream, **options)``: a gateway subprocess (:mod:`.launcher`).
+"""
+
+from freqfleet.gateway.launcher import RunningGateway, gateway_command, running_gateway
+from freqfleet.gateway.profile import (
+    BINANCE_SPOT,
+    PROFILES,
+    ExchangeProfile,
+    KlineQuery,
+    profile_for,
+)
+from freqfleet.gateway.routing import config_problems, exchange_profile, route_public, upstream_of
+from freqfleet.gateway.settings import (
+    DEFAULT_HOST,
+    DEFAULT_LIVE_TTL,
+    DEFAULT_PORT,
+    DEFAULT_SHARE,
+)
+
+__all__ = [
+    "BINANCE_SPOT",
+    "DEFAULT_HOST",
+    "DEFAULT_LIVE_TTL",
+    "DEFAULT_PORT",
+    "DEFAULT_SHARE",
+    "PROFILES",
+    "ExchangeProfile",
+    "KlineQuery",
+    "RunningGateway",
+    "config_problems",
+    "exchange_profile",
+    "gateway_command",
+    "profile_for",
+    "route_public",
+    "running_gateway",
+    "upstream_of",
+]

@@ -25,8 +25,8 @@ from itertools import pairwise
 import orjson
 
 from freqfleet.gateway.profile import KlineQuery
+from freqfleet.gateway.settings import DEFAULT_LIVE_TTL
 
-DEFAULT_LIVE_TTL = 5.0
 DEFAULT_CLOSE_MARGIN_MS = 5_000
 # Closed candles kept per series (freqtrade asks for up to a few thousand per pair).
 MAX_CANDLES_PER_SERIES = 20_000

@@ -7,14 +7,13 @@ import logging
 import sys
 from pathlib import Path
 
-from freqfleet.gateway.candles import DEFAULT_LIVE_TTL
 from freqfleet.gateway.profile import PROFILES
-from freqfleet.gateway.server import (
+from freqfleet.gateway.server import GatewayOptions, serve
+from freqfleet.gateway.settings import (
     DEFAULT_HOST,
+    DEFAULT_LIVE_TTL,
     DEFAULT_PORT,
     DEFAULT_SHARE,
-    GatewayOptions,
-    serve,
 )
 
 

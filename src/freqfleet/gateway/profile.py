@@ -17,8 +17,6 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from freqfleet.sim.weights import depth_weight, symbols_weight, ticker_24hr_weight
-
 Params = Mapping[str, str]
 WeightRule = Callable[[Params], int]
 
@@ -184,15 +182,24 @@ def binance_kline_query(path: str, params: Params) -> KlineQuery | None:
 
 def _depth(params: Params) -> int:
     limit = _int_param(params, "limit")
-    return depth_weight(100 if limit is None else limit)
+    limit = 100 if limit is None else limit
+    if limit <= 100:
+        return 5
+    if limit <= 500:
+        return 25
+    return 50 if limit <= 1000 else 250
 
 
 def _ticker_24hr(params: Params) -> int:
-    return ticker_24hr_weight(_symbol_count(params))
+    count = _symbol_count(params)
+    if count is None or count > 100:
+        return 80
+    return 2 if count <= 20 else 40
 
 
 def _one_or_many(params: Params) -> int:
-    return symbols_weight(_symbol_count(params), 2, 4, 4)
+    """Price and book tickers: 2 for one symbol, 4 for a list or all of them."""
+    return 2 if _symbol_count(params) == 1 else 4
 
 
 BINANCE_SPOT = ExchangeProfile(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import logging
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,15 +18,15 @@ from urllib.parse import urlsplit
 from freqfleet.errors import ConfigError
 from freqfleet.files import dump_json, write_atomic
 from freqfleet.gateway.app import GatewayApp
-from freqfleet.gateway.candles import DEFAULT_LIVE_TTL
 from freqfleet.gateway.profile import PROFILES, profile_for
-from freqfleet.sim.server import bind_socket, server_url
+from freqfleet.gateway.settings import (
+    DEFAULT_HOST,
+    DEFAULT_LIVE_TTL,
+    DEFAULT_PORT,
+    DEFAULT_SHARE,
+)
 
 logger = logging.getLogger("freqfleet.gateway")
-
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8490
-DEFAULT_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,27 @@ class GatewayOptions:
                 f"(default {DEFAULT_LIVE_TTL:g})"
             )
         return self
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port`` (0: any free port), or ConfigError."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise ConfigError(
+            f"--host/--port {host}:{port} cannot be used ({error.strerror}): pick another port"
+        ) from error
+    sock.listen(2048)
+    return sock
+
+
+def server_url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
 
 
 def build_app(options: GatewayOptions) -> GatewayApp:
