@@ -67,6 +67,42 @@ class PairlistFeedEntry(BaseModel):
         return args
 
 
+class GatewayEntry(BaseModel):
+    """The shared market-data gateway (``fleet.gateway``): started before every other
+    process; the bots' public market-data URLs lead to ``url``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    upstream: str = Field(description="The exchange's REST base URL the gateway fronts")
+    exchange: str = Field(description="The gateway's exchange profile")
+    host: str = "127.0.0.1"
+    port: int
+    share: float
+    live_ttl: float
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def command_args(self) -> list[str]:
+        """Arguments after ``freqfleet`` that run the gateway."""
+        return [
+            "gateway",
+            "--upstream",
+            self.upstream,
+            "--exchange",
+            self.exchange,
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--share",
+            str(self.share),
+            "--live-ttl",
+            str(self.live_ttl),
+        ]
+
+
 class FleetManifest(BaseModel):
     """Everything needed to start, stop and watch a planned fleet."""
 
@@ -80,6 +116,9 @@ class FleetManifest(BaseModel):
     bots: list[BotEntry]
     pairlist_feed: PairlistFeedEntry | None = Field(
         None, description="Set when the pairlist is dynamic: run it before the producers"
+    )
+    gateway: GatewayEntry | None = Field(
+        None, description="Set with fleet.gateway: run it before every other process"
     )
 
     @property
@@ -117,4 +156,4 @@ class FleetManifest(BaseModel):
         return cls.model_validate_json(path.read_text(encoding="utf-8"))
 
 
-__all__ = ["MANIFEST_NAME", "BotEntry", "FleetManifest", "PairlistFeedEntry"]
+__all__ = ["MANIFEST_NAME", "BotEntry", "FleetManifest", "GatewayEntry", "PairlistFeedEntry"]

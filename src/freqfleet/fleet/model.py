@@ -24,6 +24,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
 from freqfleet.fleet.addresses import connect_address, is_loopback
+from freqfleet.fleet.gatewayspec import GatewaySpec
 from freqfleet.fleet.kubespec import KubernetesSpec
 from freqfleet.problems import SETTING_NOUN
 from freqfleet.problems import fix as _fix
@@ -69,6 +70,7 @@ REJECTED_PAIRLISTS = {
 RESERVED_NAMES = {
     "consumer": "the consumer's name",
     "pairlist-feed": "the pairlist feed's name",
+    "gateway": "the market-data gateway's name",
 }
 
 
@@ -218,6 +220,19 @@ class FleetSpec(BaseModel):
             "({} for the defaults)"
         ),
     )
+    gateway: GatewaySpec | None = Field(
+        None,
+        json_schema_extra=_fix(
+            'use true, or gateway settings like {"listen_port": 8490, "share": 0.5}'
+        ),
+    )
+
+    @field_validator("gateway", mode="before")
+    @classmethod
+    def _gateway_true_means_defaults(cls, value: Any) -> Any:
+        if value is True:
+            return {}
+        return None if value is False else value
 
     @field_validator("producers", mode="before")
     @classmethod

@@ -58,11 +58,18 @@ from freqfleet.fleet.botconfigs import (
     producer_file,
 )
 from freqfleet.fleet.kubespec import KubernetesSpec
-from freqfleet.fleet.manifest import MANIFEST_NAME, BotEntry, FleetManifest, PairlistFeedEntry
+from freqfleet.fleet.manifest import (
+    MANIFEST_NAME,
+    BotEntry,
+    FleetManifest,
+    GatewayEntry,
+    PairlistFeedEntry,
+)
 from freqfleet.fleet.model import FleetSpec
 from freqfleet.fleet.partition import partition
 from freqfleet.fleet.secrets import SECRETS_NAME, bot_secrets, load_secrets
 from freqfleet.fleet.stubs import check_strategy_files, resolve_strategy, stub_files
+from freqfleet.gateway import exchange_profile, route_public, upstream_of
 
 # --- warnings ----------------------------------------------------------------------------
 
@@ -115,6 +122,21 @@ def plan_warnings(config: dict[str, Any], spec: FleetSpec) -> list[str]:
 # --- the plan ----------------------------------------------------------------------------
 
 
+def gateway_entry(config: dict[str, Any], spec: FleetSpec) -> GatewayEntry | None:
+    """The gateway ``fleet.gateway`` asks for, in front of the bots' own upstream."""
+    if spec.gateway is None:
+        return None
+    exchange = config.get("exchange") or {}
+    profile = exchange_profile(exchange)
+    return GatewayEntry(
+        upstream=spec.gateway.upstream or upstream_of(exchange, profile),
+        exchange=profile.name,
+        port=spec.gateway.listen_port,
+        share=spec.gateway.share,
+        live_ttl=spec.gateway.live_ttl,
+    )
+
+
 def _bot_host(spec: FleetSpec, index: int) -> str:
     host = spec.producer_host(index)
     return "127.0.0.1" if is_loopback(host) else host
@@ -151,6 +173,12 @@ def render_plan(
     pairs = (config.get("exchange") or {}).get("pair_whitelist") or []
     shares: dict[str, list[str]] | None = None if dynamic else partition(pairs, names)
 
+    gateway = gateway_entry(config, spec)
+    if gateway is not None:
+        # Every bot (and the pairlist feed) asks the gateway for public market data.
+        exchange = config.get("exchange") or {}
+        routed = route_public(exchange, exchange_profile(exchange), gateway.url)
+        config = {**config, "exchange": routed}
     files: dict[Path, tuple[str, int]] = {}
     bots: list[BotEntry] = []
     generated: dict[str, dict[str, Any]] = {}
@@ -211,6 +239,7 @@ def render_plan(
         strategy_path=None,
         bots=bots,
         pairlist_feed=feed,
+        gateway=gateway,
     )
     files.update(compose_files(out_dir, spec, manifest, all_secrets))
     kube = spec.kubernetes

@@ -18,6 +18,7 @@ from freqfleet.errors import ConfigError
 from freqfleet.fleet.addresses import is_loopback
 from freqfleet.fleet.kubespec import K8S_SERVICE_NAME, KubernetesSpec
 from freqfleet.fleet.model import REJECTED_PAIRLISTS, RESERVED_NAMES, STATIC_PAIRLIST, FleetSpec
+from freqfleet.gateway import config_problems as gateway_problems
 from freqfleet.problems import format_problems, problems_from
 
 TIMEFRAME_FIX = 'use a number and a unit (m, h, d, w, M), e.g. "1m", "5m", "1h" or "1d"'
@@ -73,6 +74,25 @@ def _cross_field_problems(spec: FleetSpec) -> list[str]:
         )
     if spec.kubernetes is not None:
         problems.extend(kubernetes_problems(spec, spec.kubernetes))
+    if spec.gateway is not None:
+        if spec.remote_hosts:
+            problems.append(
+                f"fleet.gateway: runs on this machine (127.0.0.1:{spec.gateway.listen_port}), "
+                f"which producers on {', '.join(spec.remote_hosts)} cannot reach; run every "
+                "producer here or remove fleet.gateway"
+            )
+        if spec.gateway.listen_port in {port for (host, port) in ports if is_loopback(host)} | {
+            spec.consumer_api_port
+        }:
+            problems.append(
+                f"fleet.gateway.listen_port: {spec.gateway.listen_port} is also a bot's port; "
+                "use a port no bot uses"
+            )
+        if spec.kubernetes is not None:
+            problems.append(
+                "fleet.gateway: the Kubernetes export does not run the gateway; remove "
+                "fleet.gateway or fleet.kubernetes"
+            )
     return problems
 
 
@@ -133,6 +153,8 @@ def _config_problems(config: dict[str, Any], spec: FleetSpec | None) -> list[str
             "external_message_consumer: the fleet writes it for the consumer; "
             "remove it from your config"
         )
+    if spec is not None and spec.gateway is not None:
+        problems.extend(gateway_problems(config.get("exchange")))
     pairlists = config.get("pairlists") or [{"method": STATIC_PAIRLIST}]
     if not isinstance(pairlists, list) or not all(
         isinstance(item, dict) and isinstance(item.get("method"), str) for item in pairlists

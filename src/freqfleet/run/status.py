@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 from freqtrade.exchange import timeframe_to_seconds
 from rich.markup import escape
 from rich.table import Table
@@ -70,6 +71,8 @@ class FleetStatus:
     freqtrade_versions: dict[str, list[str]] = field(default_factory=dict)
     """freqtrade version -> the bots that report it (bots that answered)."""
     mixed_freqtrade_versions: bool = False
+    gateway: dict[str, Any] | None = None
+    """The market-data gateway's ``/gateway/stats`` (``{"state": ...}`` when unreachable)."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -226,7 +229,44 @@ def collect_status(plan_dir: Path, manifest: FleetManifest, timeout: float = 5.0
         consumer_running=consumer_running,
         freqtrade_versions=versions,
         mixed_freqtrade_versions=len(versions) > 1,
+        gateway=gateway_status(manifest, timeout),
     )
+
+
+def gateway_status(manifest: FleetManifest, timeout: float = 5.0) -> dict[str, Any] | None:
+    """The gateway's own counters, or its state when it does not answer."""
+    if manifest.gateway is None:
+        return None
+    try:
+        answer = httpx.get(f"{manifest.gateway.url}/gateway/stats", timeout=timeout)
+        stats = answer.json() if answer.status_code == 200 else None
+    except (httpx.HTTPError, ValueError):
+        stats = None
+    if not isinstance(stats, dict) or not isinstance(stats.get("upstream"), dict):
+        return {"state": "unreachable", "url": manifest.gateway.url}
+    return {"state": "running", **stats}
+
+
+def gateway_line(gateway: dict[str, Any]) -> str:
+    """One caption line: hit rate, upstream weight per minute against the limit."""
+    if gateway.get("state") != "running":
+        return f"gateway: [red]{escape(str(gateway.get('state')))}[/] at {gateway.get('url')}"
+    upstream = gateway["upstream"]
+    rate = gateway.get("hit_rate")
+    hits = "no requests yet" if rate is None else f"hit rate {rate:.0%}"
+    line = (
+        f"gateway: {hits} ({gateway.get('hits', 0)} from cache, "
+        f"{gateway.get('coalesced', 0)} coalesced), upstream weight "
+        f"{upstream.get('weight_last_minute')}/min of {upstream.get('budget_per_minute')} "
+        f"allowed (exchange limit {upstream.get('limit_per_minute')})"
+    )
+    back_off = gateway.get("back_off")
+    if isinstance(back_off, dict):
+        line += (
+            f", [yellow]backing off after HTTP {back_off.get('status')} for "
+            f"{back_off.get('retry_after')} s[/]"
+        )
+    return line
 
 
 def mixed_versions_warning(status: FleetStatus) -> str | None:
@@ -336,6 +376,8 @@ def render_status(status: FleetStatus) -> Table:
                 "follow: "
                 + ", ".join(f"{key} {value}" for key, value in sorted(status.follow.items()))
             )
+    if status.gateway is not None:
+        caption.append(gateway_line(status.gateway))
     warning = mixed_versions_warning(status)
     if warning:
         caption.insert(0, f"[yellow]warning: {escape(warning)}[/]")

@@ -51,6 +51,7 @@ REQUESTS_DIR = "requests"
 SUPERVISOR_LOG = "supervisor.log"
 STOP_TIMEOUTS = (20.0, 8.0)  # after SIGINT, after SIGTERM; then SIGKILL
 PRODUCER_WAIT = 60.0  # seconds the consumer waits for its producers to serve pairs
+GATEWAY_WAIT = 30.0  # seconds the bots wait for the market-data gateway to answer
 LOCK_ATTEMPTS = 10  # a `status` or `down` probing the lock holds it for microseconds
 HANDLED_KEPT = 50
 
@@ -167,10 +168,21 @@ def open_log(path: Path) -> int:
 def process_specs(
     plan_dir: Path, manifest: FleetManifest, only: set[str] | None = None
 ) -> list[ProcessSpec]:
-    """The fleet's processes in start order: pairlist feed, producers, consumer."""
+    """The fleet's processes in start order: gateway, pairlist feed, producers, consumer."""
     plan_dir = Path(plan_dir).resolve()
     run_dir = plan_dir / RUN_DIR
     specs: list[ProcessSpec] = []
+    if manifest.gateway and (only is None or "gateway" in only):
+        specs.append(
+            ProcessSpec(
+                name="gateway",
+                argv=[sys.executable, "-m", "freqfleet", *manifest.gateway.command_args()],
+                cwd=plan_dir,
+                console_log=run_dir / "gateway.console.log",
+                ping_url=f"{manifest.gateway.url}/gateway/stats",
+                role="gateway",
+            )
+        )
     if manifest.pairlist_feed and (only is None or "pairlist-feed" in only):
         specs.append(
             ProcessSpec(
@@ -460,12 +472,27 @@ class Supervisor:
         self._started_wall = time.time()
         self.phase = "starting"
         self._write_state()
+        gateway = next((c for c in self.children.values() if c.spec.role == "gateway"), None)
+        if gateway is not None:
+            # The bots load markets through it at start: it answers before they start.
+            self._spawn(gateway)
+            self._event(gateway, f"started (pid {gateway.process.pid})")
+            self._await_answer(gateway, GATEWAY_WAIT)
         for child in self.children.values():
-            if child.spec.role != "consumer":
+            if child.spec.role not in ("consumer", "gateway"):
                 self._spawn(child)
                 self._event(child, f"started (pid {child.process.pid})")
         self._consumer_deadline = time.monotonic() + self.producer_wait
         self._start_consumer_when_fed()
+
+    def _await_answer(self, child: Supervised, timeout: float) -> None:
+        """Wait until ``child`` answers its ping URL, it exits, or ``timeout`` passes."""
+        deadline = time.monotonic() + timeout
+        while not self._probe(child) and not child.ready:
+            if child.process.poll() is not None or time.monotonic() > deadline:
+                self._event(child, f"warning: not answering after {timeout:.0f} s")
+                return
+            time.sleep(0.1)
 
     def _start_consumer_when_fed(self) -> bool:
         """Start the consumer once every local producer answers and serves pairs, or when

@@ -1,0 +1,77 @@
+"""A fleet under ``up`` with ``fleet.gateway``, real processes on the simulator: the bots
+trade, the gateway is started first and answers their market data, and the simulator
+sees fewer candle requests than the bots made."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from freqfleet.fleet.plan import write_plan
+from freqfleet.fleet.spec import validate_fleet_config
+from freqfleet.ports import free_ports
+from freqfleet.run.demo import DemoOptions, bot_trades, demo_config
+from freqfleet.run.status import gateway_status
+from freqfleet.sim import running_simulator
+
+KLINES = "/api/v3/klines"
+
+
+def freqfleet(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key != "PYTEST_VERSION"}
+    return subprocess.run(
+        [sys.executable, "-m", "freqfleet", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    if not path.exists():
+        return ""
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(720)
+def test_fleet_trades_through_the_gateway(tmp_path: Path) -> None:
+    plan_dir = tmp_path / "fleet"
+    options = DemoOptions(producers=2, pairs=8, max_open_trades=4)
+    with running_simulator(pairs=options.pairs, seed=11) as sim:
+        config = demo_config(sim.exchange_config(sim.pairs), options)
+        config["fleet"]["gateway"] = {"listen_port": free_ports(1)[0]}
+        manifest = write_plan(config, validate_fleet_config(config), plan_dir)
+        up = freqfleet("up", str(plan_dir), "--detach")
+        assert up.returncode == 0, up.stdout + up.stderr
+        try:
+            deadline = time.monotonic() + 480
+            trades: list[dict] = []
+            while not trades and time.monotonic() < deadline:
+                time.sleep(5)
+                trades = bot_trades(manifest.consumer)
+            log = tail(plan_dir / "run" / "gateway.console.log")
+            assert trades, f"the consumer made no trade through the gateway\n{log}"
+            stats = gateway_status(manifest)
+            status = freqfleet("status", str(plan_dir), "--json")
+            sim_stats = sim.stats()
+        finally:
+            down = freqfleet("down", str(plan_dir))
+        assert down.returncode == 0, down.stdout + down.stderr
+
+    assert stats is not None and stats["state"] == "running"
+    asked = stats["requests"][KLINES]
+    fetched = sim_stats["requests"][KLINES]
+    assert fetched < asked, (fetched, asked)
+    assert stats["hits"] > 0
+    assert stats["refused"] == 0  # no bot sent a private request to the gateway
+    assert sim_stats["not_simulated"] == {}
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout)["gateway"]["state"] == "running"
