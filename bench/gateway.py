@@ -13,7 +13,9 @@ answers from its own warm cache). Cases:
 Latency: one keep-alive connection, sequential requests, direct and via the gateway
 interleaved; the added latency is the difference of the medians. Throughput: requests/s
 seen by an httpx client with ``--connections`` connections, and the gateway process's own
-CPU time per request (from /proc), whose inverse is what one core serves.
+CPU time per request (from /proc), whose inverse is what one core serves. Last, the
+app alone: the ASGI callable called in-process for a cached ``latest 1000`` answer (no
+HTTP stack), the gateway's own cost per cached request.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ import time
 
 import httpx
 
-from freqfleet.gateway import running_gateway
+from freqfleet.gateway import BINANCE_SPOT, running_gateway
+from freqfleet.gateway.app import GatewayApp
 from freqfleet.sim import running_simulator
 
 
@@ -70,6 +73,33 @@ async def throughput(url: str, paths: list[str], seconds: float, connections: in
 
         await asyncio.gather(*(worker(i) for i in range(connections)))
     return done
+
+
+def app_alone(upstream: str, path: str, calls: int = 20_000) -> float:
+    """Microseconds per cached answer of the ASGI app called in-process."""
+    app = GatewayApp(upstream, BINANCE_SPOT, share=0.5, live_ttl=60)
+    route, _, query = path.partition("?")
+    scope = {"type": "http", "method": "GET", "path": route, "headers": []}
+    scope["query_string"] = query.encode()
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            assert message["status"] == 200
+
+    async def run() -> float:
+        await app(dict(scope), receive, send)  # miss: fetched once, then cached
+        await app(dict(scope), receive, send)
+        start = time.perf_counter()
+        for _ in range(calls):
+            await app(scope, receive, send)
+        elapsed = time.perf_counter() - start
+        await app.upstream.close()
+        return elapsed
+
+    return 1e6 * asyncio.run(run()) / calls
 
 
 def main() -> None:
@@ -116,6 +146,8 @@ def main() -> None:
                 f"{1e3 * (through - direct):>8.2f} {done / elapsed:>13,.0f} "
                 f"{1e6 * per_request:>18,.0f} {1 / max(per_request, 1e-9):>12,.0f}"
             )
+        alone = app_alone(sim.url, cases["latest 1000"][0])
+        print(f"app alone, cached latest 1000: {alone:.1f} us per request in-process")
         stats = gateway.stats()
         print(
             f"gateway: hit rate {stats['hit_rate']}, upstream requests "
