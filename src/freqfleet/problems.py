@@ -16,7 +16,7 @@ import types
 import typing
 from typing import Any
 
-from pydantic import BaseModel, Discriminator, ValidationError
+from pydantic import BaseModel, ConfigDict, Discriminator, ValidationError
 
 SETTING_NOUN = "setting_noun"
 """A model's ``model_config`` key naming its settings in "is not a ... setting" lines."""
@@ -25,6 +25,15 @@ SETTING_NOUN = "setting_noun"
 def fix(text: str) -> dict[str, str]:
     """A field's ``json_schema_extra``: what to write instead when the field is wrong."""
     return {"fix": text}
+
+
+def settings_config(noun: str | None = None) -> ConfigDict:
+    """A settings model's ``model_config``: unknown keys refused, no type coercion, frozen;
+    ``noun`` names its settings in "is not a <noun> setting" lines (else its JSON path)."""
+    config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    if noun is not None:
+        config[SETTING_NOUN] = noun  # type: ignore[literal-required]
+    return config
 
 
 def format_problems(problems: list[str]) -> str:
@@ -144,4 +153,4 @@ def problems_from(error: ValidationError, root: type[BaseModel], prefix: str) ->
     return lines
 
 
-__all__ = ["SETTING_NOUN", "fix", "format_problems", "problems_from"]
+__all__ = ["SETTING_NOUN", "fix", "format_problems", "problems_from", "settings_config"]

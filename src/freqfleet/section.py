@@ -14,10 +14,10 @@ from __future__ import annotations
 import typing
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from freqfleet.errors import StrategySetupError
-from freqfleet.problems import SETTING_NOUN, fix, format_problems, problems_from
+from freqfleet.problems import fix, format_problems, problems_from, settings_config
 
 FollowChoice = Literal["exits", "force_entries", "force_exits", "position_adjustments"]
 FOLLOW_CHOICES: tuple[str, ...] = typing.get_args(FollowChoice)
@@ -60,7 +60,7 @@ def unique_follow(value: list[str]) -> list[str]:
 class ProducerApi(BaseModel):
     """How the consumer reaches one producer's REST API (the password stays out of repr)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = settings_config()
 
     url: str = Field(json_schema_extra=fix("use the producer's API URL, e.g. http://host:8081"))
     username: str | None = Field(
@@ -74,12 +74,7 @@ class ProducerApi(BaseModel):
 class ConsumerSection(BaseModel):
     """The top-level ``fleet`` key of a consumer's config."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        frozen=True,
-        **{SETTING_NOUN: "fleet"},  # type: ignore[typeddict-item]
-    )
+    model_config = settings_config("fleet")
 
     role: Literal["consumer"] = Field(
         "consumer", json_schema_extra=fix('use "consumer" or leave it out')

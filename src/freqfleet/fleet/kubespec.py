@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from freqfleet import __version__
 from freqfleet.problems import fix as _fix
+from freqfleet.problems import settings_config
 
 K8S_LABEL_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 """A namespace (DNS-1123 label, at most 63 characters)."""
@@ -61,7 +62,7 @@ def _check_quantity(value: str | None) -> str | None:
 class ResourceAmounts(BaseModel):
     """CPU and memory of one container (either may be left to the default)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = settings_config()
 
     cpu: str | None = Field(None, json_schema_extra=_fix(QUANTITY_FIX["cpu"]))
     memory: str | None = Field(None, json_schema_extra=_fix(QUANTITY_FIX["memory"]))
@@ -80,7 +81,7 @@ class ResourceAmounts(BaseModel):
 class BotResources(BaseModel):
     """Requests and limits of one kind of bot; what is left out keeps its default."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = settings_config()
 
     requests: ResourceAmounts = Field(
         default_factory=ResourceAmounts,
@@ -95,7 +96,7 @@ class BotResources(BaseModel):
 class FleetResources(BaseModel):
     """Resource overrides per kind of bot (defaults are sized from the strategy)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = settings_config()
 
     producer: BotResources = Field(
         default_factory=BotResources,
@@ -114,7 +115,7 @@ class FleetResources(BaseModel):
 class KubernetesSpec(BaseModel):
     """``fleet.kubernetes``: the cluster export ``plan`` writes to ``kubernetes/``."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = settings_config()
 
     namespace: str = Field(
         "freqfleet",

@@ -21,13 +21,13 @@ import ipaddress
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic import BaseModel, Discriminator, Field, Tag, field_validator
 
 from freqfleet.fleet.addresses import connect_address, is_loopback
 from freqfleet.fleet.gatewayspec import GatewaySpec
 from freqfleet.fleet.kubespec import KubernetesSpec
-from freqfleet.problems import SETTING_NOUN
 from freqfleet.problems import fix as _fix
+from freqfleet.problems import settings_config
 from freqfleet.section import (
     FollowChoice,
     follow_field,
@@ -77,12 +77,7 @@ RESERVED_NAMES = {
 class ProducerSpec(BaseModel):
     """One producer bot: where it runs and where its API (REST + websocket) listens."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        frozen=True,
-        **{SETTING_NOUN: "producer"},  # type: ignore[typeddict-item]
-    )
+    model_config = settings_config("producer")
 
     name: str = Field(
         json_schema_extra=_fix(
@@ -137,12 +132,7 @@ ProducerCount = Annotated[
 class FleetSpec(BaseModel):
     """The validated ``fleet`` section (frozen: one plan per spec)."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        frozen=True,
-        **{SETTING_NOUN: "fleet"},  # type: ignore[typeddict-item]
-    )
+    model_config = settings_config("fleet")
 
     producers: ProducerCount = Field(
         json_schema_extra=_fix(

@@ -142,6 +142,51 @@ def _bot_host(spec: FleetSpec, index: int) -> str:
     return "127.0.0.1" if is_loopback(host) else host
 
 
+def _bot_entries(
+    spec: FleetSpec,
+    all_secrets: dict[str, dict[str, str]],
+    shares: dict[str, list[str]] | None,
+) -> list[BotEntry]:
+    """How to start and reach each bot: the producers, then the consumer."""
+    bots = [
+        BotEntry(
+            name=name,
+            role="producer",
+            config_files=[producer_file(name)],
+            host=_bot_host(spec, index),
+            api_host=_bot_host(spec, index),
+            api_port=spec.producer_port(index),
+            username=spec.api_username,
+            password=all_secrets[name]["password"],
+            pairs=list((shares or {}).get(name) or []),
+        )
+        for index, name in enumerate(spec.producer_names)
+    ]
+    bots.append(
+        BotEntry(
+            name=CONSUMER_NAME,
+            role="consumer",
+            config_files=[CONSUMER_FILE],
+            host="127.0.0.1",
+            api_host=connect_address(spec.listen),
+            api_port=spec.consumer_api_port,
+            username=spec.api_username,
+            password=all_secrets[CONSUMER_NAME]["password"],
+        )
+    )
+    return bots
+
+
+def _feed_entry(spec: FleetSpec) -> PairlistFeedEntry:
+    """The pairlist feed of a dynamic pairlist: its config, refresh and share files."""
+    return PairlistFeedEntry(
+        config_file=FEED_CONFIG,
+        refresh_period=spec.pairlist_refresh,
+        files={name: f"{PAIRLIST_DIR}/{name}.json" for name in spec.producer_names},
+        serve=f"0.0.0.0:{feed_port(spec.pairlist_url)}" if spec.pairlist_url else None,
+    )
+
+
 def render_plan(
     config: dict[str, Any],
     spec: FleetSpec,
@@ -179,56 +224,20 @@ def render_plan(
         exchange = config.get("exchange") or {}
         routed = route_public(exchange, exchange_profile(exchange), gateway.url)
         config = {**config, "exchange": routed}
-    files: dict[Path, tuple[str, int]] = {}
-    bots: list[BotEntry] = []
     generated: dict[str, dict[str, Any]] = {}
     for index, name in enumerate(names):
         share = None if shares is None else shares[name]
         producer = producer_config(config, spec, index, info, share, all_secrets[name])
         generated[producer_file(name)] = producer
-        files[out_dir / producer_file(name)] = (dump_json(producer), SECRET_MODE)
-        bots.append(
-            BotEntry(
-                name=name,
-                role="producer",
-                config_files=[producer_file(name)],
-                host=_bot_host(spec, index),
-                api_host=_bot_host(spec, index),
-                api_port=spec.producer_port(index),
-                username=spec.api_username,
-                password=all_secrets[name]["password"],
-                pairs=list(share or []),
-            )
-        )
-    consumer = consumer_config(
+    generated[CONSUMER_FILE] = consumer_config(
         config, spec, info, all_secrets, all_secrets[CONSUMER_NAME], shares=shares
     )
-    generated[CONSUMER_FILE] = consumer
     check_freqtrade_schema(generated)
-    files[out_dir / CONSUMER_FILE] = (dump_json(consumer), SECRET_MODE)
-    consumer_host = connect_address(spec.listen)
-    bots.append(
-        BotEntry(
-            name=CONSUMER_NAME,
-            role="consumer",
-            config_files=[CONSUMER_FILE],
-            host="127.0.0.1",
-            api_host=consumer_host,
-            api_port=spec.consumer_api_port,
-            username=spec.api_username,
-            password=all_secrets[CONSUMER_NAME]["password"],
-        )
-    )
-    feed: PairlistFeedEntry | None = None
     if dynamic:
         generated[FEED_CONFIG] = feed_config(config, timeframe)
-        files[out_dir / FEED_CONFIG] = (dump_json(generated[FEED_CONFIG]), SECRET_MODE)
-        feed = PairlistFeedEntry(
-            config_file=FEED_CONFIG,
-            refresh_period=spec.pairlist_refresh,
-            files={name: f"{PAIRLIST_DIR}/{name}.json" for name in names},
-            serve=f"0.0.0.0:{feed_port(spec.pairlist_url)}" if spec.pairlist_url else None,
-        )
+    files = {
+        out_dir / name: (dump_json(content), SECRET_MODE) for name, content in generated.items()
+    }
     files[out_dir / SECRETS_NAME] = (dump_json(all_secrets), SECRET_MODE)
     for filename, content in strategy_files.items():
         files[out_dir / USERDIR / "strategies" / filename] = (content, PUBLIC_MODE)
@@ -237,8 +246,8 @@ def render_plan(
         timeframe=timeframe,
         userdir=USERDIR,
         strategy_path=None,
-        bots=bots,
-        pairlist_feed=feed,
+        bots=_bot_entries(spec, all_secrets, shares),
+        pairlist_feed=_feed_entry(spec) if dynamic else None,
         gateway=gateway,
     )
     files.update(compose_files(out_dir, spec, manifest, all_secrets))
