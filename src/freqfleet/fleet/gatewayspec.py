@@ -9,22 +9,17 @@ gateway and ``up`` starts it first, so the fleet spends one request-weight budge
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from freqfleet.gateway import DEFAULT_LIVE_TTL, DEFAULT_PORT, DEFAULT_SHARE
-from freqfleet.problems import SETTING_NOUN
 from freqfleet.problems import fix as _fix
+from freqfleet.problems import settings_config
 
 
 class GatewaySpec(BaseModel):
     """Where the gateway listens and how much of the exchange's limit the fleet may use."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        frozen=True,
-        **{SETTING_NOUN: "gateway"},  # type: ignore[typeddict-item]
-    )
+    model_config = settings_config("gateway")
 
     listen_port: int = Field(
         DEFAULT_PORT,
