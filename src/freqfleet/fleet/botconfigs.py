@@ -24,10 +24,12 @@ from freqfleet.fleet.links import producer_links
 from freqfleet.fleet.model import STATIC_PAIRLIST, FleetSpec
 from freqfleet.fleet.pairfeed import SUMMARY_FILE
 from freqfleet.fleet.partition import partition
+from freqfleet.fleet.producer_traffic import producer_exchange_settings
 from freqfleet.fleet.spec import TIMEFRAME_FIX, timeframe_problem
 from freqfleet.fleet.stubs import StrategyInfo
 from freqfleet.problems import format_problems
 from freqfleet.section import ConsumerSection
+from freqfleet.sim.config import name_bot
 
 USERDIR = "user_data"
 CONSUMER_NAME = "consumer"
@@ -227,7 +229,7 @@ def producer_config(
             "fleet": {"role": "producer", "name": producer.name},
         }
     )
-    return merged
+    return producer_exchange_settings(merged, spec.follow, merged["timeframe"], producer.name)
 
 
 def consumer_pairlist(
@@ -275,7 +277,7 @@ def consumer_config(
     whitelist, pairlists = consumer_pairlist(config, spec, dynamic)
     if not dynamic and shares is None:
         shares = partition(whitelist, spec.producer_names)
-    exchange = dict(merged.get("exchange") or {})
+    exchange = name_bot(merged.get("exchange") or {}, CONSUMER_NAME)
     exchange["pair_whitelist"] = whitelist
     internals = dict(merged.get("internals") or {})
     internals["process_throttle_secs"] = 1

@@ -1,0 +1,82 @@
+"""Exchange settings for producers: dry-run bookkeepers that ask the exchange for little.
+
+Why: a producer trades in dry-run, with no slot limit, only so that its signals become
+(virtual) trades the consumer can follow. freqtrade's dry-run order simulation asks the
+exchange for the order book on every order placed (``create_dry_run_order``: 20 levels)
+and on every loop for every open limit order (``_dry_is_price_crossed``: 1 level), and
+order-book pricing (``use_order_book``) asks for a book per entry and per open trade on
+every loop, ``check_depth_of_market`` for 1,000 levels per entry. With one virtual trade
+per signalled pair that is most of a fleet's exchange weight, and none of it changes what
+the producer analyses or signals. So a producer gets:
+
+- ``exchange._ft_has_params.exchange_has_overrides.fetchL2OrderBook: false``: freqtrade's
+  dry-run fills stop asking for order books (a limit order fills when placed, a market
+  order at the priced rate);
+- ``entry_pricing`` / ``exit_pricing`` from the ticker (best bid/ask, the book's top
+  level) instead of the order book, and no ``check_depth_of_market`` (the consumer, which
+  places the real orders, keeps the user's pricing and depth check);
+- (a stoploss on exchange needs nothing: in dry-run freqtrade checks the stoploss itself);
+- when the consumer follows none of the producers' price-driven exits (``follow`` without
+  ``exits`` and ``position_adjustments``): one loop per candle
+  (``internals.process_throttle_secs`` = the timeframe; freqtrade wakes a bot one second
+  after each candle closes whatever the throttle), because then a producer's open trades
+  need no price between candles.
+
+What is left between candles, when the consumer follows exits, is one ticker per open
+virtual trade per loop: the price its ROI, stoploss and ``custom_exit`` are checked at,
+which is what a followed exit is.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from freqtrade.exchange import timeframe_to_seconds
+
+from freqfleet.sim.config import name_bot
+
+PRICE_DRIVEN_FOLLOW = frozenset({"exits", "position_adjustments"})
+"""Followed producer actions that depend on the producer checking prices between candles."""
+
+
+def needs_prices_between_candles(follow: list[str] | tuple[str, ...]) -> bool:
+    return bool(PRICE_DRIVEN_FOLLOW & set(follow))
+
+
+def producer_exchange_settings(
+    producer: dict[str, Any],
+    follow: list[str] | tuple[str, ...],
+    timeframe: str,
+    name: str | None = None,
+) -> dict[str, Any]:
+    """``producer`` (a complete producer config) with its exchange traffic cut to candles.
+
+    Returns a copy; only the keys named in the module docstring change. ``name``: the
+    bot's name for a simulator or gateway counting requests per bot (``name_bot``).
+    """
+    config = copy.deepcopy(producer)
+    if name is not None:
+        config["exchange"] = name_bot(config.get("exchange") or {}, name)
+    exchange = config.setdefault("exchange", {})
+    has = exchange.setdefault("_ft_has_params", {})
+    has.setdefault("exchange_has_overrides", {})["fetchL2OrderBook"] = False
+    for side in ("entry_pricing", "exit_pricing"):
+        pricing = dict(config.get(side) or {})
+        pricing["use_order_book"] = False
+        config[side] = pricing
+    depth = dict(config["entry_pricing"].get("check_depth_of_market") or {})
+    depth["enabled"] = False
+    config["entry_pricing"]["check_depth_of_market"] = depth
+    if not needs_prices_between_candles(follow):
+        internals = dict(config.get("internals") or {})
+        internals["process_throttle_secs"] = timeframe_to_seconds(timeframe)
+        config["internals"] = internals
+    return config
+
+
+__all__ = [
+    "PRICE_DRIVEN_FOLLOW",
+    "needs_prices_between_candles",
+    "producer_exchange_settings",
+]
