@@ -10,6 +10,7 @@ from rich.markup import escape
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from freqfleet.fleet.exchange_weight import plan_weight_warning
     from freqfleet.fleet.kubernetes import K8S_DIR
     from freqfleet.fleet.kubespec import KubernetesSpec
     from freqfleet.fleet.plan import plan_warnings, write_plan
@@ -29,7 +30,11 @@ def _plan(args: argparse.Namespace) -> int:
     )
     console = Console(highlight=False)
     err = Console(stderr=True, highlight=False)
-    for warning in plan_warnings(config, spec):
+    userdir = Path(args.userdir) if args.userdir else None
+    budget = plan_weight_warning(
+        config, spec, out_dir, manifest, config_path.resolve().parent, userdir
+    )
+    for warning in [*plan_warnings(config, spec), *filter(None, [budget])]:
         err.print(f"[yellow]warning: {escape(warning)}[/yellow]", soft_wrap=True)
     console.print(
         f"Planned {len(manifest.producers)} producers and a consumer running "

@@ -1,0 +1,319 @@
+"""How much of the exchange's request-weight budget a planned fleet will use, per minute.
+
+Why: every bot of a fleet refreshes its own candles and prices its own open trades, and
+they all share one exchange limit (Binance: 6,000 weight a minute per IP). Nothing in a
+running fleet knows its total, and a fleet over the limit only finds out from 429 answers
+and bans. So ``plan`` estimates it from the configs it writes and warns when it passes
+half the limit without a gateway (``fleet.gateway``) in front of the exchange.
+
+What one freqtrade bot asks for, per minute, in steady state:
+
+- candles: one kline request per pair and timeframe per candle of that timeframe (the
+  whitelist on the bot's timeframe, plus the strategy's informative pairs: its
+  ``@informative`` decorators and ``informative_pairs()``; a fleet's consumer downloads
+  informative candles only with ``fleet.informative_candles``);
+- prices: every loop (``internals.process_throttle_secs``) one exit price per open trade,
+  from the order book (``exit_pricing.use_order_book``) or the ticker. Open trades are
+  taken at ``max_open_trades`` (all pairs when unlimited), a producer's at the user's
+  ``max_open_trades`` (its real number follows the strategy's signals);
+- markets: ``exchangeInfo`` once per ``exchange.markets_refresh_interval`` (60 min).
+
+Entries (a price, a depth-of-market check) and start-up downloads come on top; the
+benchmark ``bench/exchange_weight.py`` measures the whole on the simulator.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from freqtrade.exchange import timeframe_to_seconds
+
+logger = logging.getLogger(__name__)
+
+HALF = 0.5
+"""Share of the exchange's limit above which ``plan`` warns (room for entries, restarts)."""
+DEFAULT_THROTTLE = 5
+MARKETS_REFRESH_MINUTES = 60
+KLINES = "/api/v3/klines"
+DEPTH = "/api/v3/depth"
+TICKER = "/api/v3/ticker/24hr"
+MARKETS = "/api/v3/exchangeInfo"
+CANDLE_LIMIT = "1000"
+"""Candles freqtrade asks for per refresh on Binance (its ``ohlcv_candle_limit``)."""
+
+
+class WeightProfile(Protocol):
+    """What the estimate needs of an exchange profile (``freqfleet.gateway.profile``)."""
+
+    limit_per_minute: int
+
+    def weight(self, path: str, params: Mapping[str, str]) -> int: ...
+
+
+def exchange_profile() -> WeightProfile:
+    """Binance spot's weights and limit: the gateway's profile, else the simulator's."""
+    try:
+        from freqfleet.gateway.profile import BINANCE_SPOT
+    except ImportError:
+        return _SimulatorProfile()
+    return BINANCE_SPOT
+
+
+class _SimulatorProfile:
+    """The simulator's copy of Binance's weights (``freqfleet.sim.weights``)."""
+
+    def __init__(self) -> None:
+        from freqfleet.sim.weights import BINANCE_WEIGHT_LIMIT
+
+        self.limit_per_minute = BINANCE_WEIGHT_LIMIT
+
+    def weight(self, path: str, params: Mapping[str, str]) -> int:
+        from freqfleet.sim.weights import depth_weight, ticker_24hr_weight
+
+        if path == DEPTH:
+            return depth_weight(int(params.get("limit") or 100))
+        if path == TICKER:
+            return ticker_24hr_weight(1 if params.get("symbol") else None)
+        if path == MARKETS:
+            return 20
+        return 2 if path == KLINES else 1
+
+
+@dataclass(frozen=True)
+class Informative:
+    """One informative source of a strategy: ``asset`` "" means each whitelisted pair."""
+
+    asset: str
+    timeframe: str
+    per_pair: bool
+
+
+@dataclass(frozen=True)
+class BotWeight:
+    """One bot's expected weight per minute, by what it is spent on."""
+
+    name: str
+    candles: float
+    prices: float
+    markets: float
+
+    @property
+    def total(self) -> float:
+        return self.candles + self.prices + self.markets
+
+
+@dataclass(frozen=True)
+class WeightEstimate:
+    """A fleet's upstream weight per minute against one bot doing the same alone."""
+
+    bots: tuple[BotWeight, ...]
+    single: BotWeight
+    limit: int
+
+    @property
+    def total(self) -> float:
+        return sum(bot.total for bot in self.bots)
+
+    def warning(self, gateway: bool) -> str | None:
+        """One line when the fleet passes half the limit with no gateway; else None."""
+        if gateway or self.total <= HALF * self.limit:
+            return None
+        return (
+            f"exchange weight: the fleet will use about {self.total:,.0f} of the exchange's "
+            f"{self.limit:,} request weight a minute ({self.total / self.limit:.0%}; one bot "
+            f"on the same config: {self.single.total:,.0f}); set fleet.gateway so that the "
+            "bots share one stream of candles and prices"
+        )
+
+
+def strategy_informatives(cls: type, config: dict[str, Any], pairs: list[str]) -> list[Informative]:
+    """The informative sources of strategy class ``cls`` (decorators, ``informative_pairs``).
+
+    ``informative_pairs()`` runs on an instance that sees ``pairs`` as its whitelist; a
+    strategy that needs more (the exchange, data) is logged and counted without it.
+    """
+    found: list[Informative] = []
+    for klass in cls.__mro__:
+        for value in vars(klass).values():
+            for data in getattr(value, "_ft_informative", None) or []:
+                asset = getattr(data, "asset", None) or ""
+                timeframe = getattr(data, "timeframe", None)
+                if not isinstance(timeframe, str):
+                    continue
+                per_pair = not asset or "{base}" in asset.lower()
+                if not per_pair:
+                    stake = str(config.get("stake_currency", ""))
+                    asset = asset.format(stake_currency=stake, stake=stake).upper()
+                found.append(Informative(asset, timeframe, per_pair))
+    from freqtrade.strategy import IStrategy
+
+    if getattr(cls, "informative_pairs", None) is not IStrategy.informative_pairs:
+        for pair, timeframe in _informative_pairs(cls, config, pairs):
+            found.append(Informative(pair, timeframe, False))
+    return found
+
+
+class _PlannedWhitelist:
+    """The whitelist freqtrade's DataProvider hands the strategy (``current_whitelist``)."""
+
+    def __init__(self, pairs: list[str]) -> None:
+        self.whitelist = list(pairs)
+
+
+def _informative_pairs(
+    cls: type, config: dict[str, Any], pairs: list[str]
+) -> list[tuple[str, str]]:
+    from freqtrade.data.dataprovider import DataProvider
+    from freqtrade.enums import CandleType, RunMode
+
+    settings = {
+        **config,
+        "candle_type_def": CandleType.SPOT,
+        "runmode": RunMode.PLOT,
+        "exchange": {**(config.get("exchange") or {}), "pair_whitelist": pairs},
+    }
+    try:
+        strategy = cls(settings)
+        strategy.dp = DataProvider(settings, None, _PlannedWhitelist(pairs))  # type: ignore[arg-type]
+        answer = strategy.informative_pairs()
+        return [(str(item[0]), str(item[1])) for item in answer]
+    except Exception as error:  # the user's code, run outside a bot: anything may fail
+        logger.info("%s.informative_pairs() not counted in the estimate: %s", cls.__name__, error)
+        return []
+
+
+def _open_trades(config: dict[str, Any], pairs: int, slots: int | None) -> int:
+    if slots is None:
+        slots = int(config.get("max_open_trades", -1))
+    return pairs if slots < 0 else min(slots, pairs)
+
+
+def bot_weight(
+    name: str,
+    config: dict[str, Any],
+    informatives: list[Informative],
+    profile: WeightProfile,
+    *,
+    trades: int | None = None,
+) -> BotWeight:
+    """Weight per minute of one bot running ``config`` (a complete freqtrade config).
+
+    ``trades``: open trades to price (default: from ``max_open_trades``).
+    """
+    timeframe = str(config["timeframe"])
+    exchange = config.get("exchange") or {}
+    pairs = list(exchange.get("pair_whitelist") or [])
+    series = {(pair, timeframe) for pair in pairs}
+    for source in informatives:
+        if source.per_pair:
+            # "" is the pair itself (one series with the pair's own candles on that
+            # timeframe); "{base}/BTC" and the like: another pair per whitelisted pair.
+            series.update(
+                (f"{pair}@{source.asset}" if source.asset else pair, source.timeframe)
+                for pair in pairs
+            )
+        else:
+            series.add((source.asset, source.timeframe))
+    kline = profile.weight(
+        KLINES, {"symbol": "BTCUSDT", "interval": timeframe, "limit": CANDLE_LIMIT}
+    )
+    candles = sum(kline * 60 / timeframe_to_seconds(tf) for _, tf in series)
+
+    throttle = float((config.get("internals") or {}).get("process_throttle_secs", DEFAULT_THROTTLE))
+    loops = 60 / max(throttle, 1.0)
+    pricing = config.get("exit_pricing") or {}
+    overrides = (exchange.get("_ft_has_params") or {}).get("exchange_has_overrides") or {}
+    if pricing.get("use_order_book", False) and overrides.get("fetchL2OrderBook", True):
+        top = str(pricing.get("order_book_top", 1))
+        price = profile.weight(DEPTH, {"symbol": "BTCUSDT", "limit": top})
+    else:
+        price = profile.weight(TICKER, {"symbol": "BTCUSDT"})
+    held = trades if trades is not None else _open_trades(config, len(pairs), None)
+    prices = held * loops * price
+
+    refresh = float(exchange.get("markets_refresh_interval", MARKETS_REFRESH_MINUTES)) or 60
+    markets = profile.weight(MARKETS, {}) / refresh
+    return BotWeight(name, candles, prices, markets)
+
+
+def estimate_fleet(
+    user_config: dict[str, Any],
+    bot_configs: Mapping[str, dict[str, Any]],
+    strategy: type | None,
+    profile: WeightProfile | None = None,
+) -> WeightEstimate:
+    """The fleet's weight per minute from the configs a plan writes (name -> config).
+
+    ``strategy``: the user's strategy class, for its informative pairs (None: none).
+    """
+    profile = profile or exchange_profile()
+    pairs = list((user_config.get("exchange") or {}).get("pair_whitelist") or [])
+    user_slots = _open_trades(user_config, len(pairs), None)
+    informatives = [] if strategy is None else strategy_informatives(strategy, user_config, pairs)
+    bots = []
+    for name, config in bot_configs.items():
+        fleet = config.get("fleet") or {}
+        role = fleet.get("role")
+        consumer_informative = role == "consumer" and fleet.get("informative_candles")
+        sources = informatives if role != "consumer" or consumer_informative else []
+        if role == "producer":
+            share = len((config.get("exchange") or {}).get("pair_whitelist") or [])
+            bots.append(bot_weight(name, config, sources, profile, trades=min(user_slots, share)))
+        else:
+            bots.append(bot_weight(name, config, sources, profile))
+    single = bot_weight("single", user_config, informatives, profile)
+    return WeightEstimate(tuple(bots), single, profile.limit_per_minute)
+
+
+def strategy_class(name: str, source: Path | None, folder: Path | None) -> type | None:
+    """The strategy class a plan resolved (a freqfleet sample or the user's file)."""
+    if source is None:
+        from freqfleet.strategy import samples
+
+        found = getattr(samples, name, None)
+        return found if isinstance(found, type) else None
+    if folder is None:
+        return None
+    from freqfleet.fleet.stubs import load_strategy_class
+
+    loaded = load_strategy_class(folder, name)
+    return None if loaded is None else loaded[0]
+
+
+def plan_weight_warning(
+    config: dict[str, Any],
+    spec: Any,
+    out_dir: Path,
+    manifest: Any,
+    config_dir: Path,
+    userdir: Path | None = None,
+) -> str | None:
+    """The ``plan`` warning for a written plan (its bots' configs in ``out_dir``), or None."""
+    import json
+
+    from freqfleet.fleet.stubs import resolve_strategy
+
+    info = resolve_strategy(config, config_dir, userdir)
+    configs = {
+        bot.name: json.loads((Path(out_dir) / bot.config_files[0]).read_text(encoding="utf-8"))
+        for bot in manifest.bots
+    }
+    estimate = estimate_fleet(config, configs, strategy_class(info.name, info.source, info.folder))
+    return estimate.warning(gateway=getattr(spec, "gateway", None) is not None)
+
+
+__all__ = [
+    "BotWeight",
+    "Informative",
+    "WeightEstimate",
+    "bot_weight",
+    "estimate_fleet",
+    "exchange_profile",
+    "plan_weight_warning",
+    "strategy_class",
+    "strategy_informatives",
+]

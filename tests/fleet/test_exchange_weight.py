@@ -1,0 +1,152 @@
+"""The fleet's exchange weight per minute, estimated from the configs a plan writes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from freqfleet.cli import main
+from freqfleet.fleet.exchange_weight import (
+    Informative,
+    bot_weight,
+    estimate_fleet,
+    exchange_profile,
+    strategy_class,
+    strategy_informatives,
+)
+from freqfleet.fleet.manifest import FleetManifest
+from freqfleet.fleet.plan import write_plan
+from freqfleet.fleet.spec import validate_fleet_config
+from freqfleet.fleet.stubs import resolve_strategy
+from freqfleet.sim.config import exchange_config
+from tests.fleet.conftest import user_config, write_config
+
+INFORMATIVE_STRATEGY = """
+from pandas import DataFrame
+
+from freqtrade.strategy import IStrategy, informative
+
+
+class InformativeStrategy(IStrategy):
+    timeframe = "5m"
+    minimal_roi = {"0": 0.1}
+    stoploss = -0.1
+
+    def informative_pairs(self):
+        return [(pair, "15m") for pair in self.dp.current_whitelist()[:2]]
+
+    @informative("1h")
+    def populate_indicators_1h(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
+        return dataframe
+
+    @informative("1h", "BTC/{stake}")
+    def populate_indicators_btc_1h(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
+        return dataframe
+
+    def populate_indicators(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
+        return dataframe
+
+    def populate_entry_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
+        return dataframe
+
+    def populate_exit_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
+        return dataframe
+"""
+
+
+def pairs(count: int) -> list[str]:
+    return [f"C{index:03d}/USDT" for index in range(count)]
+
+
+def planned(user_dir: Path, tmp_path: Path, config: dict) -> dict[str, dict]:
+    """Every bot's config as ``freqfleet plan`` writes it (name -> config)."""
+    out = tmp_path / "plan"
+    manifest = write_plan(config, validate_fleet_config(config), out, config_dir=user_dir)
+    return {bot.name: json.loads((out / bot.config_files[0]).read_text()) for bot in manifest.bots}
+
+
+def test_informative_sources_from_decorators_and_informative_pairs(user_dir: Path) -> None:
+    (user_dir / "user_data" / "strategies" / "informative.py").write_text(INFORMATIVE_STRATEGY)
+    config = user_config(strategy="InformativeStrategy")
+    info = resolve_strategy(config, user_dir)
+    cls = strategy_class(info.name, info.source, info.folder)
+    found = strategy_informatives(cls, config, ["ETH/USDT", "SOL/USDT", "XRP/USDT"])
+    assert sorted(found, key=repr) == sorted(
+        [
+            Informative("", "1h", per_pair=True),
+            Informative("BTC/USDT", "1h", per_pair=False),
+            Informative("ETH/USDT", "15m", per_pair=False),
+            Informative("SOL/USDT", "15m", per_pair=False),
+        ],
+        key=repr,
+    )
+
+
+def test_one_bot_candles_prices_and_markets() -> None:
+    profile = exchange_profile()
+    config = user_config(
+        timeframe="5m",
+        max_open_trades=4,
+        internals={"process_throttle_secs": 5},
+        exit_pricing={"price_side": "other", "use_order_book": True, "order_book_top": 1},
+        exchange=exchange_config("http://127.0.0.1:9", pairs(150)),
+    )
+    sources = [Informative("", "1h", True), Informative("BTC/USDT", "1h", False)]
+    weight = bot_weight("single", config, sources, profile)
+    kline = profile.weight("/api/v3/klines", {"symbol": "BTCUSDT", "interval": "5m"})
+    depth = profile.weight("/api/v3/depth", {"symbol": "BTCUSDT", "limit": "1"})
+    # 150 pairs every 5 minutes, 150 + 1 informative series every hour.
+    assert weight.candles == pytest.approx(kline * (150 / 5 + 151 / 60))
+    assert weight.prices == pytest.approx(4 * 12 * depth)  # 4 trades, 12 loops a minute
+    ticker_priced = {**config, "exit_pricing": {"use_order_book": False}}
+    ticker = profile.weight("/api/v3/ticker/24hr", {"symbol": "BTCUSDT"})
+    assert bot_weight("single", ticker_priced, [], profile).prices == pytest.approx(4 * 12 * ticker)
+
+
+def test_a_fleet_pays_candles_twice_and_its_consumer_prices_every_second(
+    user_dir: Path, tmp_path: Path
+) -> None:
+    config = user_config(
+        fleet={"producers": 4},
+        timeframe="5m",
+        max_open_trades=5,
+        exit_pricing={"price_side": "other", "use_order_book": True, "order_book_top": 1},
+        exchange=exchange_config("http://127.0.0.1:9", pairs(150)),
+    )
+    configs = planned(user_dir, tmp_path, config)
+    estimate = estimate_fleet(config, configs, None)
+    by_name = {bot.name: bot for bot in estimate.bots}
+    assert set(by_name) == {"producer-1", "producer-2", "producer-3", "producer-4", "consumer"}
+    producers_candles = sum(by_name[f"producer-{i}"].candles for i in range(1, 5))
+    assert producers_candles == pytest.approx(estimate.single.candles)
+    assert by_name["consumer"].candles == pytest.approx(estimate.single.candles)
+    # The consumer loops every second (the plan's setting) on the user's order-book pricing.
+    assert by_name["consumer"].prices == pytest.approx(5 * estimate.single.prices)
+    # Producers price from the ticker, never from the order book.
+    ticker = exchange_profile().weight("/api/v3/ticker/24hr", {"symbol": "BTCUSDT"})
+    assert by_name["producer-1"].prices == pytest.approx(5 * 12 * ticker)
+    assert estimate.total > 2 * estimate.single.total
+
+
+def test_plan_warns_above_half_the_limit_without_a_gateway(
+    user_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    busy = user_config(
+        fleet={"producers": 4},
+        timeframe="1m",
+        max_open_trades=10,
+        exit_pricing={"price_side": "other", "use_order_book": True, "order_book_top": 1},
+        exchange=exchange_config("http://127.0.0.1:9", pairs(150)),
+    )
+    path = write_config(user_dir, busy)
+    assert main(["plan", "-c", str(path), "-o", str(user_dir / "fleet")]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "exchange weight" in line]
+    assert len(warnings) == 1 and "fleet.gateway" in warnings[0]
+    assert FleetManifest.load(user_dir / "fleet").bots  # the plan is written all the same
+
+    quiet = user_config(fleet={"producers": 2}, timeframe="5m")  # 9 pairs, ticker pricing
+    path = write_config(user_dir, quiet, "quiet.json")
+    assert main(["plan", "-c", str(path), "-o", str(user_dir / "quiet")]) == 0
+    assert "exchange weight" not in capsys.readouterr().err
