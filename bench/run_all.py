@@ -19,6 +19,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 # Script -> options for a quick look (minutes, not tens of minutes).
 QUICK = {
     "consumer_loop.py": ["--quick"],
+    "exchange_weight.py": ["--quick"],
     "fleet_scaling.py": ["--cases", "heavy-single,heavy-k2,light-k2", "--candles", "5"],
     "follow_delay.py": ["--seconds", "120"],
     "gateway.py": ["--requests", "100", "--seconds", "2"],
