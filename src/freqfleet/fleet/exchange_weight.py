@@ -265,7 +265,13 @@ def estimate_fleet(
             bots.append(bot_weight(name, config, sources, profile, trades=min(user_slots, share)))
         else:
             bots.append(bot_weight(name, config, sources, profile))
-    single = bot_weight("single", user_config, informatives, profile)
+    # The user's config may leave the timeframe to the strategy (the plan writes it out).
+    timeframe = (
+        user_config.get("timeframe")
+        or next((c.get("timeframe") for c in bot_configs.values() if c.get("timeframe")), None)
+        or getattr(strategy, "timeframe", None)
+    )
+    single = bot_weight("single", {**user_config, "timeframe": timeframe}, informatives, profile)
     return WeightEstimate(tuple(bots), single, profile.limit_per_minute)
 
 
