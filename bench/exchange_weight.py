@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import logging
 import sys
@@ -37,11 +38,10 @@ from pathlib import Path
 from typing import Any
 
 from fleet_scaling import READY_TIMEOUT, PlannedFleet, SingleBot
-from freqfleet.sim.config import name_bot
-from freqfleet.sim.testing import running_simulator
-from freqfleet.strategy import samples
+from freqfleet.sim import name_bot, running_simulator
 
 STRATEGY = "FleetSampleStrategy"
+SAMPLES_DIR = Path(importlib.util.find_spec("freqfleet.strategy.samples").origin).parent
 SNAPSHOT_BEFORE = 3.0
 """Seconds before a candle close at which the simulators' counters are read."""
 SEED = 21
@@ -56,7 +56,7 @@ def user_config(sim, pairs: list[str], timeframe: str, slots: int, records: Path
     """The demo's ordinary config (what a user runs as one bot), on ``timeframe``."""
     return {
         "strategy": STRATEGY,
-        "strategy_path": str(Path(samples.__file__).parent),
+        "strategy_path": str(SAMPLES_DIR),
         "timeframe": timeframe,
         "max_open_trades": slots,
         "stake_currency": "USDT",

@@ -14,8 +14,8 @@ from freqtrade.resolvers import ExchangeResolver
 from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.producer_traffic import producer_exchange_settings
 from freqfleet.fleet.spec import validate_fleet_config
+from freqfleet.sim import RunningSimulator, running_simulator
 from freqfleet.sim.config import BOT_HEADER, name_bot
-from freqfleet.sim.testing import RunningSimulator, running_simulator
 from tests.fleet.conftest import user_config
 
 pytestmark = pytest.mark.timeout(120)

@@ -29,7 +29,7 @@ from freqfleet.fleet.spec import TIMEFRAME_FIX, timeframe_problem
 from freqfleet.fleet.stubs import StrategyInfo
 from freqfleet.problems import format_problems
 from freqfleet.section import ConsumerSection
-from freqfleet.sim.config import name_bot
+from freqfleet.sim import name_bot
 
 USERDIR = "user_data"
 CONSUMER_NAME = "consumer"

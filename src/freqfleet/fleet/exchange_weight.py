@@ -24,6 +24,7 @@ benchmark ``bench/exchange_weight.py`` measures the whole on the simulator.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ CANDLE_LIMIT = "1000"
 
 
 class WeightProfile(Protocol):
-    """What the estimate needs of an exchange profile (``freqfleet.gateway.profile``)."""
+    """What the estimate needs of an exchange profile (the gateway's ``BINANCE_SPOT``)."""
 
     limit_per_minute: int
 
@@ -57,22 +58,22 @@ class WeightProfile(Protocol):
 def exchange_profile() -> WeightProfile:
     """Binance spot's weights and limit: the gateway's profile, else the simulator's."""
     try:
-        from freqfleet.gateway.profile import BINANCE_SPOT
+        from freqfleet.gateway import BINANCE_SPOT
     except ImportError:
         return _SimulatorProfile()
     return BINANCE_SPOT
 
 
 class _SimulatorProfile:
-    """The simulator's copy of Binance's weights (``freqfleet.sim.weights``)."""
+    """The simulator's copy of Binance's weights (``freqfleet.sim``)."""
 
     def __init__(self) -> None:
-        from freqfleet.sim.weights import BINANCE_WEIGHT_LIMIT
+        from freqfleet.sim import BINANCE_WEIGHT_LIMIT
 
         self.limit_per_minute = BINANCE_WEIGHT_LIMIT
 
     def weight(self, path: str, params: Mapping[str, str]) -> int:
-        from freqfleet.sim.weights import depth_weight, ticker_24hr_weight
+        from freqfleet.sim import depth_weight, ticker_24hr_weight
 
         if path == DEPTH:
             return depth_weight(int(params.get("limit") or 100))
@@ -277,14 +278,13 @@ def estimate_fleet(
 
 def strategy_class(name: str, source: Path | None, folder: Path | None) -> type | None:
     """The strategy class a plan resolved (a freqfleet sample or the user's file)."""
-    if source is None:
-        from freqfleet.strategy import samples
+    from freqfleet.fleet.stubs import SAMPLES_MODULE, load_strategy_class
 
-        found = getattr(samples, name, None)
+    if source is None:
+        found = getattr(importlib.import_module(SAMPLES_MODULE), name, None)
         return found if isinstance(found, type) else None
     if folder is None:
         return None
-    from freqfleet.fleet.stubs import load_strategy_class
 
     loaded = load_strategy_class(folder, name)
     return None if loaded is None else loaded[0]

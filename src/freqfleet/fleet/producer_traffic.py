@@ -34,7 +34,7 @@ from typing import Any
 
 from freqtrade.exchange import timeframe_to_seconds
 
-from freqfleet.sim.config import name_bot
+from freqfleet.sim import name_bot
 
 PRICE_DRIVEN_FOLLOW = frozenset({"exits", "position_adjustments"})
 """Followed producer actions that depend on the producer checking prices between candles."""

@@ -7,18 +7,24 @@ What other parts of freqfleet (and tests, benchmarks) use:
   ``.request_counts()``), from :mod:`.launcher`.
 - ``exchange_config(url, pairs)``: the freqtrade ``exchange`` section that points a bot at
   a simulator; ``ccxt_settings``, ``name_bot`` and ``BOT_HEADER`` (:mod:`.config`).
+- ``BINANCE_WEIGHT_LIMIT``, ``depth_weight``, ``ticker_24hr_weight``: Binance's request
+  weights as the simulator counts them (:mod:`.weights`).
 - ``freqfleet sim`` / ``freqfleet sim config``: the command line (:mod:`.commands`).
 """
 
 from freqfleet.sim.config import BOT_HEADER, ccxt_settings, exchange_config, name_bot
 from freqfleet.sim.launcher import RunningSimulator, running_simulator, simulator_command
+from freqfleet.sim.weights import BINANCE_WEIGHT_LIMIT, depth_weight, ticker_24hr_weight
 
 __all__ = [
+    "BINANCE_WEIGHT_LIMIT",
     "BOT_HEADER",
     "RunningSimulator",
     "ccxt_settings",
+    "depth_weight",
     "exchange_config",
     "name_bot",
     "running_simulator",
     "simulator_command",
+    "ticker_24hr_weight",
 ]
