@@ -17,12 +17,13 @@ import typing
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Discriminator, ValidationError
+from pydantic.config import JsonDict
 
 SETTING_NOUN = "setting_noun"
 """A model's ``model_config`` key naming its settings in "is not a ... setting" lines."""
 
 
-def fix(text: str) -> dict[str, str]:
+def fix(text: str) -> JsonDict:
     """A field's ``json_schema_extra``: what to write instead when the field is wrong."""
     return {"fix": text}
 
@@ -104,7 +105,7 @@ _WANTED = {
 def _noun(model: type[BaseModel] | None, path: str) -> str:
     if model is None:
         return path
-    return str(model.model_config.get(SETTING_NOUN) or path)  # type: ignore[misc]
+    return str(model.model_config.get(SETTING_NOUN) or path)
 
 
 def _describe(error: Any, place: _Place, parent: str) -> str:

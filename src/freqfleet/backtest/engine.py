@@ -154,7 +154,7 @@ def _counting_stake_refusals(backtesting: Backtesting) -> Iterator[list[int]]:
             refused[0] += 1
             raise
 
-    wallets.get_trade_stake_amount = get_trade_stake_amount  # type: ignore[method-assign]
+    wallets.get_trade_stake_amount = get_trade_stake_amount
     try:
         yield refused
     finally:
@@ -174,7 +174,7 @@ def _entries_one_candle_late(backtesting: Backtesting) -> Iterator[None]:
                 dataframe[column] = dataframe[column].shift(1)
         return dataframe
 
-    strategy.advise_entry = advise_entry  # type: ignore[method-assign]
+    strategy.advise_entry = advise_entry
     try:
         yield
     finally:

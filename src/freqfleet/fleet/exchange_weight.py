@@ -50,7 +50,8 @@ CANDLE_LIMIT = "1000"
 class WeightProfile(Protocol):
     """What the estimate needs of an exchange profile (the gateway's ``BINANCE_SPOT``)."""
 
-    limit_per_minute: int
+    @property
+    def limit_per_minute(self) -> int: ...
 
     def weight(self, path: str, params: Mapping[str, str]) -> int: ...
 
@@ -179,7 +180,7 @@ def _informative_pairs(
     }
     try:
         strategy = cls(settings)
-        strategy.dp = DataProvider(settings, None, _PlannedWhitelist(pairs))  # type: ignore[arg-type]
+        strategy.dp = DataProvider(settings, None, _PlannedWhitelist(pairs))
         answer = strategy.informative_pairs()
         return [(str(item[0]), str(item[1])) for item in answer]
     except Exception as error:  # the user's code, run outside a bot: anything may fail

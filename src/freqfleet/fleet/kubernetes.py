@@ -741,7 +741,9 @@ def feed_documents(
     assert manifest.pairlist_feed is not None
     port = feed_port(spec)
     entry = manifest.pairlist_feed.model_copy(update={"serve": f"0.0.0.0:{port}"})
-    mounts = [{"name": "user-data", "mountPath": f"{MOUNT}/{manifest.userdir}"}]
+    mounts: list[dict[str, Any]] = [
+        {"name": "user-data", "mountPath": f"{MOUNT}/{manifest.userdir}"}
+    ]
     mounts.append({"name": "pairlists", "mountPath": f"{MOUNT}/pairlists"})
     for file_name in data:
         mounts.append(

@@ -15,7 +15,9 @@ Producers on other hosts read their share over HTTP: ``--serve HOST:PORT`` serve
 from __future__ import annotations
 
 import functools
+import io
 import logging
+import os
 import signal
 import threading
 from datetime import UTC, datetime
@@ -96,7 +98,7 @@ class _SharesHandler(SimpleHTTPRequestHandler):
             return
         super().do_GET()
 
-    def list_directory(self, path):  # type: ignore[override]
+    def list_directory(self, path: str | os.PathLike[str]) -> io.BytesIO | None:
         self.send_error(404)
         return None
 

@@ -196,7 +196,7 @@ def render_plan(
     config_dir: Path | None = None,
     userdir: Path | None = None,
     kubernetes: bool = False,
-) -> tuple[dict[Path, tuple[str, int]], FleetManifest]:
+) -> tuple[dict[Path, tuple[str | bytes, int]], FleetManifest]:
     """Every file of the plan, in memory, and its manifest (nothing is written).
 
     The Kubernetes export (``kubernetes/``) is rendered when the fleet section has a
@@ -235,7 +235,7 @@ def render_plan(
     check_freqtrade_schema(generated)
     if dynamic:
         generated[FEED_CONFIG] = feed_config(config, timeframe)
-    files = {
+    files: dict[Path, tuple[str | bytes, int]] = {
         out_dir / name: (dump_json(content), SECRET_MODE) for name, content in generated.items()
     }
     files[out_dir / SECRETS_NAME] = (dump_json(all_secrets), SECRET_MODE)

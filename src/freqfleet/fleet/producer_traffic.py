@@ -30,6 +30,7 @@ which is what a followed exit is.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import Any
 
 from freqtrade.exchange import timeframe_to_seconds
@@ -40,13 +41,13 @@ PRICE_DRIVEN_FOLLOW = frozenset({"exits", "position_adjustments"})
 """Followed producer actions that depend on the producer checking prices between candles."""
 
 
-def needs_prices_between_candles(follow: list[str] | tuple[str, ...]) -> bool:
+def needs_prices_between_candles(follow: Sequence[str]) -> bool:
     return bool(PRICE_DRIVEN_FOLLOW & set(follow))
 
 
 def producer_exchange_settings(
     producer: dict[str, Any],
-    follow: list[str] | tuple[str, ...],
+    follow: Sequence[str],
     timeframe: str,
     name: str | None = None,
 ) -> dict[str, Any]:

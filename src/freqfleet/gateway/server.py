@@ -13,6 +13,7 @@ import logging
 import socket
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from freqfleet.errors import ConfigError
@@ -106,11 +107,11 @@ def serve(options: GatewayOptions, ready_file: Path | None = None) -> None:
     class ForegroundServer(uvicorn.Server):
         """SIGINT/SIGTERM mean "stop serving": shut down and exit 0."""
 
-        def handle_exit(self, sig, frame) -> None:
+        def handle_exit(self, sig: int, frame: Any) -> None:
             super().handle_exit(sig, frame)
             self._captured_signals.clear()
 
-        async def startup(self, sockets=None) -> None:
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
             await super().startup(sockets=sockets)
             logger.info(
                 "Gateway for %s at %s serving %s (budget %s of %s weight a minute; "

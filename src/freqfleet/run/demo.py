@@ -10,6 +10,7 @@ and supervised by the same code as ``freqfleet up``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import shutil
 import tempfile
 import time
@@ -103,7 +104,7 @@ def bot_trades(bot: BotEntry) -> list[dict[str, Any]]:
     what a bot does not answer counts as none (a stopped bot has no trades to show)."""
     found: list[dict[str, Any]] = []
     with BotApi(local_api_url(bot), bot.username, bot.password, timeout=10) as api:
-        for read in (lambda: api.trades(limit=500), api.open_trades):
+        for read in (functools.partial(api.trades, limit=500), api.open_trades):
             with contextlib.suppress(BotApiError):
                 found += read()
     return sorted(found, key=lambda trade: trade["open_date"])
@@ -166,7 +167,7 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
     options.check()
     console = console or Console()
     temporary = options.directory is None
-    root = Path(tempfile.mkdtemp(prefix="freqfleet-demo-")) if temporary else options.directory
+    root = options.directory or Path(tempfile.mkdtemp(prefix="freqfleet-demo-"))
     plan_dir = root / "fleet"
     console.print(
         f"[bold]freqfleet demo[/]: {options.producers} producers, {options.pairs} pairs, "

@@ -207,7 +207,9 @@ def collect_status(plan_dir: Path, manifest: FleetManifest, timeout: float = 5.0
         bots.append(status)
     report = read_consumer_state(plan_dir, manifest)
     consumer_running = any(b.role == "consumer" and b.state == "running" for b in bots)
-    producers = report.get("producers") if isinstance(report.get("producers"), dict) else {}
+    producers: dict[str, Any] = (
+        report["producers"] if isinstance(report.get("producers"), dict) else {}
+    )
     for status in bots:
         entry = producers.get(status.name)
         if status.role != "producer" or not isinstance(entry, dict):

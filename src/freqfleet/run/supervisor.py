@@ -114,6 +114,10 @@ class Supervised:
         return self.process is not None and self.process.poll() is None
 
     @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    @property
     def state(self) -> str:
         """One word for ``supervisor.json``: waiting, starting, ready, crashed, gave_up, held,
         stopped."""
@@ -134,7 +138,9 @@ class Supervised:
         return {
             "role": self.spec.role,
             "state": self.state,
-            "process": _process_identity(self.process.pid) if self.running else None,
+            "process": _process_identity(self.process.pid)
+            if self.process and self.running
+            else None,
             "restarts": self.restarts,
             "crashes": self.quick_crashes,
             "gave_up": self.gave_up,
@@ -420,10 +426,10 @@ class Supervisor:
         self._on_event(f"{child.spec.name}: {message}")
 
     # --- lifecycle ---------------------------------------------------------------------
-    def _spawn(self, child: Supervised) -> None:
+    def _spawn(self, child: Supervised) -> subprocess.Popen[bytes]:
         console = open_log(child.spec.console_log)
         try:
-            child.process = subprocess.Popen(
+            process = subprocess.Popen(
                 child.spec.argv,
                 cwd=child.spec.cwd,
                 stdin=subprocess.DEVNULL,
@@ -434,6 +440,7 @@ class Supervisor:
             )
         finally:
             os.close(console)
+        child.process = process
         child.started_at = time.monotonic()
         child.started_wall = time.time()
         child.restart_at = None
@@ -441,6 +448,7 @@ class Supervisor:
         child.ready_wall = None
         child.pairs = None
         self._write_state()
+        return process
 
     def _refuse_leftovers(self) -> None:
         """Bots an earlier supervisor left running (it was killed) would be a second set."""
@@ -475,13 +483,13 @@ class Supervisor:
         gateway = next((c for c in self.children.values() if c.spec.role == "gateway"), None)
         if gateway is not None:
             # The bots load markets through it at start: it answers before they start.
-            self._spawn(gateway)
-            self._event(gateway, f"started (pid {gateway.process.pid})")
+            process = self._spawn(gateway)
+            self._event(gateway, f"started (pid {process.pid})")
             self._await_answer(gateway, GATEWAY_WAIT)
         for child in self.children.values():
             if child.spec.role not in ("consumer", "gateway"):
-                self._spawn(child)
-                self._event(child, f"started (pid {child.process.pid})")
+                process = self._spawn(child)
+                self._event(child, f"started (pid {process.pid})")
         self._consumer_deadline = time.monotonic() + self.producer_wait
         self._start_consumer_when_fed()
 
@@ -489,7 +497,7 @@ class Supervisor:
         """Wait until ``child`` answers its ping URL, it exits, or ``timeout`` passes."""
         deadline = time.monotonic() + timeout
         while not self._probe(child) and not child.ready:
-            if child.process.poll() is not None or time.monotonic() > deadline:
+            if not child.running or time.monotonic() > deadline:
                 self._event(child, f"warning: not answering after {timeout:.0f} s")
                 return
             time.sleep(0.1)
@@ -515,8 +523,8 @@ class Supervisor:
                 f"within {self.producer_wait:.0f} s (no API answer or an empty whitelist)"
             )
             self._event(consumer, message)
-        self._spawn(consumer)
-        self._event(consumer, f"started (pid {consumer.process.pid})")
+        process = self._spawn(consumer)
+        self._event(consumer, f"started (pid {process.pid})")
         return True
 
     def _probe(self, child: Supervised) -> bool:
@@ -551,6 +559,8 @@ class Supervisor:
         return changed
 
     def _whitelist_size(self, spec: ProcessSpec) -> int | None:
+        if spec.whitelist_url is None:
+            return None
         try:
             answer = httpx.get(spec.whitelist_url, auth=spec.auth, timeout=self.probe_timeout)
             whitelist = answer.json().get("whitelist") if answer.status_code == 200 else None
@@ -642,10 +652,11 @@ class Supervisor:
             processes = []
             for child in running:
                 with contextlib.suppress(psutil.NoSuchProcess):
-                    processes.append(psutil.Process(child.process.pid))
+                    processes.append(psutil.Process(child.pid))
             stop_process_groups(processes)
             for child in running:
-                child.process.poll()
+                if child.process is not None:
+                    child.process.poll()
                 child.ready = False
                 self._event(child, "stopped")
 
@@ -667,8 +678,8 @@ class Supervisor:
             child.held = child.gave_up = False
             child.restarts = child.quick_crashes = 0
             child.last_exit = None
-            self._spawn(child)
-            self._event(child, f"restarted on request (pid {child.process.pid})")
+            process = self._spawn(child)
+            self._event(child, f"restarted on request (pid {process.pid})")
 
     # --- running and stopping -----------------------------------------------------------
     def request_stop(self, *_: object) -> None:
@@ -734,7 +745,7 @@ def running_supervisor(plan_dir: Path) -> psutil.Process | None:
 
 def _stop_recorded_bots(state: dict) -> list[str]:
     """Stop the bots a state file records as running (consumer first); their names."""
-    bots = state.get("bots") if isinstance(state.get("bots"), dict) else {}
+    bots: dict[str, Any] = state["bots"] if isinstance(state.get("bots"), dict) else {}
     roles = {name: str(bot.get("role", "")) for name, bot in bots.items() if isinstance(bot, dict)}
     if not any(roles.values()):  # an older state file: producers first, the consumer last
         roles = {name: ("consumer" if name == "consumer" else "producer") for name in roles}

@@ -252,10 +252,10 @@ def create_app(
                 return _error_response(stats, meter, path, error, weight, now_ms, bot)
             except Exception:
                 logger.exception("Failed to answer GET %s?%s", path, request.url.query)
-                error = BinanceError(
+                unknown = BinanceError(
                     -1000, "An unknown error occurred while processing the request."
                 )
-                return _error_response(stats, meter, path, error, weight, now_ms, bot)
+                return _error_response(stats, meter, path, unknown, weight, now_ms, bot)
 
         app.add_route(path, handle, methods=["GET"])
 
@@ -294,7 +294,7 @@ def create_app(
         elif status not in (None, "TRADING"):
             listed = b"[]"
         else:
-            listed = orjson.dumps([symbols_json[exchange.markets[i].symbol] for i in markets])
+            listed = orjson.dumps([symbols_json[exchange.markets[i].symbol] for i in markets or ()])
         body = info_head + b',"serverTime":' + str(now_ms).encode() + info_tail + listed + b"}"
         return body, 20
 

@@ -144,7 +144,7 @@ class CandleStore:
 
     def _rows(self, market: int, interval_ms: int, block: _Block) -> tuple[bytes, np.ndarray]:
         """The block's JSON rows, each followed by a comma, and their offsets."""
-        if block.rows is None:
+        if block.rows is None or block.offsets is None:
             block.rows, block.offsets = self._serialise(market, interval_ms, block)
         return block.rows, block.offsets
 

@@ -12,11 +12,13 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from freqfleet.datasets import BUILTIN_DATASETS
 from freqfleet.errors import ConfigError
 from freqfleet.files import dump_json, write_atomic
 from freqfleet.sim.config import exchange_config
+from freqfleet.sim.models.base import MarketModel
 from freqfleet.sim.server import (
     DEFAULT_HOST,
     DEFAULT_PAIRS,
@@ -65,7 +67,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _add_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
-    def default(name: str):
+    def default(name: str) -> Any:
         return argparse.SUPPRESS if suppress else _DEFAULTS[name]
 
     parser.add_argument(
@@ -112,7 +114,9 @@ def _add_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
 
 
 def options_from(args: argparse.Namespace) -> SimOptions:
-    values = {name: getattr(args, name, fallback) for name, fallback in _DEFAULTS.items()}
+    values: dict[str, Any] = {
+        name: getattr(args, name, fallback) for name, fallback in _DEFAULTS.items()
+    }
     if values["weight_limit"] is not None and values["weight_limit"] < 1:
         raise ConfigError(
             "--weight-limit must be a positive number of weight units per minute (Binance: 6000)"
@@ -146,7 +150,7 @@ def run_sim(args: argparse.Namespace) -> int:
         stream=sys.stderr,
     )
 
-    def announce(url: str, model) -> None:
+    def announce(url: str, model: MarketModel) -> None:
         if not args.quiet:
             print(
                 f"# {model.describe()} at {url}\n"

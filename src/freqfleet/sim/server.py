@@ -15,6 +15,7 @@ import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -107,13 +108,13 @@ async def _log_stats(stats: Stats) -> None:
             logger.info("Requests in the last %s s: %s", STATS_LOG_SECONDS, text)
 
 
-def _foreground_server_class():
+def _foreground_server_class() -> type[Any]:
     import uvicorn
 
     class ForegroundServer(uvicorn.Server):
         """SIGINT/SIGTERM mean "stop serving": shut down and exit 0 (no re-raised signal)."""
 
-        def handle_exit(self, sig, frame) -> None:
+        def handle_exit(self, sig: int, frame: Any) -> None:
             super().handle_exit(sig, frame)
             self._captured_signals.clear()
 

@@ -44,12 +44,19 @@ from typing import Any
 from freqtrade.strategy import IStrategy
 
 
-def _argument(name: str) -> Callable[[dict[str, Any]], Any]:
-    def default(arguments: dict[str, Any]) -> Any:
-        return arguments.get(name)
+class _Argument:
+    """A neutral answer that is one of the callback's arguments; ``reads`` names it, so
+    the start-up check (internals) can tell freqtrade still passes it."""
 
-    default.reads = (name,)  # type: ignore[attr-defined]  # checked at start-up (internals)
-    return default
+    def __init__(self, name: str) -> None:
+        self.reads = (name,)
+
+    def __call__(self, arguments: dict[str, Any]) -> Any:
+        return arguments.get(self.reads[0])
+
+
+def _argument(name: str) -> Callable[[dict[str, Any]], Any]:
+    return _Argument(name)
 
 
 def _constant(value: Any) -> Callable[[dict[str, Any]], Any]:

@@ -502,7 +502,7 @@ class FleetConsumer:
             )
         elif previous == "stale":
             logger.info("Fleet: %s data for %s is fresh again", entry.producer, pair)
-        if state != "missing" and self._waiting_callbacks.pop(pair, None):
+        if state != "missing" and self._waiting_callbacks.pop(pair, set()):
             logger.info("Fleet: producer data for %s arrived; its callbacks run again", pair)
 
     # -- state file -----------------------------------------------------------------------

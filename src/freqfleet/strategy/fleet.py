@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from freqtrade.enums import CandleType, RunMode, SignalDirection
 from freqtrade.exceptions import OperationalException
@@ -40,7 +40,15 @@ def _misplaced_init(self: Any, *args: Any, **kwargs: Any) -> None:
     )
 
 
-class FleetStrategy:
+if TYPE_CHECKING:
+    # What the mixin always stands in front of (its __init_subclass__ makes sure);
+    # freqtrade ships no types, so for the checker this base is Any.
+    from freqtrade.strategy import IStrategy as _Strategy
+else:
+    _Strategy = object
+
+
+class FleetStrategy(_Strategy):
     """Mixin that turns a strategy into a fleet strategy; goes first in the bases."""
 
     fleet_role: str = "producer"
@@ -53,13 +61,13 @@ class FleetStrategy:
                 return
             if issubclass(base, IStrategy) and not issubclass(base, FleetStrategy):
                 # The wrapped strategy's methods would shadow the mixin's.
-                cls.__init__ = _misplaced_init  # type: ignore[method-assign]
+                cls.__init__ = _misplaced_init  # type: ignore[method-assign]  # on purpose
                 return
 
     def __init__(self, config: dict[str, Any]) -> None:
         internals.check_supported()
         settings = check_fleet_config(config)
-        super().__init__(config)  # type: ignore[call-arg]
+        super().__init__(config)
         internals.install_frame_codec()
         _install_log_guard(config)
         if settings is None or config.get("runmode") in _NO_CONSUMER_ROLE:

@@ -217,7 +217,7 @@ class FleetTradeFollower:
         connection details are in :meth:`connections`.
         """
         with self._lock:
-            ledger = self.ledger.stats()
+            ledger: dict[str, Any] = self.ledger.stats()
         states = list(self.runner.states.values())
         stats: dict[str, Any] = {
             "follow": ",".join(ledger["follow"]),

@@ -115,7 +115,12 @@ def from_message(
         return None
     is_short = str(msg.get("direction", "Long")).lower() == "short"
     sub_trade = bool(msg.get("sub_trade", False))
-    base = {"producer": producer, "pair": pair, "trade_id": trade_id, "is_short": is_short}
+    base: dict[str, Any] = {
+        "producer": producer,
+        "pair": pair,
+        "trade_id": trade_id,
+        "is_short": is_short,
+    }
     trade_key = (producer, trade_id, _ms(open_date))
 
     if msg_type == RPCMessageType.ENTRY_FILL.value:

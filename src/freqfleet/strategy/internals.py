@@ -251,8 +251,13 @@ def watch_producer_messages(
     set_pairs = dp._set_producer_pairs
 
     def add_external_df(
-        pair, dataframe, last_analyzed, timeframe, candle_type, producer_name="default"
-    ):
+        pair: str,
+        dataframe: DataFrame,
+        last_analyzed: datetime,
+        timeframe: str,
+        candle_type: Any,
+        producer_name: str = "default",
+    ) -> Any:
         if not check_frame(producer_name, pair, timeframe, candle_type, dataframe):
             return (True, 0)
         return add_external(
@@ -265,8 +270,13 @@ def watch_producer_messages(
         )
 
     def replace_external_df(
-        pair, dataframe, last_analyzed, timeframe, candle_type, producer_name="default"
-    ):
+        pair: str,
+        dataframe: DataFrame,
+        last_analyzed: datetime,
+        timeframe: str,
+        candle_type: Any,
+        producer_name: str = "default",
+    ) -> None:
         replace_external(
             pair,
             dataframe,
@@ -277,7 +287,7 @@ def watch_producer_messages(
         )
         stored(producer_name, pair, timeframe, candle_type, dataframe, last_analyzed)
 
-    def set_producer_pairs(pairlist, producer_name="default"):
+    def set_producer_pairs(pairlist: list[str], producer_name: str = "default") -> None:
         kept = check_whitelist(producer_name, pairlist)
         if kept is not None:
             set_pairs(kept, producer_name=producer_name)

@@ -137,11 +137,15 @@ def _compile(secrets: set[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(re.escape(v) for v in ordered))
 
 
-def _guarded_factory(
-    previous: Callable[..., logging.LogRecord],
-) -> Callable[..., logging.LogRecord]:
-    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = previous(*args, **kwargs)
+class _GuardedFactory:
+    """The record factory in place before ours, with redaction after it; it keeps the
+    previous one so uninstalling puts it back."""
+
+    def __init__(self, previous: Callable[..., logging.LogRecord]) -> None:
+        self._freqfleet_previous = previous
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = self._freqfleet_previous(*args, **kwargs)
         if record.msg is _PROBE_MSG:
             setattr(record, _MARK, True)
             return record
@@ -150,8 +154,11 @@ def _guarded_factory(
             _redact_record(record, pattern)
         return record
 
-    factory._freqfleet_previous = previous  # type: ignore[attr-defined]
-    return factory
+
+def _guarded_factory(
+    previous: Callable[..., logging.LogRecord],
+) -> Callable[..., logging.LogRecord]:
+    return _GuardedFactory(previous)
 
 
 def _factory_guarded() -> bool:

@@ -11,6 +11,7 @@ the kind of strategy a fleet is for (``bench/fleet_scaling.py``).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from freqtrade.persistence import Trade
 from freqtrade.strategy import IStrategy
@@ -72,7 +73,7 @@ class FleetSampleStrategy(FleetStrategy, IStrategy):
         current_time: datetime,
         current_rate: float,
         current_profit: float,
-        **kwargs,
+        **kwargs: Any,
     ) -> str | None:
         """Take a small profit when momentum turns negative."""
         dataframe, _ = self.dp.get_analyzed_dataframe(pair, self.timeframe)
