@@ -191,8 +191,9 @@ def test_consumer_starts_once_every_producer_serves_pairs(tmp_path: Path) -> Non
     supervisor.start()
     try:
         assert supervisor.children["consumer"].process is None
+        # Until the consumer answers: a consumer stopped while starting has recorded nothing.
         deadline = time.monotonic() + 20
-        while supervisor.children["consumer"].process is None and time.monotonic() < deadline:
+        while not supervisor.ready()["consumer"] and time.monotonic() < deadline:
             supervisor.check()
             time.sleep(0.1)
     finally:
