@@ -145,3 +145,15 @@ def test_a_429_without_retry_after_backs_off_for_the_profiles_default(simulator)
     assert refused.status_code == 429
     assert refused.headers["retry-after"] == "60"
     assert 55 <= stats["back_off"]["retry_after"] <= 60
+
+
+def test_an_exchange_that_does_not_answer_is_a_502_not_a_hang(simulator):
+    with serving(gateway_app("http://127.0.0.1:9", timeout=2.0)) as url:
+        answer = httpx.get(url + KLINES, params=closed_range(simulator, 4))
+        stats = httpx.get(url + "/gateway/stats").json()
+        bot = ccxt.binance({"enableRateLimit": False, "urls": {"api": {"public": url + "/api/v3"}}})
+        with pytest.raises(ccxt.ExchangeNotAvailable):
+            bot.publicGetKlines({"symbol": symbol(simulator, 4), "interval": "5m"})
+    assert answer.status_code == 502
+    assert "did not answer" in answer.json()["msg"]
+    assert stats["upstream"]["failures"] == 1

@@ -84,8 +84,10 @@ class Upstream:
         except httpx.HTTPError as error:
             self.failures += 1
             logger.warning("Upstream GET %s failed: %s", path, error)
+            # No exchange error code: ccxt then reads the status (502: ExchangeNotAvailable,
+            # a network error freqtrade retries).
             body = (
-                b'{"code":-1000,"msg":"freqfleet gateway: the exchange did not answer ('
+                b'{"msg":"freqfleet gateway: the exchange did not answer ('
                 + type(error).__name__.encode()
                 + b')."}'
             )
