@@ -11,7 +11,11 @@ seed, so the same market), so that every case sees the same candles in the same 
 
 - ``single`` (baseline): one ordinary bot on every pair;
 - ``kK``: the same config planned by ``freqfleet plan`` as K producers and a consumer, run
-  under the supervisor ``freqfleet up`` uses.
+  under the supervisor ``freqfleet up`` uses;
+- ``kK-gw`` (``--gateway``): the same fleet with ``fleet.gateway`` (the market-data
+  gateway in front of the simulator, started first by the supervisor). The simulator
+  then sees the gateway's upstream requests (counted as ``unattributed``: the gateway
+  does not name itself) and the bots' private requests, if any.
 
 Every bot names itself to its simulator (``X-Freqfleet-Bot``: the plan does it for the
 fleet, the benchmark for the single bot), and the simulator's ``/sim/stats`` counts
@@ -37,7 +41,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from fleet_scaling import READY_TIMEOUT, PlannedFleet, SingleBot
+import psutil
+
+from fleet_scaling import READY_TIMEOUT, PlannedFleet, SingleBot, free_ports
 from freqfleet.sim import name_bot, running_simulator
 
 STRATEGY = "FleetSampleStrategy"
@@ -83,6 +89,24 @@ def user_config(sim, pairs: list[str], timeframe: str, slots: int, records: Path
     }
 
 
+class Fleet(PlannedFleet):
+    """A planned fleet; the supervisor's gateway (not a bot) is checked apart from the bots."""
+
+    def check(self) -> None:
+        self.supervisor.check()
+        for name, child in self.supervisor.children.items():
+            if child.gave_up:
+                raise RuntimeError(f"{name} keeps exiting; see {self.plan_dir}/user_data/logs")
+            bot = self.bots_by_name.get(name)
+            alive = child.process is not None and child.process.poll() is None
+            if (
+                bot is not None
+                and alive
+                and (bot.process is None or bot.process.pid != child.process.pid)
+            ):
+                bot.process = psutil.Process(child.process.pid)
+
+
 def start_case(name: str, sim, pairs: list[str], args, timeframe: str, work: Path):
     """The case's runner (not started) and the user config it was made from."""
     work.mkdir(parents=True)
@@ -90,7 +114,9 @@ def start_case(name: str, sim, pairs: list[str], args, timeframe: str, work: Pat
     if name == "single":
         named = {**config, "exchange": name_bot(config["exchange"], "single")}
         return SingleBot(work, named), config
-    return PlannedFleet(work, config, int(name[1:]), {}), config
+    producers, _, variant = name[1:].partition("-")
+    overrides = {"gateway": {"listen_port": free_ports(1)[0]}} if variant == "gw" else {}
+    return Fleet(work, config, int(producers), overrides), config
 
 
 def bot_weights(stats: dict[str, Any]) -> dict[str, dict[str, tuple[int, int]]]:
@@ -123,6 +149,8 @@ def estimate_for(runner, user: dict[str, Any]) -> float | None:
     strategy = strategy_class(STRATEGY, None, None)
     if isinstance(runner, SingleBot):
         return estimate_fleet(user, {}, strategy).single.total
+    if runner.manifest.gateway is not None:
+        return None  # the estimate is for a fleet without a gateway
     configs = {
         entry.name: json.loads((runner.plan_dir / entry.config_files[0]).read_text())
         for entry in runner.manifest.bots
@@ -131,7 +159,9 @@ def estimate_for(runner, user: dict[str, Any]) -> float | None:
 
 
 def run_group(pairs_count: int, timeframe: str, args, root: Path) -> dict[str, Any]:
-    cases = ["single", *(f"k{k}" for k in args.producers)]
+    cases = ["single", *(f"k{k}" for k in args.producers if not args.gateway_only)]
+    if args.gateway or args.gateway_only:
+        cases += [f"k{k}-gw" for k in args.producers]
     seconds = timeframe_seconds(timeframe)
     with contextlib.ExitStack() as stack:
         sims = {
@@ -283,6 +313,10 @@ def main() -> int:
     parser.add_argument("--candles", type=int, default=5)
     parser.add_argument("--max-open-trades", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="60 pairs on 1m only")
+    parser.add_argument("--gateway", action="store_true", help="also each fleet with fleet.gateway")
+    parser.add_argument(
+        "--gateway-only", action="store_true", help="the single bot and the fleets with a gateway"
+    )
     parser.add_argument("--keep", type=Path, help="keep plans, logs and results.json here")
     args = parser.parse_args()
     if args.quick:
