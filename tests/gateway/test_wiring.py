@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from freqfleet.errors import ConfigError
-from freqfleet.fleet.plan import write_plan
+from freqfleet.fleet.plan import plan_warnings, write_plan
 from freqfleet.fleet.spec import validate_fleet_config
 from freqfleet.gateway import running_gateway
 from freqfleet.gateway.profile import BINANCE_SPOT
@@ -59,6 +59,14 @@ def test_every_bot_asks_the_gateway_for_public_data_only(tmp_path: Path):
     specs = process_specs(tmp_path / "plan", manifest)
     assert specs[0].name == "gateway" and specs[0].role == "gateway"
     assert specs[0].argv[-len(gateway.command_args()) :] == gateway.command_args()
+
+
+def test_the_plan_warns_that_the_docker_export_lacks_the_gateway():
+    config = user_config({"producers": 2, "gateway": True})
+    warnings = plan_warnings(config, validate_fleet_config(config))
+    assert any("fleet.gateway" in line and "docker-compose" in line for line in warnings)
+    plain = user_config({"producers": 2})
+    assert not any("gateway" in line for line in plan_warnings(plain, validate_fleet_config(plain)))
 
 
 def test_without_a_gateway_the_urls_stay(tmp_path: Path):

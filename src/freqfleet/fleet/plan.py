@@ -101,6 +101,12 @@ def plan_warnings(config: dict[str, Any], spec: FleetSpec) -> list[str]:
     listening = listen_warning(spec)
     if listening:
         warnings.append(listening)
+    if spec.gateway is not None:
+        warnings.append(
+            f"fleet.gateway: `freqfleet up` runs the market-data gateway on 127.0.0.1:"
+            f"{spec.gateway.listen_port}; the docker-compose export does not include it, so "
+            "run the fleet with `up` (or remove fleet.gateway before using the export)"
+        )
     remote = spec.remote_hosts
     if remote and not spec.secure:
         warnings.append(
