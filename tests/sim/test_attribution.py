@@ -66,6 +66,20 @@ def test_name_bot_labels_only_a_redirected_exchange() -> None:
     assert "headers" not in redirected["ccxt_async_config"]  # a copy, the input untouched
     real = {"name": "binance", "ccxt_config": {"enableRateLimit": True}}
     assert name_bot(real, "producer-2") == real
+    # Public data through a local gateway, private calls to the exchange: not named.
+    mixed = {
+        "ccxt_config": {
+            "urls": {
+                "api": {
+                    "public": "http://127.0.0.1:8490/api/v3",
+                    "private": "https://api.binance.com/api/v3",
+                }
+            }
+        }
+    }
+    assert name_bot(mixed, "producer-2") == mixed
+    in_compose = {"ccxt_config": {"urls": {"api": {"public": "http://gateway:8490/api/v3"}}}}
+    assert name_bot(in_compose, "p")["ccxt_config"]["headers"] == {BOT_HEADER: "p"}
 
 
 @pytest.fixture(scope="module")

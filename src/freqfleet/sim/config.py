@@ -16,6 +16,7 @@ in the simulator's ``/sim/stats``, so a fleet's exchange budget can be split by 
 from __future__ import annotations
 
 import copy
+import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -50,18 +51,37 @@ def ccxt_settings(url: str, bot: str | None = None) -> dict[str, Any]:
 def name_bot(exchange: dict[str, Any], bot: str) -> dict[str, Any]:
     """``exchange`` (a freqtrade section) whose requests carry ``bot``'s name.
 
-    Only for an exchange whose ccxt ``urls`` were redirected (the simulator, a local
-    gateway): the real exchange is not told the names of a user's bots. Returns a copy;
-    the user's own ``headers`` are kept.
+    Only for an exchange whose ccxt ``urls.api`` all lead to a local or private host (a
+    simulator, a gateway with the simulator behind it): the real exchange is never told
+    the names of a user's bots. Returns a copy; the user's own ``headers`` are kept.
     """
     named = copy.deepcopy(exchange)
     for key in ("ccxt_config", "ccxt_async_config"):
         section = named.get(key)
-        if not isinstance(section, dict) or not isinstance(section.get("urls"), dict):
+        if not isinstance(section, dict) or not _all_local(section.get("urls")):
             continue
         headers = section.get("headers")
         section["headers"] = {**(headers if isinstance(headers, dict) else {}), BOT_HEADER: bot}
     return named
+
+
+def _all_local(urls: Any) -> bool:
+    """True when ``urls.api`` is a non-empty table of URLs on local or private hosts."""
+    api = urls.get("api") if isinstance(urls, dict) else None
+    if not isinstance(api, dict) or not api:
+        return False
+    return all(isinstance(url, str) and _local_host(urlsplit(url).hostname) for url in api.values())
+
+
+def _local_host(host: str | None) -> bool:
+    """Loopback, a private address, or a name without a dot (a container or service)."""
+    if not host:
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host == "localhost" or "." not in host
+    return address.is_loopback or address.is_private
 
 
 def exchange_config(url: str, pairs: list[str], bot: str | None = None) -> dict[str, Any]:
