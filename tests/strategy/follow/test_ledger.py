@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from freqfleet.strategy.follow_events import from_closed_trade, from_message
-from freqfleet.strategy.follow_ledger import ConsumerTrade, FollowLedger, fleet_tag
-from tests.strategy.follow_messages import entry_fill, exit_fill
+from freqfleet.strategy.follow.events import from_closed_trade, from_message
+from freqfleet.strategy.follow.ledger import ConsumerTrade, FollowLedger, fleet_tag
+from tests.strategy.follow.messages import entry_fill, exit_fill
 
 T0 = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 PAIR = "ETH/USDT"

@@ -25,7 +25,7 @@ from typing import Any
 import websockets
 
 from freqfleet.botapi import BotApi, BotApiError
-from freqfleet.strategy.follow_events import (
+from freqfleet.strategy.follow.events import (
     TRADE_EVENT_TYPES,
     FollowEvent,
     OpenTrades,

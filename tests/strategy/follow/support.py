@@ -27,7 +27,7 @@ from freqtrade_client import FtRestClient
 
 from tests.kit.ports import free_port
 
-STRATEGY_PATH = Path(__file__).parent / "follow_data"
+STRATEGY_PATH = Path(__file__).parent / "data"
 FREQTRADE = str(Path(sys.executable).parent / "freqtrade")
 START_TIMEOUT = 90.0
 

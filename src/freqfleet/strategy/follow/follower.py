@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from freqtrade.enums import RunMode, SignalDirection
 
 from freqfleet.errors import StrategySetupError
-from freqfleet.strategy.follow_client import ProducerEndpoint, SubscriptionRunner
-from freqfleet.strategy.follow_events import FollowEvent, OpenTrades
-from freqfleet.strategy.follow_ledger import (
+from freqfleet.strategy.follow.client import ProducerEndpoint, SubscriptionRunner
+from freqfleet.strategy.follow.events import FollowEvent, OpenTrades
+from freqfleet.strategy.follow.ledger import (
     ConsumerTrade,
     FollowLedger,
     fleet_tag,

@@ -5,13 +5,13 @@ from datetime import UTC, datetime, timedelta
 
 from freqtrade.rpc.rpc_types import RPCEntryMsg, RPCExitMsg
 
-from freqfleet.strategy.follow_events import (
+from freqfleet.strategy.follow.events import (
     TRADE_EVENT_TYPES,
     from_closed_trade,
     from_message,
     parse_date,
 )
-from tests.strategy.follow_messages import entry, entry_fill, exit_, exit_fill
+from tests.strategy.follow.messages import entry, entry_fill, exit_, exit_fill
 
 T0 = datetime(2026, 11, 25, 1, 0, 0, 123456, tzinfo=UTC)
 

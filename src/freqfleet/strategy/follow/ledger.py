@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from freqfleet.section import DEFAULT_FOLLOW
-from freqfleet.strategy.follow_events import FollowEvent, OpenTrades
+from freqfleet.strategy.follow.events import FollowEvent, OpenTrades
 
 TAG_PREFIX = "fleet"
 

@@ -20,9 +20,9 @@ from freqtrade.resolvers import StrategyResolver
 from freqfleet.errors import StrategySetupError
 from freqfleet.strategy.consumer import FleetConsumer
 from freqfleet.strategy.follow import FOLLOWED_EXIT_KEY, FleetTradeFollower, create_follower
-from freqfleet.strategy.follow_events import from_message
+from freqfleet.strategy.follow.events import from_message
 from freqfleet.strategy.settings import check_fleet_config
-from tests.strategy.follow_messages import entry_fill, exit_fill
+from tests.strategy.follow.messages import entry_fill, exit_fill
 
 TOKEN = "secret-ws-token-that-must-not-be-logged"
 
