@@ -7,7 +7,12 @@ import pytest
 from freqfleet.cli import main
 from freqfleet.errors import ConfigError
 from freqfleet.fleet.spec import validate_fleet_config
-from freqfleet.run.demo import DemoOptions, demo_config, max_concurrent
+from freqfleet.run.demo import (
+    DemoOptions,
+    check_every_producer_has_pairs,
+    demo_config,
+    max_concurrent,
+)
 from freqfleet.sim.config import exchange_config
 
 
@@ -39,6 +44,23 @@ def test_demo_config_is_a_valid_fleet_config() -> None:
     assert len({*ports, config["fleet"]["consumer_port"]}) == 4
     assert config["max_open_trades"] == 4
     assert config["order_types"]["entry"] == "market"
+
+
+def test_demo_refuses_a_split_that_leaves_a_producer_without_pairs() -> None:
+    # The simulator's first four pairs all fall to producer-1 under the stable split.
+    options = DemoOptions(producers=2, pairs=4)
+    pairs = ["BTC/USDT", "ETH/USDT", "BNB/USDT", "SOL/USDT"]
+    config = demo_config(exchange_config("http://127.0.0.1:9", pairs), options)
+    with pytest.raises(ConfigError, match=r"--pairs 4: .* gives producer-2 none of the 4 pairs"):
+        check_every_producer_has_pairs(config, options)
+
+
+def test_demo_accepts_a_split_where_every_producer_has_pairs() -> None:
+    options = DemoOptions(producers=2, pairs=5)
+    pairs = ["BTC/USDT", "ETH/USDT", "BNB/USDT", "SOL/USDT", "XRP/USDT"]
+    config = demo_config(exchange_config("http://127.0.0.1:9", pairs), options)
+    check_every_producer_has_pairs(config, options)
+    assert config["fleet"]["producers"][1]["name"] == "producer-2"
 
 
 def test_max_concurrent_counts_overlaps() -> None:

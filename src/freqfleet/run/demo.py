@@ -27,7 +27,13 @@ from rich.table import Table
 
 from freqfleet.botapi import BotApi, BotApiError
 from freqfleet.errors import ConfigError
-from freqfleet.fleet import BotEntry, FleetManifest, validate_fleet_config, write_plan
+from freqfleet.fleet import (
+    BotEntry,
+    FleetManifest,
+    partition,
+    validate_fleet_config,
+    write_plan,
+)
 from freqfleet.ports import free_ports
 from freqfleet.run.startup import show_start_up
 from freqfleet.run.status import collect_status, render_status
@@ -99,6 +105,23 @@ def demo_config(exchange: dict[str, Any], options: DemoOptions) -> dict[str, Any
     }
 
 
+def check_every_producer_has_pairs(config: dict[str, Any], options: DemoOptions) -> None:
+    """Refuse before anything starts when the pair split leaves a producer without pairs.
+
+    Why: the split (``freqfleet.fleet.partition``) stays stable when pairs or producers
+    change, so it does not balance small counts; freqtrade refuses to start a producer
+    with an empty whitelist, which would end the demo after the others had started.
+    """
+    pairs = config["exchange"]["pair_whitelist"]
+    names = [producer["name"] for producer in config["fleet"]["producers"]]
+    idle = [name for name, share in partition(pairs, names).items() if not share]
+    if idle:
+        raise ConfigError(
+            f"--pairs {options.pairs}: the stable pair split gives {', '.join(idle)} none of "
+            f"the {len(pairs)} pairs; use more --pairs or fewer --producers"
+        )
+
+
 def bot_trades(bot: BotEntry) -> list[dict[str, Any]]:
     """A bot's closed trades (REST ``/trades``) and open ones (``/status``), oldest first;
     what a bot does not answer counts as none (a stopped bot has no trades to show)."""
@@ -167,8 +190,6 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
     options.check()
     console = console or Console()
     temporary = options.directory is None
-    root = options.directory or Path(tempfile.mkdtemp(prefix="freqfleet-demo-"))
-    plan_dir = root / "fleet"
     console.print(
         f"[bold]freqfleet demo[/]: {options.producers} producers, {options.pairs} pairs, "
         f"1 consumer (max {options.max_open_trades} trades), {DEMO_STRATEGY} on {DEMO_TIMEFRAME} candles"
@@ -176,6 +197,9 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
     with running_simulator(pairs=options.pairs, seed=options.seed) as sim:
         console.print(f"exchange simulator: {sim.url} ({len(sim.pairs)} pairs)")
         config = demo_config(sim.exchange_config(sim.pairs), options)
+        check_every_producer_has_pairs(config, options)
+        root = options.directory or Path(tempfile.mkdtemp(prefix="freqfleet-demo-"))
+        plan_dir = root / "fleet"
         manifest = write_plan(config, validate_fleet_config(config), plan_dir)
         console.print(f"fleet planned in {plan_dir}")
         supervisor = Supervisor(
@@ -215,6 +239,7 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
 __all__ = [
     "DemoOptions",
     "bot_trades",
+    "check_every_producer_has_pairs",
     "demo_config",
     "max_concurrent",
     "run_demo",
