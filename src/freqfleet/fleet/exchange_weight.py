@@ -57,32 +57,10 @@ class WeightProfile(Protocol):
 
 
 def exchange_profile() -> WeightProfile:
-    """Binance spot's weights and limit: the gateway's profile, else the simulator's."""
-    try:
-        from freqfleet.gateway import BINANCE_SPOT
-    except ImportError:
-        return _SimulatorProfile()
+    """Binance spot's weights and limit: the gateway's profile, their one home."""
+    from freqfleet.gateway import BINANCE_SPOT
+
     return BINANCE_SPOT
-
-
-class _SimulatorProfile:
-    """The simulator's copy of Binance's weights (``freqfleet.sim``)."""
-
-    def __init__(self) -> None:
-        from freqfleet.sim import BINANCE_WEIGHT_LIMIT
-
-        self.limit_per_minute = BINANCE_WEIGHT_LIMIT
-
-    def weight(self, path: str, params: Mapping[str, str]) -> int:
-        from freqfleet.sim import depth_weight, ticker_24hr_weight
-
-        if path == DEPTH:
-            return depth_weight(int(params.get("limit") or 100))
-        if path == TICKER:
-            return ticker_24hr_weight(1 if params.get("symbol") else None)
-        if path == MARKETS:
-            return 20
-        return 2 if path == KLINES else 1
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ cache, one request-weight budget and one back-off for every bot of a fleet.
 What other parts of freqfleet (and tests, benchmarks) use:
 
 - exchange profiles: ``BINANCE_SPOT`` (``weight(path, params)``, ``limit_per_minute``),
-  ``ExchangeProfile``, ``profile_for(exchange_name)`` (:mod:`.profile`);
+  ``ExchangeProfile``, ``profile_for(exchange_name)``, and Binance's weight rules by
+  symbol count or depth (``binance_*_weight``, the simulator charges the same) (:mod:`.profile`);
 - pointing bots' public market-data URLs at a gateway: ``route_public``, ``upstream_of``,
   ``exchange_profile``, ``config_problems`` (:mod:`.routing`);
 - the defaults ``fleet.gateway`` and the command share (:mod:`.settings`);
@@ -17,6 +18,9 @@ from freqfleet.gateway.profile import (
     PROFILES,
     ExchangeProfile,
     KlineQuery,
+    binance_depth_weight,
+    binance_one_or_many_weight,
+    binance_ticker_24hr_weight,
     profile_for,
 )
 from freqfleet.gateway.routing import config_problems, exchange_profile, route_public, upstream_of
@@ -37,6 +41,9 @@ __all__ = [
     "ExchangeProfile",
     "KlineQuery",
     "RunningGateway",
+    "binance_depth_weight",
+    "binance_one_or_many_weight",
+    "binance_ticker_24hr_weight",
     "config_problems",
     "exchange_profile",
     "gateway_command",

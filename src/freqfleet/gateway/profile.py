@@ -180,9 +180,8 @@ def binance_kline_query(path: str, params: Params) -> KlineQuery | None:
     return KlineQuery(symbol, interval or "", length, start, end, limit)
 
 
-def _depth(params: Params) -> int:
-    limit = _int_param(params, "limit")
-    limit = 100 if limit is None else limit
+def binance_depth_weight(limit: int) -> int:
+    """Weight of an order book ``limit`` levels deep."""
     if limit <= 100:
         return 5
     if limit <= 500:
@@ -190,16 +189,29 @@ def _depth(params: Params) -> int:
     return 50 if limit <= 1000 else 250
 
 
-def _ticker_24hr(params: Params) -> int:
-    count = _symbol_count(params)
-    if count is None or count > 100:
+def binance_ticker_24hr_weight(symbols: int | None) -> int:
+    """Weight of the 24-hour ticker for ``symbols`` symbols (None: every symbol)."""
+    if symbols is None or symbols > 100:
         return 80
-    return 2 if count <= 20 else 40
+    return 2 if symbols <= 20 else 40
+
+
+def binance_one_or_many_weight(symbols: int | None) -> int:
+    """Price and book tickers: 2 for one symbol, 4 for a list or all of them."""
+    return 2 if symbols == 1 else 4
+
+
+def _depth(params: Params) -> int:
+    limit = _int_param(params, "limit")
+    return binance_depth_weight(100 if limit is None else limit)
+
+
+def _ticker_24hr(params: Params) -> int:
+    return binance_ticker_24hr_weight(_symbol_count(params))
 
 
 def _one_or_many(params: Params) -> int:
-    """Price and book tickers: 2 for one symbol, 4 for a list or all of them."""
-    return 2 if _symbol_count(params) == 1 else 4
+    return binance_one_or_many_weight(_symbol_count(params))
 
 
 BINANCE_SPOT = ExchangeProfile(
@@ -247,6 +259,9 @@ __all__ = [
     "PROFILES",
     "ExchangeProfile",
     "KlineQuery",
+    "binance_depth_weight",
     "binance_kline_query",
+    "binance_one_or_many_weight",
+    "binance_ticker_24hr_weight",
     "profile_for",
 ]

@@ -42,7 +42,7 @@ from freqfleet.sim.weights import (
     BINANCE_WEIGHT_LIMIT,
     WeightMeter,
     depth_weight,
-    symbols_weight,
+    one_or_many_weight,
     ticker_24hr_weight,
 )
 
@@ -347,7 +347,7 @@ def create_app(
     def one_or_many(view: Callable[[int, int], dict]) -> Callable[[Params, int], tuple[Any, int]]:
         def endpoint(params: Params, now_ms: int) -> tuple[Any, int]:
             markets = symbol_list(params)
-            weight = symbols_weight(None if markets is None else len(markets), 2, 4, 4)
+            weight = one_or_many_weight(None if markets is None else len(markets))
             if markets is not None and params.text("symbol") is not None:
                 return view(markets[0], now_ms), weight
             selected = range(len(exchange.markets)) if markets is None else markets

@@ -10,39 +10,20 @@ from __future__ import annotations
 
 import threading
 
+from freqfleet.gateway import (
+    BINANCE_SPOT,
+    binance_depth_weight,
+    binance_one_or_many_weight,
+    binance_ticker_24hr_weight,
+)
 from freqfleet.sim.binance_errors import too_many_requests
 
-# Binance's real spot limit (REQUEST_WEIGHT per minute), stated in exchangeInfo.
-BINANCE_WEIGHT_LIMIT = 6000
-
-
-def depth_weight(limit: int) -> int:
-    if limit <= 100:
-        return 5
-    if limit <= 500:
-        return 25
-    if limit <= 1000:
-        return 50
-    return 250
-
-
-def symbols_weight(count: int | None, single: int, few: int, all_: int) -> int:
-    """Weight of ticker endpoints: one symbol, a list of them, or every symbol."""
-    if count is None:
-        return all_
-    if count <= 1:
-        return single
-    return few
-
-
-def ticker_24hr_weight(count: int | None) -> int:
-    if count is None:
-        return 80
-    if count <= 20:
-        return 2
-    if count <= 100:
-        return 40
-    return 80
+# Binance's rules have one home, the gateway's exchange profile: the simulator charges what
+# the gateway budgets, so a measured fleet and a gated one count the same weight.
+BINANCE_WEIGHT_LIMIT = BINANCE_SPOT.limit_per_minute
+depth_weight = binance_depth_weight
+ticker_24hr_weight = binance_ticker_24hr_weight
+one_or_many_weight = binance_one_or_many_weight
 
 
 class WeightMeter:
@@ -75,6 +56,6 @@ __all__ = [
     "BINANCE_WEIGHT_LIMIT",
     "WeightMeter",
     "depth_weight",
-    "symbols_weight",
+    "one_or_many_weight",
     "ticker_24hr_weight",
 ]
