@@ -11,12 +11,9 @@ Why a subprocess: the gateway must run exactly as ``freqfleet gateway`` runs for
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +21,7 @@ from typing import Any
 
 import httpx
 
-from freqfleet.errors import RuntimeFleetError
-
-START_TIMEOUT = 60.0
+from freqfleet.local_server import start_logged, stop, wait_ready
 
 
 @dataclass
@@ -62,57 +57,12 @@ def running_gateway(upstream: str, **options: Any) -> Iterator[RunningGateway]:
         ready = Path(tmp) / "ready.json"
         log_path = Path(tmp) / "gateway.log"
         command = [*gateway_command(upstream, **options), "--ready-file", str(ready)]
-        with open(log_path, "wb") as log:
-            process = subprocess.Popen(
-                command,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            )
+        process = start_logged(command, log_path)
         try:
-            url = _wait_ready(process, ready, log_path)
-            yield RunningGateway(url, log_path, process)
+            info = wait_ready(process, ready, log_path, "gateway", "/gateway/stats")
+            yield RunningGateway(info["url"], log_path, process)
         finally:
-            _stop(process)
-
-
-def _wait_ready(process: subprocess.Popen, ready: Path, log_path: Path) -> str:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeFleetError(
-                f"gateway exited with code {process.returncode} at start: {_tail(log_path)}"
-            )
-        if ready.exists():
-            url = json.loads(ready.read_text(encoding="utf-8"))["url"]
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(url + "/gateway/stats", timeout=5).status_code == 200:
-                    return url
-        time.sleep(0.05)
-    _stop(process)
-    raise RuntimeFleetError(
-        f"gateway did not answer within {START_TIMEOUT:.0f} s: {_tail(log_path)}"
-    )
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
-def _tail(path: Path, lines: int = 5) -> str:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-    except OSError:
-        return "(no log)"
-    return " | ".join(text[-lines:]) or "(empty log)"
+            stop(process)
 
 
 __all__ = ["RunningGateway", "gateway_command", "running_gateway"]

@@ -8,12 +8,10 @@ ready file that :mod:`freqfleet.gateway.testing` and the supervisor wait for.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import logging
 import socket
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from freqfleet.errors import ConfigError
@@ -25,6 +23,12 @@ from freqfleet.gateway.settings import (
     DEFAULT_LIVE_TTL,
     DEFAULT_PORT,
     DEFAULT_SHARE,
+)
+from freqfleet.local_server import (
+    bind_socket,
+    foreground_server_class,
+    server_url,
+    uvicorn_config,
 )
 
 logger = logging.getLogger("freqfleet.gateway")
@@ -67,27 +71,6 @@ class GatewayOptions:
         return self
 
 
-def bind_socket(host: str, port: int) -> socket.socket:
-    """A listening socket on ``host:port`` (0: any free port), or ConfigError."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as error:
-        sock.close()
-        raise ConfigError(
-            f"--host/--port {host}:{port} cannot be used ({error.strerror}): pick another port"
-        ) from error
-    sock.listen(2048)
-    return sock
-
-
-def server_url(host: str, port: int) -> str:
-    shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}"
-
-
 def build_app(options: GatewayOptions) -> GatewayApp:
     profile = profile_for(options.exchange)
     assert profile is not None  # checked by GatewayOptions.check
@@ -96,20 +79,14 @@ def build_app(options: GatewayOptions) -> GatewayApp:
 
 def serve(options: GatewayOptions, ready_file: Path | None = None) -> None:
     """Serve until SIGINT/SIGTERM."""
-    import uvicorn
-
     options.check()
     app = build_app(options)
     sock = bind_socket(options.host, options.port)
     port = sock.getsockname()[1]
     url = server_url(options.host, port)
 
-    class ForegroundServer(uvicorn.Server):
-        """SIGINT/SIGTERM mean "stop serving": shut down and exit 0."""
-
-        def handle_exit(self, sig: int, frame: Any) -> None:
-            super().handle_exit(sig, frame)
-            self._captured_signals.clear()
+    class GatewayServer(foreground_server_class()):
+        """The foreground server, logging the budget and writing the ready file at start."""
 
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
             await super().startup(sockets=sockets)
@@ -125,13 +102,8 @@ def serve(options: GatewayOptions, ready_file: Path | None = None) -> None:
             if ready_file is not None:
                 write_atomic(ready_file, dump_json({"url": url, "port": port}))
 
-    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
-    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
-    config = uvicorn.Config(
-        app, loop=loop, http=http, log_level="warning", access_log=False, lifespan="on"
-    )
     with contextlib.closing(sock):
-        ForegroundServer(config).run(sockets=[sock])
+        GatewayServer(uvicorn_config(app)).run(sockets=[sock])
 
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "DEFAULT_SHARE", "GatewayOptions", "build_app", "serve"]

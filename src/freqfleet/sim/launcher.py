@@ -14,13 +14,10 @@ of simulators can run side by side (pytest-xdist).
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,10 +25,8 @@ from typing import Any
 
 import httpx
 
-from freqfleet.errors import RuntimeFleetError
+from freqfleet.local_server import start_logged, stop, wait_ready
 from freqfleet.sim.config import exchange_config
-
-START_TIMEOUT = 60.0
 
 
 @dataclass
@@ -94,60 +89,15 @@ def running_simulator(**options: Any) -> Iterator[RunningSimulator]:
         ready = Path(tmp) / "ready.json"
         log_path = Path(tmp) / "sim.log"
         command = [*simulator_command(**options), "--ready-file", str(ready), "--quiet"]
-        with open(log_path, "wb") as log:
-            process = subprocess.Popen(
-                command,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            )
+        process = start_logged(command, log_path)
         try:
-            info = _wait_ready(process, ready, log_path)
+            info = wait_ready(process, ready, log_path, "simulator", "/api/v3/ping")
             yield RunningSimulator(info["url"], info["pairs"], log_path, process)
         finally:
-            _stop(process)
+            stop(process)
             kept = os.environ.get("FREQFLEET_SIM_KEEP_LOG")
             if kept and log_path.exists():
                 Path(kept).write_bytes(log_path.read_bytes())
-
-
-def _wait_ready(process: subprocess.Popen, ready: Path, log_path: Path) -> dict[str, Any]:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeFleetError(
-                f"simulator exited with code {process.returncode} at start: {_tail(log_path)}"
-            )
-        if ready.exists():
-            info = json.loads(ready.read_text(encoding="utf-8"))
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(info["url"] + "/api/v3/ping", timeout=5).status_code == 200:
-                    return info
-        time.sleep(0.05)
-    _stop(process)
-    raise RuntimeFleetError(
-        f"simulator did not answer within {START_TIMEOUT:.0f} s: {_tail(log_path)}"
-    )
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
-def _tail(path: Path, lines: int = 5) -> str:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-    except OSError:
-        return "(no log)"
-    return " | ".join(text[-lines:]) or "(empty log)"
 
 
 __all__ = ["RunningSimulator", "running_simulator", "simulator_command"]

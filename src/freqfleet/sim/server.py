@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import logging
-import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI
 
 from freqfleet.datasets import DEFAULT_DATASET, dataset_dir
 from freqfleet.errors import ConfigError
 from freqfleet.files import dump_json, write_atomic
+from freqfleet.local_server import (
+    bind_socket,
+    foreground_server_class,
+    server_url,
+    uvicorn_config,
+)
 from freqfleet.sim.app import Stats, create_app
 from freqfleet.sim.exchange import SimExchange
 from freqfleet.sim.models.base import MarketModel
@@ -74,27 +77,6 @@ def build_model(options: SimOptions) -> MarketModel:
     raise ConfigError(f"--model {options.model!r}: use synthetic or replay")
 
 
-def bind_socket(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as error:
-        sock.close()
-        raise ConfigError(
-            f"--host/--port {host}:{port} cannot be used ({error.strerror}): pick another port"
-        ) from error
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
-
-
-def server_url(host: str, port: int) -> str:
-    shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}"
-
-
 async def _log_stats(stats: Stats) -> None:
     """Request counts per endpoint in the log, once a minute while there is traffic."""
     previous: dict[str, int] = {}
@@ -108,31 +90,16 @@ async def _log_stats(stats: Stats) -> None:
             logger.info("Requests in the last %s s: %s", STATS_LOG_SECONDS, text)
 
 
-def _foreground_server_class() -> type[Any]:
-    import uvicorn
-
-    class ForegroundServer(uvicorn.Server):
-        """SIGINT/SIGTERM mean "stop serving": shut down and exit 0 (no re-raised signal)."""
-
-        def handle_exit(self, sig: int, frame: Any) -> None:
-            super().handle_exit(sig, frame)
-            self._captured_signals.clear()
-
-    return ForegroundServer
-
-
 def serve(
     options: SimOptions,
     ready_file: Path | None = None,
     on_ready: Callable[[str, MarketModel], None] | None = None,
 ) -> None:
     """Serve until SIGINT/SIGTERM (uvicorn handles both and shuts down cleanly)."""
-    import uvicorn
-
-    server_class = _foreground_server_class()
+    server_class = foreground_server_class()
     model = build_model(options)
     exchange = SimExchange(model)
-    sock = bind_socket(options.host, options.port)
+    sock = bind_socket(options.host, options.port, inheritable=True)
     port = sock.getsockname()[1]
     url = server_url(options.host, port)
 
@@ -155,12 +122,7 @@ def serve(
             )
 
     app = create_app(exchange, weight_limit=options.weight_limit, lifespan=lifespan)
-    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
-    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
-    config = uvicorn.Config(
-        app, loop=loop, http=http, log_level="warning", access_log=False, lifespan="on"
-    )
-    server = server_class(config)
+    server = server_class(uvicorn_config(app))
 
     with contextlib.closing(sock):
         server.run(sockets=[sock])
