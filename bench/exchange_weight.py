@@ -44,6 +44,7 @@ from typing import Any
 import psutil
 
 from fleet_scaling import READY_TIMEOUT, PlannedFleet, SingleBot, free_ports
+from freqfleet.run import DemoOptions, demo_config
 from freqfleet.sim import name_bot, running_simulator
 
 STRATEGY = "FleetSampleStrategy"
@@ -60,30 +61,12 @@ def timeframe_seconds(timeframe: str) -> int:
 
 def user_config(sim, pairs: list[str], timeframe: str, slots: int, records: Path) -> dict:
     """The demo's ordinary config (what a user runs as one bot), on ``timeframe``."""
+    config = demo_config(sim.exchange_config(pairs), DemoOptions(max_open_trades=slots))
+    del config["fleet"]  # a fleet section is added where a fleet is planned
     return {
-        "strategy": STRATEGY,
+        **config,
         "strategy_path": str(SAMPLES_DIR),
         "timeframe": timeframe,
-        "max_open_trades": slots,
-        "stake_currency": "USDT",
-        "stake_amount": "unlimited",
-        "dry_run": True,
-        "dry_run_wallet": 100 * slots,
-        "trading_mode": "spot",
-        "order_types": {
-            "entry": "market",
-            "exit": "market",
-            "emergency_exit": "market",
-            "force_entry": "market",
-            "force_exit": "market",
-            "stoploss": "market",
-            "stoploss_on_exchange": False,
-        },
-        "entry_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
-        "exit_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
-        "unfilledtimeout": {"entry": 2, "exit": 2, "unit": "minutes"},
-        "exchange": sim.exchange_config(pairs),
-        "pairlists": [{"method": "StaticPairList"}],
         "internals": {"process_throttle_secs": 5},
         "bench_record_dir": str(records),
     }

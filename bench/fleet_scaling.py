@@ -58,6 +58,7 @@ from freqtrade_client import FtRestClient
 
 from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.spec import validate_fleet_config
+from freqfleet.run import DemoOptions, demo_config
 from freqfleet.run.supervisor import Supervisor, local_api_url, process_specs
 from freqfleet.sim.launcher import running_simulator
 
@@ -175,31 +176,16 @@ class BotHandle:
 
 
 def base_config(sim, pairs: list[str], strategy: str, records: Path) -> dict[str, Any]:
-    """The user's ordinary config (what `freqfleet new-config` writes, on 1m candles)."""
+    """The user's ordinary config (the demo's, on 1m candles), one slot per pair."""
+    options = DemoOptions(max_open_trades=len(pairs))
+    config = demo_config(sim.exchange_config(pairs), options)
+    del config["fleet"]  # a fleet section is added where a fleet is planned
     return {
+        **config,
         "strategy": strategy,
         "strategy_path": str(STRATEGIES),
-        "timeframe": "1m",
-        "max_open_trades": len(pairs),
-        "stake_currency": "USDT",
         "stake_amount": 100,
-        "dry_run": True,
         "dry_run_wallet": 100 * len(pairs) * 10,
-        "trading_mode": "spot",
-        "order_types": {
-            "entry": "market",
-            "exit": "market",
-            "emergency_exit": "market",
-            "force_entry": "market",
-            "force_exit": "market",
-            "stoploss": "market",
-            "stoploss_on_exchange": False,
-        },
-        "entry_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
-        "exit_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
-        "unfilledtimeout": {"entry": 2, "exit": 2, "unit": "minutes"},
-        "exchange": sim.exchange_config(pairs),
-        "pairlists": [{"method": "StaticPairList"}],
         "internals": {"process_throttle_secs": 5},
         "bench_record_dir": str(records),
     }

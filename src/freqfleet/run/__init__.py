@@ -3,10 +3,11 @@
 
 What other code (tests, benchmarks) uses: the ``Supervisor`` of a plan's
 ``process_specs``, ``wait_until_ready``, a bot's ``local_api_url``, the fleet's
-``collect_status``/``render_status`` and the demo (``DemoOptions``, ``run_demo``).
+``collect_status``/``render_status`` and the demo (``DemoOptions``, ``run_demo``, its
+``demo_config``: an ordinary config benchmarks start from).
 """
 
-from freqfleet.run.demo import DemoOptions, run_demo
+from freqfleet.run.demo import DemoOptions, demo_config, run_demo
 from freqfleet.run.status import BotStatus, FleetStatus, collect_status, render_status
 from freqfleet.run.supervisor import (
     Supervisor,
@@ -22,6 +23,7 @@ __all__ = [
     "FleetStatus",
     "Supervisor",
     "collect_status",
+    "demo_config",
     "local_api_url",
     "process_specs",
     "read_state",
