@@ -4,10 +4,11 @@
 What other code (tests, benchmarks) uses: the ``Supervisor`` of a plan's
 ``process_specs``, ``wait_until_ready``, a bot's ``local_api_url``, the fleet's
 ``collect_status``/``render_status`` and the demo (``DemoOptions``, ``run_demo``, its
-``demo_config``: an ordinary config benchmarks start from).
+``demo_config``: an ordinary config benchmarks start from, and its
+``MARKET_ORDER_TYPES``).
 """
 
-from freqfleet.run.demo import DemoOptions, demo_config, run_demo
+from freqfleet.run.demo import MARKET_ORDER_TYPES, DemoOptions, demo_config, run_demo
 from freqfleet.run.status import BotStatus, FleetStatus, collect_status, render_status
 from freqfleet.run.supervisor import (
     Supervisor,
@@ -18,6 +19,7 @@ from freqfleet.run.supervisor import (
 )
 
 __all__ = [
+    "MARKET_ORDER_TYPES",
     "BotStatus",
     "DemoOptions",
     "FleetStatus",

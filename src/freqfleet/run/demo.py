@@ -42,6 +42,17 @@ from freqfleet.sim import running_simulator
 
 DEMO_TIMEFRAME = "1m"
 DEMO_STRATEGY = "FleetSampleStrategy"
+# Market orders fill at once in dry-run (a limit order at the touch waits for the price to
+# come back), so the demo's slots hold trades, not pending orders.
+MARKET_ORDER_TYPES: dict[str, str | bool] = {
+    "entry": "market",
+    "exit": "market",
+    "emergency_exit": "market",
+    "force_entry": "market",
+    "force_exit": "market",
+    "stoploss": "market",
+    "stoploss_on_exchange": False,
+}
 
 
 @dataclass(frozen=True)
@@ -79,17 +90,7 @@ def demo_config(exchange: dict[str, Any], options: DemoOptions) -> dict[str, Any
         "dry_run": True,
         "dry_run_wallet": 100 * options.max_open_trades,
         "trading_mode": "spot",
-        # Market orders fill at once in dry-run (a limit order at the touch waits for the
-        # price to come back), so the demo's slots hold trades, not pending orders.
-        "order_types": {
-            "entry": "market",
-            "exit": "market",
-            "emergency_exit": "market",
-            "force_entry": "market",
-            "force_exit": "market",
-            "stoploss": "market",
-            "stoploss_on_exchange": False,
-        },
+        "order_types": dict(MARKET_ORDER_TYPES),
         "entry_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
         "exit_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
         "unfilledtimeout": {"entry": 2, "exit": 2, "unit": "minutes"},
@@ -237,6 +238,7 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
 
 
 __all__ = [
+    "MARKET_ORDER_TYPES",
     "DemoOptions",
     "bot_trades",
     "check_every_producer_has_pairs",

@@ -25,6 +25,7 @@ from typing import Any
 
 from freqtrade_client import FtRestClient
 
+from freqfleet.run import MARKET_ORDER_TYPES
 from tests.kit.ports import free_port
 
 STRATEGY_PATH = Path(__file__).parent / "data"
@@ -209,15 +210,7 @@ def _common(sim, pairs: list[str], name: str, throttle: float) -> dict[str, Any]
         "timeframe": "1m",
         "initial_state": "running",
         "force_entry_enable": True,
-        "order_types": {
-            "entry": "market",
-            "exit": "market",
-            "emergency_exit": "market",
-            "force_entry": "market",
-            "force_exit": "market",
-            "stoploss": "market",
-            "stoploss_on_exchange": False,
-        },
+        "order_types": dict(MARKET_ORDER_TYPES),
         "entry_pricing": {"price_side": "other", "use_order_book": False},
         "exit_pricing": {"price_side": "other", "use_order_book": False},
         "unfilledtimeout": {"entry": 10, "exit": 10, "unit": "minutes"},
