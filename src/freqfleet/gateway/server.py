@@ -2,7 +2,7 @@
 
 Why a socket of our own (as the simulator does): ``--port 0`` must work for tests and
 parallel runs, so the server binds first and then writes the real address to an optional
-ready file that :mod:`freqfleet.gateway.testing` and the supervisor wait for.
+ready file that :mod:`freqfleet.gateway.launcher` and the supervisor wait for.
 """
 
 from __future__ import annotations
