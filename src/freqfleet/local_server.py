@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +53,9 @@ def server_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
-def foreground_server_class() -> type[Any]:
+def foreground_server(config: Any, on_started: Callable[[], None] | None = None) -> Any:
     """uvicorn's server, where SIGINT/SIGTERM mean "stop serving": shut down and exit 0
-    (no re-raised signal)."""
+    (no re-raised signal); ``on_started`` runs once it listens."""
     import uvicorn
 
     class ForegroundServer(uvicorn.Server):
@@ -62,7 +63,12 @@ def foreground_server_class() -> type[Any]:
             super().handle_exit(sig, frame)
             self._captured_signals.clear()
 
-    return ForegroundServer
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if on_started is not None:
+                on_started()
+
+    return ForegroundServer(config)
 
 
 def uvicorn_config(app: Any) -> Any:
@@ -135,7 +141,7 @@ def tail(path: Path, lines: int = 5) -> str:
 __all__ = [
     "START_TIMEOUT",
     "bind_socket",
-    "foreground_server_class",
+    "foreground_server",
     "server_url",
     "start_logged",
     "stop",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,7 +25,7 @@ from freqfleet.gateway.settings import (
 )
 from freqfleet.local_server import (
     bind_socket,
-    foreground_server_class,
+    foreground_server,
     server_url,
     uvicorn_config,
 )
@@ -85,25 +84,21 @@ def serve(options: GatewayOptions, ready_file: Path | None = None) -> None:
     port = sock.getsockname()[1]
     url = server_url(options.host, port)
 
-    class GatewayServer(foreground_server_class()):
-        """The foreground server, logging the budget and writing the ready file at start."""
-
-        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-            await super().startup(sockets=sockets)
-            logger.info(
-                "Gateway for %s at %s serving %s (budget %s of %s weight a minute; "
-                "GET /gateway/stats)",
-                options.upstream,
-                url,
-                app.profile.name,
-                app.budget.capacity,
-                app.budget.limit_per_minute,
-            )
-            if ready_file is not None:
-                write_atomic(ready_file, dump_json({"url": url, "port": port}))
+    def started() -> None:
+        """Log the budget and write the ready file once the server listens."""
+        logger.info(
+            "Gateway for %s at %s serving %s (budget %s of %s weight a minute; GET /gateway/stats)",
+            options.upstream,
+            url,
+            app.profile.name,
+            app.budget.capacity,
+            app.budget.limit_per_minute,
+        )
+        if ready_file is not None:
+            write_atomic(ready_file, dump_json({"url": url, "port": port}))
 
     with contextlib.closing(sock):
-        GatewayServer(uvicorn_config(app)).run(sockets=[sock])
+        foreground_server(uvicorn_config(app), started).run(sockets=[sock])
 
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "DEFAULT_SHARE", "GatewayOptions", "build_app", "serve"]

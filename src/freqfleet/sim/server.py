@@ -21,7 +21,7 @@ from freqfleet.errors import ConfigError
 from freqfleet.files import dump_json, write_atomic
 from freqfleet.local_server import (
     bind_socket,
-    foreground_server_class,
+    foreground_server,
     server_url,
     uvicorn_config,
 )
@@ -96,7 +96,6 @@ def serve(
     on_ready: Callable[[str, MarketModel], None] | None = None,
 ) -> None:
     """Serve until SIGINT/SIGTERM (uvicorn handles both and shuts down cleanly)."""
-    server_class = foreground_server_class()
     model = build_model(options)
     exchange = SimExchange(model)
     sock = bind_socket(options.host, options.port, inheritable=True)
@@ -122,7 +121,7 @@ def serve(
             )
 
     app = create_app(exchange, weight_limit=options.weight_limit, lifespan=lifespan)
-    server = server_class(uvicorn_config(app))
+    server = foreground_server(uvicorn_config(app))
 
     with contextlib.closing(sock):
         server.run(sockets=[sock])
