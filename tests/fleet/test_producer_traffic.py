@@ -160,11 +160,26 @@ def test_a_real_producer_opens_and_closes_trades_without_order_books(
             assert wait_until(
                 lambda: (client.show_config() or {}).get("state") == "running", timeout=180
             )
-            entered = client.forceenter("BTC/USDT", "long")
-            assert isinstance(entered, dict) and entered.get("trade_id"), entered
-            assert wait_until(lambda: client.status() and client.status()[0]["is_open"], 30)
-            client.forceexit(entered["trade_id"])
-            assert wait_until(lambda: client.trades()["trades"][0]["is_open"] is False, 30)
+
+            def klines_fetched() -> int:
+                stats = sim.bot_stats().get(producer.name) or {}
+                return stats.get("requests", {}).get("/api/v3/klines", 0)
+
+            # Its first loop fetches every pair's candles (the API may answer before it).
+            assert wait_until(lambda: klines_fetched() >= 4, timeout=120)
+            # The strategy may have entered pairs itself by now: force one it holds not
+            # (or, holding all, exit one of its own).
+            held = {trade["pair"]: trade["trade_id"] for trade in client.status() or []}
+            free = [p for p in sim.pairs[:4] if p not in held]
+            if free:
+                entered = client.forceenter(free[0], "long")
+                assert isinstance(entered, dict) and entered.get("trade_id"), entered
+                trade_id = entered["trade_id"]
+            else:
+                trade_id = next(iter(held.values()))
+            assert wait_until(lambda: (client.trade(trade_id) or {}).get("is_open"), 30)
+            client.forceexit(trade_id)
+            assert wait_until(lambda: (client.trade(trade_id) or {}).get("is_open") is False, 30)
         finally:
             supervisor.stop()
         requests = sim.bot_stats()[producer.name]["requests"]
