@@ -5,9 +5,6 @@ sees fewer candle requests than the bots made."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,25 +16,10 @@ from freqfleet.ports import free_ports
 from freqfleet.run.demo import DemoOptions, bot_trades, demo_config
 from freqfleet.run.status import gateway_status
 from freqfleet.sim import running_simulator
+from tests.kit.cli import log_tail as tail
+from tests.kit.cli import run_freqfleet as freqfleet
 
 KLINES = "/api/v3/klines"
-
-
-def freqfleet(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
-    env = {key: value for key, value in os.environ.items() if key != "PYTEST_VERSION"}
-    return subprocess.run(
-        [sys.executable, "-m", "freqfleet", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
-
-
-def tail(path: Path, lines: int = 30) -> str:
-    if not path.exists():
-        return ""
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
 @pytest.mark.slow

@@ -24,19 +24,12 @@ from freqfleet.run.supervisor import (
     send_request,
     stop_fleet,
 )
+from tests.kit.cli import run_freqfleet
 from tests.run.fake_fleet import FAST, start_fake_supervisor, write_fake_plan
 
 
 def freqfleet(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    env = {key: value for key, value in os.environ.items() if key != "PYTEST_VERSION"}
-    env["COLUMNS"] = "400"
-    return subprocess.run(
-        [sys.executable, "-m", "freqfleet", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
+    return run_freqfleet(*args, timeout=timeout, env={"COLUMNS": "400"})
 
 
 def fleet_pids(plan_dir: Path) -> set[int]:

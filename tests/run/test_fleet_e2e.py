@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,21 +29,12 @@ from freqfleet.run.demo import DemoOptions, bot_trades, demo_config, max_concurr
 from freqfleet.run.status import bot_status
 from freqfleet.run.supervisor import local_api_url, read_state
 from freqfleet.sim.launcher import running_simulator
+from tests.kit.cli import log_tail as tail
+from tests.kit.cli import run_freqfleet as freqfleet
 
 MAX_OPEN_TRADES = 6
 LOOP_STRADDLE = timedelta(seconds=5)
 """How long after a candle closes an order may still come from a loop that began before."""
-
-
-def freqfleet(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
-    env = {key: value for key, value in os.environ.items() if key != "PYTEST_VERSION"}
-    return subprocess.run(
-        [sys.executable, "-m", "freqfleet", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
 
 
 def client(bot: BotEntry) -> FtRestClient:
@@ -71,13 +60,6 @@ def wait_for(check, timeout: float, what: str, every: float = 3.0):
             return value
         time.sleep(every)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-def tail(path: Path, lines: int = 40) -> str:
-    """The end of a log, for a failure message."""
-    return (
-        "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
-    )
 
 
 def signalled(producer: BotEntry, pair: str, candle: datetime) -> bool:
