@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.strategy.follow.support import (
+from tests.scenarios.follow.support import (
     Bot,
     consumer_config,
     loops_between,

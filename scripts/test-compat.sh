@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3.11}
 COMPAT=.venv-compat
-E2E=tests/run/test_fleet_e2e.py
+E2E=tests/scenarios/test_fleet_e2e.py
 build_only=0
 if [ "${1:-}" = "--build-only" ]; then build_only=1; shift; fi
 if [ $# -eq 0 ]; then echo "usage: $0 [--build-only] RELEASE..." >&2; exit 2; fi

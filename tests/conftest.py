@@ -1,13 +1,35 @@
-"""Test-wide settings."""
+"""Test-wide settings, and fixtures tests of several packages use."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
+import pytest
 from hypothesis import settings
+
+from freqfleet.sim import RunningSimulator, running_simulator
+from tests.kit.user_config import USER_STRATEGY
 
 # CI runs the property tests with a fixed derivation of examples, so a red run can be
 # reproduced exactly; developers keep hypothesis's random exploration.
 settings.register_profile("ci", derandomize=True, deadline=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+@pytest.fixture
+def user_dir(tmp_path: Path) -> Path:
+    """A user's folder: user_data/strategies/MyStrategy.py (the config is written by tests)."""
+    folder = tmp_path / "user"
+    strategies = folder / "user_data" / "strategies"
+    strategies.mkdir(parents=True)
+    (strategies / "my_strategy.py").write_text(USER_STRATEGY, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def simulator() -> RunningSimulator:
+    """One real simulator (12 pairs, seed 5), shared by the session."""
+    with running_simulator(pairs=12, seed=5) as sim:
+        yield sim

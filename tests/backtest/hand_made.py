@@ -23,7 +23,7 @@ import pandas as pd
 from freqtrade.data.history import get_datahandler
 from freqtrade.enums import CandleType
 
-from tests.backtest.conftest import fleet_config, write_config
+from tests.kit.backtest_configs import fleet_config, write_config
 
 START = pd.Timestamp("2018-01-10 00:00", tz="UTC")
 CANDLES = 300

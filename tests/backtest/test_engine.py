@@ -14,7 +14,7 @@ from freqtrade.data.btanalysis import load_backtest_data
 
 from freqfleet.backtest.engine import BUNDLED_DATA, BacktestRequest, FleetBacktester, split_settings
 from freqfleet.fleet.partition import partition
-from tests.backtest.conftest import BUNDLED_PAIRS, fleet_config, write_config
+from tests.kit.backtest_configs import BUNDLED_PAIRS, fleet_config, write_config
 
 TIMERANGE = "20180112-20180120"
 

@@ -14,8 +14,7 @@ import pytest
 from freqfleet.cli import main
 from freqfleet.fleet.manifest import FleetManifest
 from freqfleet.fleet.secrets import SECRETS_NAME
-from freqfleet.fleet.spec import load_fleet_config
-from tests.fleet.conftest import user_config, write_config
+from tests.kit.user_config import user_config, write_config
 
 
 def all_secrets(plan_dir: Path) -> list[str]:
@@ -103,130 +102,6 @@ def test_console_script_exit_codes(user_dir: Path) -> None:
     for secret in all_secrets(user_dir / "fleet"):
         for output in (ok.stdout, ok.stderr, failed.stdout, failed.stderr):
             assert secret not in output
-
-
-def test_new_config_then_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    config = tmp_path / "config.json"
-    args = [
-        "new-config",
-        "-c",
-        str(config),
-        "--non-interactive",
-        "--producers",
-        "4",
-        "--strategy",
-        "MyNewStrategy",
-        "--timeframe",
-        "1m",
-        "--stake-amount",
-        "25",
-        "--max-open-trades",
-        "4",
-        "--simulator",
-        "http://127.0.0.1:9",
-        "--pairs",
-        "BTC/USDT,ETH/USDT,SOL/USDT,XRP/USDT,ADA/USDT",
-    ]
-    assert main(args) == 0
-    loaded, spec = load_fleet_config(config)
-    assert spec.producer_names == ["producer-1", "producer-2", "producer-3", "producer-4"]
-    assert loaded["timeframe"] == "1m" and loaded["stake_amount"] == 25.0
-    assert loaded["exchange"]["pair_whitelist"][0] == "BTC/USDT"
-    assert oct(config.stat().st_mode & 0o777) == "0o600"
-    strategy = tmp_path / "user_data" / "strategies" / "MyNewStrategy.py"
-    assert "class MyNewStrategy(IStrategy):" in strategy.read_text()
-    for sub in ("data", "logs", "backtest_results"):
-        assert (tmp_path / "user_data" / sub).is_dir()
-    assert main(["plan", "-c", str(config), "-o", str(tmp_path / "fleet")]) == 0
-    assert "MyNewStrategyFleet on 1m" in capsys.readouterr().out
-
-
-def test_new_config_with_a_volume_pairlist(tmp_path: Path) -> None:
-    config = tmp_path / "config.json"
-    assert main(["new-config", "-c", str(config), "--non-interactive", "--volume-pairs", "20"]) == 0
-    loaded, _ = load_fleet_config(config)
-    assert loaded["pairlists"][0] == {
-        "method": "VolumePairList",
-        "number_assets": 20,
-        "sort_key": "quoteVolume",
-        "refresh_period": 1800,
-    }
-    assert loaded["exchange"]["pair_whitelist"] == []
-    stub = tmp_path / "user_data" / "strategies" / "FleetSampleStrategy.py"
-    assert "class FleetSampleStrategy(samples.FleetSampleStrategy):" in stub.read_text()
-
-
-@pytest.mark.parametrize(
-    ("extra", "message"),
-    [
-        (["--producers", "0"], "fleet.producers: a fleet needs 1 to 64 producers, got 0"),
-        (["--stake-amount", "lots"], "--stake-amount: 'lots' is not a number"),
-        (["--max-open-trades", "0"], "--max-open-trades: must be >= 1"),
-        (["--strategy", "my-strategy"], "--strategy: 'my-strategy' is not a Python class name"),
-        (["--timeframe", "7q"], "--timeframe: '7q' is not a timeframe freqtrade can parse; use"),
-    ],
-)
-def test_new_config_bad_options_write_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
-) -> None:
-    config = tmp_path / "config.json"
-    assert main(["new-config", "-c", str(config), "--non-interactive", *extra]) == 2
-    assert message in capsys.readouterr().err
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_new_config_keeps_an_existing_config(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    config = tmp_path / "config.json"
-    config.write_text("{}")
-    assert main(["new-config", "-c", str(config), "--non-interactive"]) == 2
-    assert "exists already; pass --force" in capsys.readouterr().err
-    assert config.read_text() == "{}"
-    assert main(["new-config", "-c", str(config), "--non-interactive", "--force"]) == 0
-    assert "fleet" in json.loads(config.read_text())
-
-
-def test_new_config_without_a_terminal_asks_for_non_interactive(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with open(os.devnull) as no_terminal:
-        monkeypatch.setattr(sys, "stdin", no_terminal)
-        assert main(["new-config", "-c", str(tmp_path / "c.json")]) == 2
-    assert "pass --non-interactive" in capsys.readouterr().err
-
-
-def test_interactive_questions_on_a_scripted_terminal(tmp_path: Path) -> None:
-    from prompt_toolkit.input import create_pipe_input
-    from prompt_toolkit.output import DummyOutput
-
-    from freqfleet.fleet.newconfig import DEFAULTS, ask, new_config_files
-
-    erase = "\x7f" * 200
-    keys = [
-        erase + "MyStrat\r",  # strategy
-        "\x1b[B\r",  # timeframe: one below the default 5m
-        "\r",  # exchange
-        "\r",  # stake currency
-        erase + "20\r",  # stake amount
-        "\r",  # max open trades
-        "\r",  # dry-run
-        erase + "\r",  # no static pairs ...
-        erase + "12\r",  # ... so a VolumePairList of 12
-        erase + "3\r",  # producers
-        "\r",  # base port
-    ]
-    with create_pipe_input() as terminal:
-        terminal.send_text("".join(keys))
-        answers = ask(dict(DEFAULTS), input=terminal, output=DummyOutput())
-    assert answers["strategy"] == "MyStrat"
-    assert answers["timeframe"] == "15m"
-    assert answers["stake_amount"] == 20.0
-    assert answers["volume_pairs"] == 12 and answers["producers"] == 3
-    files = new_config_files(answers, tmp_path / "config.json", Path("user_data"))
-    config = json.loads(files[tmp_path / "config.json"][0])
-    assert config["pairlists"][0]["number_assets"] == 12
-    assert config["fleet"]["producers"] == 3
 
 
 def test_plan_finds_the_strategy_in_userdir(user_dir: Path, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from freqfleet.fleet.compose import compose_document, host_profile
 from freqfleet.fleet.plan import render_plan
 from freqfleet.fleet.spec import validate_fleet_config
-from tests.fleet.conftest import user_config
+from tests.kit.user_config import user_config
 
 
 def read_block_yaml(text: str) -> Any:

@@ -21,7 +21,7 @@ from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.spec import validate_fleet_config
 from freqfleet.fleet.stubs import resolve_strategy
 from freqfleet.sim.config import exchange_config
-from tests.fleet.conftest import user_config, write_config
+from tests.kit.user_config import user_config, write_config
 
 INFORMATIVE_STRATEGY = """
 from pandas import DataFrame

@@ -37,8 +37,7 @@ from freqfleet.fleet.manifest import FleetManifest
 from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.secrets import SECRETS_NAME
 from freqfleet.fleet.spec import validate_fleet_config
-from tests.fleet.conftest import user_config, write_config
-from tests.fleet.kube_pods import (
+from tests.kit.kube_pods import (
     LOOPBACK,
     all_documents,
     config_map_files,
@@ -48,6 +47,7 @@ from tests.fleet.kube_pods import (
     secret_data,
     workload,
 )
+from tests.kit.user_config import user_config, write_config
 
 SCHEMA_VERSION = kubernetes_validate.latest_version()
 EXCHANGE_KEY = "exchange-key-0123456789abcdef"

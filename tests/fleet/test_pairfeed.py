@@ -15,9 +15,9 @@ from freqfleet.fleet.partition import partition
 from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.spec import validate_fleet_config
 from freqfleet.sim.launcher import running_simulator
-from tests.fleet.conftest import user_config
 from tests.kit.bots import whitelist_of
 from tests.kit.ports import free_port
+from tests.kit.user_config import user_config
 from tests.kit.waiting import reachable, wait_until
 
 VOLUME = [{"method": "VolumePairList", "number_assets": 7, "sort_key": "quoteVolume"}]

@@ -21,7 +21,7 @@ from freqfleet.fleet.secrets import SECRETS_NAME
 from freqfleet.fleet.spec import validate_fleet_config
 from freqfleet.section import read_consumer_section
 from freqfleet.strategy.settings import check_fleet_config
-from tests.fleet.conftest import PAIRS, user_config
+from tests.kit.user_config import PAIRS, user_config
 
 SECRET_FILES = {
     "fleet-manifest.json",

@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 
 from freqfleet.errors import ConfigError
-from freqfleet.fleet.model import FleetSpec
 from freqfleet.fleet.spec import load_fleet_config, validate_fleet_config
-from tests.fleet.conftest import user_config, write_config
+from tests.kit.user_config import user_config, write_config
 
 PORTS_FIX = "use a free TCP port between 1024 and 65535, or leave it out"
 PRODUCERS_FIX = 'use a number of producers (1-64) or a list like [{"name": "a"}]'
@@ -266,36 +265,6 @@ def test_dynamic_pairlist_needs_no_whitelist() -> None:
         "producer-2",
         "producer-3",
     ]
-
-
-def test_defaults_and_derived_values() -> None:
-    spec = FleetSpec.model_validate({"producers": 3})
-    assert spec.producer_names == ["producer-1", "producer-2", "producer-3"]
-    assert [spec.producer_port(i) for i in range(3)] == [8081, 8082, 8083]
-    assert spec.consumer_api_port == 8084
-    assert spec.max_signal_age == 1
-    assert spec.follow == ["exits"]
-    assert spec.informative_candles is False
-    assert spec.remote_hosts == []
-
-
-def test_producer_list_hosts_and_ports() -> None:
-    spec = FleetSpec.model_validate(
-        {
-            "producers": [
-                {"name": "eu", "host": "10.0.0.5", "port": 9001},
-                {"name": "local"},
-            ],
-            "listen": "0.0.0.0",
-            "base_port": 8100,
-        }
-    )
-    assert spec.producer_names == ["eu", "local"]
-    assert spec.producer_host(0) == "10.0.0.5"
-    assert spec.producer_host(1) == "127.0.0.1"
-    assert spec.producer_port(1) == 8101
-    assert spec.consumer_api_port == 9002
-    assert spec.remote_hosts == ["10.0.0.5"]
 
 
 def test_load_fleet_config_accepts_comments(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from freqfleet.errors import ConfigError
 from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.spec import validate_fleet_config
 from freqfleet.strategy import FleetStrategy, samples
-from tests.fleet.conftest import user_config
+from tests.kit.user_config import user_config
 
 
 def load_strategy(plan_dir: Path, config_file: str, monkeypatch: pytest.MonkeyPatch):

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from freqfleet.gateway import running_gateway
-from tests.gateway.conftest import days_ago_ms, kline_count, symbol
+from tests.kit.sim_requests import days_ago_ms, kline_count, symbol
 
 KLINES = "/api/v3/klines"
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from freqfleet.gateway import running_gateway
-from tests.gateway.conftest import HOUR_MS, symbol
+from tests.kit.sim_requests import HOUR_MS, symbol
 
 KLINES = "/api/v3/klines"
 NOW_MS = time.time_ns() // 1_000_000

@@ -1,5 +1,6 @@
 """Status of bots that cannot answer (a state in the table, never a traceback) and of the
-consumer strategy's own report (its age always, its pair lists only while the consumer runs)."""
+consumer strategy's own report (its age always, its pair lists only while the consumer runs),
+and the gateway's line."""
 
 from __future__ import annotations
 
@@ -9,12 +10,21 @@ import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 from rich.console import Console
 
 from freqfleet.cli import main
 from freqfleet.fleet.manifest import BotEntry, FleetManifest
+from freqfleet.gateway import running_gateway
 from freqfleet.run import status as status_module
-from freqfleet.run.status import BotStatus, collect_status, render_status
+from freqfleet.run.status import (
+    BotStatus,
+    collect_status,
+    gateway_line,
+    gateway_status,
+    render_status,
+)
+from tests.kit.gateway_fleet import plan, user_config
 
 
 def closed_port() -> int:
@@ -252,3 +262,23 @@ def test_version_read_from_the_bot() -> None:
     # No /version answer: show_config carries the version too.
     assert read(VersionClient(None), {"version": "2026.6"}) == "2026.6"
     assert read(VersionClient({"detail": "Unauthorized"}), {}) is None
+
+
+def test_status_shows_hit_rate_and_weight_against_the_limit(simulator, tmp_path: Path):
+    config = user_config({"producers": 1, "gateway": True})
+    manifest = plan(config, tmp_path / "plan")
+    assert gateway_status(manifest, timeout=1) == {
+        "state": "unreachable",
+        "url": manifest.gateway.url,
+    }
+    with running_gateway(simulator.url) as gateway:
+        port = int(gateway.url.rsplit(":", 1)[1])
+        running = manifest.model_copy(
+            update={"gateway": manifest.gateway.model_copy(update={"port": port})}
+        )
+        httpx.get(gateway.url + "/api/v3/ping")
+        status = gateway_status(running)
+    assert status["state"] == "running"
+    line = gateway_line(status)
+    assert "hit rate" in line
+    assert "/min of 3000 allowed (exchange limit 6000)" in line

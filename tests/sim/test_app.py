@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from freqfleet.sim.app import create_app
 from freqfleet.sim.exchange import SimExchange
-from tests.sim.conftest import NOW_MS, Clock
+from tests.kit.clock import NOW_MS, Clock
 
 MINUTE = 60_000
 

@@ -10,7 +10,7 @@ from freqtrade.enums import CandleType, RunMode
 from freqtrade.resolvers import ExchangeResolver
 
 from freqfleet.sim.app import MAX_BOTS, UNATTRIBUTED
-from freqfleet.sim.config import BOT_HEADER, exchange_config, name_bot
+from freqfleet.sim.config import BOT_HEADER, name_bot
 from freqfleet.sim.launcher import RunningSimulator, running_simulator
 
 KLINES = {"symbol": "BTCUSDT", "interval": "1m", "limit": 5}
@@ -55,31 +55,6 @@ def test_senders_beyond_the_cap_are_unattributed(client: TestClient) -> None:
     bots = client.get("/sim/stats").json()["bots"]
     assert len(bots) == MAX_BOTS + 1
     assert bots[UNATTRIBUTED]["total_requests"] == 3
-
-
-def test_name_bot_labels_only_a_redirected_exchange() -> None:
-    redirected = exchange_config("http://127.0.0.1:8500", ["BTC/USDT"])
-    redirected["ccxt_config"]["headers"] = {"User-Agent": "mine"}
-    named = name_bot(redirected, "producer-2")
-    assert named["ccxt_config"]["headers"] == {"User-Agent": "mine", BOT_HEADER: "producer-2"}
-    assert named["ccxt_async_config"]["headers"] == {BOT_HEADER: "producer-2"}
-    assert "headers" not in redirected["ccxt_async_config"]  # a copy, the input untouched
-    real = {"name": "binance", "ccxt_config": {"enableRateLimit": True}}
-    assert name_bot(real, "producer-2") == real
-    # Public data through a local gateway, private calls to the exchange: not named.
-    mixed = {
-        "ccxt_config": {
-            "urls": {
-                "api": {
-                    "public": "http://127.0.0.1:8490/api/v3",
-                    "private": "https://api.binance.com/api/v3",
-                }
-            }
-        }
-    }
-    assert name_bot(mixed, "producer-2") == mixed
-    in_compose = {"ccxt_config": {"urls": {"api": {"public": "http://gateway:8490/api/v3"}}}}
-    assert name_bot(in_compose, "p")["ccxt_config"]["headers"] == {BOT_HEADER: "p"}
 
 
 @pytest.fixture(scope="module")

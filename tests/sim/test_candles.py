@@ -1,4 +1,5 @@
-"""Kline ranges against a plain reading of Binance's rules, for any request."""
+"""Candles: kline ranges against a plain reading of Binance's rules, for any request, and
+candles of a timeframe as groups of the base candles."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from freqfleet.sim.candles import CandleStore
+from freqfleet.sim.candles import CandleStore, aggregate
 from freqfleet.sim.models.synthetic import LISTED_MS, SyntheticModel
-from tests.sim.conftest import NOW_MS
+from tests.kit.clock import NOW_MS
 
 STORE = CandleStore(SyntheticModel(pairs=2, seed=1))
 INTERVALS = [60_000, 300_000, 3_600_000, 86_400_000]
+START = 29_300_000  # a minute index in 2025
 
 
 def expected_opens(interval: int, start: int | None, end: int | None, limit: int) -> list[int]:
@@ -53,3 +55,11 @@ def test_kline_ranges_follow_binance(
     rows = json.loads(body)
     assert [row[0] for row in rows] == expected_opens(interval, start, end, limit)
     assert all(row[6] == row[0] + interval - 1 for row in rows)
+
+
+def test_aggregate_groups_base_candles() -> None:
+    c = SyntheticModel(pairs=1).base_candles(0, START, 60)
+    hourly = aggregate(c, 60)
+    assert hourly.open[0] == c.open[0] and hourly.close[0] == c.close[-1]
+    assert hourly.high[0] == c.high.max() and hourly.low[0] == c.low.min()
+    assert hourly.volume[0] == c.volume.sum()

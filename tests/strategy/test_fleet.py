@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,41 +12,25 @@ from freqtrade.enums import RunMode, SignalDirection
 
 from freqfleet.errors import StrategySetupError
 from freqfleet.strategy.fleet import check_producer_timeframes
-from tests.kit.json_server import json_server
-from tests.kit.ports import free_port
-
-from .fleet_support import (
+from tests.kit.fleet_strategy import (
     bot_config,
     candles,
     consumer_analyze,
     load_strategy,
-    make_user_data,
     produce,
     producer_feed,
+    recent,
+    signals_of,
 )
+from tests.kit.json_server import json_server
+from tests.kit.ports import free_port
 
 SIGNALS = ["enter_long", "exit_long", "enter_tag", "exit_tag"]
-
-
-@pytest.fixture
-def user_data(tmp_path: Path) -> Path:
-    return make_user_data(tmp_path)
 
 
 def calls_of(strategy) -> list[str]:
     """The recording strategy's call log (in the module freqtrade loaded it from)."""
     return type(strategy).populate_indicators.__globals__["CALLS"]
-
-
-def _signals(frame: pd.DataFrame) -> pd.DataFrame:
-    """Signals and tags per date, in one comparable form (no tag = None, no signal = 0)."""
-    out = frame[["date"]].copy()
-    out["date"] = out["date"].dt.as_unit("ns")
-    for column in ("enter_long", "exit_long"):
-        out[column] = frame[column].fillna(0).astype(int)
-    for column in ("enter_tag", "exit_tag"):
-        out[column] = [t if isinstance(t, str) and t else None for t in frame[column]]
-    return out.reset_index(drop=True)
 
 
 def test_producer_role_is_the_wrapped_strategy(user_data: Path):
@@ -90,42 +73,10 @@ def test_consumer_signals_and_tags_equal_the_producers(user_data: Path):
             ohlcv = ["open", "high", "low", "close", "volume"]
             pd.testing.assert_frame_equal(merged[ohlcv], own[ohlcv])
             assert (merged["date"] == own["date"]).all()
-            expected = _signals(frame.iloc[-400:])
-            pd.testing.assert_frame_equal(_signals(merged), expected)
+            expected = signals_of(frame.iloc[-400:])
+            pd.testing.assert_frame_equal(signals_of(merged), expected)
             assert expected["enter_long"].sum() > 10 and expected["enter_tag"].notna().sum() > 10
             assert consumer.has_producer_data(pair)
-
-
-def test_frame_moves_forward_only_with_the_producers_analysis(user_data: Path):
-    producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
-    config = bot_config(user_data, "FleetSampleStrategy", ["p1"])
-    consumer = load_strategy(config)
-    pair = "ETH/BTC"
-    with producer_feed(config) as feed:
-        consumer.dp = feed.dp
-        feed.whitelist("p1", [pair])
-        end = 3000
-        feed.analyzed("p1", pair, produce(producer, pair, candles(pair, 300, end=end)))
-        previous = consumer_analyze(consumer, pair, candles(pair, 200, end=end))
-        for step in range(1, 40):
-            own = candles(pair, 200, end=end + step)
-            # The consumer sees the new candle before the producer's row arrives: it keeps
-            # its previous complete frame (as a plain bot does while it analyses) and
-            # takes no new entry.
-            early = consumer_analyze(consumer, pair, own)
-            assert early is previous
-            assert early["date"].iat[-1] == own["date"].iat[-2]
-            assert consumer.get_entry_signal(pair, "5m", early) == (None, None)
-            # ... then the producer sends its newest row (as a producer does, tail(1)).
-            full = produce(producer, pair, candles(pair, 300, end=end + step))
-            feed.analyzed("p1", pair, full.tail(1))
-            merged = consumer_analyze(consumer, pair, own)
-            assert merged["date"].iat[-1] == own["date"].iat[-1]
-            assert not pd.isna(merged["ema_fast"].iat[-1])
-            pd.testing.assert_frame_equal(_signals(merged), _signals(full.iloc[-200:]))
-            previous = merged
-        tags = {t for t in merged["enter_tag"] if isinstance(t, str) and t}
-        assert tags == {"ema_cross_up"}
 
 
 def test_consumer_runs_no_analysis_and_downloads_no_informative_candles(user_data: Path):
@@ -161,53 +112,6 @@ def test_consumer_runs_no_analysis_and_downloads_no_informative_candles(user_dat
     assert calls_of(opted_in) == ["informative_pairs"]
 
 
-def test_lagging_producer_blocks_entries_for_its_pairs_only(user_data: Path, caplog):
-    producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
-    config = bot_config(user_data, "FleetSampleStrategy", ["fast", "slow"])
-    consumer = load_strategy(config)
-    end = 4000
-    whole = produce(producer, "LTC/BTC", candles("LTC/BTC", 600, end=end))
-    # The slow producer's newest candle is an entry: a consumer three candles ahead must
-    # not take it.
-    last_entry = whole.index[whole["enter_long"] == 1][-1]
-    slow_end = end - 600 + last_entry + 1
-    with producer_feed(config) as feed:
-        consumer.dp = feed.dp
-        feed.whitelist("fast", ["ETH/BTC"])
-        feed.whitelist("slow", ["LTC/BTC"])
-        fast = produce(producer, "ETH/BTC", candles("ETH/BTC", 500, end=end))
-        slow = produce(producer, "LTC/BTC", candles("LTC/BTC", 500, end=slow_end))
-        feed.analyzed("fast", "ETH/BTC", fast)
-        feed.analyzed("slow", "LTC/BTC", slow)
-        caplog.set_level(logging.INFO)
-        lag = end - slow_end
-        for _ in range(3):
-            fresh = consumer_analyze(consumer, "ETH/BTC", candles("ETH/BTC", 300, end=end))
-            stale = consumer_analyze(consumer, "LTC/BTC", candles("LTC/BTC", 300, end=end))
-        assert fresh["enter_long"].sum() == fast["enter_long"].iloc[-300:].fillna(0).sum() > 0
-        # The stale frame ends at the slow producer's newest analysed candle ...
-        assert stale["date"].iat[-1] == slow["date"].iat[-1] and stale["enter_long"].iat[-1] == 1
-        # ... and no entry is taken on it; exits keep working on the last data.
-        assert consumer.get_entry_signal("LTC/BTC", "5m", stale) == (None, None)
-        assert stale["exit_long"].fillna(0).sum() > 0
-        warnings = [r for r in caplog.records if f"LTC/BTC is {lag} candles old" in r.getMessage()]
-        assert len(warnings) == (1 if lag > 1 else 0)
-        assert not any("ETH/BTC is" in r.getMessage() for r in caplog.records)
-        assert consumer.fleet_state()["stale_pairs"] == (["LTC/BTC"] if lag > 1 else [])
-
-        # The slow producer catches up: the frame moves to the newest candle, logged once.
-        feed.analyzed(
-            "slow", "LTC/BTC", produce(producer, "LTC/BTC", candles("LTC/BTC", 500, end=end))
-        )
-        caught_up = consumer_analyze(consumer, "LTC/BTC", candles("LTC/BTC", 300, end=end))
-        caught_up = consumer_analyze(consumer, "LTC/BTC", candles("LTC/BTC", 300, end=end))
-        assert caught_up["date"].iat[-1] == fresh["date"].iat[-1]
-        assert caught_up["enter_long"].sum() > 0
-        assert sum("LTC/BTC is fresh again" in r.getMessage() for r in caplog.records) == (
-            1 if lag > 1 else 0
-        )
-
-
 def test_missing_producer_data_blocks_entries_and_callbacks(user_data: Path, caplog):
     config = bot_config(user_data, "RecordingFleet", ["p1"])
     consumer = load_strategy(config)
@@ -230,77 +134,6 @@ def test_missing_producer_data_blocks_entries_and_callbacks(user_data: Path, cap
         state = consumer.fleet_state()
         assert state["unrouted_pairs"] == ["XMR/BTC"] and state["missing_pairs"] == ["XMR/BTC"]
         assert state["stale_pairs"] == []
-
-
-@pytest.mark.parametrize(("older", "newer"), [("p1", "p2"), ("p2", "p1")])
-def test_two_producers_for_one_pair_resolve_by_freshness(user_data: Path, older, newer):
-    producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
-    config = bot_config(user_data, "FleetSampleStrategy", ["p1", "p2"])
-    consumer = load_strategy(config)
-    pair, end = "ETH/BTC", 3000
-    with producer_feed(config) as feed:
-        consumer.dp = feed.dp
-        feed.whitelist("p1", [pair])
-        feed.whitelist("p2", [pair])
-        for name, lag in ((older, 1), (newer, 0)):
-            frame = produce(producer, pair, candles(pair, 300, end=end - lag))
-            frame["source"] = name
-            feed.analyzed(name, pair, frame)
-        merged = consumer_analyze(consumer, pair, candles(pair, 200, end=end))
-        assert merged["source"].iat[-1] == newer
-        # The older one catches up: a tie goes to the first producer in the config.
-        frame = produce(producer, pair, candles(pair, 300, end=end))
-        frame["source"] = older
-        feed.analyzed(older, pair, frame)
-        merged = consumer_analyze(consumer, pair, candles(pair, 200, end=end))
-        assert merged["source"].iat[-1] == "p1"
-
-
-def test_merged_frame_is_reused_until_either_side_changes(user_data: Path):
-    producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
-    config = bot_config(user_data, "FleetSampleStrategy", ["p1"])
-    consumer = load_strategy(config)
-    pair = "LTC/BTC"
-    with producer_feed(config) as feed:
-        consumer.dp = feed.dp
-        feed.whitelist("p1", [pair])
-        feed.analyzed("p1", pair, produce(producer, pair, candles(pair, 300, end=2000)))
-        first = consumer_analyze(consumer, pair, candles(pair, 200, end=2000))
-        builds = consumer.fleet_consumer.cache.builds
-        assert consumer_analyze(consumer, pair, candles(pair, 200, end=2000)) is first
-        # A consumer candle the producer has not analysed: the frame is kept, not rebuilt.
-        assert consumer_analyze(consumer, pair, candles(pair, 200, end=2001)) is first
-        assert consumer.fleet_consumer.cache.builds == builds
-        feed.analyzed("p1", pair, produce(producer, pair, candles(pair, 300, end=2001)).tail(1))
-        producer_row = consumer_analyze(consumer, pair, candles(pair, 200, end=2001))
-        assert producer_row is not first
-        assert consumer.fleet_consumer.cache.builds == builds + 1
-        assert not pd.isna(producer_row["ema_fast"].iat[-1])
-
-
-def test_whitelist_change_reroutes(user_data: Path):
-    producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
-    config = bot_config(user_data, "FleetSampleStrategy", ["p1", "p2"])
-    consumer = load_strategy(config)
-    pair = "ADA/BTC"
-    with producer_feed(config) as feed:
-        consumer.dp = feed.dp
-        feed.whitelist("p1", [pair])
-        feed.whitelist("p2", ["ETH/BTC"])
-        for name, end in (("p1", 2000), ("p2", 2000)):
-            frame = produce(producer, pair, candles(pair, 300, end=end))
-            frame["source"] = name
-            feed.analyzed(name, pair, frame)
-        assert (
-            consumer_analyze(consumer, pair, candles(pair, 100, end=2000))["source"].iat[-1] == "p1"
-        )
-        # (freqtrade drops an empty whitelist message, so the lists swap pairs.)
-        feed.whitelist("p1", ["ETH/BTC"])
-        feed.whitelist("p2", [pair])
-        assert (
-            consumer_analyze(consumer, pair, candles(pair, 100, end=2000))["source"].iat[-1] == "p2"
-        )
-        assert consumer.fleet_state()["producers"]["p2"]["pairs"] == 1
 
 
 ADJUST_ARGS = dict.fromkeys(
@@ -393,33 +226,6 @@ def test_follower_hooks(user_data: Path):
         assert backtest_consumer.fleet_role == "producer"
 
 
-def test_state_file(user_data: Path):
-    producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
-    config = bot_config(user_data, "FleetSampleStrategy", ["p1", "p2"], fleet={"max_signal_age": 2})
-    consumer = load_strategy(config)
-    with producer_feed(config) as feed:
-        consumer.dp = feed.dp
-        feed.whitelist("p1", ["ETH/BTC"])
-        frame = produce(producer, "ETH/BTC", candles("ETH/BTC", 200, end=3000))
-        feed.analyzed("p1", "ETH/BTC", frame)
-        consumer_analyze(consumer, "ETH/BTC", candles("ETH/BTC", 100, end=3000))
-        consumer_analyze(consumer, "LTC/BTC", candles("LTC/BTC", 100, end=3000))
-        consumer.fleet_consumer.write_state(force=True)
-    state = json.loads((user_data / "fleet-state.json").read_text())
-    assert state["role"] == "consumer" and state["timeframe"] == "5m"
-    assert state["max_signal_age"] == 2
-    assert state["producers"]["p1"] == {
-        "pairs": 1,
-        "newest_candle": frame["date"].iat[-1].isoformat(),
-        "rejected": {},
-    }
-    assert state["producers"]["p2"] == {"pairs": 0, "newest_candle": None, "rejected": {}}
-    assert state["unrouted_pairs"] == ["LTC/BTC"] and state["missing_pairs"] == ["LTC/BTC"]
-    assert state["stale_pairs"] == []
-    assert state["follow"] == {}
-    assert datetime.fromisoformat(state["updated"]).tzinfo is not None
-
-
 @pytest.mark.parametrize(
     ("strategy", "producers", "fleet", "message"),
     [
@@ -450,28 +256,6 @@ def test_producer_without_ws_token_fails(user_data: Path):
         load_strategy(config)
 
 
-def test_dummy_consumer_follows_producer_signals(user_data: Path):
-    producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
-    config = bot_config(user_data, "DummyConsumerStrategy", ["p1"])
-    consumer = load_strategy(config)
-    pair = "TRX/BTC" if False else "ETH/BTC"
-    with producer_feed(config) as feed:
-        consumer.dp = feed.dp
-        feed.whitelist("p1", [pair])
-        frame = produce(producer, pair, candles(pair, 300))
-        feed.analyzed("p1", pair, frame)
-        merged = consumer_analyze(consumer, pair, candles(pair, 300))
-        pd.testing.assert_frame_equal(_signals(merged), _signals(frame))
-
-
-def _recent(frame: pd.DataFrame) -> pd.DataFrame:
-    """The candles moved in time so that the newest one just closed."""
-    out = frame.copy()
-    now = pd.Timestamp.now(tz="UTC").floor("5min") - pd.Timedelta(minutes=5)
-    out["date"] = out["date"] + (now - out["date"].iat[-1])
-    return out
-
-
 def test_freqtrade_reads_the_producers_entry_signal_and_tag(user_data: Path):
     producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
     config = bot_config(user_data, "FleetSampleStrategy", ["p1"])
@@ -484,8 +268,8 @@ def test_freqtrade_reads_the_producers_entry_signal_and_tag(user_data: Path):
         consumer.dp = feed.dp
         feed.whitelist("p1", [pair])
         for end, expect_entry in ((entries[0] + 1, True), (exits[0] + 1, False)):
-            own = _recent(candles(pair, 300, end=end))
-            feed.analyzed("p1", pair, produce(producer, pair, _recent(candles(pair, 400, end=end))))
+            own = recent(candles(pair, 300, end=end))
+            feed.analyzed("p1", pair, produce(producer, pair, recent(candles(pair, 400, end=end))))
             merged = consumer_analyze(consumer, pair, own)
             analysed, _ = consumer.dp.get_analyzed_dataframe(pair, "5m")
             enter, tag = consumer.get_entry_signal(pair, "5m", analysed)
@@ -551,90 +335,3 @@ def test_public_names():
     assert set(samples.__all__) == {"DummyConsumerStrategy", "FleetSampleStrategy"}
     assert samples.FleetSampleStrategy.startup_candle_count <= 50
     assert samples.FleetSampleStrategy.__mro__[1] is strategy.FleetStrategy
-
-
-def test_a_loop_waits_for_rows_the_message_thread_is_delivering(user_data: Path):
-    """In a running bot rows arrive on freqtrade's message thread: the loop that finds a
-    producer behind waits for its row and enters on it, instead of sleeping a throttle."""
-    import threading
-
-    import time_machine
-
-    producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
-    config = bot_config(user_data, "FleetSampleStrategy", ["fast", "slow"])
-    consumer = load_strategy(config)
-    closed = pd.Timestamp.now(tz="UTC").floor("5min")
-    own = {pair: _recent(candles(pair, 300, end=3000)) for pair in ("ETH/BTC", "LTC/BTC")}
-
-    def on_message_thread(action) -> threading.Thread:
-        thread = threading.Thread(target=action)
-        thread.start()
-        return thread
-
-    with producer_feed(config) as feed, time_machine.travel(closed + pd.Timedelta(seconds=2)):
-        consumer.dp = feed.dp
-        feed.exchange.set("ETH/BTC", own["ETH/BTC"])
-        feed.exchange.set("LTC/BTC", own["LTC/BTC"])
-
-        def first_messages() -> None:
-            feed.whitelist("fast", ["ETH/BTC"])
-            feed.whitelist("slow", ["LTC/BTC"])
-            feed.analyzed("fast", "ETH/BTC", produce(producer, "ETH/BTC", own["ETH/BTC"]))
-            behind = produce(producer, "LTC/BTC", own["LTC/BTC"].iloc[:-1])
-            feed.analyzed("slow", "LTC/BTC", behind)
-
-        on_message_thread(first_messages).join()
-        last_row = produce(producer, "LTC/BTC", own["LTC/BTC"]).tail(1)
-        late = threading.Timer(0.3, feed.analyzed, ("slow", "LTC/BTC", last_row))
-        late.start()
-        consumer.analyze(["LTC/BTC", "ETH/BTC"])  # one loop, started before the row came
-        late.join()
-        fleet = consumer.fleet_consumer
-        assert fleet.entry_allowed("ETH/BTC") and fleet.entry_allowed("LTC/BTC")
-        assert fleet.cache.get("LTC/BTC").lag == 0
-
-
-def test_entries_of_a_candle_wait_for_every_producer_still_behind(user_data: Path, caplog):
-    """With one free slot a plain bot takes the first signalled pair of its whitelist,
-    after analysing them all: the consumer must not take whichever row arrived first."""
-    import time_machine
-
-    producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
-    config = bot_config(user_data, "FleetSampleStrategy", ["fast", "slow"])
-    consumer = load_strategy(config)
-    closed = pd.Timestamp.now(tz="UTC").floor("5min")
-    with producer_feed(config) as feed, time_machine.travel(closed + pd.Timedelta(seconds=2)):
-        consumer.dp = feed.dp
-        feed.whitelist("fast", ["ETH/BTC"])
-        feed.whitelist("slow", ["LTC/BTC"])
-        own = {pair: _recent(candles(pair, 300, end=3000)) for pair in ("ETH/BTC", "LTC/BTC")}
-        feed.analyzed("fast", "ETH/BTC", produce(producer, "ETH/BTC", own["ETH/BTC"]))
-        feed.analyzed("slow", "LTC/BTC", produce(producer, "LTC/BTC", own["LTC/BTC"].iloc[:-1]))
-        consumer_analyze(consumer, "LTC/BTC", own["LTC/BTC"])
-        consumer_analyze(consumer, "ETH/BTC", own["ETH/BTC"])
-        fleet = consumer.fleet_consumer
-        assert fleet.has_producer_data("ETH/BTC") and fleet.cache.get("ETH/BTC").lag == 0
-        assert not fleet.entry_allowed("ETH/BTC")  # the slow producer is still on its way
-        feed.analyzed("slow", "LTC/BTC", produce(producer, "LTC/BTC", own["LTC/BTC"]).tail(1))
-        consumer.analyze(["LTC/BTC", "ETH/BTC"])
-        assert fleet.entry_allowed("ETH/BTC") and fleet.entry_allowed("LTC/BTC")
-
-    # A producer that stays behind holds entries back for a quarter of a candle at most.
-    caplog.set_level(logging.WARNING)
-    feed_config = bot_config(user_data, "FleetSampleStrategy", ["fast", "slow"])
-    late = load_strategy(feed_config)
-    with producer_feed(feed_config) as feed, time_machine.travel(closed) as clock:
-        late.dp = feed.dp
-        feed.whitelist("fast", ["ETH/BTC"])
-        feed.whitelist("slow", ["LTC/BTC"])
-        feed.analyzed("fast", "ETH/BTC", produce(producer, "ETH/BTC", own["ETH/BTC"]))
-        feed.analyzed("slow", "LTC/BTC", produce(producer, "LTC/BTC", own["LTC/BTC"].iloc[:-1]))
-        feed.exchange.set("ETH/BTC", own["ETH/BTC"])
-        feed.exchange.set("LTC/BTC", own["LTC/BTC"])
-        for seconds, allowed in ((10, False), (74, False), (76, True), (90, True)):
-            clock.move_to(closed + pd.Timedelta(seconds=seconds))
-            late.analyze(["LTC/BTC", "ETH/BTC"])
-            assert late.fleet_consumer.entry_allowed("ETH/BTC") is allowed, seconds
-            assert not late.fleet_consumer.entry_allowed("LTC/BTC")
-    warnings = [r.getMessage() for r in caplog.records if "without the analysis" in r.getMessage()]
-    assert len(warnings) == 1 and "1 pair(s) from slow" in warnings[0]

@@ -15,33 +15,19 @@ import pytest
 from freqtrade.enums import SignalDirection
 
 from freqfleet.strategy.intake import MAX_ROWS
-
-from .fleet_support import (
+from tests.kit.fleet_strategy import (
     bot_config,
     candles,
     consumer_analyze,
     load_strategy,
-    make_user_data,
     produce,
     producer_entry,
     producer_feed,
+    recent,
     wire,
 )
 
 PAIR = "ETH/BTC"
-
-
-@pytest.fixture
-def user_data(tmp_path: Path) -> Path:
-    return make_user_data(tmp_path)
-
-
-def recent(frame: pd.DataFrame) -> pd.DataFrame:
-    """Candles moved in time so that the newest one just closed."""
-    out = frame.copy()
-    newest = pd.Timestamp.now(tz="UTC").floor("5min") - pd.Timedelta(minutes=5)
-    out["date"] = out["date"] + (newest - out["date"].iat[-1])
-    return out
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 
 from freqfleet.strategy.merge import MergeCache, MergedEntry, merge_producer_frame
-
-from .fleet_support import candles
+from tests.kit.fleet_strategy import candles
 
 
 def _producer(frame: pd.DataFrame) -> pd.DataFrame:

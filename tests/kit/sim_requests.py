@@ -1,20 +1,12 @@
-"""Fixtures for the gateway's tests: one real simulator, shared by the session."""
+"""Requests to a running simulator, as the gateway's tests make and count them."""
 
 from __future__ import annotations
 
 import time
 
-import pytest
-
-from freqfleet.sim import RunningSimulator, running_simulator
+from freqfleet.sim import RunningSimulator
 
 HOUR_MS = 3_600_000
-
-
-@pytest.fixture(scope="session")
-def simulator() -> RunningSimulator:
-    with running_simulator(pairs=12, seed=5) as sim:
-        yield sim
 
 
 def symbol(sim: RunningSimulator, index: int) -> str:

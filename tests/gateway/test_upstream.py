@@ -15,8 +15,8 @@ import pytest
 
 from freqfleet.gateway.app import GatewayApp
 from freqfleet.gateway.profile import BINANCE_SPOT
-from tests.gateway.conftest import days_ago_ms, symbol
 from tests.gateway.servers import ScriptedUpstream, serving
+from tests.kit.sim_requests import days_ago_ms, symbol
 
 KLINES = "/api/v3/klines"
 

@@ -2,7 +2,7 @@
 
 Run as a process in place of one producer of a planned fleet (its port, its ws_token):
 
-    python tests/run/hostile_producer.py --port P --token T --share A/USDT,B/USDT \
+    python tests/scenarios/faults/hostile_producer.py --port P --token T --share A/USDT,B/USDT \
         --claim C/USDT,D/USDT --stats stats.json
 
 It accepts ``/api/v1/message/ws?token=...`` (any other token: closed before accept, which

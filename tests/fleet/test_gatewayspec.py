@@ -1,43 +1,18 @@
-"""``fleet.gateway`` in a plan: bots' public URLs lead to the gateway, private ones do not;
-``up`` runs it first; ``status`` shows it."""
+"""``fleet.gateway``: the settings it accepts, and a plan whose bots' public URLs lead to
+the gateway, private ones not; ``up`` runs it first."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 
 from freqfleet.errors import ConfigError
-from freqfleet.fleet.plan import plan_warnings, write_plan
+from freqfleet.fleet.plan import plan_warnings
 from freqfleet.fleet.spec import validate_fleet_config
-from freqfleet.gateway import running_gateway
-from freqfleet.gateway.profile import BINANCE_SPOT
-from freqfleet.gateway.routing import route_public, upstream_of
-from freqfleet.run.demo import DemoOptions, demo_config
-from freqfleet.run.status import gateway_line, gateway_status
 from freqfleet.run.supervisor import process_specs
-from freqfleet.sim import exchange_config
-
-SIM = "http://127.0.0.1:9"
-
-
-def user_config(fleet: dict[str, Any]) -> dict[str, Any]:
-    """The demo's config (a sample strategy) for a simulator at ``SIM``, with ``fleet``."""
-    config = demo_config(
-        exchange_config(SIM, [f"{base}/USDT" for base in ("BTC", "ETH", "SOL", "XRP")]),
-        DemoOptions(producers=2, pairs=4),
-    )
-    producers = fleet.get("producers", 2)
-    if isinstance(producers, int):
-        producers = config["fleet"]["producers"][:producers]
-    return {**config, "fleet": {**config["fleet"], **fleet, "producers": producers}}
-
-
-def plan(config: dict[str, Any], out: Path):
-    return write_plan(config, validate_fleet_config(config), out)
+from tests.kit.gateway_fleet import SIM, plan, user_config
 
 
 def test_every_bot_asks_the_gateway_for_public_data_only(tmp_path: Path):
@@ -81,15 +56,6 @@ def test_true_means_the_defaults(tmp_path: Path):
     assert (manifest.gateway.port, manifest.gateway.share) == (8490, 0.5)
 
 
-def test_a_real_exchange_is_fronted_at_its_own_url():
-    exchange = {"name": "binance", "ccxt_config": {}}
-    assert upstream_of(exchange, BINANCE_SPOT) == BINANCE_SPOT.default_upstream
-    routed = route_public(exchange, BINANCE_SPOT, "http://127.0.0.1:8490")
-    assert routed["ccxt_config"]["urls"]["api"] == {"public": "http://127.0.0.1:8490/api/v3"}
-    assert routed["ccxt_async_config"]["urls"]["api"] == {"public": "http://127.0.0.1:8490/api/v3"}
-    assert exchange == {"name": "binance", "ccxt_config": {}}  # the user's config is unchanged
-
-
 @pytest.mark.parametrize(
     ("fleet", "changes", "named"),
     [
@@ -112,23 +78,3 @@ def test_a_gateway_the_fleet_cannot_use_is_a_config_error(fleet, changes, named)
     with pytest.raises(ConfigError) as error:
         validate_fleet_config(config)
     assert named in str(error.value)
-
-
-def test_status_shows_hit_rate_and_weight_against_the_limit(simulator, tmp_path: Path):
-    config = user_config({"producers": 1, "gateway": True})
-    manifest = plan(config, tmp_path / "plan")
-    assert gateway_status(manifest, timeout=1) == {
-        "state": "unreachable",
-        "url": manifest.gateway.url,
-    }
-    with running_gateway(simulator.url) as gateway:
-        port = int(gateway.url.rsplit(":", 1)[1])
-        running = manifest.model_copy(
-            update={"gateway": manifest.gateway.model_copy(update={"port": port})}
-        )
-        httpx.get(gateway.url + "/api/v3/ping")
-        status = gateway_status(running)
-    assert status["state"] == "running"
-    line = gateway_line(status)
-    assert "hit rate" in line
-    assert "/min of 3000 allowed (exchange limit 6000)" in line

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from freqfleet.sim.launcher import running_simulator
-from tests.strategy.follow.support import (
+from tests.scenarios.follow.support import (
     Bot,
     consumer_config,
     loops_between,

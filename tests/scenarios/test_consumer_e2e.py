@@ -14,9 +14,9 @@ import pytest
 from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.spec import validate_fleet_config
 from freqfleet.sim.launcher import running_simulator
-from tests.fleet.conftest import user_config
 from tests.kit.bots import bot_env
 from tests.kit.ports import free_ports
+from tests.kit.user_config import user_config
 from tests.kit.waiting import wait_until
 
 

@@ -4,7 +4,7 @@ On the exchange simulator (its candles are a function of symbol and time, so eve
 sees the same market) two setups run side by side, each as
 
 - a reference: one ordinary ``freqtrade trade`` dry-run bot running the plain strategy
-  ``ParityCross`` (tests/run/parity_strategies), and
+  ``ParityCross`` (tests/scenarios/parity/parity_strategies), and
 - a fleet: ``freqfleet plan`` of the same config, two producers and a consumer running
   the plan's ``ParityCrossFleet(FleetStrategy, ParityCross)``, started with ``freqfleet up``;
 

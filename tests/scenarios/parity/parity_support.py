@@ -25,7 +25,7 @@ from freqtrade.persistence import Order, Trade
 from freqtrade.resolvers import StrategyResolver
 from freqtrade.rpc.external_message_consumer import ExternalMessageConsumer
 
-from .fleet_support import DATA_DIR, market_of, producer_entry, wire
+from tests.kit.fleet_strategy import DATA_DIR, market_of, producer_entry, wire
 
 PARITY_STRATEGY = Path(__file__).parent / "parity_data" / "big_parity.py"
 BASE_TIMEFRAME = "5m"

@@ -277,3 +277,22 @@ def consumer_analyze(strategy: Any, pair: str, frame: pd.DataFrame) -> pd.DataFr
     # A bot analyses its whole whitelist each loop: every pair with candles here.
     strategy.analyze(list(dict.fromkeys(p for p, _ in exchange.candles)))
     return strategy.dp.get_analyzed_dataframe(pair, strategy.timeframe)[0]
+
+
+def signals_of(frame: pd.DataFrame) -> pd.DataFrame:
+    """Signals and tags per date, in one comparable form (no tag = None, no signal = 0)."""
+    out = frame[["date"]].copy()
+    out["date"] = out["date"].dt.as_unit("ns")
+    for column in ("enter_long", "exit_long"):
+        out[column] = frame[column].fillna(0).astype(int)
+    for column in ("enter_tag", "exit_tag"):
+        out[column] = [t if isinstance(t, str) and t else None for t in frame[column]]
+    return out.reset_index(drop=True)
+
+
+def recent(frame: pd.DataFrame) -> pd.DataFrame:
+    """The candles moved in time so that the newest one just closed."""
+    out = frame.copy()
+    now = pd.Timestamp.now(tz="UTC").floor("5min") - pd.Timedelta(minutes=5)
+    out["date"] = out["date"] + (now - out["date"].iat[-1])
+    return out

@@ -29,10 +29,10 @@ from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.spec import validate_fleet_config
 from freqfleet.sim.launcher import running_simulator
 from freqfleet.strategy.consumer import STATE_FILE
-from tests.fleet.conftest import user_config
-from tests.fleet.kube_pods import LOOPBACK, lay_out_pod, load_export
 from tests.kit.bots import bot_env
+from tests.kit.kube_pods import LOOPBACK, lay_out_pod, load_export
 from tests.kit.ports import free_ports
+from tests.kit.user_config import user_config
 from tests.kit.waiting import wait_until
 
 

@@ -1,6 +1,6 @@
 """ParityCross: a light plain strategy whose entries and exits are decided per candle.
 
-For the end-to-end parity test (tests/run/test_entry_parity_e2e.py): the close crossing
+For the end-to-end parity test (tests/scenarios/parity/test_entry_parity_e2e.py): the close crossing
 its 3-candle exponential average, up to enter and down to exit (the fast/slow crossing of
 ``FleetSampleStrategy`` with a fast span of 1, so that 16 pairs give enough entries in a
 few minutes); no ``custom_exit``, ROI and stoploss out of reach. So whether a pair holds a

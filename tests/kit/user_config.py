@@ -1,4 +1,4 @@
-"""Fixtures for the planning tests: a user's config folder with its own strategy."""
+"""A user's own fleet config and strategy, as planning tests and scenarios start from."""
 
 from __future__ import annotations
 
@@ -6,13 +6,23 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from freqfleet.sim.config import exchange_config
 
 PAIRS = [
     f"{base}/USDT" for base in ("BTC", "ETH", "SOL", "XRP", "ADA", "DOGE", "LTC", "DOT", "TRX")
 ]
+
+USER_PRICING = {
+    "entry_pricing": {
+        "price_side": "other",
+        "use_order_book": True,
+        "order_book_top": 1,
+        "check_depth_of_market": {"enabled": True, "bids_to_ask_delta": 0.5},
+    },
+    "exit_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
+    "internals": {"process_throttle_secs": 5},
+}
+"""A user's pricing on order books, and a loop every 5 s: what a producer's settings change."""
 
 USER_STRATEGY = """
 from pandas import DataFrame
@@ -59,16 +69,6 @@ def user_config(fleet: Any = None, **changes: Any) -> dict[str, Any]:
     }
     config.update(changes)
     return config
-
-
-@pytest.fixture
-def user_dir(tmp_path: Path) -> Path:
-    """A user's folder: user_data/strategies/MyStrategy.py (the config is written by tests)."""
-    folder = tmp_path / "user"
-    strategies = folder / "user_data" / "strategies"
-    strategies.mkdir(parents=True)
-    (strategies / "my_strategy.py").write_text(USER_STRATEGY, encoding="utf-8")
-    return folder
 
 
 def write_config(folder: Path, config: dict[str, Any], name: str = "config.json") -> Path:

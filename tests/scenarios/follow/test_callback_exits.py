@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from freqfleet.sim.launcher import running_simulator
-from tests.strategy.follow.support import (
+from tests.scenarios.follow.support import (
     Bot,
     consumer_config,
     db_date,
