@@ -50,3 +50,11 @@ def freqtrade_api_server(ws_token: str | list[str]) -> Iterator[int]:
         finally:
             api.cleanup()
             ApiServer.shutdown()
+
+
+def publish(message: dict[str, Any]) -> None:
+    """Send ``message`` to the server's websocket subscribers, as the bot's RPC does (on the
+    server's own event loop: the stream is not thread-safe)."""
+    stream = ApiServer._message_stream
+    assert stream is not None, "the API server is not running"
+    stream._loop.call_soon_threadsafe(stream.publish, message)

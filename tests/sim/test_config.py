@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from freqfleet.sim.config import BOT_HEADER, exchange_config, name_bot
+from freqfleet.sim.config import BOT_HEADER, ccxt_urls, exchange_config, name_bot
 
 
 def test_name_bot_labels_only_a_redirected_exchange() -> None:
@@ -28,3 +28,17 @@ def test_name_bot_labels_only_a_redirected_exchange() -> None:
     assert name_bot(mixed, "producer-2") == mixed
     in_compose = {"ccxt_config": {"urls": {"api": {"public": "http://gateway:8490/api/v3"}}}}
     assert name_bot(in_compose, "p")["ccxt_config"]["headers"] == {BOT_HEADER: "p"}
+
+
+def test_the_section_points_every_ccxt_url_at_the_simulator_and_holds_no_secret() -> None:
+    section = exchange_config("http://127.0.0.1:8500/", ["BTC/USDT", "ETH/USDT"], bot="consumer")
+    api = section["ccxt_config"]["urls"]["api"]
+    assert api["public"] == "http://127.0.0.1:8500/api/v3"
+    assert all(url.startswith("http://127.0.0.1:8500/") for url in api.values())
+    assert set(api) == set(ccxt_urls("http://127.0.0.1:8500"))
+    assert section["ccxt_async_config"] == section["ccxt_config"]
+    assert section["ccxt_async_config"] is not section["ccxt_config"]
+    assert section["ccxt_config"]["headers"] == {BOT_HEADER: "consumer"}
+    assert (section["name"], section["key"], section["secret"]) == ("binance", "", "")
+    assert section["pair_whitelist"] == ["BTC/USDT", "ETH/USDT"]
+    assert "headers" not in exchange_config("http://127.0.0.1:8500", [])["ccxt_config"]
