@@ -5,7 +5,8 @@
     .venv/bin/python bench/exchange_weight.py --pairs 150 --timeframes 5m --candles 5
 
 Real ``freqtrade trade`` processes on the exchange simulator, ``FleetSampleStrategy`` with
-the demo's settings (order-book pricing, market orders, ``--max-open-trades`` slots). For
+the demo's settings (order-book pricing, market orders, ``--max-open-trades`` slots;
+closed candles from the simulator's kline streams, as on Binance, which cost no weight). For
 every (pairs, timeframe) the cases run side by side, each against its own simulator (same
 seed, so the same market), so that every case sees the same candles in the same minutes:
 

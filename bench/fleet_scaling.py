@@ -7,7 +7,9 @@
 
 Real ``freqtrade trade`` processes on the exchange simulator, 1m candles, ``--pairs``
 pairs (default 60), one case after the other on the same machine (each case its own
-bots, the same simulator and market):
+bots, the same simulator and market). As on Binance, bots take each closed candle from the
+simulator's kline streams (``exchange.enable_ws``) and download candles over REST only at
+start-up:
 
 - ``heavy-single``: one ordinary bot running ``FleetHeavySampleStrategy`` (about 100 ms of
   analysis per pair on one core) on every pair;

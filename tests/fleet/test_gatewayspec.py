@@ -12,6 +12,7 @@ from freqfleet.errors import ConfigError
 from freqfleet.fleet.plan import plan_warnings
 from freqfleet.fleet.spec import validate_fleet_config
 from freqfleet.run.supervisor import process_specs
+from freqfleet.sim.config import ccxt_ws_urls
 from tests.kit.gateway_fleet import SIM, plan, user_config
 
 
@@ -26,6 +27,9 @@ def test_every_bot_asks_the_gateway_for_public_data_only(tmp_path: Path):
             assert api["public"] == "http://127.0.0.1:18490/api/v3"
             assert api["private"] == SIM + "/api/v3"  # signed requests go straight there
             assert api["sapi"].startswith(SIM)
+            # Streams go straight to the simulator too: the gateway serves REST only.
+            assert api["ws"] == ccxt_ws_urls(SIM)
+        assert exchange["enable_ws"] is True
     gateway = manifest.gateway
     assert gateway is not None
     assert gateway.upstream == SIM

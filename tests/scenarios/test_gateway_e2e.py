@@ -28,7 +28,9 @@ def test_fleet_trades_through_the_gateway(tmp_path: Path) -> None:
     plan_dir = tmp_path / "fleet"
     options = DemoOptions(producers=2, pairs=8, max_open_trades=4)
     with running_simulator(pairs=options.pairs, seed=11) as sim:
-        config = demo_config(sim.exchange_config(sim.pairs), options)
+        # Candles over REST at every close (websockets off): what the gateway shares. With
+        # websockets on, bots take each close from the simulator's streams, not through it.
+        config = demo_config(sim.exchange_config(sim.pairs, websocket=False), options)
         config["fleet"]["gateway"] = {"listen_port": free_ports(1)[0]}
         manifest = write_plan(config, validate_fleet_config(config), plan_dir)
         up = freqfleet("up", str(plan_dir), "--detach")

@@ -12,9 +12,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from freqtrade_client import FtRestClient
 
 from freqfleet.sim.launcher import RunningSimulator, running_simulator
+from tests.kit.ports import free_port
+from tests.kit.waiting import wait_until
 
 FREQTRADE = [sys.executable, "-m", "freqtrade"]
 TEMPLATES = Path(importlib.util.find_spec("freqtrade").origin).parent / "templates"
@@ -172,3 +176,90 @@ def test_dry_run_bot_opens_trades_on_the_simulator(tmp_path: Path) -> None:
         assert stats["requests"]["/api/v3/klines"] >= len(sim.pairs)
         assert stats["requests"]["/api/v3/exchangeInfo"] >= 1
         assert "Traceback" not in text
+
+
+API_LOGIN = ("ws-test", "ws-test-password-0123456789")
+
+
+def newest_candle(client: FtRestClient, pair: str) -> list[float] | None:
+    """The bot's newest analysed candle: [open ms, open, high, low, close, volume]."""
+    answer = client.pair_candles(pair, "1m", limit=2)
+    if not isinstance(answer, dict) or not answer.get("data"):
+        return None
+    row = dict(zip(answer["columns"], answer["data"][-1], strict=True))
+    return [row["__date_ts"], *(row[k] for k in ("open", "high", "low", "close", "volume"))]
+
+
+def rest_candle(sim: RunningSimulator, pair: str, open_ms: int) -> list[float]:
+    params = {"symbol": pair.replace("/", ""), "interval": "1m", "startTime": open_ms, "limit": 1}
+    row = httpx.get(f"{sim.url}/api/v3/klines", params=params, timeout=10).json()[0]
+    return [row[0], *(float(value) for value in row[1:6])]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_a_bot_takes_each_closed_candle_from_the_kline_stream(tmp_path: Path) -> None:
+    """``enable_ws`` on the simulator, as on Binance: REST candles at start-up, then each
+    closed candle from the stream, the same candle REST serves, with no kline request."""
+    pairs = ["BTC/USDT", "ETH/USDT", "SOL/USDT"]
+    port = free_port()
+    with running_simulator(pairs=6, seed=8) as sim:
+        config = bot_config(
+            sim,
+            tmp_path,
+            pairs,
+            exchange=sim.exchange_config(pairs, bot="ws-bot"),
+            api_server={
+                "enabled": True,
+                "listen_ip_address": "127.0.0.1",
+                "listen_port": port,
+                "username": API_LOGIN[0],
+                "password": API_LOGIN[1],
+                "jwt_secret_key": "ws-test-jwt-secret-0123456789-0123456789",
+                "CORS_origins": [],
+            },
+        )
+        strategy, strategy_args = strategy_setup(tmp_path / "user_data")
+        log = tmp_path / "freqtrade.log"
+        command = [*FREQTRADE, "trade", "-c", str(config), "--strategy", strategy, *strategy_args]
+        with open(log, "w") as output:
+            bot = subprocess.Popen(command, cwd=tmp_path, stdout=output, stderr=subprocess.STDOUT)
+        client = FtRestClient(f"http://127.0.0.1:{port}", *API_LOGIN, timeout=10)
+
+        def kline_requests() -> int:
+            return sim.bot_stats().get("ws-bot", {}).get("requests", {}).get("/api/v3/klines", 0)
+
+        try:
+            # Start-up: every pair's candles over REST, then the stream subscriptions.
+            assert wait_until(lambda: all(newest_candle(client, p) for p in pairs), 150, 1), (
+                log.read_text()[-3000:]
+            )
+            assert kline_requests() >= len(pairs)
+            close = (int(time.time() + 10) // 60 + 1) * 60  # a close the streams are ready for
+            time.sleep(max(0.0, close - 4 - time.time()))
+            before = kline_requests()
+            seen = len(log.read_text())
+            closed_ms = (close - 60) * 1000
+            assert wait_until(
+                lambda: all((newest_candle(client, p) or [0])[0] == closed_ms for p in pairs),
+                40,
+                0.5,
+            ), log.read_text()[-3000:]
+            after = kline_requests()
+            candles = {pair: newest_candle(client, pair) for pair in pairs}
+            streams = sim.stats()["streams"]
+        finally:
+            bot.terminate()
+            try:
+                bot.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                bot.kill()
+                bot.wait()
+        for pair in pairs:
+            assert candles[pair] == rest_candle(sim, pair, closed_ms), pair
+        text = log.read_text()
+    assert after == before, "the close was fetched over REST, not taken from the stream"
+    assert "Couldn't reuse watch" not in text[seen:], text[seen:][-3000:]
+    assert streams["bots"]["ws-bot"]["subscriptions"] >= len(pairs)
+    assert streams["errors"] == {} and streams["refused"] == {}
+    assert "Traceback" not in text

@@ -1,4 +1,5 @@
-"""ccxt's own ``binance`` class (sync and async) against a simulator process."""
+"""ccxt's own ``binance`` class (sync, async and ccxt.pro's streams) against a simulator
+process."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterator
 
 import ccxt
 import ccxt.async_support as ccxt_async
+import ccxt.pro as ccxt_pro
 import pytest
 
 from freqfleet.sim.launcher import RunningSimulator, running_simulator
@@ -131,3 +133,33 @@ def test_request_counts_name_each_endpoint(sim: RunningSimulator) -> None:
     gained = {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
     assert gained == {"/api/v3/exchangeInfo": 1, "/api/v3/klines": 3, "/api/v3/depth": 1}
     assert sim.stats()["not_simulated"] == {}
+
+
+def test_ccxt_pro_watches_klines_on_the_simulators_stream(sim: RunningSimulator) -> None:
+    """What freqtrade's ``enable_ws`` does: ``watch_ohlcv`` on ccxt.pro's binance with the
+    simulator's URLs gets pushes from its stream (and never the real exchange's)."""
+
+    async def watch() -> tuple[list, list, str, dict, dict]:
+        exchange = ccxt_pro.binance(sim.exchange_config(bot="watcher")["ccxt_async_config"])
+        try:
+            await exchange.load_markets()
+            first = await exchange.watch_ohlcv("ETH/USDT", "1m")
+            second = await exchange.watch_ohlcv("ETH/USDT", "1m")  # the next push
+            url = next(iter(exchange.clients))
+            watching = sim.stats()["streams"]["bots"]["watcher"]
+            with pytest.raises(ccxt.BaseError, match="invalid stream"):
+                await asyncio.wait_for(exchange.watch_ohlcv("ETH/USDT", "1w"), 30)
+            await exchange.un_watch_ohlcv("ETH/USDT", "1m")
+            after = sim.stats()["streams"]["bots"]["watcher"]
+            return first, second, url, watching, after
+        finally:
+            await exchange.close()
+
+    first, second, url, watching, after = asyncio.run(watch())
+    assert url.startswith(sim.url.replace("http://", "ws://") + "/ws/")
+    assert second[-1][0] >= first[-1][0]
+    assert second[-1][0] % 60_000 == 0 and all(len(candle) == 6 for candle in second)
+    rest = ccxt.binance(sim.exchange_config()["ccxt_config"]).fetch_ohlcv("ETH/USDT", "1m", limit=3)
+    assert second[-1][0] in [candle[0] for candle in rest]
+    assert watching["open"] == 1 and watching["subscriptions"] == 1
+    assert after["subscriptions"] == 0

@@ -26,7 +26,7 @@ def test_sim_config_writes_the_exchange_section(
     assert main(["sim", "config", "--port", "8601", "--pairs", "7", "-o", str(target)]) == 0
     assert "8601" in capsys.readouterr().out
     section = load_config_file(str(target))["exchange"]
-    assert section["name"] == "binance" and section["enable_ws"] is False
+    assert section["name"] == "binance" and section["enable_ws"] is True
     assert section["key"] == section["secret"] == ""
     assert (
         section["pair_whitelist"][:2] == ["BTC/USDT", "ETH/USDT"]
@@ -35,9 +35,14 @@ def test_sim_config_writes_the_exchange_section(
     for key in ("ccxt_config", "ccxt_async_config"):
         assert section[key]["urls"]["api"]["public"] == "http://127.0.0.1:8601/api/v3"
         assert section[key]["options"]["fetchMarkets"]["types"] == ["spot"]
-        assert all(
-            url.startswith("http://127.0.0.1:8601/") for url in section[key]["urls"]["api"].values()
-        )
+        api = dict(section[key]["urls"]["api"])
+        streams = api.pop("ws")
+        assert all(url.startswith("http://127.0.0.1:8601/") for url in api.values())
+        # Every websocket entry of ccxt.pro's binance, nested ones alike, leads here too.
+        assert streams["spot"] == "ws://127.0.0.1:8601/ws"
+        nested = streams.pop("ws-api")
+        stream_urls = [*streams.values(), *nested.values()]
+        assert all(url.startswith("ws://127.0.0.1:8601/") for url in stream_urls)
     bot = {
         "max_open_trades": 3,
         "stake_currency": "USDT",
@@ -50,6 +55,16 @@ def test_sim_config_writes_the_exchange_section(
         "exchange": section,
     }
     validate_config_schema(bot)
+
+
+def test_sim_config_no_websocket_turns_freqtrades_websockets_off(
+    capsys: pytest.CaptureFixture,
+) -> None:
+    assert main(["sim", "config", "--pairs", "3", "--no-websocket"]) == 0
+    section = json.loads(capsys.readouterr().out)["exchange"]
+    assert section["enable_ws"] is False
+    # The stream URLs stay on the simulator all the same.
+    assert section["ccxt_config"]["urls"]["api"]["ws"]["spot"] == "ws://127.0.0.1:8500/ws"
 
 
 def test_sim_config_prints_replay_pairs(capsys: pytest.CaptureFixture) -> None:

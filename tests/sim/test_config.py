@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from freqfleet.sim.config import BOT_HEADER, ccxt_urls, exchange_config, name_bot
+from freqfleet.sim.config import BOT_HEADER, ccxt_urls, ccxt_ws_urls, exchange_config, name_bot
 
 
 def test_name_bot_labels_only_a_redirected_exchange() -> None:
@@ -30,9 +30,39 @@ def test_name_bot_labels_only_a_redirected_exchange() -> None:
     assert name_bot(in_compose, "p")["ccxt_config"]["headers"] == {BOT_HEADER: "p"}
 
 
+def test_name_bot_names_websocket_handshakes_only_towards_local_streams() -> None:
+    named = name_bot(exchange_config("http://127.0.0.1:8500", ["BTC/USDT"]), "producer-3")
+    for section in ("ccxt_config", "ccxt_async_config"):
+        options = named[section]["options"]
+        assert options["ws"]["options"]["headers"] == {BOT_HEADER: "producer-3"}
+        assert options["fetchMarkets"] == {"types": ["spot"]}  # the rest is kept
+    # Local REST without a stream table: ccxt's own stream URLs (the exchange's) stay
+    # unnamed.
+    rest_only = {"ccxt_config": {"urls": {"api": {"public": "http://127.0.0.1:8490/api/v3"}}}}
+    assert "options" not in name_bot(rest_only, "p")["ccxt_config"]
+    # A stream table that leads to the exchange: nothing is named at all.
+    real_streams = exchange_config("http://127.0.0.1:8500", ["BTC/USDT"])
+    real_streams["ccxt_config"]["urls"]["api"]["ws"]["spot"] = "wss://stream.binance.com:9443/ws"
+    assert "headers" not in name_bot(real_streams, "p")["ccxt_config"]
+
+
+def test_every_websocket_url_leads_to_the_simulator() -> None:
+    import ccxt.pro
+
+    streams = ccxt_ws_urls("http://127.0.0.1:8500/")
+    binance = ccxt.pro.binance().urls["api"]["ws"]
+    assert set(streams) == set(binance) and set(streams["ws-api"]) == set(binance["ws-api"])
+    assert streams["spot"] == "ws://127.0.0.1:8500/ws"
+    assert streams["ws-api"]["spot"] == "ws://127.0.0.1:8500/ws-api/v3"
+    assert ccxt_ws_urls("https://sim.example:8443")["spot"] == "wss://sim.example:8443/ws"
+
+
 def test_the_section_points_every_ccxt_url_at_the_simulator_and_holds_no_secret() -> None:
     section = exchange_config("http://127.0.0.1:8500/", ["BTC/USDT", "ETH/USDT"], bot="consumer")
-    api = section["ccxt_config"]["urls"]["api"]
+    api = dict(section["ccxt_config"]["urls"]["api"])
+    assert api.pop("ws") == ccxt_ws_urls("http://127.0.0.1:8500")
+    assert section["enable_ws"] is True
+    assert exchange_config("http://127.0.0.1:8500", [], websocket=False)["enable_ws"] is False
     assert api["public"] == "http://127.0.0.1:8500/api/v3"
     assert all(url.startswith("http://127.0.0.1:8500/") for url in api.values())
     assert set(api) == set(ccxt_urls("http://127.0.0.1:8500"))

@@ -4,6 +4,9 @@ Why only the public entries: ccxt keeps one URL per API family in ``urls.api``; 
 profile names the ones that carry public market data (Binance spot: ``public``), and only
 they are replaced in ``ccxt_config`` and ``ccxt_async_config``. Private, signed requests
 keep their URL and go straight to the exchange; the gateway would refuse them anyway.
+Websocket streams (``urls.api.ws``, what freqtrade's ``enable_ws`` reads closed candles
+from) keep theirs too: the gateway serves REST only, and a stream costs no request weight,
+so bots subscribe to the exchange's (or the simulator's) streams directly.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""freqfleet.sim: a Binance-style spot exchange simulator for offline freqtrade bots.
+"""freqfleet.sim: a Binance-style spot exchange simulator for offline freqtrade bots: REST
+market data (:mod:`.app`) and kline websocket streams (:mod:`.streams`).
 
 What other parts of freqfleet (and tests, benchmarks) use:
 
@@ -6,7 +7,8 @@ What other parts of freqfleet (and tests, benchmarks) use:
   markets, tests and benchmarks (``.url``, ``.pairs``, ``.exchange_config(pairs)``,
   ``.request_counts()``), from :mod:`.launcher`.
 - ``exchange_config(url, pairs)``: the freqtrade ``exchange`` section that points a bot at
-  a simulator; ``ccxt_settings``, ``name_bot`` and ``BOT_HEADER`` (:mod:`.config`).
+  a simulator, REST and kline streams (``websocket=False``: REST only); ``ccxt_settings``,
+  ``name_bot`` and ``BOT_HEADER`` (:mod:`.config`).
 - ``BINANCE_WEIGHT_LIMIT``, ``depth_weight``, ``ticker_24hr_weight``: Binance's request
   weights as the simulator counts them (:mod:`.weights`).
 - ``freqfleet sim`` / ``freqfleet sim config``: the command line (:mod:`.commands`).

@@ -2,14 +2,17 @@
 
 Endpoints (GET): ``/api/v3/ping``, ``/api/v3/time``, ``/api/v3/exchangeInfo``,
 ``/api/v3/klines``, ``/api/v3/uiKlines``, ``/api/v3/ticker/24hr``, ``/api/v3/ticker/price``,
-``/api/v3/ticker/bookTicker``, ``/api/v3/depth``, ``/api/v3/avgPrice``; and the simulator's
-own ``/sim/stats`` (request counts and weight, in total and per bot: see
-:data:`BOT_HEADER`) and ``/sim/info`` (model, pairs).
+``/api/v3/ticker/bookTicker``, ``/api/v3/depth``, ``/api/v3/avgPrice``; Binance's kline
+websocket streams on ``/ws`` and ``/stream`` (:mod:`freqfleet.sim.streams`); and the
+simulator's own ``/sim/stats`` (request counts and weight, in total and per bot: see
+:data:`BOT_HEADER`; stream connections and messages under ``streams``) and ``/sim/info``
+(model, pairs).
 
 Why strict: a parameter the simulator does not read, an unknown symbol or interval, a limit
 out of range get Binance's own ``400 {"code", "msg"}`` answer, and an unknown path is
 logged and answered 404, so that anything a bot asks which the simulator does not imitate
-shows up instead of being answered with something plausible but wrong. No request ever
+shows up instead of being answered with something plausible but wrong (a websocket to a
+path other than the streams' is logged and refused the same way). No request ever
 gets a 500 or a stack trace: unexpected failures are logged and answered ``-1000``.
 Routes are plain Starlette endpoints (no per-request validation layer): kline requests
 must cost microseconds.
@@ -30,13 +33,16 @@ import orjson
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket
 
 from freqfleet.sim import binance_errors as errors
 from freqfleet.sim.binance_errors import BinanceError
 from freqfleet.sim.config import BOT_HEADER
 from freqfleet.sim.exchange import SimExchange
+from freqfleet.sim.streams import KlineStreams, StreamStats
 from freqfleet.sim.timeframes import interval_ms
 from freqfleet.sim.weights import (
     BINANCE_WEIGHT_LIMIT,
@@ -137,8 +143,9 @@ class Stats:
             }
 
 
-def sender(request: Request) -> str:
-    """The bot named by the request's :data:`BOT_HEADER`, checked; else ``unattributed``."""
+def sender(request: HTTPConnection) -> str:
+    """The bot named by the request's (or handshake's) :data:`BOT_HEADER`, checked; else
+    ``unattributed``."""
     name = request.headers.get(BOT_HEADER)
     if name is None or not BOT_NAME.match(name):
         return UNATTRIBUTED
@@ -199,7 +206,10 @@ def create_app(
     app.router.redirect_slashes = False  # Binance answers 404 to "/api/v3/ping/", no redirect
     stats = Stats()
     meter = WeightMeter(weight_limit)
+    stream_stats = StreamStats(MAX_BOTS, UNATTRIBUTED)
+    streams = KlineStreams(exchange, stream_stats)
     app.state.stats = stats
+    app.state.stream_stats = stream_stats
     app.state.exchange = exchange
     app.state.meter = meter
 
@@ -374,6 +384,7 @@ def create_app(
             **stats.snapshot(),
             "weight_1m": meter.used(now_ms),
             "weight_limit": weight_limit,
+            "streams": stream_stats.snapshot(),
         }, 0
 
     def sim_info(params: Params, now_ms: int) -> tuple[Any, int]:
@@ -399,6 +410,36 @@ def create_app(
     route("/api/v3/avgPrice", avg_price)
     route("/sim/stats", sim_stats, counted=False)
     route("/sim/info", sim_info, counted=False)
+
+    # -- websocket streams (no request weight, counted apart) ------------------------------
+    async def raw_streams(websocket: WebSocket) -> None:
+        """``/ws`` and ``/ws/<name>``: a stream name in the path is subscribed at once;
+        anything else there (ccxt's connection number) is ignored, as Binance does."""
+        name = websocket.path_params.get("name", "")
+        initial = [name] if "@" in name else []
+        await streams.serve(websocket, sender(websocket), combined=False, initial=initial)
+
+    async def combined_streams(websocket: WebSocket) -> None:
+        """``/stream?streams=a/b``: events wrapped as ``{"stream", "data"}``."""
+        names = [n for n in (websocket.query_params.get("streams") or "").split("/") if n]
+        await streams.serve(websocket, sender(websocket), combined=True, initial=names)
+
+    async def stream_not_simulated(websocket: WebSocket) -> None:
+        what = f"WS {websocket.url.path}"
+        stats.count_not_simulated(what)
+        logger.warning("Not simulated: %s (refused)", what)
+        if "websocket.http.response" in (websocket.scope.get("extensions") or {}):
+            body = orjson.dumps({"code": -1000, "msg": f"Not simulated by freqfleet sim: {what}."})
+            await websocket.send_denial_response(Response(body, 404, media_type=JSON))
+        else:
+            await websocket.close(code=1008)
+
+    app.router.routes += [
+        WebSocketRoute("/ws", raw_streams),
+        WebSocketRoute("/ws/{name:path}", raw_streams),
+        WebSocketRoute("/stream", combined_streams),
+        WebSocketRoute("/{path:path}", stream_not_simulated),
+    ]
 
     @app.exception_handler(StarletteHTTPException)
     async def not_simulated(request: Request, exc: StarletteHTTPException) -> Response:

@@ -3,7 +3,8 @@
 ``freqfleet sim`` prints the freqtrade ``exchange`` section to paste into a bot's config,
 then serves in the foreground until SIGINT/SIGTERM. ``freqfleet sim config -o FILE``
 writes that section (as ``{"exchange": {...}}``, usable as an extra ``--config``) without
-starting a server.
+starting a server. ``--no-websocket`` writes a section with freqtrade's websockets off
+(candles over REST only); the simulator serves its streams either way.
 """
 
 from __future__ import annotations
@@ -111,6 +112,13 @@ def _add_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
         default=default("weight_limit"),
         help="enforce Binance request weight per minute (e.g. 6000); default: count only",
     )
+    parser.add_argument(
+        "--no-websocket",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="the printed exchange section turns freqtrade's websockets off (enable_ws: "
+        "false, candles over REST only); default: candles from the simulator's kline streams",
+    )
 
 
 def options_from(args: argparse.Namespace) -> SimOptions:
@@ -138,8 +146,12 @@ def options_from(args: argparse.Namespace) -> SimOptions:
     )
 
 
-def section_text(url: str, pairs: list[str]) -> str:
-    return dump_json({"exchange": exchange_config(url, pairs)})
+def section_text(url: str, pairs: list[str], websocket: bool = True) -> str:
+    return dump_json({"exchange": exchange_config(url, pairs, websocket=websocket)})
+
+
+def _websocket(args: argparse.Namespace) -> bool:
+    return not getattr(args, "no_websocket", False)
 
 
 def run_sim(args: argparse.Namespace) -> int:
@@ -157,7 +169,8 @@ def run_sim(args: argparse.Namespace) -> int:
                 "# Paste this exchange section into each bot's config (or pass it as an extra --config):",
                 flush=True,
             )
-            print(section_text(url, [m.pair for m in model.markets]), flush=True)
+            pairs = [m.pair for m in model.markets]
+            print(section_text(url, pairs, _websocket(args)), flush=True)
 
     serve(options, ready_file=args.ready_file, on_ready=announce)
     return 0
@@ -168,7 +181,8 @@ def run_config(args: argparse.Namespace) -> int:
     if options.port == 0:
         raise ConfigError("--port 0 picks a port at start-up; give the port the simulator runs on")
     model = build_model(options)
-    text = section_text(server_url(options.host, options.port), [m.pair for m in model.markets])
+    url = server_url(options.host, options.port)
+    text = section_text(url, [m.pair for m in model.markets], _websocket(args))
     if args.output is None:
         sys.stdout.write(text)
     else:

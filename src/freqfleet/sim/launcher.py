@@ -39,16 +39,20 @@ class RunningSimulator:
     process: subprocess.Popen
 
     def exchange_config(
-        self, pairs: list[str] | None = None, bot: str | None = None
+        self, pairs: list[str] | None = None, bot: str | None = None, *, websocket: bool = True
     ) -> dict[str, Any]:
         """freqtrade ``exchange`` section for this simulator (``pairs`` default: all).
 
         ``bot``: the name :meth:`bot_stats` counts this bot's requests under.
+        ``websocket``: candles of each close from the simulator's kline streams (False:
+        over REST only).
         """
-        return exchange_config(self.url, list(self.pairs if pairs is None else pairs), bot)
+        chosen = list(self.pairs if pairs is None else pairs)
+        return exchange_config(self.url, chosen, bot, websocket=websocket)
 
     def stats(self) -> dict[str, Any]:
-        """``GET /sim/stats``: request counts, errors, not-simulated paths, weight."""
+        """``GET /sim/stats``: request counts, errors, not-simulated paths, weight, and
+        the kline streams' connections and messages (``streams``)."""
         return httpx.get(f"{self.url}/sim/stats", timeout=10).json()
 
     def request_counts(self) -> dict[str, int]:

@@ -28,6 +28,7 @@ from freqfleet.local_server import (
 from freqfleet.sim.app import Stats, create_app
 from freqfleet.sim.exchange import SimExchange
 from freqfleet.sim.models.base import MarketModel
+from freqfleet.sim.streams import StreamStats
 
 logger = logging.getLogger("freqfleet.sim")
 
@@ -77,9 +78,11 @@ def build_model(options: SimOptions) -> MarketModel:
     raise ConfigError(f"--model {options.model!r}: use synthetic or replay")
 
 
-async def _log_stats(stats: Stats) -> None:
-    """Request counts per endpoint in the log, once a minute while there is traffic."""
+async def _log_stats(stats: Stats, streams: StreamStats) -> None:
+    """Request counts per endpoint and stream messages in the log, once a minute while
+    there is traffic."""
     previous: dict[str, int] = {}
+    previous_messages = 0
     while True:
         await asyncio.sleep(STATS_LOG_SECONDS)
         current = stats.snapshot()["requests"]
@@ -88,6 +91,16 @@ async def _log_stats(stats: Stats) -> None:
         if delta:
             text = ", ".join(f"{k} {v}" for k, v in sorted(delta.items()))
             logger.info("Requests in the last %s s: %s", STATS_LOG_SECONDS, text)
+        flow = streams.snapshot()
+        if flow["messages"] != previous_messages:
+            logger.info(
+                "Stream messages in the last %s s: %s (%s connections, %s subscriptions open)",
+                STATS_LOG_SECONDS,
+                flow["messages"] - previous_messages,
+                flow["open"],
+                flow["subscriptions"],
+            )
+            previous_messages = flow["messages"]
 
 
 def serve(
@@ -104,8 +117,13 @@ def serve(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        stats_task = asyncio.create_task(_log_stats(app.state.stats))
-        logger.info("%s; serving %s (GET /sim/stats for request counts)", model.describe(), url)
+        stats_task = asyncio.create_task(_log_stats(app.state.stats, app.state.stream_stats))
+        logger.info(
+            "%s; serving %s, kline streams on %s (GET /sim/stats for request counts)",
+            model.describe(),
+            url,
+            url.replace("http", "ws", 1) + "/ws",
+        )
         if ready_file is not None:
             info = {"url": url, "port": port, "pairs": [m.pair for m in model.markets]}
             write_atomic(ready_file, dump_json(info))
