@@ -823,13 +823,9 @@ def report(results: list[CaseResult], pairs: int) -> None:
         print(f"\n### {result.name}: candle close -> entry order (median / p95 over entries)\n")
         if result.name.endswith("single"):
             entries = [d - c for _, c, d in consumer_entries(result, "single")]
-            refresh = [
-                r["t1"] - r["t0"]
-                for r in result.records.get("single", [])
-                if r.get("e") == "refresh"
-            ]
+            refresh = refresh_times(result, ("single",))  # each candle's, not every loop's
             print(f"close -> entry order {mp(entries)} ({len(entries)} entries); "
-                  f"refresh {mp(refresh)}; load {result.load[0]:.1f}")  # fmt: skip
+                  f"candle refresh {mp(refresh)}; load {result.load[0]:.1f}")  # fmt: skip
             continue
         steps = breakdown(result)
         print(f"load {result.load[0]:.1f}-{result.load[1]:.1f}\n")
