@@ -32,7 +32,7 @@ def user_config(fleet: dict[str, Any]) -> dict[str, Any]:
         (
             {"max_signal_ages": 2},
             "fleet.max_signal_ages: is not a fleet setting; remove it (known: role, "
-            "max_signal_age, informative_candles, follow, producer_api, shares)",
+            "max_signal_age, informative_candles, follow, exit_price_secs, producer_api, shares)",
         ),
     ],
 )
@@ -44,6 +44,27 @@ def test_start_up_refuses_what_the_planner_refuses(fleet: dict, message: str) ->
         with pytest.raises(ConfigError) as planned:
             validate_fleet_config(user_config(fleet={"producers": 1, **fleet}))
         assert str(planned.value) == message
+
+
+@pytest.mark.parametrize(
+    ("secs", "message"),
+    [
+        (0.5, "fleet.exit_price_secs: must be >= 1, got 0.5; "),
+        (86400, "fleet.exit_price_secs: must be <= 3600, got 86400; "),
+        ("5", "fleet.exit_price_secs: must be a number, got str '5'; "),
+    ],
+)
+def test_exit_price_secs_is_a_number_of_seconds(secs: Any, message: str) -> None:
+    with pytest.raises(StrategySetupError) as raised:
+        read_consumer_section({"fleet": {"exit_price_secs": secs}})
+    text = str(raised.value)
+    assert text.startswith(message) and "\n" not in text
+    assert text.endswith(
+        "use seconds from 1 to 3600, e.g. the user's process_throttle_secs "
+        "(leave it out: a fresh price every loop)"
+    )
+    assert read_consumer_section({"fleet": {"exit_price_secs": 5}}).exit_price_secs == 5
+    assert read_consumer_section({}).exit_price_secs is None
 
 
 def test_producer_password_stays_out_of_repr() -> None:

@@ -94,6 +94,7 @@ _BOUNDS = {
 }
 _WANTED = {
     "int_type": "a whole number",
+    "float_type": "a number",
     "bool_type": "true or false",
     "string_type": "a string",
     "list_type": "a list",
@@ -121,7 +122,9 @@ def _describe(error: Any, place: _Place, parent: str) -> str:
     if kind == "value_error":
         return str(ctx["error"])
     if kind in _BOUNDS:
-        return f"must be {_BOUNDS[kind]} {next(iter(ctx.values()))}, got {value!r}"
+        bound = next(iter(ctx.values()))
+        shown = f"{bound:g}" if isinstance(bound, float) else bound  # 3600, not 3600.0
+        return f"must be {_BOUNDS[kind]} {shown}, got {value!r}"
     if kind == "literal_error":
         return f"{value!r} is not allowed"
     if kind == "string_pattern_mismatch":

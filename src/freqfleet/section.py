@@ -23,6 +23,7 @@ FollowChoice = Literal["exits", "force_entries", "force_exits", "position_adjust
 FOLLOW_CHOICES: tuple[str, ...] = typing.get_args(FollowChoice)
 DEFAULT_FOLLOW: tuple[FollowChoice, ...] = ("exits",)
 MAX_SIGNAL_AGE = 100
+MAX_EXIT_PRICE_SECS = 3600
 
 
 def max_signal_age_field() -> Any:
@@ -47,6 +48,18 @@ def follow_field() -> Any:
     return Field(
         default_factory=lambda: list(DEFAULT_FOLLOW),
         json_schema_extra=fix(f"use a list of any of {', '.join(FOLLOW_CHOICES)} (or [])"),
+    )
+
+
+def exit_price_secs_field() -> Any:
+    return Field(
+        None,
+        ge=1,
+        le=MAX_EXIT_PRICE_SECS,
+        json_schema_extra=fix(
+            f"use seconds from 1 to {MAX_EXIT_PRICE_SECS}, e.g. the user's "
+            "process_throttle_secs (leave it out: a fresh price every loop)"
+        ),
     )
 
 
@@ -82,6 +95,9 @@ class ConsumerSection(BaseModel):
     max_signal_age: int = max_signal_age_field()
     informative_candles: bool = informative_candles_field()
     follow: list[FollowChoice] = follow_field()
+    exit_price_secs: float | None = exit_price_secs_field()
+    """Seconds an open trade's exit price is reused between loops (``freqfleet plan``
+    writes the user's ``process_throttle_secs``); None prices every loop."""
     producer_api: dict[str, ProducerApi] = Field(
         default_factory=dict,
         json_schema_extra=fix(
@@ -129,6 +145,7 @@ def read_consumer_section(config: dict[str, Any]) -> ConsumerSection:
 __all__ = [
     "DEFAULT_FOLLOW",
     "FOLLOW_CHOICES",
+    "MAX_EXIT_PRICE_SECS",
     "MAX_SIGNAL_AGE",
     "ConsumerSection",
     "FollowChoice",

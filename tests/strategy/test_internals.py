@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from freqtrade.data.dataprovider import DataProvider
+from freqtrade.exchange import Exchange
 from freqtrade.strategy import IStrategy
 
 from freqfleet.errors import StrategySetupError
@@ -140,3 +141,20 @@ def test_backtesting_without_what_freqfleet_backtest_calls_is_one_line(monkeypat
 def test_image_tag_of_a_freqtrade_version(version, tag):
     assert internals.freqtrade_image_tag(version) == tag
     assert internals.freqtrade_image_tag() == internals.freqtrade_version()
+
+
+def test_a_pricing_method_taking_other_arguments_is_a_start_up_error(monkeypatch):
+    # The consumer's open-trade prices wrap Exchange.get_rate with freqtrade's arguments.
+    def get_rate(self, pair, refresh, side, is_short, order_book=None, ticker=None, now=None):
+        return 1.0
+
+    monkeypatch.setattr(Exchange, "get_rate", get_rate)
+    assert internals.missing_internals() == [
+        "Exchange.get_rate(pair, refresh, side, is_short, order_book, ticker)"
+    ]
+
+
+def test_pricing_is_checked_as_freqtrade_defines_it_after_the_patch():
+    internals.reuse_exit_prices()
+    internals.reuse_exit_prices()  # once per process
+    assert internals.missing_internals() == []

@@ -28,7 +28,7 @@ from freqfleet.fleet.producer_traffic import producer_exchange_settings
 from freqfleet.fleet.spec import TIMEFRAME_FIX, timeframe_problem
 from freqfleet.fleet.stubs import StrategyInfo
 from freqfleet.problems import format_problems
-from freqfleet.section import ConsumerSection
+from freqfleet.section import MAX_EXIT_PRICE_SECS, ConsumerSection
 from freqfleet.sim import name_bot
 
 USERDIR = "user_data"
@@ -36,6 +36,8 @@ CONSUMER_NAME = "consumer"
 CONSUMER_FILE = "consumer.json"
 PAIRLIST_DIR = "pairlists"
 FEED_CONFIG = "pairlist-feed.json"
+DEFAULT_THROTTLE_SECS = 5
+"""freqtrade's ``internals.process_throttle_secs`` when a config leaves it out."""
 CONSUMER_MESSAGE_LIMIT_MB = 20
 """Largest producer message the consumer reads (freqtrade: default 8, at most 20)."""
 PRODUCER_PAIRLIST_REFRESH = 60
@@ -280,6 +282,11 @@ def consumer_config(
     exchange = name_bot(merged.get("exchange") or {}, CONSUMER_NAME)
     exchange["pair_whitelist"] = whitelist
     internals = dict(merged.get("internals") or {})
+    # The user's loop: how often the user's own bot prices an open trade. The consumer
+    # loops every second to act on producer rows at once, and reuses a trade's exit price
+    # for as long as the user's bot would have (fleet.exit_price_secs).
+    user_internals = config.get("internals") or {}
+    user_throttle = float(user_internals.get("process_throttle_secs", DEFAULT_THROTTLE_SECS))
     internals["process_throttle_secs"] = 1
     producers, producer_api = producer_links(spec, producer_secrets)
     dry = bool(merged.get("dry_run", True))
@@ -288,6 +295,7 @@ def consumer_config(
             "max_signal_age": spec.max_signal_age,
             "informative_candles": spec.informative_candles,
             "follow": list(spec.follow),
+            "exit_price_secs": min(max(user_throttle, 1.0), MAX_EXIT_PRICE_SECS),
             "producer_api": producer_api,
             "shares": None if dynamic or shares is None else shares,
         }

@@ -44,6 +44,7 @@ from freqtrade.exchange import timeframe_to_seconds
 from pandas import DataFrame
 
 from freqfleet.files import dump_json, write_atomic
+from freqfleet.strategy.exit_pricing import ExitPrices
 from freqfleet.strategy.intake import (
     IntakeRules,
     Rejections,
@@ -121,6 +122,15 @@ class FleetConsumer:
         self._awaited: set[str] = set()
         """Pairs whose rows the entries of this candle still wait for."""
         self._delivering_thread: int | None = None
+        self.exit_prices: ExitPrices | None = None
+        """When open trades' prices may be reused (``fleet.exit_price_secs``; None: never)."""
+        if settings.exit_price_secs is not None:
+            self.exit_prices = ExitPrices(
+                settings.exit_price_secs,
+                signal_row=self.exit_signal_row,
+                exit_pending=self._followed_exit_pending,
+                adjustment_pending=self._followed_adjustment_pending,
+            )
 
     # -- wiring (bot thread, before the message thread starts) -------------------------
 
@@ -399,6 +409,28 @@ class FleetConsumer:
         every pair's whose producer is not stale (or a quarter of a candle gone by)."""
         entry = self.cache.get(pair)
         return self._entries_open and entry is not None and entry.lag is not None and entry.lag <= 0
+
+    def exit_signal_row(self, pair: str, is_short: bool) -> int | None:
+        """The date (ns) of the pair's newest analysed row when it carries an exit signal
+        for that side (what freqtrade's exit check reads), else None."""
+        entry = self.cache.get(pair)
+        if entry is None or entry.producer is None:
+            return None
+        frame = entry.frame
+        column = "exit_short" if is_short else "exit_long"
+        if frame.empty or column not in frame.columns:
+            return None
+        if column_values(frame, column)[-1] != 1:
+            return None
+        return last_date_ns(frame)
+
+    def _followed_exit_pending(self, pair: str) -> bool:
+        follower = self.follower
+        return follower is not None and bool(follower.exit_pending(pair))
+
+    def _followed_adjustment_pending(self, pair: str) -> bool:
+        follower = self.follower
+        return follower is not None and bool(follower.adjustment_pending(pair))
 
     def serving_producer(self, pair: str) -> str | None:
         """The producer whose data the pair's frame holds (else the first routed one)."""

@@ -25,6 +25,7 @@ from freqfleet.section import read_consumer_section
 from freqfleet.strategy import internals
 from freqfleet.strategy.callbacks import guard_callbacks
 from freqfleet.strategy.consumer import STATE_FILE, FleetConsumer
+from freqfleet.strategy.exit_pricing import ExitPrices
 from freqfleet.strategy.settings import check_fleet_config, is_consumer_config
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,9 @@ class FleetStrategy(_Strategy):
 
     fleet_role: str = "producer"
     fleet_consumer: FleetConsumer | None = None
+    fleet_exit_prices: ExitPrices | None = None
+    """On a consumer with ``fleet.exit_price_secs``: when open trades' prices are reused
+    (read by freqtrade's patched pricing, ``internals.reuse_exit_prices``)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -77,10 +81,16 @@ class FleetStrategy(_Strategy):
         self.fleet_role = "consumer"
         self.fleet_consumer = FleetConsumer(settings)
         _ConsumerHooks(self, self.fleet_consumer).bind()
+        self.fleet_exit_prices = self.fleet_consumer.exit_prices
+        if self.fleet_exit_prices is not None:
+            internals.reuse_exit_prices()
         logger.info(
-            "Fleet consumer of %s (max_signal_age %d candle(s))",
+            "Fleet consumer of %s (max_signal_age %d candle(s), %s)",
             ", ".join(settings.producer_names),
             settings.max_signal_age,
+            "open trades priced every loop"
+            if settings.exit_price_secs is None
+            else f"open trades priced every {settings.exit_price_secs:g} s",
         )
 
     # freqtrade sets ``strategy.dp`` before it starts the message consumer: the consumer

@@ -10,7 +10,11 @@ The consumer needs four things freqtrade has no public API for:
 - send and receive frames with exact floats and dtypes (the websocket serialiser's
   ``_json_default`` / ``_json_object_hook``);
 - read a column without building a Series on the per-loop path (pandas'
-  ``DataFrame._get_column_array``, optional).
+  ``DataFrame._get_column_array``, optional);
+- reuse an open trade's price between loops (``reuse_exit_prices``): freqtrade prices
+  every open trade on every loop (``FreqtradeBot.handle_trade`` and
+  ``check_and_call_adjust_trade_position`` ask ``Exchange.get_rate`` / ``get_rates`` with
+  ``refresh=True``) and places orders through ``execute_trade_exit`` / ``execute_entry``.
 
 ``check_supported()`` runs when a fleet strategy is created: outside the tested freqtrade
 releases it warns once; when an internal is missing, or no longer takes the arguments the
@@ -32,8 +36,10 @@ requiring it: freqfleet requires it (pyproject.toml).
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -68,6 +74,20 @@ _STRATEGY_CALLBACKS = {
     "bot_loop_start": ("current_time",),
     "custom_exit": ("pair", "trade", "current_time", "current_rate", "current_profit"),
     "adjust_trade_position": ("trade", "current_time"),
+}
+_BOT_WRAPPED = {
+    # FreqtradeBot methods wrapped for a consumer's open-trade prices (called by freqtrade)
+    "handle_trade": ("trade",),
+    "check_and_call_adjust_trade_position": ("trade",),
+}
+_BOT_GUARDED = {
+    # where orders start: never at a reused price (arguments passed on unchanged)
+    "execute_trade_exit": ("trade", "limit", "exit_check"),
+    "execute_entry": ("pair", "stake_amount", "price"),
+}
+_EXCHANGE_WRAPPED = {
+    "get_rate": ("pair", "refresh", "side", "is_short", "order_book", "ticker"),
+    "get_rates": ("pair", "refresh", "is_short"),
 }
 _SERIALIZER_NAMES = ("_json_default", "_json_object_hook", "dataframe_to_json", "json_to_dataframe")
 
@@ -144,6 +164,8 @@ def missing_internals() -> list[str]:
     Each entry names the internal with the parameters the consumer relies on.
     """
     from freqtrade.data.dataprovider import DataProvider
+    from freqtrade.exchange import Exchange
+    from freqtrade.freqtradebot import FreqtradeBot
     from freqtrade.rpc.api_server.ws import serializer
     from freqtrade.strategy import IStrategy
 
@@ -152,6 +174,15 @@ def missing_internals() -> list[str]:
         *((DataProvider, "DataProvider", n, e, False) for n, e in _DP_CALLED.items()),
         *((IStrategy, "IStrategy", n, e, True) for n, e in _STRATEGY_REPLACED.items()),
         *((IStrategy, "IStrategy", n, e, False) for n, e in _STRATEGY_CALLBACKS.items()),
+        *(
+            (_unwrapped(FreqtradeBot, n), "FreqtradeBot", n, e, True)
+            for n, e in _BOT_WRAPPED.items()
+        ),
+        *(
+            (_unwrapped(FreqtradeBot, n), "FreqtradeBot", n, e, False)
+            for n, e in _BOT_GUARDED.items()
+        ),
+        *((_unwrapped(Exchange, n), "Exchange", n, e, True) for n, e in _EXCHANGE_WRAPPED.items()),
     ]
     missing = [problem for check in checks if (problem := _check(*check))]
     missing += _callback_problems(IStrategy)
@@ -347,6 +378,181 @@ def install_frame_codec() -> None:
     _codec_installed = True
 
 
+# -- open trades' prices ------------------------------------------------------------------
+
+_ORIGINAL = "_freqfleet_original"
+"""Attribute of a patched method holding freqtrade's own (what the version check reads)."""
+
+
+class _Unwrapped:
+    """Stands in for a class in the version check: its methods as freqtrade defines them."""
+
+    def __init__(self, owner: Any, name: str) -> None:
+        method = getattr(owner, name, None)
+        setattr(self, name, getattr(method, _ORIGINAL, method))
+
+
+def _unwrapped(owner: Any, name: str) -> Any:
+    return _Unwrapped(owner, name)
+
+
+class _Reprice(Exception):
+    """An order was about to be placed at a reused price: decide again on a fresh one."""
+
+
+class _Pricing:
+    """The open trade being priced on this thread (one ``handle_trade`` or adjustment)."""
+
+    __slots__ = ("fresh", "kind", "pair", "prices", "reused")
+
+    def __init__(self, prices: Any, kind: str, pair: str) -> None:
+        self.prices = prices
+        self.kind = kind
+        self.pair = pair
+        self.fresh = False
+        self.reused = False
+
+
+_pricing = threading.local()
+_prices_reused = False
+
+
+def _current() -> _Pricing | None:
+    return getattr(_pricing, "current", None)
+
+
+def _priced(prices: Any, kind: str, trade: Any, call: Callable[[], Any]) -> Any:
+    """Run ``call`` (freqtrade's own check of ``trade``) letting it reuse the trade's price;
+    when it would place an order at a reused price, run it again on a fresh price."""
+    previous = _current()
+    pricing = _Pricing(prices, kind, trade.pair)
+    _pricing.current = pricing
+    try:
+        try:
+            return call()
+        except _Reprice:
+            prices.repriced += 1
+            logger.debug("Fleet: %s would act on a reused price; pricing it again", trade.pair)
+            pricing.fresh = True
+            pricing.reused = False
+            return call()
+    finally:
+        _pricing.current = previous
+
+
+def reuse_exit_prices() -> None:
+    """Let a consumer bot reuse its open trades' prices (``freqfleet.strategy.exit_pricing``).
+
+    Patches freqtrade's classes once per process; each patched method acts only for a bot
+    whose strategy carries ``fleet_exit_prices`` (an ``ExitPrices``), every other bot in
+    the process runs freqtrade's own code:
+
+    - ``FreqtradeBot.handle_trade`` and ``check_and_call_adjust_trade_position`` mark the
+      trade being priced (a thread-local: the API's force exits on other threads are
+      untouched);
+    - ``Exchange.get_rate`` (exit side, ``refresh=True``) and ``get_rates`` hand out the
+      trade's reused price when ``ExitPrices`` allows, else ask the exchange and remember;
+    - ``FreqtradeBot.execute_trade_exit`` and ``execute_entry`` refuse to start an order
+      at a reused price: the check runs again on a fresh price and decides again, so an
+      exit or adjustment is always placed at a price taken in the same loop.
+    """
+    global _prices_reused
+    if _prices_reused:
+        return
+    from freqtrade.exchange import Exchange
+    from freqtrade.freqtradebot import FreqtradeBot
+
+    handle_trade = FreqtradeBot.handle_trade
+    adjust_position = FreqtradeBot.check_and_call_adjust_trade_position
+    execute_exit = FreqtradeBot.execute_trade_exit
+    execute_entry = FreqtradeBot.execute_entry
+    get_rate = Exchange.get_rate
+    get_rates = Exchange.get_rates
+
+    def fleet_handle_trade(self: Any, trade: Any) -> bool:
+        prices = getattr(self.strategy, "fleet_exit_prices", None)
+        if prices is None:
+            return handle_trade(self, trade)
+        return bool(_priced(prices, "exit", trade, lambda: handle_trade(self, trade)))
+
+    def fleet_adjust_position(self: Any, trade: Any) -> Any:
+        prices = getattr(self.strategy, "fleet_exit_prices", None)
+        if prices is None:
+            return adjust_position(self, trade)
+        return _priced(prices, "adjust", trade, lambda: adjust_position(self, trade))
+
+    def fleet_execute_exit(self: Any, *args: Any, **kwargs: Any) -> Any:
+        pricing = _current()
+        if pricing is not None and pricing.reused:
+            raise _Reprice
+        return execute_exit(self, *args, **kwargs)
+
+    def fleet_execute_entry(self: Any, *args: Any, **kwargs: Any) -> Any:
+        pricing = _current()
+        if pricing is not None and pricing.reused:
+            raise _Reprice
+        return execute_entry(self, *args, **kwargs)
+
+    def fleet_get_rate(
+        self: Any,
+        pair: str,
+        refresh: bool,
+        side: Any,
+        is_short: bool,
+        order_book: Any = None,
+        ticker: Any = None,
+    ) -> float:
+        pricing = _current()
+        if (
+            pricing is None
+            or pricing.kind != "exit"
+            or side != "exit"
+            or not refresh
+            or pair != pricing.pair
+        ):
+            return get_rate(self, pair, refresh, side, is_short, order_book, ticker)
+        if not pricing.fresh:
+            rates = pricing.prices.reusable("exit", pair, is_short)
+            if rates is not None:
+                pricing.reused = True
+                return float(rates[0])
+        rate = get_rate(self, pair, refresh, side, is_short, order_book, ticker)
+        pricing.prices.taken("exit", pair, is_short, (rate,))
+        return rate
+
+    def fleet_get_rates(self: Any, pair: str, refresh: bool, is_short: bool) -> tuple[float, float]:
+        pricing = _current()
+        if pricing is None or pricing.kind != "adjust" or not refresh or pair != pricing.pair:
+            return get_rates(self, pair, refresh, is_short)
+        if not pricing.fresh:
+            rates = pricing.prices.reusable("adjust", pair, is_short)
+            if rates is not None:
+                pricing.reused = True
+                return float(rates[0]), float(rates[1])
+        entry_rate, exit_rate = get_rates(self, pair, refresh, is_short)
+        pricing.prices.taken("adjust", pair, is_short, (entry_rate, exit_rate))
+        return entry_rate, exit_rate
+
+    patches: list[tuple[Any, str, Any, Any]] = [
+        (FreqtradeBot, "handle_trade", fleet_handle_trade, handle_trade),
+        (
+            FreqtradeBot,
+            "check_and_call_adjust_trade_position",
+            fleet_adjust_position,
+            adjust_position,
+        ),
+        (FreqtradeBot, "execute_trade_exit", fleet_execute_exit, execute_exit),
+        (FreqtradeBot, "execute_entry", fleet_execute_entry, execute_entry),
+        (Exchange, "get_rate", fleet_get_rate, get_rate),
+        (Exchange, "get_rates", fleet_get_rates, get_rates),
+    ]
+    for owner, name, patched, original in patches:
+        functools.update_wrapper(patched, original)
+        setattr(patched, _ORIGINAL, original)
+        setattr(owner, name, patched)
+    _prices_reused = True
+
+
 # -- pandas -------------------------------------------------------------------------------
 
 
@@ -373,6 +579,7 @@ __all__ = [
     "install_frame_codec",
     "missing_backtesting_internals",
     "missing_internals",
+    "reuse_exit_prices",
     "set_analyzed_frame",
     "tested_releases",
     "unsupported_message",

@@ -29,6 +29,9 @@ class ConsumerSettings:
     """The producers' actions the consumer follows (``fleet.follow``)."""
     producer_api: dict[str, ProducerApi] = field(default_factory=dict)
     """Each producer's REST access (``fleet.producer_api``)."""
+    exit_price_secs: float | None = None
+    """Seconds an open trade's exit price may be reused (``fleet.exit_price_secs``; None:
+    priced every loop, as freqtrade does)."""
 
 
 def external_producers(config: dict[str, Any]) -> list[dict[str, Any]]:
@@ -93,6 +96,7 @@ def check_fleet_config(config: dict[str, Any]) -> ConsumerSettings | None:
         shares,
         tuple(section.follow),
         dict(section.producer_api),
+        section.exit_price_secs,
     )
 
 

@@ -163,6 +163,8 @@ def test_followed_exit_keeps_the_producers_reason_for_the_pair_only(follower):
     btc = make_trade("BTC/USDT", opened + timedelta(seconds=1))
     Trade.session.add_all([eth, btc])
     Trade.commit()
+    # A pending exit: the consumer takes the pair's price fresh (exit_pricing).
+    assert follower.exit_pending("ETH/USDT") and not follower.exit_pending("BTC/USDT")
     assert follower.exit_reason(btc, closed) is None
     # The strategy's confirm_trade_exit sees the producer's own reason; where it came
     # from is kept in the trade's custom data.
@@ -191,7 +193,13 @@ def test_followed_adjustment_scales_consumer_stake(tmp_path):
                      stake_amount=125.0)  # fmt: skip
     follower._inbox.put(from_message("p1", msg))
     trade = make_trade("ETH/USDT", opened, stake=40.0)
+    assert follower.adjustment_pending("ETH/USDT")  # its price is then taken fresh
     assert follower.stake_adjustment(trade, datetime.now(UTC)) == pytest.approx(10.0)
+    assert not follower.adjustment_pending("ETH/USDT")
+    # Asked again in the same loop (decided on a reused price, placed on a fresh one):
+    # the same answer; applied once, nothing from the next loop on.
+    assert follower.stake_adjustment(trade, datetime.now(UTC)) == pytest.approx(10.0)
+    follower.on_loop(datetime.now(UTC))
     assert follower.stake_adjustment(trade, datetime.now(UTC)) is None
 
 

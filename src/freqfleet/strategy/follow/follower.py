@@ -59,6 +59,12 @@ class TradeFollower(Protocol):
         """True when exits of ``trade`` are left to its producer: ``custom_exit`` then
         returns None instead of asking the wrapped strategy's ``custom_exit``."""
 
+    def exit_pending(self, pair: str) -> bool:
+        """Whether a followed exit waits on ``pair`` (its price is then taken fresh)."""
+
+    def adjustment_pending(self, pair: str) -> bool:
+        """Whether a followed position adjustment waits on ``pair``."""
+
     def entry_signal(self, pair: str) -> tuple[SignalDirection, str] | None:
         """A followed force entry on ``pair`` (direction, enter tag), else None."""
 
@@ -122,6 +128,8 @@ class FleetTradeFollower:
         self._lock = threading.Lock()
         self._stopped = False
         self._last_entry_offered: tuple | None = None
+        self._adjusted: dict[str, float] = {}
+        """Pair -> the followed adjustment answered in this loop."""
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -149,6 +157,7 @@ class FleetTradeFollower:
     # -- callbacks ----------------------------------------------------------------------
 
     def on_loop(self, current_time: datetime) -> None:
+        self._adjusted.clear()
         with self._lock:
             self._drain()
             self.ledger.reconcile(self._open_trades(), _aware(current_time))
@@ -188,6 +197,16 @@ class FleetTradeFollower:
             self._drain()
             return self.ledger.producer_holds(producer, trade.pair)
 
+    def exit_pending(self, pair: str) -> bool:
+        with self._lock:
+            self._drain()
+            return self.ledger.holds_exit(pair)
+
+    def adjustment_pending(self, pair: str) -> bool:
+        with self._lock:
+            self._drain()
+            return self.ledger.holds_adjustment(pair)
+
     def entry_signal(self, pair: str) -> tuple[SignalDirection, str] | None:
         with self._lock:
             self._drain()
@@ -201,12 +220,18 @@ class FleetTradeFollower:
         return (SignalDirection.SHORT if event.is_short else SignalDirection.LONG), tag
 
     def stake_adjustment(self, trade: Any, current_time: datetime) -> float | None:
+        # The same answer when freqtrade asks again in this loop: a check that would have
+        # placed the order at a reused price runs again on a fresh one (exit_pricing).
+        answered = self._adjusted.get(trade.pair)
+        if answered is not None:
+            return answered
         with self._lock:
             self._drain()
             ratio = self.ledger.adjustment_for(_consumer_trade(trade), self._serves)
         if ratio is None or ratio == 0:
             return None
         stake = float(trade.stake_amount) * ratio
+        self._adjusted[trade.pair] = stake
         logger.info("Following producer position adjustment of %s: %+.8f", trade.pair, stake)
         return stake
 

@@ -156,6 +156,10 @@ class FollowLedger:
         """Whether a followed exit is pending on ``pair``."""
         return pair in self._exits
 
+    def holds_adjustment(self, pair: str) -> bool:
+        """Whether followed position adjustments are pending on ``pair``."""
+        return bool(self._adjustments.get(pair))
+
     def entry_for(self, pair: str, now: datetime, serves: Serves) -> FollowEvent | None:
         """The force entry to follow on ``pair`` now, if one is pending and fresh."""
         event = self._entries.get(pair)
