@@ -11,6 +11,7 @@ from freqfleet.cli import main
 from freqfleet.fleet.exchange_weight import (
     Informative,
     bot_weight,
+    consumer_weight,
     estimate_fleet,
     exchange_profile,
     strategy_class,
@@ -105,7 +106,7 @@ def test_one_bot_candles_prices_and_markets() -> None:
     assert bot_weight("single", ticker_priced, [], profile).prices == pytest.approx(4 * 12 * ticker)
 
 
-def test_a_fleet_pays_candles_twice_and_its_consumer_prices_every_second(
+def test_a_fleet_pays_candles_twice_and_its_consumer_prices_as_the_users_bot(
     user_dir: Path, tmp_path: Path
 ) -> None:
     config = user_config(
@@ -122,12 +123,31 @@ def test_a_fleet_pays_candles_twice_and_its_consumer_prices_every_second(
     producers_candles = sum(by_name[f"producer-{i}"].candles for i in range(1, 5))
     assert producers_candles == pytest.approx(estimate.single.candles)
     assert by_name["consumer"].candles == pytest.approx(estimate.single.candles)
-    # The consumer loops every second (the plan's setting) on the user's order-book pricing.
-    assert by_name["consumer"].prices == pytest.approx(5 * estimate.single.prices)
+    # The consumer loops every second but prices open trades on the user's loop (5 s).
+    assert by_name["consumer"].prices == pytest.approx(estimate.single.prices)
     # Producers price from the ticker, never from the order book.
     ticker = exchange_profile().weight("/api/v3/ticker/24hr", {"symbol": "BTCUSDT"})
     assert by_name["producer-1"].prices == pytest.approx(5 * 12 * ticker)
     assert estimate.total > 2 * estimate.single.total
+
+
+def test_the_consumers_prices_follow_its_exit_price_secs_not_its_loop() -> None:
+    profile = exchange_profile()
+    config = user_config(
+        timeframe="5m",
+        max_open_trades=5,
+        internals={"process_throttle_secs": 1},
+        exit_pricing={"price_side": "other", "use_order_book": True, "order_book_top": 1},
+        exchange=exchange_config("http://127.0.0.1:9", pairs(150)),
+    )
+    depth = profile.weight("/api/v3/depth", {"symbol": "BTCUSDT", "limit": "1"})
+    every_loop = consumer_weight("consumer", {**config, "fleet": {"role": "consumer"}}, [], profile)
+    assert every_loop.prices == pytest.approx(5 * 60 * depth)  # fleet.exit_price_secs unset
+    for secs in (5, 10):
+        fleet = {"role": "consumer", "exit_price_secs": secs}
+        reusing = consumer_weight("consumer", {**config, "fleet": fleet}, [], profile)
+        assert reusing.prices == pytest.approx(5 * 60 / secs * depth)
+        assert reusing.candles == every_loop.candles
 
 
 def test_plan_warns_above_half_the_limit_without_a_gateway(
@@ -136,7 +156,7 @@ def test_plan_warns_above_half_the_limit_without_a_gateway(
     busy = user_config(
         fleet={"producers": 4},
         timeframe="1m",
-        max_open_trades=10,
+        max_open_trades=50,  # the consumer alone prices 50 trades on the user's 5 s loop
         exit_pricing={"price_side": "other", "use_order_book": True, "order_book_top": 1},
         exchange=exchange_config("http://127.0.0.1:9", pairs(150)),
     )

@@ -112,6 +112,7 @@ def test_the_consumer_reads_back_what_the_plan_writes(user_dir: Path, tmp_path: 
     assert settings.producer_names == ("producer-1", "producer-2")
     assert settings.max_signal_age == 100
     assert settings.follow == ("force_exits", "exits")
+    assert settings.exit_price_secs == 5
     assert settings.shares == {
         name: tuple(pairs) for name, pairs in partition(PAIRS, settings.producer_names).items()
     }
@@ -130,6 +131,8 @@ def test_consumer_config_trades_every_producer(
     assert config["telegram"]["enabled"] is True  # the consumer keeps the user's notifications
     assert config["process_only_new_candles"] is False
     assert config["internals"] == {"process_throttle_secs": 1, "heartbeat_interval": 30}
+    # ... and prices open trades on the user's loop (freqtrade's default 5 s here).
+    assert config["fleet"]["exit_price_secs"] == 5
     # The user's pairs in the user's order, as a plain bot tries them for entries (not one
     # producer's share after the other's).
     assert config["pairlists"] == [{"method": "StaticPairList"}]
@@ -168,6 +171,16 @@ def test_followed_position_adjustments_enable_them_on_the_consumer_only(
     plan(user_config(fleet=fleet), user_dir, out)
     assert read(out, "consumer.json")["position_adjustment_enable"] is True
     assert "position_adjustment_enable" not in read(out, "producer-1.json")
+
+
+def test_the_consumer_prices_open_trades_on_the_users_loop(user_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "plan"
+    plan(user_config(internals={"process_throttle_secs": 12}), user_dir, out)
+    consumer = read(out, "consumer.json")
+    # It loops every second (producer rows at once) and prices as the user's bot would.
+    assert consumer["internals"]["process_throttle_secs"] == 1
+    assert consumer["fleet"]["exit_price_secs"] == 12
+    assert check_fleet_config(consumer).exit_price_secs == 12  # type: ignore[union-attr]
 
 
 def test_overrides_reach_their_bots(

@@ -18,6 +18,10 @@ What one freqtrade bot asks for, per minute, in steady state:
   ``max_open_trades`` (its real number follows the strategy's signals);
 - markets: ``exchangeInfo`` once per ``exchange.markets_refresh_interval`` (60 min).
 
+A fleet's consumer loops every second but reuses an open trade's price for
+``fleet.exit_price_secs`` (the plan writes the user's loop): its prices are counted at
+that pace, not its loop's (:func:`consumer_weight`).
+
 Entries (a price, a depth-of-market check) and start-up downloads come on top; the
 benchmark ``bench/exchange_weight.py`` measures the whole on the simulator.
 """
@@ -244,7 +248,7 @@ def estimate_fleet(
             share = len((config.get("exchange") or {}).get("pair_whitelist") or [])
             bots.append(bot_weight(name, config, sources, profile, trades=min(user_slots, share)))
         else:
-            bots.append(bot_weight(name, config, sources, profile))
+            bots.append(consumer_weight(name, config, sources, profile))
     # The user's config may leave the timeframe to the strategy (the plan writes it out).
     timeframe = (
         user_config.get("timeframe")
@@ -253,6 +257,19 @@ def estimate_fleet(
     )
     single = bot_weight("single", {**user_config, "timeframe": timeframe}, informatives, profile)
     return WeightEstimate(tuple(bots), single, profile.limit_per_minute)
+
+
+def consumer_weight(
+    name: str, config: dict[str, Any], sources: list[Informative], profile: WeightProfile
+) -> BotWeight:
+    """The consumer's weight per minute: its candles as any bot's, its prices once per
+    ``fleet.exit_price_secs`` per open trade (a fresh price between those, for a rising
+    exit signal or before an order, comes with an action, as entries do)."""
+    secs = (config.get("fleet") or {}).get("exit_price_secs")
+    if secs is None:
+        return bot_weight(name, config, sources, profile)
+    priced = {**(config.get("internals") or {}), "process_throttle_secs": secs}
+    return bot_weight(name, {**config, "internals": priced}, sources, profile)
 
 
 def strategy_class(name: str, source: Path | None, folder: Path | None) -> type | None:
@@ -296,6 +313,7 @@ __all__ = [
     "Informative",
     "WeightEstimate",
     "bot_weight",
+    "consumer_weight",
     "estimate_fleet",
     "exchange_profile",
     "plan_weight_warning",
