@@ -1,6 +1,6 @@
 """Every use of freqtrade's (and pandas') internals, in one place, behind a version check.
 
-The consumer needs four things freqtrade has no public API for:
+The consumer needs these things freqtrade has no public API for:
 
 - hand freqtrade the analysed frame of a pair (``DataProvider._set_cached_df``: what
   ``IStrategy._analyze_ticker_internal`` does after analysing);
@@ -25,7 +25,10 @@ the parts of freqtrade's ``Backtesting`` it drives the same way before it starts
 What differs among the tested releases (2026.6 to 2026.9) in what freqfleet touches, and
 needs nothing here: the internals above, the websocket messages and serialiser, the
 strategy callbacks' signatures, ``Backtesting``, freqtrade-client and the config keys
-freqfleet writes are the same in all four. 2026.9 validates a strategy's analysed frame
+freqfleet writes are the same in all four, and so is the pricing path (``handle_trade``
+asks ``get_rate`` after the exit signal, the adjustment check ``get_rates``, orders go
+through ``execute_trade_exit`` / ``execute_entry``; ``get_rate`` and ``get_rates`` are
+unchanged). 2026.9 validates a strategy's analysed frame
 before caching it (``IStrategy._analyze_ticker_internal``; before, in ``analyze_pair`` and
 by default as a warning only), adds ``CandleType.OPEN_INTEREST``, the
 ``liquidation_warning`` message and an informative-indicator cache; a consumer replaces

@@ -271,6 +271,8 @@ def consumer_config(
             },
             "fleet": {
                 "follow": follow,
+                # Open trades priced on a 5 s user loop: followed exits must not wait for it.
+                "exit_price_secs": 5,
                 "producer_api": {
                     bot.name: {
                         "url": bot.url,
