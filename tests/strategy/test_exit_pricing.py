@@ -384,6 +384,8 @@ def test_open_trades_are_priced_at_the_users_loop_not_the_consumers(
     assert depth["every-loop"] == 5 * 60
     # ... the consumer's: every trade priced every 5 s, what the user's own bot asks.
     assert depth["reusing"] == 5 * 60 // USER_LOOP
+    state = bot.bot.strategy.fleet_state()["exit_prices"]
+    assert state == {"reuse_secs": USER_LOOP, "fetched": 60, "reused": 240, "repriced": 0}
 
 
 def test_a_rising_exit_signal_is_priced_fresh(

@@ -576,6 +576,11 @@ class FleetConsumer:
             "stale_pairs": sorted(stale),
             "missing_pairs": sorted(missing),
             "follow": follower.stats() if follower is not None else {},
+            "exit_prices": (
+                {}
+                if self.exit_prices is None
+                else {"reuse_secs": self.exit_prices.reuse_secs, **self.exit_prices.stats()}
+            ),
         }
 
     def write_state(self, force: bool = False) -> None:
