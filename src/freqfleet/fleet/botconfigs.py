@@ -285,8 +285,11 @@ def consumer_config(
     # The user's loop: how often the user's own bot prices an open trade. The consumer
     # loops every second to act on producer rows at once, and reuses a trade's exit price
     # for as long as the user's bot would have (fleet.exit_price_secs).
-    user_internals = config.get("internals") or {}
-    user_throttle = float(user_internals.get("process_throttle_secs", DEFAULT_THROTTLE_SECS))
+    user_loop = (config.get("internals") or {}).get("process_throttle_secs")
+    # (a value that is no number is refused by freqtrade's schema check in the producers)
+    user_throttle = float(DEFAULT_THROTTLE_SECS)
+    if isinstance(user_loop, int | float) and not isinstance(user_loop, bool):
+        user_throttle = float(user_loop)
     internals["process_throttle_secs"] = 1
     producers, producer_api = producer_links(spec, producer_secrets)
     dry = bool(merged.get("dry_run", True))
