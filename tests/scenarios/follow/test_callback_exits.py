@@ -11,6 +11,7 @@ strategy's own to close.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -111,6 +112,9 @@ def test_every_consumer_exit_follows_a_producer_exit_within_a_loop(tmp_path):
                 bot.stop()
 
         loops = consumer.loop_starts()
+        # Open trades were priced on the 5 s loop (prices reused in between) ...
+        state = json.loads((consumer.workdir / "user_data" / "fleet-state.json").read_text())
+        assert state["exit_prices"]["reuse_secs"] == 5 and state["exit_prices"]["reused"] > 0
         followed = producer_exit_before(producers, consumer)
         assert len(followed) >= 10
         own = 0
@@ -128,6 +132,7 @@ def test_every_consumer_exit_follows_a_producer_exit_within_a_loop(tmp_path):
             # The producer's exit came after the consumer's trade opened ...
             assert fill >= order["trade_open_date"]
             # ... and the consumer placed its exit in the first loop that could see the
-            # event (a loop starting while the event is on its way cannot).
+            # event (a loop starting while the event is on its way cannot), its price
+            # taken fresh for the followed exit.
             assert loops_between(loops, fill, order["order_date"]) <= 2
         assert len(followed) - own >= 10
