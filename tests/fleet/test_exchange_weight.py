@@ -9,11 +9,14 @@ import pytest
 
 from freqfleet.cli import main
 from freqfleet.fleet.exchange_weight import (
+    KLINE_REST_SHARE_WS,
     Informative,
     bot_weight,
     consumer_weight,
     estimate_fleet,
     exchange_profile,
+    exchange_streams,
+    producer_prices,
     strategy_class,
     strategy_informatives,
 )
@@ -92,7 +95,7 @@ def test_one_bot_candles_prices_and_markets() -> None:
         max_open_trades=4,
         internals={"process_throttle_secs": 5},
         exit_pricing={"price_side": "other", "use_order_book": True, "order_book_top": 1},
-        exchange=exchange_config("http://127.0.0.1:9", pairs(150)),
+        exchange=exchange_config("http://127.0.0.1:9", pairs(150), websocket=False),
     )
     sources = [Informative("", "1h", True), Informative("BTC/USDT", "1h", False)]
     weight = bot_weight("single", config, sources, profile)
@@ -100,6 +103,11 @@ def test_one_bot_candles_prices_and_markets() -> None:
     depth = profile.weight("/api/v3/depth", {"symbol": "BTCUSDT", "limit": "1"})
     # 150 pairs every 5 minutes, 150 + 1 informative series every hour.
     assert weight.candles == pytest.approx(kline * (150 / 5 + 151 / 60))
+    # With the kline streams (Binance, enable_ws) closed candles come from the stream.
+    streamed = {**config, "exchange": {**config["exchange"], "enable_ws": True}}
+    assert bot_weight("single", streamed, sources, profile).candles == pytest.approx(
+        KLINE_REST_SHARE_WS * kline * (150 / 5 + 151 / 60)
+    )
     assert weight.prices == pytest.approx(4 * 12 * depth)  # 4 trades, 12 loops a minute
     ticker_priced = {**config, "exit_pricing": {"use_order_book": False}}
     ticker = profile.weight("/api/v3/ticker/24hr", {"symbol": "BTCUSDT"})
@@ -125,10 +133,10 @@ def test_a_fleet_pays_candles_twice_and_its_consumer_prices_as_the_users_bot(
     assert by_name["consumer"].candles == pytest.approx(estimate.single.candles)
     # The consumer loops every second but prices open trades on the user's loop (5 s).
     assert by_name["consumer"].prices == pytest.approx(estimate.single.prices)
-    # Producers price from the ticker, never from the order book.
-    ticker = exchange_profile().weight("/api/v3/ticker/24hr", {"symbol": "BTCUSDT"})
-    assert by_name["producer-1"].prices == pytest.approx(5 * 12 * ticker)
-    assert estimate.total > 2 * estimate.single.total
+    # Producers price from the ticker streams (Binance, enable_ws): no request weight.
+    assert all(by_name[f"producer-{i}"].prices == 0 for i in range(1, 5))
+    # Candles and prices as one bot's; only the producers' markets come on top.
+    assert estimate.total == pytest.approx(estimate.single.total, rel=0.1)
 
 
 def test_the_consumers_prices_follow_its_exit_price_secs_not_its_loop() -> None:
@@ -158,7 +166,7 @@ def test_plan_warns_above_half_the_limit_without_a_gateway(
         timeframe="1m",
         max_open_trades=50,  # the consumer alone prices 50 trades on the user's 5 s loop
         exit_pricing={"price_side": "other", "use_order_book": True, "order_book_top": 1},
-        exchange=exchange_config("http://127.0.0.1:9", pairs(150)),
+        exchange=exchange_config("http://127.0.0.1:9", pairs(150), websocket=False),
     )
     path = write_config(user_dir, busy)
     assert main(["plan", "-c", str(path), "-o", str(user_dir / "fleet")]) == 0
@@ -170,3 +178,23 @@ def test_plan_warns_above_half_the_limit_without_a_gateway(
     path = write_config(user_dir, quiet, "quiet.json")
     assert main(["plan", "-c", str(path), "-o", str(user_dir / "quiet")]) == 0
     assert "exchange weight" not in capsys.readouterr().err
+
+
+def test_producers_without_ticker_streams_ask_rest_once_a_loop_per_20_trades() -> None:
+    profile = exchange_profile()
+    section = exchange_config("http://127.0.0.1:9", pairs(60), websocket=False)
+    producer = {"exchange": section, "internals": {"process_throttle_secs": 5}}
+    ticker_20 = profile.weight("/api/v3/ticker/24hr", {"symbols": '["A","B"]'})
+    assert ticker_20 == 2
+    # 45 trades: batches of 20, 20 and 5 pairs, 12 loops a minute.
+    assert producer_prices(producer, 45, profile) == pytest.approx(12 * 3 * ticker_20)
+    assert producer_prices(producer, 0, profile) == 0
+    streamed = {**producer, "exchange": {**section, "enable_ws": True}}
+    assert producer_prices(streamed, 45, profile) == 0
+
+
+def test_which_streams_an_exchange_gives_freqtrade() -> None:
+    binance = exchange_streams({"name": "binance"})  # enable_ws defaults to on
+    assert binance.klines and binance.tickers
+    assert not any(vars(exchange_streams({"name": "binance", "enable_ws": False})).values())
+    assert not exchange_streams({"name": "no-such-exchange"}).tickers

@@ -163,3 +163,41 @@ def test_ccxt_pro_watches_klines_on_the_simulators_stream(sim: RunningSimulator)
     assert second[-1][0] in [candle[0] for candle in rest]
     assert watching["open"] == 1 and watching["subscriptions"] == 1
     assert after["subscriptions"] == 0
+
+
+def test_ccxt_pro_watches_tickers_on_the_simulators_ticker_streams(sim: RunningSimulator) -> None:
+    """What a producer's pricing does: ``watch_tickers`` with ``name: ticker`` subscribes to
+    ``<symbol>@ticker`` and gets Binance's 24hr tickers (bid, ask, last), about one a second
+    per symbol, agreeing with REST's ``/api/v3/ticker/24hr``; the default mini tickers too."""
+    symbols = ["ETH/USDT", "BTC/USDT"]
+
+    async def watch() -> tuple[dict, dict, dict, dict]:
+        exchange = ccxt_pro.binance(sim.exchange_config(bot="pricer")["ccxt_async_config"])
+        try:
+            await exchange.load_markets()
+            seen: dict = {}
+            while len(seen) < len(symbols):
+                seen.update(await exchange.watch_tickers(symbols, {"name": "ticker"}))
+            later: dict = {}
+            while "ETH/USDT" not in later:
+                later.update(await exchange.watch_tickers(symbols, {"name": "ticker"}))
+            mini = await exchange.watch_tickers(["ETH/USDT"])
+            streams = sim.stats()["streams"]["bots"]["pricer"]
+            return seen, later, mini, streams
+        finally:
+            await exchange.close()
+
+    seen, later, mini, streams = asyncio.run(watch())
+    rest = ccxt.binance(sim.exchange_config()["ccxt_config"]).fetch_ticker("ETH/USDT")
+    for ticker in seen.values():
+        assert ticker["bid"] > 0 and ticker["ask"] > ticker["bid"] and ticker["last"] > 0
+        assert ticker["info"]["e"] == "24hrTicker"
+        assert ticker["baseVolume"] > 0 and ticker["timestamp"] > 0
+    assert later["ETH/USDT"]["timestamp"] > seen["ETH/USDT"]["timestamp"]
+    # The same market as REST, moments apart: within a few percent.
+    assert abs(later["ETH/USDT"]["last"] / rest["last"] - 1) < 0.05
+    assert mini["ETH/USDT"]["info"]["e"] == "24hrMiniTicker" and mini["ETH/USDT"]["last"] > 0
+    assert streams["subscriptions"] == 3 and streams["messages"] >= 4
+    assert (
+        sim.stats()["bots"].get("pricer", {}).get("requests", {}).get("/api/v3/ticker/24hr") is None
+    )

@@ -16,7 +16,7 @@ from freqfleet.sim.app import UNATTRIBUTED, create_app
 from freqfleet.sim.config import BOT_HEADER
 from freqfleet.sim.exchange import SimExchange
 from freqfleet.sim.models.replay import ReplayModel
-from freqfleet.sim.streams import CATCH_UP, UPDATE_MS
+from freqfleet.sim.streams import CATCH_UP, TICKER_MS, UPDATE_MS
 from tests.kit.clock import NOW_MS, Clock
 from tests.kit.waiting import wait_until
 
@@ -88,6 +88,32 @@ def test_the_candle_in_progress_is_pushed_every_tick_as_rest_shows_it(
         assert kline["t"] == clock.now_ms - clock.now_ms % MINUTE
         assert as_rest_row(kline) == rest_newest(client, "BTCUSDT", "1m")
         assert kline["L"] - kline["f"] + 1 == kline["n"]
+
+
+def test_ticker_streams_push_every_second_what_rest_answers(
+    client: TestClient, streams: Any, clock: Clock
+) -> None:
+    """``<symbol>@ticker`` is Binance's 24hr ticker event, ``@miniTicker`` its mini one,
+    each second; every value is the REST ``/api/v3/ticker/24hr`` field at that moment."""
+    subscribe(streams, "btcusdt@ticker", "ethusdt@miniTicker")
+    fields = {"c": "lastPrice", "b": "bidPrice", "a": "askPrice", "o": "openPrice"}
+    fields |= {"h": "highPrice", "l": "lowPrice", "v": "volume", "q": "quoteVolume"}
+    for _ in range(2):
+        clock.now_ms += TICKER_MS
+        full, mini = streams.receive_json(), streams.receive_json()
+        rest = client.get("/api/v3/ticker/24hr", params={"symbol": "BTCUSDT"}).json()
+        assert (full["e"], full["E"], full["s"]) == ("24hrTicker", clock.now_ms, "BTCUSDT")
+        assert {k: full[k] for k in fields} == {k: rest[v] for k, v in fields.items()}
+        assert (full["C"], full["n"], full["x"]) == (
+            rest["closeTime"],
+            rest["count"],
+            rest["prevClosePrice"],
+        )
+        assert float(full["a"]) > float(full["b"]) > 0
+        rest_eth = client.get("/api/v3/ticker/24hr", params={"symbol": "ETHUSDT"}).json()
+        assert (mini["e"], mini["s"]) == ("24hrMiniTicker", "ETHUSDT")
+        assert mini["c"] == rest_eth["lastPrice"] and "b" not in mini
+    assert TICKER_MS == 1_000 and request(streams, "SUBSCRIBE", ["nopeusdt@ticker"])["error"]
 
 
 def test_at_the_close_the_final_candle_equals_rest_then_the_new_candle_follows(

@@ -50,6 +50,26 @@ def test_producer_role_is_the_wrapped_strategy(user_data: Path):
     assert fleet.has_producer_data("ETH/BTC")
 
 
+def test_a_planned_producer_that_trades_takes_its_prices_from_the_ticker_stream(
+    user_data: Path,
+):
+    """``fleet.role: producer`` in a trading run mode: bot_start, bot_loop_start and
+    cleanup are wrapped (pricing); without an exchange (here) prices stay freqtrade's."""
+    planned = {"role": "producer", "name": "producer-1"}
+    producer = load_strategy(bot_config(user_data, "RecordingFleet", fleet=planned))
+    wrapped = ("bot_start", "bot_loop_start", "ft_bot_cleanup")
+    for name in wrapped:
+        assert "_ProducerHooks" in getattr(producer, name).__qualname__, name
+    producer.dp = None
+    producer.bot_start()  # no exchange: nothing routed, the strategy's own bot_start runs
+    producer.ft_bot_cleanup()
+    for runmode in (RunMode.BACKTEST, RunMode.HYPEROPT):
+        tested = load_strategy(
+            bot_config(user_data, "RecordingFleet", runmode=runmode, fleet=planned)
+        )
+        assert all("_ProducerHooks" not in getattr(tested, n).__qualname__ for n in wrapped)
+
+
 def test_consumer_signals_and_tags_equal_the_producers(user_data: Path):
     producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
     config = bot_config(user_data, "FleetSampleStrategy", ["p1", "p2"])

@@ -11,11 +11,17 @@ What one freqtrade bot asks for, per minute, in steady state:
 - candles: one kline request per pair and timeframe per candle of that timeframe (the
   whitelist on the bot's timeframe, plus the strategy's informative pairs: its
   ``@informative`` decorators and ``informative_pairs()``; a fleet's consumer downloads
-  informative candles only with ``fleet.informative_candles``);
+  informative candles only with ``fleet.informative_candles``), unless freqtrade takes the
+  closed candles from the exchange's kline streams (``exchange.enable_ws`` on an exchange
+  where freqtrade enables them, e.g. Binance spot): then REST asks only for the share
+  :data:`KLINE_REST_SHARE_WS` of them, measured on the simulator;
 - prices: every loop (``internals.process_throttle_secs``) one exit price per open trade,
   from the order book (``exit_pricing.use_order_book``) or the ticker. Open trades are
   taken at ``max_open_trades`` (all pairs when unlimited), a producer's at the user's
-  ``max_open_trades`` (its real number follows the strategy's signals);
+  ``max_open_trades`` (its real number follows the strategy's signals). A producer prices
+  from the exchange's ticker streams (``freqfleet.strategy.producer_pricing``): nothing,
+  where the exchange has ``watchTickers`` and ``enable_ws`` is on; else one batched ticker
+  request per loop for every 20 open trades;
 - markets: ``exchangeInfo`` once per ``exchange.markets_refresh_interval`` (60 min).
 
 A fleet's consumer loops every second but reuses an open trade's price for
@@ -29,13 +35,16 @@ benchmark ``bench/exchange_weight.py`` measures the whole on the simulator.
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from freqtrade.exchange import timeframe_to_seconds
+
+from freqfleet.strategy.internals import freqtrade_ws_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +56,12 @@ KLINES = "/api/v3/klines"
 DEPTH = "/api/v3/depth"
 TICKER = "/api/v3/ticker/24hr"
 MARKETS = "/api/v3/exchangeInfo"
+REST_BATCH = 20
+"""Pairs a producer's batched REST ticker asks for at most (Binance: 1-20 weigh 2)."""
+KLINE_REST_SHARE_WS = 0.0
+"""Kline REST requests per pair and candle after start-up with the kline streams on:
+measured on the simulator (BENCHMARKS.md, "Exchange budget"), each close comes from the
+stream."""
 CANDLE_LIMIT = "1000"
 """Candles freqtrade asks for per refresh on Binance (its ``ohlcv_candle_limit``)."""
 
@@ -205,7 +220,8 @@ def bot_weight(
     kline = profile.weight(
         KLINES, {"symbol": "BTCUSDT", "interval": timeframe, "limit": CANDLE_LIMIT}
     )
-    candles = sum(kline * 60 / timeframe_to_seconds(tf) for _, tf in series)
+    share = KLINE_REST_SHARE_WS if exchange_streams(exchange).klines else 1.0
+    candles = share * sum(kline * 60 / timeframe_to_seconds(tf) for _, tf in series)
 
     throttle = float((config.get("internals") or {}).get("process_throttle_secs", DEFAULT_THROTTLE))
     loops = 60 / max(throttle, 1.0)
@@ -246,7 +262,9 @@ def estimate_fleet(
         sources = informatives if role != "consumer" or consumer_informative else []
         if role == "producer":
             share = len((config.get("exchange") or {}).get("pair_whitelist") or [])
-            bots.append(bot_weight(name, config, sources, profile, trades=min(user_slots, share)))
+            held = min(user_slots, share)
+            bot = bot_weight(name, config, sources, profile, trades=held)
+            bots.append(replace(bot, prices=producer_prices(config, held, profile)))
         else:
             bots.append(consumer_weight(name, config, sources, profile))
     # The user's config may leave the timeframe to the strategy (the plan writes it out).
@@ -270,6 +288,53 @@ def consumer_weight(
         return bot_weight(name, config, sources, profile)
     priced = {**(config.get("internals") or {}), "process_throttle_secs": secs}
     return bot_weight(name, {**config, "internals": priced}, sources, profile)
+
+
+@dataclass(frozen=True)
+class ExchangeStreams:
+    """Which websocket streams a bot's freqtrade uses on its exchange."""
+
+    klines: bool
+    tickers: bool
+
+
+def exchange_streams(exchange: Mapping[str, Any]) -> ExchangeStreams:
+    """Kline streams: ``enable_ws`` (freqtrade's default: on) and freqtrade enables them
+    for the exchange (``ws_enabled``) and ccxt.pro watches candles; ticker streams (what a
+    producer prices from): ``enable_ws`` and ccxt.pro's ``watchTickers``."""
+    if not exchange.get("enable_ws", True):
+        return ExchangeStreams(False, False)
+    name = str(exchange.get("name") or "").lower()
+    has = _ccxt_pro_has(name)
+    return ExchangeStreams(
+        bool(has.get("watchOHLCV")) and freqtrade_ws_enabled(name),
+        bool(has.get("watchTickers")),
+    )
+
+
+def _ccxt_pro_has(name: str) -> dict[str, Any]:
+    import ccxt.pro
+
+    cls = getattr(ccxt.pro, name, None)
+    if not isinstance(cls, type):
+        return {}
+    return dict(cls().has)
+
+
+def producer_prices(config: dict[str, Any], trades: int, profile: WeightProfile) -> float:
+    """A producer's price weight a minute for ``trades`` open virtual trades: none from the
+    ticker streams, else one batched ticker request per loop per 20 trades."""
+    exchange = config.get("exchange") or {}
+    if trades <= 0 or exchange_streams(exchange).tickers:
+        return 0.0
+    throttle = float((config.get("internals") or {}).get("process_throttle_secs", DEFAULT_THROTTLE))
+    loops = 60 / max(throttle, 1.0)
+    full, rest = divmod(trades, REST_BATCH)
+    sizes = [REST_BATCH] * full + ([rest] if rest else [])
+    per_loop = sum(
+        profile.weight(TICKER, {"symbols": json.dumps(["BTCUSDT"] * size)}) for size in sizes
+    )
+    return loops * per_loop
 
 
 def strategy_class(name: str, source: Path | None, folder: Path | None) -> type | None:
@@ -310,13 +375,16 @@ def plan_weight_warning(
 
 __all__ = [
     "BotWeight",
+    "ExchangeStreams",
     "Informative",
     "WeightEstimate",
     "bot_weight",
     "consumer_weight",
     "estimate_fleet",
     "exchange_profile",
+    "exchange_streams",
     "plan_weight_warning",
+    "producer_prices",
     "strategy_class",
     "strategy_informatives",
 ]

@@ -22,9 +22,13 @@ the producer analyses or signals. So a producer gets:
   after each candle closes whatever the throttle), because then a producer's open trades
   need no price between candles.
 
-What is left between candles, when the consumer follows exits, is one ticker per open
+What is left between candles, when the consumer follows exits, is a price per open
 virtual trade per loop: the price its ROI, stoploss and ``custom_exit`` are checked at,
-which is what a followed exit is.
+which is what a followed exit is. The fleet strategy on a producer takes those prices
+from the exchange's ticker streams (``freqfleet.strategy.producer_pricing``: ccxt.pro's
+``watch_tickers`` for the open trades' pairs, no request weight) and, when a pair's
+streamed ticker is missing or stale, from one batched REST ticker request a loop for up
+to 20 pairs (Binance: weight 2), instead of one REST ticker per trade per loop.
 """
 
 from __future__ import annotations

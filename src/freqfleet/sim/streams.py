@@ -1,4 +1,4 @@
-"""Binance's kline websocket streams: where freqtrade's ``enable_ws`` takes its candles.
+"""Binance's kline and 24hr ticker websocket streams: candles and prices with no weight.
 
 Why: on Binance, freqtrade (``exchange.enable_ws``, its default there) reads each closed
 candle from the ``<symbol>@kline_<interval>`` stream through ccxt.pro's ``watch_ohlcv``,
@@ -21,7 +21,13 @@ The protocol is Binance spot's raw streams, as ccxt.pro's binance uses them:
   ``2 "Invalid request: invalid stream"`` and logged, so that it shows up instead of
   staying silent; uvicorn pings every 20 s, as Binance does.
 
-What is pushed, per subscribed stream: the candle in progress every 2 s (Binance: "2000ms
+Ticker streams (``<symbol>@ticker``, what ccxt.pro's ``watch_tickers`` subscribes to
+with ``{"name": "ticker"}``, and ``<symbol>@miniTicker``, its default): the 24hr ticker of
+the symbol every second, as on Binance, built from the very values REST's
+``/api/v3/ticker/24hr`` answers at that moment (``24hrTicker`` / ``24hrMiniTicker``
+events). A fleet's producers price their open virtual trades from them.
+
+What is pushed, per subscribed kline stream: the candle in progress every 2 s (Binance: "2000ms
 for the other intervals"), and at each boundary of the stream's interval the closed candle
 (``"x": true``) followed at once by the new candle. Every kline is the REST row of the
 same candle (:class:`~freqfleet.sim.candles.CandleStore`'s rows, the same strings), so a
@@ -56,6 +62,8 @@ logger = logging.getLogger(__name__)
 
 UPDATE_MS = 2_000
 """Pushes of the candle in progress: every 2 s, as Binance's kline streams."""
+TICKER_MS = 1_000
+"""Pushes of a 24hr ticker: every second, as Binance's ticker streams."""
 MAX_STREAMS = 1024
 """Binance's limit of streams per connection (beyond it the simulator warns, once)."""
 CATCH_UP = 5
@@ -65,6 +73,7 @@ MAX_SLEEP = 0.5
 SLOW_INTERVAL_MS = 3_600_000
 """Closed candles of intervals from 1h on may need a block generated: in a worker thread."""
 _STREAM = re.compile(r"^([a-z0-9]{1,20})@kline_([0-9]{1,2}[smhdwM])$")
+_TICKER_STREAM = re.compile(r"^([a-z0-9]{1,20})@(ticker|miniTicker)$")
 _REQUEST_KEYS = frozenset({"method", "params", "id"})
 _METHODS = ("SUBSCRIBE", "UNSUBSCRIBE", "LIST_SUBSCRIPTIONS", "SET_PROPERTY", "GET_PROPERTY")
 _ID_TEXT = re.compile(r"^[A-Za-z0-9-]{1,36}$")
@@ -73,13 +82,15 @@ _INT64 = 2**63
 
 @dataclass(frozen=True)
 class Stream:
-    """One kline stream: ``btcusdt@kline_1m``."""
+    """One stream: ``btcusdt@kline_1m`` (``kind`` "kline"), ``btcusdt@ticker`` ("ticker")
+    or ``btcusdt@miniTicker`` ("miniTicker"); tickers have no interval ("", 0)."""
 
     name: str
     market: int
     symbol: str
     interval: str
     interval_ms: int
+    kind: str = "kline"
 
 
 class StreamError(Exception):
@@ -179,10 +190,19 @@ class KlineStreams:
         self._closed: OrderedDict[tuple[int, int, int], bytes] = OrderedDict()
         self._live: dict[tuple[int, int], bytes] = {}
         self._live_tick = -1
+        self._tickers: dict[tuple[int, str], bytes] = {}
+        self._ticker_tick = -1
 
     # -- stream names ---------------------------------------------------------------------
     def stream(self, name: Any) -> Stream | None:
         """The stream ``name`` names, or None when the simulator cannot serve it."""
+        ticker = _TICKER_STREAM.match(name) if isinstance(name, str) else None
+        if ticker is not None:
+            symbol = ticker.group(1).upper()
+            market = self.exchange.by_symbol.get(symbol)
+            if market is None:
+                return None
+            return Stream(name, market, symbol, "", 0, ticker.group(2))
         match = _STREAM.match(name) if isinstance(name, str) else None
         if match is None:
             return None
@@ -263,6 +283,27 @@ class KlineStreams:
             event = self._live[key] = self._event(stream, row, False, now_ms)
         return event
 
+    def ticker_event(self, stream: Stream, tick_ms: int, now_ms: int) -> bytes:
+        """The 24hr ticker (full or mini) at ``now_ms``, built once per stream and tick
+        from the fields REST's ``/api/v3/ticker/24hr`` answers."""
+        if tick_ms != self._ticker_tick:
+            self._tickers.clear()
+            self._ticker_tick = tick_ms
+        key = (stream.market, stream.kind)
+        event = self._tickers.get(key)
+        if event is None:
+            full = stream.kind == "ticker"
+            rest = self.exchange.ticker_24hr(stream.market, now_ms, full)
+            if full:
+                fields = _TICKER_FIELDS
+                payload: dict[str, Any] = {"e": "24hrTicker", "E": now_ms, "s": stream.symbol}
+            else:
+                fields = _MINI_TICKER_FIELDS
+                payload = {"e": "24hrMiniTicker", "E": now_ms, "s": stream.symbol}
+            payload.update((short, rest[long]) for short, long in fields)
+            event = self._tickers[key] = orjson.dumps(payload)
+        return event
+
     # -- a connection -------------------------------------------------------------------------
     async def serve(
         self, websocket: WebSocket, bot: str, combined: bool, initial: list[str]
@@ -303,29 +344,41 @@ class KlineStreams:
                 await connection.websocket.send_text(payload.decode())
 
     async def _push(self, connection: _Connection) -> None:
-        """Every tick of :data:`UPDATE_MS` on the simulator's clock: the streams' events."""
+        """Every second on the simulator's clock: the tickers; every :data:`UPDATE_MS`
+        (and at each close): the klines."""
         clock = self.exchange.clock
         now = clock()
-        last_tick = now - now % UPDATE_MS
+        last_tick = now - now % TICKER_MS
+        last_kline = now - now % UPDATE_MS
         try:
             while True:
                 now = clock()
-                tick = now - now % UPDATE_MS
+                tick = now - now % TICKER_MS
                 if tick <= last_tick:
-                    wait = (last_tick + UPDATE_MS - now) / 1000
+                    wait = (last_tick + TICKER_MS - now) / 1000
                     await asyncio.sleep(min(MAX_SLEEP, max(0.001, wait)))
                     continue
+                kline_tick = now - now % UPDATE_MS
+                klines_due = kline_tick > last_kline
                 payloads = []
                 for stream in list(connection.streams.values()):
+                    if stream.kind != "kline":
+                        event = self.ticker_event(stream, tick, now)
+                        payloads.append(self._wrap(connection, stream, event))
+                        continue
+                    if not klines_due:
+                        continue
                     length = stream.interval_ms
-                    newest = tick // length  # the candle in progress
-                    oldest = max(last_tick // length, newest - CATCH_UP)
+                    newest = kline_tick // length  # the candle in progress
+                    oldest = max(last_kline // length, newest - CATCH_UP)
                     for index in range(oldest, newest):  # closed since the last tick
                         event = await self.closed_event(stream, index, now)
                         payloads.append(self._wrap(connection, stream, event))
-                    event = self.live_event(stream, tick, now)
+                    event = self.live_event(stream, kline_tick, now)
                     payloads.append(self._wrap(connection, stream, event))
                 last_tick = tick
+                if klines_due:
+                    last_kline = kline_tick
                 if payloads:
                     await self._send(connection, payloads)
                     self.stats.pushed(connection.bot, len(payloads))
@@ -439,6 +492,39 @@ class KlineStreams:
         self.stats.subscribed(connection.bot, -removed)
 
 
+# Stream field <- REST /api/v3/ticker/24hr field (Binance's 24hrTicker and mini events).
+_TICKER_FIELDS: tuple[tuple[str, str], ...] = (
+    ("p", "priceChange"),
+    ("P", "priceChangePercent"),
+    ("w", "weightedAvgPrice"),
+    ("x", "prevClosePrice"),
+    ("c", "lastPrice"),
+    ("Q", "lastQty"),
+    ("b", "bidPrice"),
+    ("B", "bidQty"),
+    ("a", "askPrice"),
+    ("A", "askQty"),
+    ("o", "openPrice"),
+    ("h", "highPrice"),
+    ("l", "lowPrice"),
+    ("v", "volume"),
+    ("q", "quoteVolume"),
+    ("O", "openTime"),
+    ("C", "closeTime"),
+    ("F", "firstId"),
+    ("L", "lastId"),
+    ("n", "count"),
+)
+_MINI_TICKER_FIELDS: tuple[tuple[str, str], ...] = (
+    ("c", "lastPrice"),
+    ("o", "openPrice"),
+    ("h", "highPrice"),
+    ("l", "lowPrice"),
+    ("v", "volume"),
+    ("q", "quoteVolume"),
+)
+
+
 def _valid_id(value: Any) -> bool:
     """Binance accepts a 64-bit signed integer, an alphanumeric string up to 36, or null."""
     if value is None:
@@ -453,6 +539,7 @@ def _valid_id(value: Any) -> bool:
 __all__ = [
     "CATCH_UP",
     "MAX_STREAMS",
+    "TICKER_MS",
     "UPDATE_MS",
     "KlineStreams",
     "Stream",

@@ -75,6 +75,8 @@ class FleetStrategy(_Strategy):
         internals.install_frame_codec()
         _install_log_guard(config)
         if settings is None or config.get("runmode") in _NO_CONSUMER_ROLE:
+            if settings is None and _is_trading_producer(config):
+                _ProducerHooks(self).bind()
             if settings is not None:
                 logger.info("Fleet strategy in %s: running its own analysis", config["runmode"])
             return
@@ -148,6 +150,63 @@ def _attach(strategy: Any, consumer: FleetConsumer, dp: Any) -> None:
         market=market,
         state_path=state_path,
     )
+
+
+def _is_trading_producer(config: dict[str, Any]) -> bool:
+    """A fleet's producer (``fleet.role``, written by ``plan``) running trade or dry-run."""
+    fleet = config.get("fleet")
+    role = fleet.get("role") if isinstance(fleet, dict) else None
+    return role == "producer" and config.get("runmode") in _TRADING
+
+
+class _ProducerHooks:
+    """On a producer that trades: its tickers from the exchange's streams (ProducerPricing)."""
+
+    def __init__(self, strategy: Any) -> None:
+        self.strategy = strategy
+        self.pricing: Any = None
+
+    def bind(self) -> None:
+        strategy = self.strategy
+        self.original = {
+            name: getattr(strategy, name)
+            for name in ("bot_start", "bot_loop_start", "ft_bot_cleanup")
+        }
+        strategy.bot_start = self.bot_start
+        strategy.bot_loop_start = self.bot_loop_start
+        strategy.ft_bot_cleanup = self.ft_bot_cleanup
+
+    def bot_start(self, **kwargs: Any) -> None:
+        from freqfleet.strategy.producer_pricing import ProducerPricing, TickerStream
+
+        exchange = internals.bot_exchange(getattr(self.strategy, "dp", None))
+        if exchange is not None:
+            maker = internals.stream_client_maker(exchange)
+            stream = None if maker is None else TickerStream(maker)
+            pricing = ProducerPricing(
+                lambda symbols: internals.fetch_tickers_uncached(exchange, symbols), stream
+            )
+            if internals.route_tickers(exchange, pricing.ticker):
+                self.pricing = pricing
+                if stream is not None:
+                    stream.start()
+                logger.info(
+                    "Producer prices its open trades from %s",
+                    "the exchange's ticker stream" if stream else "batched REST tickers",
+                )
+        self.original["bot_start"](**kwargs)
+
+    def bot_loop_start(self, current_time: datetime, **kwargs: Any) -> None:
+        if self.pricing is not None:
+            from freqtrade.persistence import Trade
+
+            self.pricing.new_loop(trade.pair for trade in Trade.get_open_trades())
+        self.original["bot_loop_start"](current_time=current_time, **kwargs)
+
+    def ft_bot_cleanup(self) -> None:
+        if self.pricing is not None:
+            self.pricing.close()
+        self.original["ft_bot_cleanup"]()
 
 
 class _ConsumerHooks:

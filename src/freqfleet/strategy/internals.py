@@ -588,3 +588,103 @@ __all__ = [
     "unsupported_message",
     "watch_producer_messages",
 ]
+
+
+# -- a producer's tickers -------------------------------------------------------------------
+
+_EXCHANGE_USED = {
+    # freqtrade's Exchange, on a producer: tickers answered from the stream's cache
+    "fetch_ticker": ("pair",),
+    "_init_ccxt": ("exchange_config", "sync", "ccxt_kwargs"),
+}
+TickerAnswer = Callable[[str, Callable[[str], Any]], Any]
+"""``answer(pair, fetch_ticker)``: a ticker for ``pair``; freqtrade's own fetch as fallback."""
+
+
+def missing_producer_internals() -> list[str]:
+    """The parts of freqtrade's ``Exchange`` a producer's ticker stream relies on, if missing."""
+    from freqtrade.exchange import Exchange
+
+    return [
+        problem
+        for name, expected in _EXCHANGE_USED.items()
+        if (problem := _check(Exchange, "Exchange", name, expected, exact=False))
+    ]
+
+
+def bot_exchange(dp: Any) -> Any:
+    """The bot's freqtrade ``Exchange`` behind its DataProvider (None in tools and tests)."""
+    return getattr(dp, "_exchange", None)
+
+
+def route_tickers(exchange: Any, answer: TickerAnswer) -> bool:
+    """Make ``exchange.fetch_ticker(pair)`` (every ticker freqtrade's pricing asks for)
+    return ``answer(pair, original_fetch_ticker)``. False when this freqtrade lacks what
+    that needs (the bot keeps its own REST tickers)."""
+    missing = missing_producer_internals()
+    if missing:
+        logger.warning("Producer prices stay on REST: %s", unsupported_message(missing, "it"))
+        return False
+    if getattr(exchange, "_fleet_tickers_routed", False):
+        return True
+    original = exchange.fetch_ticker
+
+    def fetch_ticker(pair: str) -> Any:
+        return answer(pair, original)
+
+    exchange.fetch_ticker = fetch_ticker
+    exchange._fleet_tickers_routed = True
+    return True
+
+
+def fetch_tickers_uncached(exchange: Any, symbols: list[str]) -> dict[str, Any]:
+    """One REST ``fetch_tickers(symbols)`` past freqtrade's ticker cache (which holds the
+    whole market's tickers for pairlists: a partial answer must not replace it)."""
+    return dict(exchange._api.fetch_tickers(symbols))
+
+
+def stream_client_maker(exchange: Any) -> Callable[[], Any] | None:
+    """A maker of new ccxt.pro clients of the bot's exchange class and config (``urls``,
+    options, headers as freqtrade merges them for its own websocket client), with the
+    bot's markets; None when that class cannot watch tickers or ``enable_ws`` is off."""
+    from copy import deepcopy
+
+    from freqtrade.misc import deep_merge_dicts
+
+    conf = exchange._config["exchange"]
+    if not conf.get("enable_ws", True):
+        return None
+
+    def make() -> Any:
+        settings = deepcopy(exchange._ccxt_config)
+        settings = deep_merge_dicts(deepcopy(conf.get("ccxt_config", {})), settings)
+        settings = deep_merge_dicts(deepcopy(conf.get("ccxt_async_config", {})), settings)
+        client = exchange._init_ccxt(conf, False, settings)
+        client.set_markets_from_exchange(exchange._api_async)
+        return client
+
+    try:
+        probe = make()
+    except Exception as error:  # a class ccxt.pro lacks or a config it refuses: REST only
+        logger.info("No ticker stream for %s: %s", conf.get("name"), error)
+        return None
+    watches = bool((getattr(probe, "has", None) or {}).get("watchTickers"))
+    if not watches:
+        logger.info("%s has no ticker stream (watchTickers): prices over REST", conf.get("name"))
+        return None
+    return make
+
+
+def freqtrade_ws_enabled(name: str) -> bool:
+    """Whether freqtrade takes candles from websocket streams on exchange ``name`` (its
+    class's ``_ft_has["ws_enabled"]``, spot), given ``enable_ws``."""
+    import freqtrade.exchange as exchanges
+
+    for value in vars(exchanges).values():
+        if (
+            isinstance(value, type)
+            and issubclass(value, exchanges.Exchange)
+            and value.__name__.lower() == name.lower()
+        ):
+            return bool(getattr(value, "_ft_has", {}).get("ws_enabled", False))
+    return False
