@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from freqtrade.enums import CandleType, RunMode
 from freqtrade.resolvers import ExchangeResolver
 
 from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.producer_traffic import producer_exchange_settings
 from freqfleet.fleet.spec import validate_fleet_config
 from freqfleet.sim import RunningSimulator, running_simulator
-from freqfleet.sim.config import BOT_HEADER, name_bot
+from freqfleet.sim.config import BOT_HEADER
+from tests.kit.sim_bots import dry_run_config
 from tests.kit.user_config import USER_PRICING, user_config
 
 pytestmark = pytest.mark.timeout(120)
@@ -28,19 +28,7 @@ def sim() -> Iterator[RunningSimulator]:
 
 
 def bot_config(sim: RunningSimulator, tmp_path: Path, bot: str) -> dict[str, Any]:
-    return {
-        "dry_run": True,
-        "stake_currency": "USDT",
-        "timeframe": "5m",
-        "trading_mode": "spot",
-        "margin_mode": "",
-        "candle_type_def": CandleType.SPOT,
-        "runmode": RunMode.DRY_RUN,
-        "user_data_dir": tmp_path,
-        "datadir": tmp_path / "data",
-        "exchange": name_bot(sim.exchange_config(sim.pairs[:2]), bot),
-        **USER_PRICING,
-    }
+    return dry_run_config(sim, tmp_path, bot, **USER_PRICING)
 
 
 def bookkeep_one_trade(config: dict[str, Any], pair: str) -> list[dict[str, Any]]:

@@ -6,12 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from freqtrade.enums import CandleType, RunMode
+from freqtrade.enums import CandleType
 from freqtrade.resolvers import ExchangeResolver
 
 from freqfleet.sim.app import MAX_BOTS, UNATTRIBUTED
-from freqfleet.sim.config import BOT_HEADER, name_bot
+from freqfleet.sim.config import BOT_HEADER
 from freqfleet.sim.launcher import RunningSimulator, running_simulator
+from tests.kit.sim_bots import dry_run_config
 
 KLINES = {"symbol": "BTCUSDT", "interval": "1m", "limit": 5}
 
@@ -68,18 +69,7 @@ def test_freqtrade_sends_the_bot_name_on_sync_and_async_requests(
     sim: RunningSimulator, tmp_path
 ) -> None:
     """freqtrade builds its sync and async ccxt clients from ``ccxt_config``: both send it."""
-    config = {
-        "dry_run": True,
-        "stake_currency": "USDT",
-        "timeframe": "1m",
-        "trading_mode": "spot",
-        "margin_mode": "",
-        "candle_type_def": CandleType.SPOT,
-        "runmode": RunMode.DRY_RUN,
-        "user_data_dir": tmp_path,
-        "datadir": tmp_path / "data",
-        "exchange": name_bot(sim.exchange_config(sim.pairs[:2]), "producer-7"),
-    }
+    config = dry_run_config(sim, tmp_path, "producer-7", timeframe="1m")
     exchange = ExchangeResolver.load_exchange(config, validate=False)
     try:
         exchange.fetch_ticker("BTC/USDT")  # sync client

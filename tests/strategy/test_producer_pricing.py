@@ -13,7 +13,6 @@ from typing import Any
 import ccxt
 import ccxt.pro as ccxt_pro
 import pytest
-from freqtrade.enums import CandleType, RunMode
 from freqtrade.resolvers import ExchangeResolver
 
 from freqfleet.sim import RunningSimulator, running_simulator
@@ -27,6 +26,7 @@ from freqfleet.strategy.producer_pricing import (
     valid_ticker,
 )
 from tests.kit.ports import free_port
+from tests.kit.sim_bots import dry_run_config
 from tests.kit.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(120)
@@ -206,20 +206,14 @@ def test_freqtrades_pricing_on_a_producer_reads_the_stream(
 ) -> None:
     """``get_rate`` on a real freqtrade Exchange: answered by the stream, no ticker REST."""
     bot = "ft-producer"
-    config = {
-        "dry_run": True,
-        "stake_currency": "USDT",
-        "timeframe": "5m",
-        "trading_mode": "spot",
-        "margin_mode": "",
-        "candle_type_def": CandleType.SPOT,
-        "runmode": RunMode.DRY_RUN,
-        "user_data_dir": tmp_path,
-        "datadir": tmp_path / "data",
-        "exchange": name_bot(sim.exchange_config(sim.pairs[:3]), bot),
-        "entry_pricing": {"price_side": "same", "use_order_book": False},
-        "exit_pricing": {"price_side": "same", "use_order_book": False},
-    }
+    config = dry_run_config(
+        sim,
+        tmp_path,
+        bot,
+        pairs=3,
+        entry_pricing={"price_side": "same", "use_order_book": False},
+        exit_pricing={"price_side": "same", "use_order_book": False},
+    )
     exchange = ExchangeResolver.load_exchange(config, validate=True)
     try:
         maker = internals.stream_client_maker(exchange)
