@@ -181,6 +181,12 @@ def test_the_consumer_prices_open_trades_on_the_users_loop(user_dir: Path, tmp_p
     assert consumer["internals"]["process_throttle_secs"] == 1
     assert consumer["fleet"]["exit_price_secs"] == 12
     assert check_fleet_config(consumer).exit_price_secs == 12  # type: ignore[union-attr]
+    # The user's fleet.exit_price_secs wins over the loop.
+    chosen = user_config(
+        internals={"process_throttle_secs": 12}, fleet={"producers": 2, "exit_price_secs": 30}
+    )
+    plan(chosen, user_dir, tmp_path / "chosen")
+    assert read(tmp_path / "chosen", "consumer.json")["fleet"]["exit_price_secs"] == 30
 
 
 def test_overrides_reach_their_bots(

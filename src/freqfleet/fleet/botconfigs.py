@@ -284,7 +284,7 @@ def consumer_config(
     internals = dict(merged.get("internals") or {})
     # The user's loop: how often the user's own bot prices an open trade. The consumer
     # loops every second to act on producer rows at once, and reuses a trade's exit price
-    # for as long as the user's bot would have (fleet.exit_price_secs).
+    # for as long as the user's bot would have, or as the user's fleet.exit_price_secs says.
     user_loop = (config.get("internals") or {}).get("process_throttle_secs")
     # (a value that is no number is refused by freqtrade's schema check in the producers)
     user_throttle = float(DEFAULT_THROTTLE_SECS)
@@ -298,7 +298,8 @@ def consumer_config(
             "max_signal_age": spec.max_signal_age,
             "informative_candles": spec.informative_candles,
             "follow": list(spec.follow),
-            "exit_price_secs": min(max(user_throttle, 1.0), MAX_EXIT_PRICE_SECS),
+            "exit_price_secs": spec.exit_price_secs
+            or min(max(user_throttle, 1.0), MAX_EXIT_PRICE_SECS),
             "producer_api": producer_api,
             "shares": None if dynamic or shares is None else shares,
         }

@@ -30,6 +30,7 @@ from freqfleet.problems import fix as _fix
 from freqfleet.problems import settings_config
 from freqfleet.section import (
     FollowChoice,
+    exit_price_secs_field,
     follow_field,
     informative_candles_field,
     max_signal_age_field,
@@ -174,6 +175,8 @@ class FleetSpec(BaseModel):
     max_signal_age: int = max_signal_age_field()
     informative_candles: bool = informative_candles_field()
     follow: list[FollowChoice] = follow_field()
+    exit_price_secs: float | None = exit_price_secs_field()
+    """The consumer's ``fleet.exit_price_secs``; None: the user's ``process_throttle_secs``."""
     pairlist_refresh: int = Field(
         1800,
         ge=60,
