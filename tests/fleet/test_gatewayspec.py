@@ -40,10 +40,14 @@ def test_every_bot_asks_the_gateway_for_public_data_only(tmp_path: Path):
     assert specs[0].argv[-len(gateway.command_args()) :] == gateway.command_args()
 
 
-def test_the_plan_warns_that_the_docker_export_lacks_the_gateway():
-    config = user_config({"producers": 2, "gateway": True})
-    warnings = plan_warnings(config, validate_fleet_config(config))
-    assert any("fleet.gateway" in line and "docker-compose" in line for line in warnings)
+def test_the_plan_warns_when_the_exports_gateway_cannot_reach_a_loopback_upstream():
+    config = user_config({"producers": 2, "gateway": True})  # a simulator on 127.0.0.1
+    (warning,) = [line for line in plan_warnings(config, validate_fleet_config(config))]
+    assert warning.startswith(f"fleet.gateway: its upstream {SIM} is on this machine's loopback")
+    assert "docker-compose and Kubernetes" in warning and "fleet.gateway.upstream" in warning
+    assert "\n" not in warning
+    remote = user_config({"producers": 2, "gateway": {"upstream": "https://api.binance.com"}})
+    assert plan_warnings(remote, validate_fleet_config(remote)) == []
     plain = user_config({"producers": 2})
     assert not any("gateway" in line for line in plan_warnings(plain, validate_fleet_config(plain)))
 
@@ -70,7 +74,6 @@ def test_true_means_the_defaults(tmp_path: Path):
             "fleet.gateway.listen_port",
         ),
         ({"producers": [{"name": "a", "host": "10.0.0.5"}], "gateway": True}, {}, "10.0.0.5"),
-        ({"producers": 2, "gateway": True, "kubernetes": {}}, {}, "Kubernetes"),
         ({"producers": 2, "gateway": True}, {"exchange": {"name": "kraken"}}, "kraken"),
         ({"producers": [{"name": "gateway"}]}, {}, "gateway"),
     ],

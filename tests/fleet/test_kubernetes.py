@@ -54,6 +54,11 @@ EXCHANGE_KEY = "exchange-key-0123456789abcdef"
 EXCHANGE_SECRET = "exchange-secret-0123456789abcdef"
 TELEGRAM_TOKEN = "123456789:AAH-telegram-token-abcdef"
 VOLUME = [{"method": "VolumePairList", "number_assets": 12, "sort_key": "quoteVolume"}]
+UPSTREAM = "https://api.binance.com"
+GATEWAY_FLEET = {
+    "producers": 3,
+    "gateway": {"listen_port": 18490, "share": 0.25, "live_ttl": 3, "upstream": UPSTREAM},
+}
 
 
 def with_credentials(config: dict[str, Any]) -> dict[str, Any]:
@@ -119,8 +124,12 @@ def validate_all(folder: Path) -> int:
             {},
         ),
         ({}, {"pairlists": VOLUME}),
+        (
+            {"resources": {"gateway": {"limits": {"memory": "2Gi"}}}},
+            {"fleet": GATEWAY_FLEET, "pairlists": VOLUME},
+        ),
     ],
-    ids=["defaults", "every-option", "dynamic-pairlist"],
+    ids=["defaults", "every-option", "dynamic-pairlist", "gateway"],
 )
 def test_every_manifest_validates(
     user_dir: Path, tmp_path: Path, kubernetes: dict[str, Any], changes: dict[str, Any]
@@ -184,7 +193,11 @@ def back_to_plan_addresses(text: str, kube: KubernetesSpec, names: list[str]) ->
     return text.replace(feed, "file:///pairlists/")
 
 
-@pytest.mark.parametrize("changes", [{}, {"pairlists": VOLUME}], ids=["static", "dynamic"])
+@pytest.mark.parametrize(
+    "changes",
+    [{}, {"pairlists": VOLUME}, {"fleet": GATEWAY_FLEET, "pairlists": VOLUME}],
+    ids=["static", "dynamic", "gateway"],
+)
 def test_configmap_configs_are_the_plans_configs(
     user_dir: Path, tmp_path: Path, changes: dict[str, Any]
 ) -> None:
@@ -192,7 +205,7 @@ def test_configmap_configs_are_the_plans_configs(
     manifest = plan(cluster_config(**changes), user_dir, out)
     manifests = export(out)
     kube = KubernetesSpec()
-    names = [bot.name for bot in manifest.bots]
+    names = [bot.name for bot in manifest.bots] + ["gateway"]
     files = [(bot.name, bot.config_files[0], f"{bot.name}-config") for bot in manifest.bots]
     if manifest.pairlist_feed is not None:
         files.append(("pairlist-feed", manifest.pairlist_feed.config_file, "pairlist-feed-config"))
@@ -242,9 +255,12 @@ def test_secret_move_keeps_ccxt_key_case_and_refuses_what_freqtrade_would_misrea
 # --- secrets only in the Secret -------------------------------------------------------------
 
 
-def test_no_secret_value_outside_the_secret_manifest(user_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("fleet", [None, GATEWAY_FLEET], ids=["plain", "gateway"])
+def test_no_secret_value_outside_the_secret_manifest(
+    user_dir: Path, tmp_path: Path, fleet: dict[str, Any] | None
+) -> None:
     out = tmp_path / "plan"
-    plan(cluster_config(pairlists=VOLUME), user_dir, out)
+    plan(cluster_config(fleet=fleet, pairlists=VOLUME), user_dir, out)
     planned = json.loads((out / SECRETS_NAME).read_text())
     values = [value for bot in planned.values() for value in bot.values()]
     values += [EXCHANGE_KEY, EXCHANGE_SECRET, TELEGRAM_TOKEN]
@@ -431,6 +447,79 @@ def test_probes_ping_the_api_and_bots_listen_on_the_pod(user_dir: Path, tmp_path
         )
         assert container["args"] == manifest.freqtrade_args(bot)
         assert container["image"] == "freqfleet:0.1.0"
+
+
+def test_the_gateway_is_one_deployment_every_pod_reaches_by_its_service(
+    user_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "plan"
+    kubernetes = {"namespace": "ns3", "resources": {"gateway": {"requests": {"cpu": "2"}}}}
+    config = cluster_config(kubernetes, fleet=GATEWAY_FLEET, pairlists=VOLUME)
+    manifest = plan(config, user_dir, out)
+    gateway = manifest.gateway
+    assert gateway is not None and gateway.url == "http://127.0.0.1:18490"
+    manifests = export(out)
+    (kustomization,) = manifests["kustomization.yaml"]
+    assert "gateway.yaml" in kustomization["resources"]
+    assert [doc["kind"] for doc in manifests["gateway.yaml"]] == [
+        "Service",
+        "NetworkPolicy",
+        "Deployment",
+    ]
+    deployment = workload(manifests, "gateway")
+    assert deployment["kind"] == "Deployment"
+    assert deployment["spec"]["replicas"] == 1  # one request-weight budget
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}  # never two at once
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert labels["app.kubernetes.io/component"] == "gateway"
+    (container,) = pod_spec(manifests, "gateway")["containers"]
+    assert container["command"] == ["freqfleet"]
+    expected = gateway.command_args()
+    expected[expected.index("--host") + 1] = "0.0.0.0"  # the pod's address
+    assert container["args"] == expected
+    assert expected[expected.index("--share") + 1] == "0.25"
+    assert expected[expected.index("--upstream") + 1] == UPSTREAM
+    assert container["ports"] == [{"name": "api", "containerPort": 18490, "protocol": "TCP"}]
+    assert container["readinessProbe"]["httpGet"] == {"path": "/gateway/stats", "port": "api"}
+    assert container["resources"]["requests"]["cpu"] == "2"
+    assert quantity(container["resources"]["limits"]["cpu"]) >= 2
+    assert not any("valueFrom" in entry for entry in container["env"])  # it needs no secret
+    service = find(manifests, "Service", "gateway")
+    assert all(labels[k] == v for k, v in service["spec"]["selector"].items())
+    assert service["spec"]["ports"][0]["port"] == 18490
+    policy = find(manifests, "NetworkPolicy", "gateway-api")
+    (rule,) = policy["spec"]["ingress"]
+    (source,) = rule["from"]
+    expressions = {e["key"]: e["values"] for e in source["podSelector"]["matchExpressions"]}
+    assert expressions == {
+        "app.kubernetes.io/instance": ["ns3"],
+        "app.kubernetes.io/component": ["producer", "consumer", "pairlist-feed"],
+    }
+
+    url = f"http://{service_host('gateway', KubernetesSpec(namespace='ns3'))}:18490"
+    assert url == "http://gateway.ns3.svc:18490"
+    for name, config_file in [
+        *((bot.name, bot.config_files[0]) for bot in manifest.bots),
+        ("pairlist-feed", "pairlist-feed.json"),
+    ]:
+        text = config_map_files(find(manifests, "ConfigMap", f"{name}-config"))[config_file]
+        cluster = freqtrade_view(json.loads(text), container_env(manifests, name))
+        planned = json.loads((out / config_file).read_text())
+        for section in ("ccxt_config", "ccxt_async_config"):
+            api = cluster["exchange"][section]["urls"]["api"]
+            assert api["public"] == f"{url}/api/v3", name
+            planned_api = planned["exchange"][section]["urls"]["api"]
+            assert planned_api["public"] == "http://127.0.0.1:18490/api/v3"
+            assert {k: v for k, v in api.items() if k != "public"} == {
+                k: v for k, v in planned_api.items() if k != "public"
+            }, name
+        assert cluster["exchange"]["key"] == EXCHANGE_KEY  # from the Secret, as planned
+        # Every pod waits for the gateway first.
+        init = pod_spec(manifests, name)["initContainers"]
+        assert init[0]["name"] == "wait-for-gateway"
+        assert init[0]["command"][-1] == f"{url}/gateway/stats"
+    script = (out / K8S_DIR / "port-forward.sh").read_text()
+    assert "forward gateway 18490 &" in script  # `freqfleet status` reads its stats there
 
 
 INFORMATIVE_STRATEGY = """

@@ -8,21 +8,29 @@ wins), so each service loads the plan's config and then a small docker override.
 Multi-host fleets: every service carries the compose profile of its host
 (``docker compose --profile <host> up -d`` on that machine); ports are published on
 127.0.0.1 only when the whole fleet runs on one host.
+
+With ``fleet.gateway`` the gateway is a service too: every other service waits until it
+answers, and reaches it by its service name (``docker/gateway.json`` for the bots, the
+pairlist feed's variables), since 127.0.0.1 inside a container is the container itself.
 """
 
 from __future__ import annotations
 
 import re
+import textwrap
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from freqfleet import __version__
 from freqfleet.files import PUBLIC_MODE, SECRET_MODE, dump_json
 from freqfleet.fleet.addresses import is_loopback
+from freqfleet.fleet.kubernetes import env_name, gateway_args
 from freqfleet.fleet.links import producer_links
-from freqfleet.fleet.manifest import BotEntry, FleetManifest
+from freqfleet.fleet.manifest import BotEntry, FleetManifest, GatewayEntry, PairlistFeedEntry
 from freqfleet.fleet.model import FleetSpec
 from freqfleet.fleet.yamltext import to_yaml
+from freqfleet.gateway.app import STATS_PATH
 from freqfleet.strategy.internals import freqtrade_image_tag
 
 IMAGE = "freqtradeorg/freqtrade"
@@ -30,7 +38,10 @@ LOCAL_IMAGE = "freqfleet:local"
 MOUNT = "/fleet"
 LISTEN_ALL = "docker/listen-all.json"
 CONSUMER_OVERRIDE = "docker/consumer.json"
+GATEWAY_OVERRIDE = "docker/gateway.json"
 LOCAL_PROFILE = "local"
+GATEWAY = "gateway"
+FEED = "pairlist-feed"
 
 
 def host_profile(host: str) -> str:
@@ -50,18 +61,92 @@ def dockerfile() -> str:
     )
 
 
-def _healthcheck(port: int) -> dict[str, Any]:
-    probe = (
-        "import urllib.request; "
-        f"urllib.request.urlopen('http://127.0.0.1:{port}/api/v1/ping', timeout=3)"
-    )
+def _healthcheck(url: str, start_period: str = "60s") -> dict[str, Any]:
+    probe = f"import urllib.request; urllib.request.urlopen('{url}', timeout=3)"
     return {
         "test": ["CMD", "python", "-c", probe],
         "interval": "10s",
         "timeout": "5s",
         "retries": 6,
-        "start_period": "60s",
+        "start_period": start_period,
     }
+
+
+def _wait_for(service: dict[str, Any], conditions: dict[str, str]) -> None:
+    """``depends_on`` the given services (name -> compose condition), if any."""
+    if conditions:
+        service["depends_on"] = {name: {"condition": c} for name, c in conditions.items()}
+
+
+def upstream_warning(gateway: GatewayEntry | None) -> str | None:
+    """One line when the gateway's upstream is on loopback: fine for `up`, unreachable
+    from the gateway's container (compose or Kubernetes), where 127.0.0.1 is itself."""
+    if gateway is None or not is_loopback(urlsplit(gateway.upstream).hostname or ""):
+        return None
+    return (
+        f"fleet.gateway: its upstream {gateway.upstream} is on this machine's loopback, which "
+        "the gateway of the docker-compose and Kubernetes exports cannot reach from its "
+        "container; for those, set fleet.gateway.upstream to an address the containers "
+        "reach (e.g. http://host.docker.internal:PORT or the host's LAN address)"
+    )
+
+
+def gateway_override(gateway: GatewayEntry) -> dict[str, Any]:
+    """The bots' public market-data URLs at the gateway's service name (``-c`` override)."""
+    return {"exchange": gateway.route({}, host=GATEWAY)}
+
+
+def gateway_variables(gateway: GatewayEntry) -> dict[str, str]:
+    """:func:`gateway_override` as ``FREQTRADE__`` variables, for the pairlist feed (it
+    reads its one config file, and freqtrade merges these variables over it)."""
+
+    def flat(node: dict[str, Any], path: tuple[str, ...]) -> dict[str, str]:
+        variables: dict[str, str] = {}
+        for key, value in node.items():
+            if isinstance(value, dict):
+                variables.update(flat(value, (*path, key)))
+            else:
+                variables[env_name((*path, key))] = str(value)
+        return variables
+
+    return flat(gateway_override(gateway), ())
+
+
+def _gateway_service(gateway: GatewayEntry) -> dict[str, Any]:
+    """The gateway on every interface of its container, published on 127.0.0.1 (where
+    `freqfleet status` reads its stats)."""
+    port = gateway.port
+    return {
+        "image": LOCAL_IMAGE,
+        "build": {"context": "."},
+        "restart": "unless-stopped",
+        "entrypoint": ["freqfleet"],
+        "command": gateway_args(gateway),
+        "ports": [f"127.0.0.1:{port}:{port}"],
+        "healthcheck": _healthcheck(f"http://127.0.0.1:{port}{STATS_PATH}", "10s"),
+    }
+
+
+def _feed_service(
+    entry: PairlistFeedEntry, gateway: GatewayEntry | None, *, multi_host: bool
+) -> dict[str, Any]:
+    feed: dict[str, Any] = {
+        "image": LOCAL_IMAGE,
+        "build": {"context": "."},
+        "restart": "unless-stopped",
+        "working_dir": MOUNT,
+        "volumes": [f"./:{MOUNT}"],
+        "entrypoint": ["freqfleet"],
+        "command": entry.command_args(MOUNT),
+    }
+    if gateway is not None:
+        feed["environment"] = gateway_variables(gateway)
+    if entry.serve:
+        port = entry.serve.rpartition(":")[2]
+        feed["ports"] = [f"{port}:{port}"]
+    if multi_host:
+        feed["profiles"] = [LOCAL_PROFILE]
+    return feed
 
 
 def _service(
@@ -84,7 +169,7 @@ def _service(
         "volumes": [f"./:{MOUNT}"],
         "ports": [port],
         "command": command,
-        "healthcheck": _healthcheck(bot.api_port),
+        "healthcheck": _healthcheck(f"http://127.0.0.1:{bot.api_port}/api/v1/ping"),
     }
     if multi_host:
         service["profiles"] = [host_profile(bot.host)]
@@ -92,44 +177,34 @@ def _service(
 
 
 def compose_document(spec: FleetSpec, manifest: FleetManifest) -> dict[str, Any]:
-    """The compose file as data: one service per bot (and the pairlist feed, if any)."""
+    """The compose file as data: one service per bot (and the gateway, the pairlist feed)."""
     multi_host = bool(spec.remote_hosts)
     services: dict[str, Any] = {}
+    first: dict[str, str] = {}  # what this host's services wait for, with the condition
+    extra_configs = [LISTEN_ALL]
+    if manifest.gateway is not None:
+        services[GATEWAY] = _gateway_service(manifest.gateway)
+        first[GATEWAY] = "service_healthy"
+        extra_configs.append(GATEWAY_OVERRIDE)
     if manifest.pairlist_feed is not None:
-        feed: dict[str, Any] = {
-            "image": LOCAL_IMAGE,
-            "build": {"context": "."},
-            "restart": "unless-stopped",
-            "working_dir": MOUNT,
-            "volumes": [f"./:{MOUNT}"],
-            "entrypoint": ["freqfleet"],
-            "command": manifest.pairlist_feed.command_args(MOUNT),
-        }
-        if manifest.pairlist_feed.serve:
-            port = manifest.pairlist_feed.serve.rpartition(":")[2]
-            feed["ports"] = [f"{port}:{port}"]
-        if multi_host:
-            feed["profiles"] = [LOCAL_PROFILE]
-        services["pairlist-feed"] = feed
+        feed = _feed_service(manifest.pairlist_feed, manifest.gateway, multi_host=multi_host)
+        _wait_for(feed, first)
+        services[FEED] = feed
+        # Producers and the consumer's RemotePairList read the feed's files.
+        first[FEED] = "service_started"
     for bot in manifest.producers:
-        service = _service(bot, manifest, multi_host=multi_host, extra_configs=[LISTEN_ALL])
-        if manifest.pairlist_feed is not None and is_loopback(bot.host):
-            service["depends_on"] = {"pairlist-feed": {"condition": "service_started"}}
+        service = _service(bot, manifest, multi_host=multi_host, extra_configs=extra_configs)
+        if is_loopback(bot.host):
+            _wait_for(service, first)
         services[bot.name] = service
     consumer = _service(
         manifest.consumer,
         manifest,
         multi_host=multi_host,
-        extra_configs=[LISTEN_ALL, CONSUMER_OVERRIDE],
+        extra_configs=[*extra_configs, CONSUMER_OVERRIDE],
     )
-    local_producers = [bot.name for bot in manifest.producers if is_loopback(bot.host)]
-    depends_on: dict[str, Any] = {}
-    if manifest.pairlist_feed is not None:
-        # The consumer's RemotePairList reads the feed's whole list (pairlists/_fleet.json).
-        depends_on["pairlist-feed"] = {"condition": "service_started"}
-    depends_on.update({name: {"condition": "service_healthy"} for name in local_producers})
-    if depends_on:
-        consumer["depends_on"] = depends_on
+    local = {bot.name: "service_healthy" for bot in manifest.producers if is_loopback(bot.host)}
+    _wait_for(consumer, {**first, **local})
     services[manifest.consumer.name] = consumer
     return {"services": services}
 
@@ -139,6 +214,9 @@ def render_compose(spec: FleetSpec, manifest: FleetManifest) -> str:
         "# freqfleet plan export: one service per bot on freqtrade's official image.\n"
         "# Build and start: docker compose up -d --build\n"
     )
+    warning = upstream_warning(manifest.gateway)
+    if warning:
+        header += "".join(f"# {line}\n" for line in textwrap.wrap(f"WARNING: {warning}", 86))
     if spec.remote_hosts:
         profiles = sorted({host_profile(bot.host) for bot in manifest.bots})
         header += "# Multi-host fleet: on each machine start only its services, e.g.\n" + "".join(
@@ -170,7 +248,7 @@ def compose_files(
     all_secrets: dict[str, dict[str, str]],
 ) -> dict[Path, tuple[str, int]]:
     """docker-compose.yml, Dockerfile and the docker override configs of a plan."""
-    return {
+    files = {
         out_dir / "docker-compose.yml": (render_compose(spec, manifest), PUBLIC_MODE),
         out_dir / "Dockerfile": (dockerfile(), PUBLIC_MODE),
         out_dir / LISTEN_ALL: (
@@ -182,6 +260,19 @@ def compose_files(
             SECRET_MODE,
         ),
     }
+    if manifest.gateway is not None:
+        override = dump_json(gateway_override(manifest.gateway))
+        files[out_dir / GATEWAY_OVERRIDE] = (override, PUBLIC_MODE)
+    return files
 
 
-__all__ = ["compose_document", "compose_files", "dockerfile", "host_profile", "render_compose"]
+__all__ = [
+    "compose_document",
+    "compose_files",
+    "dockerfile",
+    "gateway_override",
+    "gateway_variables",
+    "host_profile",
+    "render_compose",
+    "upstream_warning",
+]

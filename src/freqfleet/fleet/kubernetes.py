@@ -25,10 +25,15 @@ Why these shapes (each one is what keeps a fleet safe on a cluster):
   address ``freqfleet status`` already knows.
 - **Dynamic pairlist**: the feed is a Deployment serving the shares over HTTP; producers
   and consumer read them by URL, after an init container saw the feed's first list.
+- **Market-data gateway** (``fleet.gateway``): one Deployment of one replica (one
+  request-weight budget; ``Recreate``, so never two at once) behind a Service; every bot's
+  and the feed's public market-data URLs lead to that Service, and their pods start once an
+  init container saw it answer.
 
 Files (in ``DIR/kubernetes/``): ``kustomization.yaml``, ``namespace.yaml``,
 ``secret.yaml`` (0600), ``strategies.yaml``, one ``<bot>.yaml`` per bot (ConfigMap,
-Service, StatefulSet or Deployment, NetworkPolicy), ``port-forward.sh``.
+Service, StatefulSet or Deployment, NetworkPolicy), ``gateway.yaml`` (Service,
+NetworkPolicy, Deployment), ``port-forward.sh``.
 """
 
 from __future__ import annotations
@@ -52,12 +57,13 @@ from freqfleet.errors import ConfigError
 from freqfleet.files import PUBLIC_MODE, SECRET_MODE, dump_json
 from freqfleet.fleet.kubespec import QUANTITY, KubernetesSpec
 from freqfleet.fleet.links import producer_links
-from freqfleet.fleet.manifest import MANIFEST_NAME, BotEntry, FleetManifest
+from freqfleet.fleet.manifest import MANIFEST_NAME, BotEntry, FleetManifest, GatewayEntry
 from freqfleet.fleet.model import FleetSpec
 from freqfleet.fleet.pairfeed import SUMMARY_FILE
 from freqfleet.fleet.spec import kubernetes_problems
 from freqfleet.fleet.stubs import StrategyInfo
 from freqfleet.fleet.yamltext import documents, to_yaml
+from freqfleet.gateway.app import STATS_PATH
 from freqfleet.problems import format_problems
 
 K8S_DIR = "kubernetes"
@@ -68,6 +74,7 @@ ENV_PREFIX = "FREQTRADE__"
 CONTAINER = "freqtrade"
 FEED = "pairlist-feed"
 FEED_PORT = 8000
+GATEWAY = "gateway"
 USER_ID = 1000
 """freqtrade's image runs as ftuser (uid and gid 1000)."""
 CONFIGMAP_BUDGET = 900 * 1024
@@ -168,6 +175,14 @@ def feed_resources() -> dict[str, dict[str, str]]:
     return {
         "requests": {"cpu": "100m", "memory": "256Mi"},
         "limits": {"cpu": "500m", "memory": "512Mi"},
+    }
+
+
+def gateway_resources() -> dict[str, dict[str, str]]:
+    """One asyncio process; its memory is the closed candles it keeps for the fleet."""
+    return {
+        "requests": {"cpu": "250m", "memory": "256Mi"},
+        "limits": {"cpu": "1", "memory": "1Gi"},
     }
 
 
@@ -357,6 +372,26 @@ def feed_url(spec: FleetSpec, kube: KubernetesSpec, file_name: str) -> str:
     return f"http://{service_host(FEED, kube)}:{feed_port(spec)}/{file_name}"
 
 
+def gateway_args(gateway: GatewayEntry) -> list[str]:
+    """``freqfleet`` arguments that run the gateway in a container: on every interface."""
+    return gateway.model_copy(update={"host": "0.0.0.0"}).command_args()
+
+
+def gateway_url(gateway: GatewayEntry, kube: KubernetesSpec) -> str:
+    """The gateway's Service, where the fleet's pods reach it."""
+    return gateway.model_copy(update={"host": service_host(GATEWAY, kube)}).url
+
+
+def _route_to_gateway(
+    configs: dict[str, dict[str, Any]], gateway: GatewayEntry | None, kube: KubernetesSpec
+) -> None:
+    """Every config's public market-data URLs at the gateway's Service (in place)."""
+    if gateway is None:
+        return
+    for config in configs.values():
+        config["exchange"] = gateway.route(config["exchange"], host=service_host(GATEWAY, kube))
+
+
 def cluster_configs(
     spec: FleetSpec,
     kube: KubernetesSpec,
@@ -381,6 +416,7 @@ def cluster_configs(
     consumer["fleet"]["producer_api"] = producer_api
     if dynamic:
         consumer["pairlists"][0]["pairlist_url"] = feed_url(spec, kube, SUMMARY_FILE)
+    _route_to_gateway(result, manifest.gateway, kube)
     return result
 
 
@@ -448,8 +484,9 @@ def _env(bot: str, variables: dict[str, str], extra: dict[str, str]) -> list[dic
     return env
 
 
-def _wait_for_feed(url: str, kube: KubernetesSpec) -> dict[str, Any]:
-    """An init container that waits until the feed serves ``url`` (its first evaluation)."""
+def _wait_for(name: str, what: str, url: str, kube: KubernetesSpec) -> dict[str, Any]:
+    """An init container that waits until ``url`` answers (the feed's first evaluation,
+    the gateway's stats)."""
     script = (
         "import sys, time, urllib.request\n"
         "while True:\n"
@@ -457,11 +494,11 @@ def _wait_for_feed(url: str, kube: KubernetesSpec) -> dict[str, Any]:
         "        urllib.request.urlopen(sys.argv[1], timeout=5)\n"
         "        break\n"
         "    except Exception as error:\n"
-        "        print('waiting for the pairlist feed:', error, flush=True)\n"
+        f"        print('waiting for the {what}:', error, flush=True)\n"
         "        time.sleep(5)\n"
     )
     return {
-        "name": "wait-for-pairlist-feed",
+        "name": f"wait-for-{name}",
         "image": kube.image,
         "imagePullPolicy": kube.image_pull_policy,
         "command": ["python", "-c", script, url],
@@ -471,6 +508,19 @@ def _wait_for_feed(url: str, kube: KubernetesSpec) -> dict[str, Any]:
         },
         "securityContext": CONTAINER_SECURITY,
     }
+
+
+def _init_containers(
+    manifest: FleetManifest, kube: KubernetesSpec, feed: str | None
+) -> dict[str, Any]:
+    """``initContainers`` of a pod that needs the gateway, or the feed's file ``feed``."""
+    init = []
+    if manifest.gateway is not None:
+        stats = gateway_url(manifest.gateway, kube) + STATS_PATH
+        init.append(_wait_for(GATEWAY, "market-data gateway", stats, kube))
+    if feed:
+        init.append(_wait_for(FEED, "pairlist feed", feed, kube))
+    return {"initContainers": init} if init else {}
 
 
 @dataclass(frozen=True)
@@ -549,8 +599,7 @@ def _bot_pod_spec(
         spec["nodeSelector"] = node_selector
     if affinity:
         spec["affinity"] = affinity
-    if pod.wait_for:
-        spec["initContainers"] = [_wait_for_feed(pod.wait_for, kube)]
+    spec.update(_init_containers(manifest, kube, pod.wait_for))
     spec["containers"] = [container]
     spec["volumes"] = volumes
     return {
@@ -784,6 +833,7 @@ def feed_documents(
         "enableServiceLinks": False,
         "securityContext": POD_SECURITY,
         **_pull_secrets(kube),
+        **_init_containers(manifest, kube, None),
     }
     if kube.node_selector:
         pod_spec["nodeSelector"] = dict(kube.node_selector)
@@ -820,42 +870,99 @@ def feed_documents(
             "ports": [{"name": "shares", "port": port, "targetPort": "shares", "protocol": "TCP"}],
         },
     }
-    policy = {
+    return [
+        _config_map(f"{FEED}-config", kube, FEED, FEED, data),
+        service,
+        _ingress_from(f"{FEED}-shares", FEED, port, ["producer", "consumer"], kube),
+        deployment,
+    ]
+
+
+def _ingress_from(
+    name: str, bot: str, port: int, components: list[str], kube: KubernetesSpec
+) -> dict[str, Any]:
+    """A NetworkPolicy: only the fleet's pods of ``components`` reach ``bot``'s ``port``."""
+    sources = {
+        "matchExpressions": [
+            {"key": "app.kubernetes.io/instance", "operator": "In", "values": [kube.namespace]},
+            {"key": "app.kubernetes.io/component", "operator": "In", "values": components},
+        ]
+    }
+    return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": _meta(f"{FEED}-shares", kube, FEED, FEED),
+        "metadata": _meta(name, kube, bot, bot),
         "spec": {
-            "podSelector": {"matchLabels": selector(kube, FEED)},
+            "podSelector": {"matchLabels": selector(kube, bot)},
             "policyTypes": ["Ingress"],
             "ingress": [
                 {
-                    "from": [
-                        {
-                            "podSelector": {
-                                "matchExpressions": [
-                                    {
-                                        "key": "app.kubernetes.io/instance",
-                                        "operator": "In",
-                                        "values": [kube.namespace],
-                                    },
-                                    {
-                                        "key": "app.kubernetes.io/component",
-                                        "operator": "In",
-                                        "values": ["producer", "consumer"],
-                                    },
-                                ]
-                            }
-                        }
-                    ],
+                    "from": [{"podSelector": sources}],
                     "ports": [{"protocol": "TCP", "port": port}],
                 }
             ],
         },
     }
+
+
+def _gateway_container(
+    gateway: GatewayEntry, kube: KubernetesSpec, limits: dict[str, dict[str, str]]
+) -> dict[str, Any]:
+    return {
+        "name": GATEWAY,
+        "image": kube.image,
+        "imagePullPolicy": kube.image_pull_policy,
+        "command": ["freqfleet"],
+        "args": gateway_args(gateway),
+        "env": _env(GATEWAY, {}, {"PYTHONDONTWRITEBYTECODE": "1"}),
+        "ports": [{"name": "api", "containerPort": gateway.port, "protocol": "TCP"}],
+        # Ready once it answers; alive while it accepts connections (a slow answer during
+        # an exchange's back-off must not restart the fleet's one budget).
+        "readinessProbe": {
+            "httpGet": {"path": STATS_PATH, "port": "api"},
+            "periodSeconds": 10,
+            "timeoutSeconds": 5,
+        },
+        "livenessProbe": {
+            "tcpSocket": {"port": "api"},
+            "periodSeconds": 30,
+            "timeoutSeconds": 10,
+            "failureThreshold": 5,
+        },
+        "resources": limits,
+        "securityContext": CONTAINER_SECURITY,
+    }
+
+
+def gateway_documents(
+    gateway: GatewayEntry, kube: KubernetesSpec, limits: dict[str, dict[str, str]]
+) -> list[dict[str, Any]]:
+    """Service, NetworkPolicy and Deployment of the fleet's one market-data gateway."""
+    pod_spec: dict[str, Any] = {
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": False,
+        "securityContext": POD_SECURITY,
+        **_pull_secrets(kube),
+    }
+    if kube.node_selector:
+        pod_spec["nodeSelector"] = dict(kube.node_selector)
+    pod_spec["containers"] = [_gateway_container(gateway, kube, limits)]
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _meta(GATEWAY, kube, GATEWAY, GATEWAY),
+        "spec": {
+            # One budget: never two gateways, not even during an update.
+            "replicas": 1,
+            "strategy": {"type": "Recreate"},
+            "selector": {"matchLabels": selector(kube, GATEWAY)},
+            "template": {"metadata": {"labels": labels(kube, GATEWAY, GATEWAY)}, "spec": pod_spec},
+        },
+    }
+    components = ["producer", "consumer", FEED]
     return [
-        _config_map(f"{FEED}-config", kube, FEED, FEED, data),
-        service,
-        policy,
+        _service(GATEWAY, gateway.port, kube, GATEWAY),
+        _ingress_from(f"{GATEWAY}-api", GATEWAY, gateway.port, components, kube),
         deployment,
     ]
 
@@ -939,9 +1046,10 @@ def port_forward_script(manifest: FleetManifest, kube: KubernetesSpec) -> str:
     lines = [
         "#!/bin/sh",
         HEADER.rstrip("\n"),
-        "# Puts every bot's REST API at 127.0.0.1 on the plan's ports (kubectl port-forward),",
-        "# so `freqfleet status <plan dir>` and FreqUI work against the cluster, and copies the",
-        "# consumer's report (user_data/fleet-state.json) next to the plan every 10 s.",
+        "# Puts every bot's REST API (and the gateway's stats) at 127.0.0.1 on the plan's",
+        "# ports (kubectl port-forward), so `freqfleet status <plan dir>` and FreqUI work",
+        "# against the cluster, and copies the consumer's report (user_data/fleet-state.json)",
+        "# next to the plan every 10 s.",
         "# Stop with Ctrl-C. Needs kubectl pointed at the cluster.",
         "set -u",
         f'NAMESPACE="${{NAMESPACE:-{kube.namespace}}}"',
@@ -957,6 +1065,8 @@ def port_forward_script(manifest: FleetManifest, kube: KubernetesSpec) -> str:
     ]
     for bot in manifest.bots:
         lines.append(f"forward {bot.name} {bot.api_port} &")
+    if manifest.gateway is not None:  # its stats, for `status`
+        lines.append(f"forward {GATEWAY} {manifest.gateway.port} &")
     lines += [
         f'echo "Forwarding {len(manifest.bots)} bots; run: freqfleet status $(pwd)"',
         "while true; do",
@@ -969,6 +1079,31 @@ def port_forward_script(manifest: FleetManifest, kube: KubernetesSpec) -> str:
         "done",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _namespace(kube: KubernetesSpec) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": kube.namespace,
+            "labels": {
+                "app.kubernetes.io/managed-by": "freqfleet",
+                # Every pod of the fleet meets the restricted Pod Security Standard.
+                "pod-security.kubernetes.io/enforce": "restricted",
+            },
+        },
+    }
+
+
+def _secret(kube: KubernetesSpec, data: dict[str, str]) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": _meta(SECRET_NAME, kube, "secrets", "all"),
+        "type": "Opaque",
+        "stringData": dict(sorted(data.items())),
+    }
 
 
 def kubernetes_files(
@@ -1031,7 +1166,7 @@ def kubernetes_files(
     if dynamic:
         assert manifest.pairlist_feed is not None
         feed_file = manifest.pairlist_feed.config_file
-        public, variables = split_secrets(configs[feed_file], FEED)
+        public, variables = split_secrets(cluster[feed_file], FEED)
         for name, value in variables.items():
             secret_data[secret_key(FEED, name)] = value
         # The feed reads the plan's manifest for its own entry; the bots' REST passwords
@@ -1055,27 +1190,13 @@ def kubernetes_files(
         files[folder / f"{FEED}.yaml"] = (HEADER + documents(*docs), SECRET_MODE)
         listed.insert(0, f"{FEED}.yaml")
 
-    namespace = {
-        "apiVersion": "v1",
-        "kind": "Namespace",
-        "metadata": {
-            "name": kube.namespace,
-            "labels": {
-                "app.kubernetes.io/managed-by": "freqfleet",
-                # Every pod of the fleet meets the restricted Pod Security Standard.
-                "pod-security.kubernetes.io/enforce": "restricted",
-            },
-        },
-    }
-    secret = {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": _meta(SECRET_NAME, kube, "secrets", "all"),
-        "type": "Opaque",
-        "stringData": dict(sorted(secret_data.items())),
-    }
-    files[folder / "namespace.yaml"] = (HEADER + documents(namespace), PUBLIC_MODE)
-    files[folder / "secret.yaml"] = (HEADER + documents(secret), SECRET_MODE)
+    if manifest.gateway is not None:
+        limits = resources(gateway_resources(), kube, "gateway")
+        docs = gateway_documents(manifest.gateway, kube, limits)
+        files[folder / f"{GATEWAY}.yaml"] = (HEADER + documents(*docs), PUBLIC_MODE)
+        listed.insert(0, f"{GATEWAY}.yaml")
+    files[folder / "namespace.yaml"] = (HEADER + documents(_namespace(kube)), PUBLIC_MODE)
+    files[folder / "secret.yaml"] = (HEADER + documents(_secret(kube, secret_data)), SECRET_MODE)
     files[folder / "strategies.yaml"] = (strategies_text, PUBLIC_MODE)
     kustomization = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",

@@ -110,6 +110,10 @@ class FleetResources(BaseModel):
         default_factory=BotResources,
         json_schema_extra=_fix('use {"requests": {...}, "limits": {...}} for the pairlist feed'),
     )
+    gateway: BotResources = Field(
+        default_factory=BotResources,
+        json_schema_extra=_fix('use {"requests": {...}, "limits": {...}} for the gateway'),
+    )
 
 
 class KubernetesSpec(BaseModel):
@@ -187,7 +191,7 @@ class KubernetesSpec(BaseModel):
     resources: FleetResources = Field(
         default_factory=FleetResources,
         json_schema_extra=_fix(
-            'use {"producer": ..., "consumer": ..., "pairlist_feed": ...} with '
+            'use {"producer": ..., "consumer": ..., "pairlist_feed": ..., "gateway": ...} with '
             '{"requests": {"cpu", "memory"}, "limits": {"cpu", "memory"}}'
         ),
     )

@@ -8,7 +8,7 @@ credentials, so it is written with mode 0600.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -83,6 +83,15 @@ class GatewayEntry(BaseModel):
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    def route(self, exchange: dict[str, Any], host: str | None = None) -> dict[str, Any]:
+        """A copy of a freqtrade ``exchange`` section whose public market-data URLs lead to
+        this gateway, at ``host`` when the bots reach it by another name (a compose
+        service, a cluster Service) than the plan's."""
+        from freqfleet.gateway import exchange_profile, route_public
+
+        at = self if host is None else self.model_copy(update={"host": host})
+        return route_public(exchange, exchange_profile({"name": self.exchange}), at.url)
 
     def command_args(self) -> list[str]:
         """Arguments after ``freqfleet`` that run the gateway."""

@@ -69,7 +69,7 @@ from freqfleet.fleet.model import FleetSpec
 from freqfleet.fleet.partition import partition
 from freqfleet.fleet.secrets import SECRETS_NAME, bot_secrets, load_secrets
 from freqfleet.fleet.stubs import check_strategy_files, resolve_strategy, stub_files
-from freqfleet.gateway import exchange_profile, route_public, upstream_of
+from freqfleet.gateway import exchange_profile, upstream_of
 
 # --- warnings ----------------------------------------------------------------------------
 
@@ -97,16 +97,15 @@ def listen_warning(spec: FleetSpec) -> str | None:
 
 def plan_warnings(config: dict[str, Any], spec: FleetSpec) -> list[str]:
     """Things that work but deserve attention (printed by the CLI, never secrets)."""
+    from freqfleet.fleet.compose import upstream_warning
+
     warnings: list[str] = []
     listening = listen_warning(spec)
     if listening:
         warnings.append(listening)
-    if spec.gateway is not None:
-        warnings.append(
-            f"fleet.gateway: `freqfleet up` runs the market-data gateway on 127.0.0.1:"
-            f"{spec.gateway.listen_port}; the docker-compose export does not include it, so "
-            "run the fleet with `up` (or remove fleet.gateway before using the export)"
-        )
+    upstream = upstream_warning(gateway_entry(config, spec))
+    if upstream:
+        warnings.append(upstream)
     remote = spec.remote_hosts
     if remote and not spec.secure:
         warnings.append(
@@ -227,9 +226,7 @@ def render_plan(
     gateway = gateway_entry(config, spec)
     if gateway is not None:
         # Every bot (and the pairlist feed) asks the gateway for public market data.
-        exchange = config.get("exchange") or {}
-        routed = route_public(exchange, exchange_profile(exchange), gateway.url)
-        config = {**config, "exchange": routed}
+        config = {**config, "exchange": gateway.route(config.get("exchange") or {})}
     generated: dict[str, dict[str, Any]] = {}
     for index, name in enumerate(names):
         share = None if shares is None else shares[name]

@@ -88,11 +88,6 @@ def _cross_field_problems(spec: FleetSpec) -> list[str]:
                 f"fleet.gateway.listen_port: {spec.gateway.listen_port} is also a bot's port; "
                 "use a port no bot uses"
             )
-        if spec.kubernetes is not None:
-            problems.append(
-                "fleet.gateway: the Kubernetes export does not run the gateway; remove "
-                "fleet.gateway or fleet.kubernetes"
-            )
     return problems
 
 
