@@ -26,7 +26,6 @@ from freqfleet.files import dump_json
 from freqfleet.fleet import kubernetes as k8s
 from freqfleet.fleet.kubernetes import (
     K8S_DIR,
-    env_name,
     freqtrade_view,
     quantity,
     service_host,
@@ -230,9 +229,6 @@ def test_configmap_configs_are_the_plans_configs(
 
 
 def test_secret_move_keeps_ccxt_key_case_and_refuses_what_freqtrade_would_misread() -> None:
-    assert env_name(("exchange", "ccxt_config", "apiKey")) == (
-        "FREQTRADE__EXCHANGE__CCXT_CONFIG__apiKey"
-    )
     config = {
         "exchange": {"name": "binance", "ccxt_config": {"apiKey": "k" * 20}, "uid": 12345},
         "api_server": {"password": "12345678"},  # freqtrade keeps passwords as text

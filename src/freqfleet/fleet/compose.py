@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from freqfleet import __version__
 from freqfleet.files import PUBLIC_MODE, SECRET_MODE, dump_json
 from freqfleet.fleet.addresses import is_loopback
-from freqfleet.fleet.kubernetes import env_name, gateway_args
+from freqfleet.fleet.envvars import env_variables
 from freqfleet.fleet.links import producer_links
 from freqfleet.fleet.manifest import BotEntry, FleetManifest, GatewayEntry, PairlistFeedEntry
 from freqfleet.fleet.model import FleetSpec
@@ -100,16 +100,7 @@ def gateway_variables(gateway: GatewayEntry) -> dict[str, str]:
     """:func:`gateway_override` as ``FREQTRADE__`` variables, for the pairlist feed (it
     reads its one config file, and freqtrade merges these variables over it)."""
 
-    def flat(node: dict[str, Any], path: tuple[str, ...]) -> dict[str, str]:
-        variables: dict[str, str] = {}
-        for key, value in node.items():
-            if isinstance(value, dict):
-                variables.update(flat(value, (*path, key)))
-            else:
-                variables[env_name((*path, key))] = str(value)
-        return variables
-
-    return flat(gateway_override(gateway), ())
+    return env_variables(gateway_override(gateway))
 
 
 def _gateway_service(gateway: GatewayEntry) -> dict[str, Any]:
@@ -121,7 +112,7 @@ def _gateway_service(gateway: GatewayEntry) -> dict[str, Any]:
         "build": {"context": "."},
         "restart": "unless-stopped",
         "entrypoint": ["freqfleet"],
-        "command": gateway_args(gateway),
+        "command": gateway.container_args(),
         "ports": [f"127.0.0.1:{port}:{port}"],
         "healthcheck": _healthcheck(f"http://127.0.0.1:{port}{STATS_PATH}", "10s"),
     }

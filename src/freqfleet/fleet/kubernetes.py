@@ -52,9 +52,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from freqfleet.credentials import API_SERVER_SECRET_PATHS, CCXT_SECTIONS, EXCHANGE_SECRET_PATHS
+from freqfleet.credentials import API_SERVER_SECRET_PATHS, EXCHANGE_SECRET_PATHS
 from freqfleet.errors import ConfigError
 from freqfleet.files import PUBLIC_MODE, SECRET_MODE, dump_json
+from freqfleet.fleet.envvars import ENV_PREFIX, env_name
 from freqfleet.fleet.kubespec import QUANTITY, KubernetesSpec
 from freqfleet.fleet.links import producer_links
 from freqfleet.fleet.manifest import MANIFEST_NAME, BotEntry, FleetManifest, GatewayEntry
@@ -70,7 +71,6 @@ K8S_DIR = "kubernetes"
 MOUNT = "/fleet"
 HEADER = "# Written by `freqfleet plan`: plan again rather than edit.\n"
 SECRET_NAME = "fleet-secrets"
-ENV_PREFIX = "FREQTRADE__"
 CONTAINER = "freqtrade"
 FEED = "pairlist-feed"
 FEED_PORT = 8000
@@ -229,18 +229,6 @@ def _dynamic_pairs(config: dict[str, Any]) -> int:
 # --- secrets -----------------------------------------------------------------------------
 
 
-def env_name(path: tuple[str, ...]) -> str:
-    """The ``FREQTRADE__...`` variable freqtrade reads into ``path`` of its config.
-
-    freqtrade lowercases every part but keeps the case of the last one inside an
-    exchange's ccxt section (``FREQTRADE__EXCHANGE__CCXT_CONFIG__apiKey``).
-    """
-    parts = [part.upper() for part in path]
-    if path[0] == "exchange" and any(part in CCXT_SECTIONS for part in path):
-        parts[-1] = path[-1]
-    return ENV_PREFIX + "__".join(parts)
-
-
 def _lookup(config: dict[str, Any], path: tuple[str, ...]) -> Any:
     node: Any = config
     for part in path:
@@ -370,11 +358,6 @@ def feed_port(spec: FleetSpec) -> int:
 def feed_url(spec: FleetSpec, kube: KubernetesSpec, file_name: str) -> str:
     """Where a bot reads a file the feed serves (``<producer>.json``, ``_fleet.json``)."""
     return f"http://{service_host(FEED, kube)}:{feed_port(spec)}/{file_name}"
-
-
-def gateway_args(gateway: GatewayEntry) -> list[str]:
-    """``freqfleet`` arguments that run the gateway in a container: on every interface."""
-    return gateway.model_copy(update={"host": "0.0.0.0"}).command_args()
 
 
 def gateway_url(gateway: GatewayEntry, kube: KubernetesSpec) -> str:
@@ -913,7 +896,7 @@ def _gateway_container(
         "image": kube.image,
         "imagePullPolicy": kube.image_pull_policy,
         "command": ["freqfleet"],
-        "args": gateway_args(gateway),
+        "args": gateway.container_args(),
         "env": _env(GATEWAY, {}, {"PYTHONDONTWRITEBYTECODE": "1"}),
         "ports": [{"name": "api", "containerPort": gateway.port, "protocol": "TCP"}],
         # Ready once it answers; alive while it accepts connections (a slow answer during
@@ -1247,7 +1230,6 @@ __all__ = [
     "K8S_DIR",
     "SECRET_NAME",
     "cluster_configs",
-    "env_name",
     "exported_before",
     "freqtrade_view",
     "kubernetes_files",

@@ -111,6 +111,10 @@ class GatewayEntry(BaseModel):
             str(self.live_ttl),
         ]
 
+    def container_args(self) -> list[str]:
+        """:meth:`command_args` for a container: on every interface of its own network."""
+        return self.model_copy(update={"host": "0.0.0.0"}).command_args()
+
 
 class FleetManifest(BaseModel):
     """Everything needed to start, stop and watch a planned fleet."""
