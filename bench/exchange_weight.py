@@ -29,7 +29,7 @@ steady-state weight per minute. The estimate of ``freqfleet.fleet.exchange_weigh
 The simulator's clock is the wall clock: 5 candles of 5m take about 30 minutes.
 
 ``--budget-run``: does a fleet stay under a tight exchange limit? The simulator enforces
-``--weight-limit 1200`` (answering 429 above it); a fleet of 4 producers and a consumer on
+``--weight-limit 1200`` (``--budget-limit``; answering 429 above it); a fleet of 4 producers and a consumer on
 ``--budget-pairs`` (150) pairs, 5m, runs with ``fleet.gateway`` ``{weight_limit: 1200,
 share: 0.9}`` for ``--minutes`` from its start (start-up downloads included). Reported: the
 simulator's weight of every minute (the most in one), its 429 answers, the gateway's queued
@@ -338,7 +338,7 @@ def analysed_pairs(fleet: Fleet, close: float, timeframe: str) -> dict[str, Any]
             newest = dict(zip(answer["columns"], rows[-1], strict=False)) if rows else {}
             analysed = parse_time(answer.get("last_analyzed")) if rows else None
             if parse_time(newest.get("date")) == candle and analysed is not None:
-                done[pair] = analysed - close
+                done[pair] = round(analysed - close, 2)
             else:
                 missing.append(pair)
     return {
@@ -356,7 +356,7 @@ def budget_run(args, root: Path) -> dict[str, Any]:
     work = root / "budget-run"
     work.mkdir(parents=True)
     with running_simulator(
-        pairs=max(args.budget_pairs, 10), seed=SEED, weight_limit=BUDGET_LIMIT
+        pairs=max(args.budget_pairs, 10), seed=SEED, weight_limit=args.budget_limit
     ) as sim:
         config = user_config(
             sim, sim.pairs[: args.budget_pairs], BUDGET_TIMEFRAME, args.max_open_trades,
@@ -364,7 +364,7 @@ def budget_run(args, root: Path) -> dict[str, Any]:
         )  # fmt: skip
         gateway = {
             "listen_port": free_ports(1)[0],
-            "weight_limit": BUDGET_LIMIT,
+            "weight_limit": args.budget_limit,
             "share": BUDGET_SHARE,
         }
         fleet = Fleet(work, config, BUDGET_PRODUCERS, {"gateway": gateway})
@@ -377,7 +377,7 @@ def budget_run(args, root: Path) -> dict[str, Any]:
         from freqfleet.fleet.exchange_weight import estimate_fleet, strategy_class
 
         estimate = estimate_fleet(config, configs, strategy_class(STRATEGY, None, None))
-        plan_line, _ = estimate.gateway_budget(BUDGET_SHARE, BUDGET_LIMIT)
+        plan_line, _ = estimate.gateway_budget(BUDGET_SHARE, args.budget_limit)
         print(f"--- budget run: {args.budget_pairs} pairs, {BUDGET_TIMEFRAME}, "
               f"{BUDGET_PRODUCERS} producers; plan: {plan_line}", flush=True)  # fmt: skip
         logging.getLogger("ft_rest_client").setLevel(logging.CRITICAL)
@@ -435,7 +435,7 @@ def budget_run(args, root: Path) -> dict[str, Any]:
         "pairs": args.budget_pairs,
         "timeframe": BUDGET_TIMEFRAME,
         "producers": BUDGET_PRODUCERS,
-        "weight_limit": BUDGET_LIMIT,
+        "weight_limit": args.budget_limit,
         "share": BUDGET_SHARE,
         "started": started,
         "up_after_s": None if up_at is None else up_at - started,
@@ -505,6 +505,13 @@ def main() -> int:
     )
     parser.add_argument("--minutes", type=float, default=15, help="--budget-run: minutes")
     parser.add_argument("--budget-pairs", type=int, default=150, help="--budget-run: pairs")
+    parser.add_argument(
+        "--budget-limit",
+        type=int,
+        default=BUDGET_LIMIT,
+        help=f"--budget-run: the simulator's limit and the gateway's weight_limit "
+        f"(default {BUDGET_LIMIT})",
+    )
     args = parser.parse_args()
     if args.quick:
         args.pairs, args.timeframes = [60], ["1m"]
@@ -515,8 +522,10 @@ def main() -> int:
             parser.error(f"--timeframes {timeframe}: use e.g. 1m or 5m")
     root = args.keep or Path(tempfile.mkdtemp(prefix="freqfleet-weight-"))
     if args.budget_run:
-        if args.minutes <= 0 or args.budget_pairs < BUDGET_PRODUCERS:
-            parser.error(f"--minutes: above 0; --budget-pairs: at least {BUDGET_PRODUCERS}")
+        if args.minutes <= 0 or args.budget_pairs < BUDGET_PRODUCERS or args.budget_limit < 1:
+            parser.error(
+                f"--minutes, --budget-limit: above 0; --budget-pairs: at least {BUDGET_PRODUCERS}"
+            )
         result = budget_run(args, root)
         (root / "budget-run.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
         print(budget_report(result))

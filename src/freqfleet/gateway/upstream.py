@@ -98,7 +98,7 @@ class Upstream:
             response = await self._client.get(url)
         except httpx.HTTPError as error:
             self.failures += 1
-            logger.warning("Upstream GET %s failed: %s", path, error)
+            logger.warning("Upstream GET %s failed: %s %s", path, type(error).__name__, error)
             # No exchange error code: ccxt then reads the status (502: ExchangeNotAvailable,
             # a network error freqtrade retries).
             body = (
