@@ -32,6 +32,7 @@ test-compat:
 print-oldest-release:
 	@echo $(firstword $(COMPAT_RELEASES))
 
+# Every benchmark; ARGS=--quick for short variants, ARGS=--full to add the long ones.
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py $(ARGS)
 

@@ -3,6 +3,7 @@
     .venv/bin/python bench/exchange_weight.py             # 60 and 150 pairs, 1m and 5m
     .venv/bin/python bench/exchange_weight.py --quick     # 60 pairs on 1m only, ~9 min
     .venv/bin/python bench/exchange_weight.py --pairs 150 --timeframes 5m --candles 5
+    .venv/bin/python bench/exchange_weight.py --budget-run [--minutes 15]
 
 Real ``freqtrade trade`` processes on the exchange simulator, ``FleetSampleStrategy`` with
 the demo's settings (order-book pricing, market orders, ``--max-open-trades`` slots;
@@ -26,6 +27,15 @@ steady-state weight per minute. The estimate of ``freqfleet.fleet.exchange_weigh
 ``plan`` warns with) is printed next to the measured figures when it is installed.
 
 The simulator's clock is the wall clock: 5 candles of 5m take about 30 minutes.
+
+``--budget-run``: does a fleet stay under a tight exchange limit? The simulator enforces
+``--weight-limit 1200`` (``--budget-limit``; answering 429 above it); a fleet of 4 producers and a consumer on
+``--budget-pairs`` (150) pairs, 5m, runs with ``fleet.gateway`` ``{weight_limit: 1200,
+share: 0.9}`` for ``--minutes`` from its start (start-up downloads included). Reported: the
+simulator's weight of every minute (the most in one), its 429 answers, the gateway's queued
+requests (seconds waited, dropped) and 429/418 answers, and for every 5m candle whether
+every producer analysed every pair (REST ``pair_candles``: newest row and
+``last_analyzed``) within ``POLL_AFTER_CLOSE`` seconds of the close.
 """
 
 from __future__ import annotations
@@ -39,9 +49,11 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psutil
 
 from fleet_scaling import READY_TIMEOUT, PlannedFleet, SingleBot, free_ports
@@ -53,6 +65,16 @@ SAMPLES_DIR = Path(importlib.util.find_spec("freqfleet.strategy.samples").origin
 SNAPSHOT_BEFORE = 3.0
 """Seconds before a candle close at which the simulators' counters are read."""
 SEED = 21
+BUDGET_LIMIT = 1200
+"""``--budget-run``: the simulator's weight limit a minute and the gateway's weight_limit."""
+BUDGET_SHARE = 0.9
+BUDGET_PRODUCERS = 4
+BUDGET_TIMEFRAME = "5m"
+POLL_AFTER_CLOSE = 60.0
+"""``--budget-run``: seconds after a candle's close at which the producers' analysis of it
+is read."""
+MINUTE_SAMPLE_BEFORE = 0.7
+"""``--budget-run``: seconds before a minute's end at which its weight is read."""
 
 
 def timeframe_seconds(timeframe: str) -> int:
@@ -289,6 +311,180 @@ def report(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+# -- --budget-run ---------------------------------------------------------------------------
+
+
+def parse_time(value: Any) -> float | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def analysed_pairs(fleet: Fleet, close: float, timeframe: str) -> dict[str, Any]:
+    """Which producers' pairs have the candle that closed at ``close`` analysed, and when."""
+    candle = close - timeframe_seconds(timeframe)
+    done: dict[str, float] = {}
+    missing: list[str] = []
+    for bot in fleet.bots:
+        if bot.role != "producer":
+            continue
+        client = bot.client()
+        for pair in bot.pairs:
+            answer = client.pair_candles(pair, timeframe, limit=2)
+            rows = answer.get("data") if isinstance(answer, dict) else None
+            newest = dict(zip(answer["columns"], rows[-1], strict=False)) if rows else {}
+            analysed = parse_time(answer.get("last_analyzed")) if rows else None
+            if parse_time(newest.get("date")) == candle and analysed is not None:
+                done[pair] = round(analysed - close, 2)
+            else:
+                missing.append(pair)
+    return {
+        "close": close,
+        "analysed": len(done),
+        "missing": sorted(missing),
+        "latest_s": max(done.values(), default=None),
+        "median_s": sorted(done.values())[len(done) // 2] if done else None,
+    }
+
+
+def budget_run(args, root: Path) -> dict[str, Any]:
+    """A fleet behind a gateway fitted to a simulator that enforces ``BUDGET_LIMIT``."""
+    seconds = timeframe_seconds(BUDGET_TIMEFRAME)
+    work = root / "budget-run"
+    work.mkdir(parents=True)
+    with running_simulator(
+        pairs=max(args.budget_pairs, 10), seed=SEED, weight_limit=args.budget_limit
+    ) as sim:
+        config = user_config(
+            sim, sim.pairs[: args.budget_pairs], BUDGET_TIMEFRAME, args.max_open_trades,
+            work / "records",
+        )  # fmt: skip
+        gateway = {
+            "listen_port": free_ports(1)[0],
+            "weight_limit": args.budget_limit,
+            "share": BUDGET_SHARE,
+        }
+        fleet = Fleet(work, config, BUDGET_PRODUCERS, {"gateway": gateway})
+        assert fleet.manifest.gateway is not None
+        gateway_url = fleet.manifest.gateway.url
+        configs = {
+            entry.name: json.loads((fleet.plan_dir / entry.config_files[0]).read_text())
+            for entry in fleet.manifest.bots
+        }
+        from freqfleet.fleet.exchange_weight import estimate_fleet, strategy_class
+
+        estimate = estimate_fleet(config, configs, strategy_class(STRATEGY, None, None))
+        plan_line, _ = estimate.gateway_budget(BUDGET_SHARE, args.budget_limit)
+        print(f"--- budget run: {args.budget_pairs} pairs, {BUDGET_TIMEFRAME}, "
+              f"{BUDGET_PRODUCERS} producers; plan: {plan_line}", flush=True)  # fmt: skip
+        logging.getLogger("ft_rest_client").setLevel(logging.CRITICAL)
+        started = time.time()
+        end = started + args.minutes * 60
+        fleet.start()
+        minutes: list[dict[str, Any]] = []
+        candles: list[dict[str, Any]] = []
+        up_at: float | None = None
+        try:
+            next_minute = (int(started // 60) + 1) * 60
+            polls: list[float] = []
+            next_up_check = started + 5
+            while True:
+                now = time.time()
+                if up_at is None and now >= next_up_check:
+                    next_up_check = now + 2
+                if up_at is None and now + 2 == next_up_check and up(fleet):
+                    up_at = time.time()
+                    print(f"--- bots up after {up_at - started:.0f} s", flush=True)
+                    first = (int(up_at // seconds) + 1) * seconds
+                    polls = [
+                        close + POLL_AFTER_CLOSE
+                        for close in range(int(first), int(end) + 1, seconds)
+                        if close + POLL_AFTER_CLOSE <= end + seconds
+                    ]
+                if now >= next_minute - MINUTE_SAMPLE_BEFORE:
+                    stats = sim.stats()
+                    minutes.append({
+                        "minute": next_minute - 60,
+                        "weight": stats["weight_1m"],
+                        "sim_429": stats["errors"].get("-1003", 0),
+                    })  # fmt: skip
+                    print(f"    {time.strftime('%H:%M', time.gmtime(next_minute - 60))} "
+                          f"weight {stats['weight_1m']}", flush=True)  # fmt: skip
+                    next_minute += 60
+                if polls and now >= polls[0]:
+                    close = polls.pop(0) - POLL_AFTER_CLOSE
+                    candle = analysed_pairs(fleet, close, BUDGET_TIMEFRAME)
+                    candles.append(candle)
+                    print(f"    candle {time.strftime('%H:%M', time.gmtime(close))}: "
+                          f"{candle['analysed']}/{args.budget_pairs} pairs analysed "
+                          f"(latest {candle['latest_s']} s after the close)", flush=True)  # fmt: skip
+                if now >= end and not polls:
+                    break
+                if up_at is None and now - started > READY_TIMEOUT * 2:
+                    raise RuntimeError(f"bots not running after {READY_TIMEOUT * 2:.0f} s")
+                fleet.check()
+                time.sleep(0.2)
+            sim_stats = sim.stats()
+            gateway_stats = httpx.get(gateway_url + "/gateway/stats", timeout=10).json()
+        finally:
+            fleet.stop()
+    return {
+        "pairs": args.budget_pairs,
+        "timeframe": BUDGET_TIMEFRAME,
+        "producers": BUDGET_PRODUCERS,
+        "weight_limit": args.budget_limit,
+        "share": BUDGET_SHARE,
+        "started": started,
+        "up_after_s": None if up_at is None else up_at - started,
+        "estimate_through_gateway": estimate.through_gateway,
+        "plan_line": plan_line,
+        "minutes": minutes,
+        "candles": candles,
+        "sim_429": sim_stats["errors"].get("-1003", 0),
+        "sim_errors": sim_stats["errors"],
+        "gateway": gateway_stats["upstream"],
+        "gateway_hit_rate": gateway_stats["hit_rate"],
+    }
+
+
+def budget_report(result: dict[str, Any]) -> str:
+    weights = [minute["weight"] for minute in result["minutes"]]
+    upstream = result["gateway"]
+    budget = int(result["weight_limit"] * result["share"])
+    candles = result["candles"]
+    every = bool(candles) and all(not candle["missing"] for candle in candles)
+    lines = [
+        f"\nBudget run: {result['pairs']} pairs, {result['timeframe']}, "
+        f"{result['producers']} producers + consumer behind the gateway, simulator limit "
+        f"{result['weight_limit']:,}/min, gateway budget {budget:,}/min (share "
+        f"{result['share']:g}); {len(weights)} minutes from "
+        f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime(result['started']))} UTC "
+        f"(bots up after {result['up_after_s'] or float('nan'):.0f} s)",
+        f"- plan: {result['plan_line']}",
+        f"- simulator weight per minute: max {max(weights, default=0):,}, mean "
+        f"{sum(weights) / max(1, len(weights)):,.0f} (by minute: "
+        f"{', '.join(str(w) for w in weights)})",
+        f"- simulator 429 answers: {result['sim_429']}; gateway saw 429: "
+        f"{upstream['answered_429']}, 418: {upstream['answered_418']}",
+        f"- gateway: {upstream['queued']} requests queued for budget, "
+        f"{upstream['queued_seconds']:.0f} s waited in all, {upstream['dropped']} dropped "
+        f"(client hung up); {upstream['requests']} upstream requests, hit rate "
+        f"{result['gateway_hit_rate']}",
+    ]
+    for candle in candles:
+        lines.append(
+            f"- candle closing {time.strftime('%H:%M', time.gmtime(candle['close']))}: "
+            f"{candle['analysed']}/{result['pairs']} pairs analysed within "
+            f"{POLL_AFTER_CLOSE:.0f} s (median {candle['median_s']} s, latest "
+            f"{candle['latest_s']} s after the close)"
+        )
+    lines.append(f"- every pair analysed every candle: {'yes' if every else 'no'}")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, nargs="+", default=[60, 150])
@@ -302,6 +498,20 @@ def main() -> int:
         "--gateway-only", action="store_true", help="the single bot and the fleets with a gateway"
     )
     parser.add_argument("--keep", type=Path, help="keep plans, logs and results.json here")
+    parser.add_argument(
+        "--budget-run",
+        action="store_true",
+        help=f"a fleet behind a gateway under a simulator limit of {BUDGET_LIMIT} a minute",
+    )
+    parser.add_argument("--minutes", type=float, default=15, help="--budget-run: minutes")
+    parser.add_argument("--budget-pairs", type=int, default=150, help="--budget-run: pairs")
+    parser.add_argument(
+        "--budget-limit",
+        type=int,
+        default=BUDGET_LIMIT,
+        help=f"--budget-run: the simulator's limit and the gateway's weight_limit "
+        f"(default {BUDGET_LIMIT})",
+    )
     args = parser.parse_args()
     if args.quick:
         args.pairs, args.timeframes = [60], ["1m"]
@@ -311,6 +521,16 @@ def main() -> int:
         if timeframe[-1] not in "mh" or not timeframe[:-1].isdigit():
             parser.error(f"--timeframes {timeframe}: use e.g. 1m or 5m")
     root = args.keep or Path(tempfile.mkdtemp(prefix="freqfleet-weight-"))
+    if args.budget_run:
+        if args.minutes <= 0 or args.budget_pairs < BUDGET_PRODUCERS or args.budget_limit < 1:
+            parser.error(
+                f"--minutes, --budget-limit: above 0; --budget-pairs: at least {BUDGET_PRODUCERS}"
+            )
+        result = budget_run(args, root)
+        (root / "budget-run.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+        print(budget_report(result))
+        print(f"\nresults: {root / 'budget-run.json'}")
+        return 0
     results = []
     for timeframe in args.timeframes:
         for pairs in args.pairs:

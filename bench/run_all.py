@@ -2,8 +2,9 @@
 
 Why sequential: each benchmark measures against a baseline in the same run, and two of
 them start real processes; running them side by side on a small machine would measure the
-neighbour. ``--quick`` passes the benchmarks' own quick options where they have one.
-Extra arguments after ``--`` go to every benchmark.
+neighbour. ``--quick`` passes the benchmarks' own quick options where they have one;
+``--full`` also runs the long variants in :data:`FULL` (each a run of its own, after the
+benchmark's default run).
 """
 
 from __future__ import annotations
@@ -27,25 +28,39 @@ QUICK = {
 }
 
 
+# Script -> extra runs with ``--full`` (tens of minutes each).
+FULL = {
+    "exchange_weight.py": [["--budget-run", "--minutes", "15"]],
+}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="each benchmark's short variant")
+    parser.add_argument(
+        "--full", action="store_true", help="also the long variants (e.g. the budget run)"
+    )
     parser.add_argument("--only", nargs="+", metavar="NAME", help="e.g. sim_throughput")
     args = parser.parse_args()
+    if args.quick and args.full:
+        parser.error("--quick and --full: choose one")
     scripts = sorted(path for path in BENCH_DIR.glob("*.py") if path.name != Path(__file__).name)
     if args.only:
         scripts = [path for path in scripts if path.stem in args.only]
     failed = []
+    runs = []
     for script in scripts:
-        options = QUICK.get(script.name, []) if args.quick else []
-        print(f"\n=== {script.name} {' '.join(options)}", flush=True)
+        runs.append((script, QUICK.get(script.name, []) if args.quick else []))
+        if args.full:
+            runs += [(script, options) for options in FULL.get(script.name, [])]
+    for script, options in runs:
+        name = " ".join([script.name, *options])
+        print(f"\n=== {name}", flush=True)
         started = time.monotonic()
         code = subprocess.call([sys.executable, str(script), *options])
-        print(
-            f"=== {script.name}: exit {code} after {time.monotonic() - started:.0f} s", flush=True
-        )
+        print(f"=== {name}: exit {code} after {time.monotonic() - started:.0f} s", flush=True)
         if code:
-            failed.append(script.name)
+            failed.append(name)
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
         return 1

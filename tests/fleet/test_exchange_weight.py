@@ -180,6 +180,60 @@ def test_plan_warns_above_half_the_limit_without_a_gateway(
     assert "exchange weight" not in capsys.readouterr().err
 
 
+def test_behind_a_gateway_candles_count_once_prices_one_for_one(
+    user_dir: Path, tmp_path: Path
+) -> None:
+    config = user_config(
+        fleet={"producers": 4, "gateway": True},
+        timeframe="5m",
+        max_open_trades=5,
+        exit_pricing={"price_side": "other", "use_order_book": True, "order_book_top": 1},
+        exchange=exchange_config("http://127.0.0.1:9", pairs(150), websocket=False),
+    )
+    estimate = estimate_fleet(config, planned(user_dir, tmp_path, config), None)
+    by_name = {bot.name: bot for bot in estimate.bots}
+    assert by_name["consumer"].role == "consumer" and by_name["producer-1"].role == "producer"
+    candles = sum(bot.candles for bot in estimate.bots)
+    # Every pair asked by its producer and the consumer: the gateway fetches it once.
+    assert estimate.through_gateway == pytest.approx(estimate.total - candles / 2)
+    line, covered = estimate.gateway_budget(0.9, 1200)
+    assert covered and line.startswith("gateway budget: 1,080 weight a minute")
+    line, covered = estimate.gateway_budget(0.5, 100)
+    assert not covered
+    assert "fleet.gateway.share or fleet.gateway.weight_limit" in line
+    assert "pairs will be analysed late" in line
+    assert estimate.gateway_budget(0.5, None)[0].startswith("gateway budget: 3,000 ")
+
+
+def test_plan_says_whether_the_gateways_budget_covers_the_fleet(
+    user_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def planned_lines(weight_limit: int, name: str) -> tuple[list[str], list[str]]:
+        config = user_config(
+            fleet={"producers": 2, "gateway": {"weight_limit": weight_limit, "share": 0.9}},
+            timeframe="1m",
+            max_open_trades=5,
+            exit_pricing={"price_side": "other", "use_order_book": True, "order_book_top": 1},
+            exchange=exchange_config("http://127.0.0.1:9", pairs(60), websocket=False),
+        )
+        path = write_config(user_dir, config, f"{name}.json")
+        assert main(["plan", "-c", str(path), "-o", str(user_dir / name)]) == 0
+        out, err = capsys.readouterr()
+        return (
+            [line for line in out.splitlines() if "gateway budget" in line],
+            [line for line in err.splitlines() if "gateway budget" in line],
+        )
+
+    notes, warnings = planned_lines(1200, "roomy")
+    assert len(notes) == 1 and not warnings
+    assert "1,080 weight a minute (share 0.9 of the limit 1,200) covers" in notes[0]
+    notes, warnings = planned_lines(100, "tight")
+    assert not notes and len(warnings) == 1
+    assert "90 weight a minute (share 0.9 of the limit 100) does not cover" in warnings[0]
+    for named in ("fleet.gateway.share", "fleet.gateway.weight_limit", "fewer pairs"):
+        assert named in warnings[0]
+
+
 def test_producers_without_ticker_streams_ask_rest_once_a_loop_per_20_trades() -> None:
     profile = exchange_profile()
     section = exchange_config("http://127.0.0.1:9", pairs(60), websocket=False)

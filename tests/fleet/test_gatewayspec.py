@@ -62,6 +62,27 @@ def test_true_means_the_defaults(tmp_path: Path):
     manifest = plan(user_config({"producers": 1, "gateway": True}), tmp_path / "plan")
     assert manifest.gateway is not None
     assert (manifest.gateway.port, manifest.gateway.share) == (8490, 0.5)
+    assert manifest.gateway.weight_limit is None  # the exchange profile's limit
+    assert "--weight-limit" not in manifest.gateway.command_args()
+
+
+def test_a_weight_limit_reaches_the_gateways_command(tmp_path: Path):
+    config = user_config({"producers": 1, "gateway": {"weight_limit": 1200, "share": 0.9}})
+    manifest = plan(config, tmp_path / "plan")
+    assert manifest.gateway is not None and manifest.gateway.weight_limit == 1200
+    args = manifest.gateway.command_args()
+    assert args[args.index("--weight-limit") + 1] == "1200"
+    assert args[args.index("--share") + 1] == "0.9"
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, "1200", True])
+def test_a_bad_weight_limit_is_one_line_naming_it_and_the_fix(value):
+    with pytest.raises(ConfigError) as error:
+        validate_fleet_config(user_config({"producers": 1, "gateway": {"weight_limit": value}}))
+    line = str(error.value)
+    assert len(line.splitlines()) == 1
+    assert line.startswith("fleet.gateway.weight_limit")
+    assert "whole number of at least 1" in line
 
 
 @pytest.mark.parametrize(

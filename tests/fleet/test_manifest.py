@@ -89,6 +89,8 @@ def test_feed_and_gateway_commands() -> None:
         "--live-ttl",
         "5.0",
     ]
+    limited = gateway.model_copy(update={"weight_limit": 1200})
+    assert limited.command_args()[-2:] == ["--weight-limit", "1200"]
 
 
 def test_saved_private_and_read_back_equal(tmp_path: Path) -> None:

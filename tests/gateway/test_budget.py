@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from freqfleet.gateway.budget import BackingOff, WeightBudget
+from freqfleet.gateway.budget import BackingOff, Dropped, WeightBudget
 
 # 10 s into a minute: past the grace in which the exchange's header may be last minute's.
 MINUTE_START = datetime(2026, 3, 4, 5, 6, tzinfo=UTC)
@@ -56,7 +56,44 @@ def test_a_request_that_does_not_fit_waits_for_the_next_minute(clock) -> None:
     still_waiting, used = asyncio.run(scenario())
     assert still_waiting
     assert used == 10
-    assert budget.waits >= 1
+    assert (budget.queued, budget.waiting, budget.dropped) == (1, 0, 0)
+    assert budget.queued_seconds >= 0.3
+
+
+def test_requests_behind_a_waiting_one_queue_too_and_are_counted_once(clock) -> None:
+    budget = WeightBudget(100, 0.5)
+
+    async def scenario() -> int:
+        await budget.acquire(45)
+        waiting = [asyncio.ensure_future(budget.acquire(10)) for _ in range(3)]
+        await asyncio.sleep(0.1)
+        now = budget.waiting
+        clock.move_to(NEXT_MINUTE)
+        await asyncio.wait_for(asyncio.gather(*waiting), timeout=10)
+        return now
+
+    assert asyncio.run(scenario()) == 3
+    assert (budget.queued, budget.waiting) == (3, 0)
+    assert budget.used_this_minute() == 30
+
+
+def test_a_waiting_request_nobody_wants_any_more_is_dropped_unspent(clock) -> None:
+    budget = WeightBudget(100, 0.5)
+    wanted = True
+
+    async def scenario() -> None:
+        nonlocal wanted
+        await budget.acquire(45)
+        waiting = asyncio.ensure_future(budget.acquire(10, lambda: wanted))
+        await asyncio.sleep(0.1)
+        wanted = False  # its client hung up
+        clock.move_to(NEXT_MINUTE)
+        with pytest.raises(Dropped):
+            await asyncio.wait_for(waiting, timeout=10)
+
+    asyncio.run(scenario())
+    assert budget.dropped == 1
+    assert budget.used_this_minute() == 0
 
 
 def test_a_request_heavier_than_the_budget_goes_alone_in_its_minute(clock) -> None:

@@ -75,3 +75,50 @@ def test_a_later_call_of_the_same_key_runs_again() -> None:
         return [first, await coalescer.run("k", call)]
 
     assert asyncio.run(scenario()) == [(1, False), (2, False)]
+
+
+def test_a_call_is_wanted_while_one_of_its_callers_has_not_hung_up() -> None:
+    async def scenario() -> list[bool]:
+        coalescer: Coalescer[str] = Coalescer()
+        release = asyncio.Event()
+        seen: list[bool] = []
+
+        async def call() -> str:
+            await release.wait()
+            seen.append(coalescer.wanted("k"))
+            return "answer"
+
+        first_gone, second_gone = asyncio.Event(), asyncio.Event()
+        first = asyncio.ensure_future(coalescer.run("k", call, first_gone))
+        second = asyncio.ensure_future(coalescer.run("k", call, second_gone))
+        await asyncio.sleep(0)
+        first_gone.set()
+        seen.append(coalescer.wanted("k"))  # the second still waits
+        second_gone.set()
+        release.set()
+        await asyncio.gather(first, second)
+        seen.append(coalescer.wanted("other"))  # not through run(): nobody to ask
+        return seen
+
+    assert asyncio.run(scenario()) == [True, False, True]
+
+
+def test_a_caller_cancelled_no_longer_wants_the_call() -> None:
+    async def scenario() -> bool:
+        coalescer: Coalescer[str] = Coalescer()
+        release = asyncio.Event()
+
+        async def call() -> str:
+            await release.wait()
+            return "answer"
+
+        caller = asyncio.ensure_future(coalescer.run("k", call))
+        await asyncio.sleep(0)
+        caller.cancel()
+        await asyncio.sleep(0)
+        wanted = coalescer.wanted("k")
+        release.set()
+        await asyncio.sleep(0)
+        return wanted
+
+    assert asyncio.run(scenario()) is False

@@ -16,6 +16,8 @@ from freqfleet.cli import main
         (["--upstream", "http://127.0.0.1:1", "--share", "1.5"], "--share"),
         (["--upstream", "http://127.0.0.1:1", "--port", "70000"], "--port"),
         (["--upstream", "http://127.0.0.1:1", "--live-ttl", "0"], "--live-ttl"),
+        (["--upstream", "http://127.0.0.1:1", "--weight-limit", "0"], "--weight-limit"),
+        (["--upstream", "http://127.0.0.1:1", "--weight-limit", "-5"], "--weight-limit"),
     ],
 )
 def test_bad_options_are_one_line_errors(capsys, args, named):

@@ -37,3 +37,13 @@ def test_a_running_gateway_answers_logs_and_stops() -> None:
         assert "Gateway for http://127.0.0.1:9" in gateway.log_text()
         process = gateway.process
     assert process.poll() is not None
+
+
+@pytest.mark.timeout(120)
+def test_a_weight_limit_reaches_the_gateway_and_its_start_up_line() -> None:
+    with running_gateway("http://127.0.0.1:9", share=0.9, weight_limit=100) as gateway:
+        upstream = gateway.stats()["upstream"]
+        log = gateway.log_text()
+    assert (upstream["budget_per_minute"], upstream["limit_per_minute"]) == (90, 100)
+    lines = [line for line in log.splitlines() if "budget 90 weight a minute" in line]
+    assert len(lines) == 1 and "100" in lines[0]

@@ -2,6 +2,8 @@
 
 The gateway app runs in-process behind uvicorn; between it and the real simulator sits a
 scripted upstream (:mod:`tests.gateway.servers`) that can hold answers or answer 429/418.
+Where the simulator itself must enforce a weight limit, its app runs in-process too, on a
+clock whose minute lasts a few seconds (the gateway's budget window the same seconds).
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ import pytest
 
 from freqfleet.gateway.app import GatewayApp
 from freqfleet.gateway.profile import BINANCE_SPOT
+from freqfleet.sim.app import create_app
+from freqfleet.sim.exchange import SimExchange
+from freqfleet.sim.models.synthetic import SyntheticModel
 from tests.gateway.servers import ScriptedUpstream, serving
 from tests.kit.sim_requests import days_ago_ms, symbol
 
@@ -79,7 +84,7 @@ def test_one_budget_for_all_clients_queues_instead_of_failing(simulator):
     arrivals = sorted(t for t, path in upstream.arrivals if path == KLINES)
     assert len(arrivals) == 5
     assert int(arrivals[-1] // window) > int(arrivals[0] // window)
-    assert app.budget.waits >= 1
+    assert app.budget.queued >= 1
 
 
 def _early_in_window(window: float) -> None:
@@ -132,6 +137,8 @@ def test_a_429_or_418_stops_upstream_calls_for_everyone(simulator, status):
     assert during == calls  # nothing went upstream while backing off
     assert stats["back_off"]["status"] == status
     assert stats["answered_back_off"] >= 2
+    assert stats["upstream"][f"answered_{status}"] == 1
+    assert stats["upstream"][f"answered_{({429, 418} - {status}).pop()}"] == 0
     assert after.status_code == 200
     assert len(upstream.arrivals) == during + 1
 
@@ -157,3 +164,69 @@ def test_an_exchange_that_does_not_answer_is_a_502_not_a_hang(simulator):
     assert answer.status_code == 502
     assert "did not answer" in answer.json()["msg"]
     assert stats["upstream"]["failures"] == 1
+
+
+def fast_minutes(window: float):
+    """A simulator clock (ms) near now whose minutes last ``window`` real seconds and
+    start when ``int(time.time() // window)`` changes, as the gateway's budget windows."""
+    speed = 60.0 / window
+    now_ms = time.time_ns() // 1_000_000
+    offset = (now_ms - int(time.time() * 1000 * speed)) // 60_000 * 60_000
+    return lambda: offset + int(time.time() * 1000 * speed)
+
+
+def test_a_burst_beyond_the_exchanges_weight_limit_queues_instead_of_a_429():
+    window = 4.0
+    simulator = SimExchange(SyntheticModel(pairs=12, seed=7), clock=fast_minutes(window))
+    sim_app = create_app(simulator, weight_limit=100)
+    # 30 order books at weight 5: 150, more than the simulator's 100 a (4 s) minute.
+    asked = [
+        {"symbol": market.symbol, "limit": str(limit)}
+        for market in simulator.markets
+        for limit in (5, 10, 20)
+    ][:30]
+    with serving(sim_app) as sim_url:
+        # Budget: 0.9 x 100 = 90 a window, 18 order books.
+        app = gateway_app(sim_url, share=0.9, weight_limit=100, budget_window=window)
+        with serving(app) as url:
+
+            async def burst() -> list[int]:
+                async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+                    answers = await asyncio.gather(
+                        *(client.get("/api/v3/depth", params=params) for params in asked)
+                    )
+                return [answer.status_code for answer in answers]
+
+            _early_in_window(window)
+            statuses = asyncio.run(burst())
+            stats = httpx.get(url + "/gateway/stats").json()
+        sim_stats = httpx.get(sim_url + "/sim/stats").json()
+    upstream = stats["upstream"]
+    assert statuses == [200] * 30
+    assert sim_stats["requests"]["/api/v3/depth"] == 30
+    assert sim_stats["errors"] == {}  # no 429 reached (or came from) the simulator
+    assert (upstream["answered_429"], upstream["answered_418"]) == (0, 0)
+    assert (upstream["budget_per_minute"], upstream["limit_per_minute"]) == (90, 100)
+    assert upstream["queued"] >= 12  # what did not fit the first window waited for the next
+    assert upstream["queued_seconds"] > 0
+    assert upstream["queued_now"] == upstream["dropped"] == 0
+
+
+def test_a_request_whose_client_hung_up_while_queued_is_dropped_unsent(simulator):
+    upstream = ScriptedUpstream(simulator.url)
+    window = 3.0
+    with serving(upstream.app()) as upstream_url:
+        # A budget of 2 a window: one kline request (weight 2) fills it.
+        app = gateway_app(upstream_url, share=1.0, weight_limit=2, budget_window=window)
+        with serving(app) as url:
+            _early_in_window(window)
+            first = httpx.get(url + KLINES, params=closed_range(simulator, 5, days=7))
+            with pytest.raises(httpx.ReadTimeout):
+                httpx.get(url + KLINES, params=closed_range(simulator, 6, days=7), timeout=0.5)
+            time.sleep(window + 0.5)  # into the next window, when it would have gone
+            stats = httpx.get(url + "/gateway/stats").json()
+    assert first.status_code == 200
+    assert upstream.paths().count(KLINES) == 1
+    assert stats["upstream"]["dropped"] == 1
+    assert stats["upstream"]["queued"] == 1
+    assert stats["upstream"]["queued_now"] == 0

@@ -10,7 +10,7 @@ from rich.markup import escape
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from freqfleet.fleet.exchange_weight import plan_weight_warning
+    from freqfleet.fleet.exchange_weight import plan_weight_lines
     from freqfleet.fleet.kubernetes import K8S_DIR
     from freqfleet.fleet.kubespec import KubernetesSpec
     from freqfleet.fleet.plan import plan_warnings, write_plan
@@ -31,10 +31,10 @@ def _plan(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     err = Console(stderr=True, highlight=False)
     userdir = Path(args.userdir) if args.userdir else None
-    budget = plan_weight_warning(
+    notes, budget = plan_weight_lines(
         config, spec, out_dir, manifest, config_path.resolve().parent, userdir
     )
-    for warning in [*plan_warnings(config, spec), *filter(None, [budget])]:
+    for warning in [*plan_warnings(config, spec), *budget]:
         err.print(f"[yellow]warning: {escape(warning)}[/yellow]", soft_wrap=True)
     console.print(
         f"Planned {len(manifest.producers)} producers and a consumer running "
@@ -47,6 +47,8 @@ def _plan(args: argparse.Namespace) -> int:
         console.print(f"  {bot.name:<16} {bot.api_url:<28} {share}")
     if manifest.pairlist_feed is not None:
         console.print(f"  pairlist feed: refreshes every {manifest.pairlist_feed.refresh_period} s")
+    for note in notes:
+        console.print(escape(note), soft_wrap=True)
     console.print(f"Start it with: freqfleet up {out_dir}")
     kubernetes_dir = out_dir / K8S_DIR
     if (kubernetes_dir / "kustomization.yaml").is_file():

@@ -4,7 +4,9 @@ Why: every bot of a fleet refreshes its own candles and prices its own open trad
 they all share one exchange limit (Binance: 6,000 weight a minute per IP). Nothing in a
 running fleet knows its total, and a fleet over the limit only finds out from 429 answers
 and bans. So ``plan`` estimates it from the configs it writes and warns when it passes
-half the limit without a gateway (``fleet.gateway``) in front of the exchange.
+half the limit without a gateway (``fleet.gateway``) in front of the exchange; with one,
+it says whether the gateway's budget (``share`` of ``weight_limit``) covers the fleet's
+upstream weight, since what does not fit waits and pairs are analysed late.
 
 What one freqtrade bot asks for, per minute, in steady state:
 
@@ -99,6 +101,7 @@ class BotWeight:
     candles: float
     prices: float
     markets: float
+    role: str = "bot"  # producer, consumer, or a bot of its own
 
     @property
     def total(self) -> float:
@@ -116,6 +119,37 @@ class WeightEstimate:
     @property
     def total(self) -> float:
         return sum(bot.total for bot in self.bots)
+
+    @property
+    def through_gateway(self) -> float:
+        """The fleet's upstream weight a minute behind a gateway: each candle once (cached
+        and coalesced: the consumer's, which cover every pair, or the producers' together,
+        whichever is more); prices and markets one for one (the gateway passes them on)."""
+        producers = sum(bot.candles for bot in self.bots if bot.role == "producer")
+        others = max((bot.candles for bot in self.bots if bot.role != "producer"), default=0.0)
+        rest = sum(bot.prices + bot.markets for bot in self.bots)
+        return max(producers, others) + rest
+
+    def gateway_budget(self, share: float, weight_limit: int | None) -> tuple[str, bool]:
+        """One line on whether a gateway's budget (``share`` of ``weight_limit``, default
+        the exchange's limit) covers :attr:`through_gateway`, and whether it does."""
+        from freqfleet.gateway.settings import budget_per_minute
+
+        limit = weight_limit or self.limit
+        budget = budget_per_minute(limit, share)
+        need = self.through_gateway
+        head = (
+            f"gateway budget: {budget:,} weight a minute (share {share:g} of the limit {limit:,})"
+        )
+        if need <= budget:
+            return f"{head} covers the fleet's estimated {need:,.0f} upstream a minute", True
+        return (
+            f"{head} does not cover the fleet's estimated {need:,.0f} upstream a minute: "
+            "requests will wait for budget and pairs will be analysed late; raise "
+            "fleet.gateway.share or fleet.gateway.weight_limit (as far as the exchange "
+            "allows), or use fewer pairs or a longer timeframe",
+            False,
+        )
 
     def warning(self, gateway: bool) -> str | None:
         """One line when the fleet passes half the limit with no gateway; else None."""
@@ -264,9 +298,11 @@ def estimate_fleet(
             share = len((config.get("exchange") or {}).get("pair_whitelist") or [])
             held = min(user_slots, share)
             bot = bot_weight(name, config, sources, profile, trades=held)
-            bots.append(replace(bot, prices=producer_prices(config, held, profile)))
+            prices = producer_prices(config, held, profile)
+            bots.append(replace(bot, prices=prices, role="producer"))
         else:
-            bots.append(consumer_weight(name, config, sources, profile))
+            bot = consumer_weight(name, config, sources, profile)
+            bots.append(replace(bot, role=str(role or "bot")))
     # The user's config may leave the timeframe to the strategy (the plan writes it out).
     timeframe = (
         user_config.get("timeframe")
@@ -351,17 +387,16 @@ def strategy_class(name: str, source: Path | None, folder: Path | None) -> type 
     return None if loaded is None else loaded[0]
 
 
-def plan_weight_warning(
+def plan_weight_lines(
     config: dict[str, Any],
     spec: Any,
     out_dir: Path,
     manifest: Any,
     config_dir: Path,
     userdir: Path | None = None,
-) -> str | None:
-    """The ``plan`` warning for a written plan (its bots' configs in ``out_dir``), or None."""
-    import json
-
+) -> tuple[list[str], list[str]]:
+    """What ``plan`` says about a written plan's exchange weight (its bots' configs in
+    ``out_dir``): notes and warnings, one line each."""
     from freqfleet.fleet.stubs import resolve_strategy
 
     info = resolve_strategy(config, config_dir, userdir)
@@ -370,7 +405,13 @@ def plan_weight_warning(
         for bot in manifest.bots
     }
     estimate = estimate_fleet(config, configs, strategy_class(info.name, info.source, info.folder))
-    return estimate.warning(gateway=getattr(spec, "gateway", None) is not None)
+    gateway = getattr(spec, "gateway", None)
+    notes: list[str] = []
+    warnings = list(filter(None, [estimate.warning(gateway=gateway is not None)]))
+    if gateway is not None:
+        line, covered = estimate.gateway_budget(gateway.share, gateway.weight_limit)
+        (notes if covered else warnings).append(line)
+    return notes, warnings
 
 
 __all__ = [
@@ -383,7 +424,7 @@ __all__ = [
     "estimate_fleet",
     "exchange_profile",
     "exchange_streams",
-    "plan_weight_warning",
+    "plan_weight_lines",
     "producer_prices",
     "strategy_class",
     "strategy_informatives",

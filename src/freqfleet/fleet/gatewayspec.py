@@ -2,6 +2,7 @@
 
     "gateway": true                                  // the defaults below
     "gateway": {"listen_port": 8490, "share": 0.5}   // or settings
+    "gateway": {"weight_limit": 1200, "share": 0.9}  // an exchange limit not the profile's
 
 Why in the fleet section: the plan points every bot's public market-data URLs at the
 gateway and ``up`` starts it first, so the fleet spends one request-weight budget.
@@ -34,6 +35,14 @@ class GatewaySpec(BaseModel):
         json_schema_extra=_fix(
             f"use the fraction of the exchange's weight limit the fleet may use, above 0 "
             f"and at most 1 (default {DEFAULT_SHARE})"
+        ),
+    )
+    weight_limit: int | None = Field(
+        None,
+        ge=1,
+        json_schema_extra=_fix(
+            "use the exchange's request weight a minute, a whole number of at least 1, or "
+            "leave it out for the exchange's own (Binance: 6000)"
         ),
     )
     live_ttl: float = Field(

@@ -79,6 +79,9 @@ class GatewayEntry(BaseModel):
     port: int
     share: float
     live_ttl: float
+    weight_limit: int | None = Field(
+        None, description="The exchange's weight a minute (None: the profile's limit)"
+    )
 
     @property
     def url(self) -> str:
@@ -109,6 +112,7 @@ class GatewayEntry(BaseModel):
             str(self.share),
             "--live-ttl",
             str(self.live_ttl),
+            *(["--weight-limit", str(self.weight_limit)] if self.weight_limit else []),
         ]
 
     def container_args(self) -> list[str]:

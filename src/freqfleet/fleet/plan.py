@@ -139,6 +139,7 @@ def gateway_entry(config: dict[str, Any], spec: FleetSpec) -> GatewayEntry | Non
         port=spec.gateway.listen_port,
         share=spec.gateway.share,
         live_ttl=spec.gateway.live_ttl,
+        weight_limit=spec.gateway.weight_limit,
     )
 
 

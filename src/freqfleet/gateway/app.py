@@ -12,23 +12,28 @@ and one send. Everything else is read with the exchange profile:
 - while the exchange's back-off lasts: answered from cache where possible, otherwise with
   the exchange's own status and Retry-After, so the bot's ccxt backs off instead of
   waiting on a queue;
+- a request queued for budget whose client hangs up (ccxt's timeout) is dropped, not
+  sent: the bot asks again, and nobody would read the answer;
 - ``/gateway/stats``: hits, misses, coalesced requests, upstream weight in the last
-  minute against the limit, back-off state.
+  minute against the budget, the exchange's 429/418 answers, requests queued for budget
+  (and seconds waited, dropped), back-off state.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
 
-from freqfleet.gateway.budget import MINUTE, BackingOff, WeightBudget
+from freqfleet.gateway.budget import MINUTE, BackingOff, Dropped, WeightBudget
 from freqfleet.gateway.candles import CandleCache, Series
 from freqfleet.gateway.profile import ExchangeProfile, KlineQuery
 from freqfleet.gateway.upstream import UPSTREAM_TIMEOUT, Answer, Upstream
@@ -42,6 +47,8 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 STATS_PATH = "/gateway/stats"
 JSON = b"application/json"
 MEMO_SIZE = 8192
+# Answered to a request dropped while queued for budget (its client hung up: unread).
+DROPPED = b'{"msg":"freqfleet gateway: dropped, the client hung up while it waited for budget."}'
 
 
 @dataclass
@@ -77,9 +84,12 @@ class GatewayApp:
         live_ttl: float,
         timeout: float = UPSTREAM_TIMEOUT,
         budget_window: float = MINUTE,
+        weight_limit: int | None = None,
     ) -> None:
+        """``weight_limit``: the exchange's weight a minute (None: the profile's limit)."""
         self.profile = profile
-        self.budget = WeightBudget(profile.limit_per_minute, share, budget_window)
+        limit = weight_limit or profile.limit_per_minute
+        self.budget = WeightBudget(limit, share, budget_window)
         self.upstream = Upstream(upstream_url, profile, self.budget, timeout)
         self.candles = {path: CandleCache(live_ttl) for path in profile.kline_paths}
         self.counters = Counters()
@@ -106,7 +116,7 @@ class GatewayApp:
                     counters.requests[path] += 1
                     await _send(send, 200, memo.body)
                     return
-            await self._handle(scope, path, query.decode("latin-1"), send)
+            await self._handle(scope, path, query.decode("latin-1"), receive, send)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
 
@@ -120,7 +130,9 @@ class GatewayApp:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    async def _handle(self, scope: Scope, path: str, query: str, send: Send) -> None:
+    async def _handle(
+        self, scope: Scope, path: str, query: str, receive: Receive, send: Send
+    ) -> None:
         if path == STATS_PATH:
             await _send(send, 200, orjson.dumps(self.stats()))
             return
@@ -137,12 +149,14 @@ class GatewayApp:
         if path in self.candles:
             kline = self.profile.kline_query(path, params)
             if kline is not None:
-                await self._klines(path, query, kline, send)
+                await self._klines(path, query, kline, receive, send)
                 return
-        await self._public(path, query, params, send)
+        await self._public(path, query, params, receive, send)
 
     # -- candles ----------------------------------------------------------------------------
-    async def _klines(self, path: str, query: str, kline: KlineQuery, send: Send) -> None:
+    async def _klines(
+        self, path: str, query: str, kline: KlineQuery, receive: Receive, send: Send
+    ) -> None:
         cache = self.candles[path]
         now_ms = time.time_ns() // 1_000_000
         body = cache.answer(kline, now_ms)
@@ -154,9 +168,13 @@ class GatewayApp:
         self.counters.misses += 1
         weight = self.profile.weight(path, dict(parse_qsl(query)))
         try:
-            answer, _ = await self.upstream.get(path, query, weight)
+            async with _hang_up(receive) as gone:
+                answer, _ = await self.upstream.get(path, query, weight, gone)
         except BackingOff as stop:
             await self._pass_back_off(stop, send)
+            return
+        except Dropped:
+            await _send(send, 503, DROPPED)
             return
         if answer.status == 200:
             cache.ingest(kline, answer.body, answer.sent_ms, answer.received)
@@ -180,7 +198,9 @@ class GatewayApp:
         )
 
     # -- other public market data -------------------------------------------------------------
-    async def _public(self, path: str, query: str, params: dict[str, str], send: Send) -> None:
+    async def _public(
+        self, path: str, query: str, params: dict[str, str], receive: Receive, send: Send
+    ) -> None:
         key = (path, query)
         kept = self._answers.get(key)
         if kept is not None and time.monotonic() < kept[0]:
@@ -189,7 +209,12 @@ class GatewayApp:
             return
         self.counters.misses += 1
         try:
-            answer, _ = await self.upstream.get(path, query, self.profile.weight(path, params))
+            async with _hang_up(receive) as gone:
+                weight = self.profile.weight(path, params)
+                answer, _ = await self.upstream.get(path, query, weight, gone)
+        except Dropped:
+            await _send(send, 503, DROPPED)
+            return
         except BackingOff as stop:
             if kept is not None:
                 self.counters.hits += 1
@@ -214,7 +239,9 @@ class GatewayApp:
     def stats(self) -> dict[str, Any]:
         counters = self.counters
         answered = counters.hits + counters.misses
-        back_off = self.budget.current_back_off()
+        budget = self.budget
+        back_off = budget.current_back_off()
+        pushed_back = self.upstream.pushed_back
         return {
             "exchange": self.profile.name,
             "hits": counters.hits,
@@ -227,18 +254,41 @@ class GatewayApp:
             "upstream": {
                 "requests": self.upstream.requests,
                 "failures": self.upstream.failures,
-                "weight_last_minute": self.budget.spent_last_minute(),
-                "used_weight_this_minute": self.budget.used_this_minute(),
-                "budget_per_minute": self.budget.capacity,
-                "limit_per_minute": self.budget.limit_per_minute,
-                "share": self.budget.share,
-                "budget_waits": self.budget.waits,
+                "weight_last_minute": budget.spent_last_minute(),
+                "used_weight_this_minute": budget.used_this_minute(),
+                "budget_per_minute": budget.capacity,
+                "limit_per_minute": budget.limit_per_minute,
+                "share": budget.share,
+                "answered_429": pushed_back[429],
+                "answered_418": pushed_back[418],
+                "queued": budget.queued,
+                "queued_seconds": round(budget.queued_seconds, 1),
+                "queued_now": budget.waiting,
+                "dropped": budget.dropped,
             },
             "back_off": None
             if back_off is None
             else {"status": back_off.status, "retry_after": back_off.retry_after(time.time())},
             "cache": {path: cache.counts() for path, cache in sorted(self.candles.items())},
         }
+
+
+@contextlib.asynccontextmanager
+async def _hang_up(receive: Receive) -> AsyncIterator[asyncio.Event]:
+    """An event set when the client hangs up while the block runs (the server's
+    ``http.disconnect``), for a request that may wait for budget."""
+    gone = asyncio.Event()
+
+    async def watch() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        gone.set()
+
+    watcher = asyncio.ensure_future(watch())
+    try:
+        yield gone
+    finally:
+        watcher.cancel()
 
 
 async def _send(

@@ -3,7 +3,8 @@
 Why: the exchange limits weight per IP, and every bot's own rate limiter assumes it has
 the whole limit to itself. The gateway spends from one budget of ``share`` of the
 exchange's limit per minute: a request that does not fit waits (in arrival order) for the
-next minute instead of failing. The exchange's used-weight header raises the count when
+next minute instead of failing, unless every client that asked for it hung up meanwhile
+(:class:`Dropped`: an answer nobody reads is not worth the weight). The exchange's used-weight header raises the count when
 others on the same IP (the bots' private calls) spent too. A 429 or 418 stops every
 upstream call until its Retry-After has passed; meanwhile callers learn it at once
 (:class:`BackingOff`) so they can answer from cache or pass the status on.
@@ -15,7 +16,10 @@ import asyncio
 import math
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from freqfleet.gateway.settings import budget_per_minute
 
 MINUTE = 60.0
 # Header values in a window's first moments (2 s of a minute) may still be the previous
@@ -43,6 +47,10 @@ class BackingOff(Exception):
         self.back_off = back_off
 
 
+class Dropped(Exception):
+    """Raised instead of spending: every client waiting for this request hung up."""
+
+
 class WeightBudget:
     """Spends request weight within ``capacity`` per fixed window (the exchange's
     minute); waits, never fails."""
@@ -50,7 +58,7 @@ class WeightBudget:
     def __init__(self, limit_per_minute: int, share: float, window: float = MINUTE) -> None:
         self.limit_per_minute = limit_per_minute
         self.share = share
-        self.capacity = max(1, int(limit_per_minute * share))
+        self.capacity = budget_per_minute(limit_per_minute, share)
         self.window = window
         self._clock = time.time
         self._minute = -1
@@ -58,7 +66,12 @@ class WeightBudget:
         self._turn = asyncio.Lock()  # FIFO: waiters are served in arrival order
         self._spent: deque[tuple[float, int]] = deque()
         self.back_off: BackOff | None = None
-        self.waits = 0
+        # Requests that waited for budget (behind others or for the next minute), the
+        # seconds they waited in all, those still waiting, and those dropped while waiting.
+        self.queued = 0
+        self.queued_seconds = 0.0
+        self.waiting = 0
+        self.dropped = 0
 
     def _roll(self, now: float) -> None:
         minute = int(now // self.window)
@@ -82,26 +95,45 @@ class WeightBudget:
             self.back_off = None
         return self.back_off
 
-    async def acquire(self, weight: int) -> None:
+    async def acquire(self, weight: int, wanted: Callable[[], bool] | None = None) -> None:
         """Wait until ``weight`` fits this minute's budget, then spend it.
 
         Raises :class:`BackingOff` while the exchange's back-off lasts (also to callers
-        already waiting when it starts).
+        already waiting when it starts), and :class:`Dropped` when ``wanted()`` turns
+        false before the weight is spent (checked at least once a second while waiting).
         """
-        async with self._turn:
-            while True:
-                back_off = self.current_back_off()
-                if back_off is not None:
-                    raise BackingOff(back_off)
-                now = self._clock()
-                self._roll(now)
-                # A request heavier than the whole budget still goes, alone in its minute.
-                if self._used + weight <= self.capacity or self._used == 0:
-                    self._used += weight
-                    self._spent.append((now, weight))
-                    return
-                self.waits += 1
-                await asyncio.sleep(min(1.0, (self._minute + 1) * self.window - now + 0.01))
+        entered = time.monotonic()
+        queued = self._turn.locked()
+        if queued:
+            self._start_queueing()
+        try:
+            async with self._turn:
+                while True:
+                    back_off = self.current_back_off()
+                    if back_off is not None:
+                        raise BackingOff(back_off)
+                    if wanted is not None and not wanted():
+                        self.dropped += 1
+                        raise Dropped()
+                    now = self._clock()
+                    self._roll(now)
+                    # A request heavier than the whole budget still goes, alone in its minute.
+                    if self._used + weight <= self.capacity or self._used == 0:
+                        self._used += weight
+                        self._spent.append((now, weight))
+                        return
+                    if not queued:
+                        queued = True
+                        self._start_queueing()
+                    await asyncio.sleep(min(1.0, (self._minute + 1) * self.window - now + 0.01))
+        finally:
+            if queued:
+                self.waiting -= 1
+                self.queued_seconds += time.monotonic() - entered
+
+    def _start_queueing(self) -> None:
+        self.queued += 1
+        self.waiting += 1
 
     def observe_used(self, used: int) -> None:
         """The exchange's used-weight header: what the whole IP spent this minute."""
@@ -118,4 +150,4 @@ class WeightBudget:
         return self.back_off
 
 
-__all__ = ["MINUTE", "BackOff", "BackingOff", "WeightBudget"]
+__all__ = ["MINUTE", "BackOff", "BackingOff", "Dropped", "WeightBudget"]

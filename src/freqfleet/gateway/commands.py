@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="run the shared market-data gateway (one cache and one weight budget for a fleet)",
         description="Answer the exchange's public market-data endpoints for every bot of a "
         "fleet: identical requests share one upstream call, closed candles come from cache, "
-        "and all upstream weight stays within --share of the exchange's limit. Bots point "
+        "and all upstream weight stays within --share of the exchange's limit (--weight-limit). Bots point "
         "only their public API URL at it; private requests are refused.",
     )
     parser.add_argument(
@@ -54,6 +54,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"fraction of the exchange's weight limit the fleet may use (default {DEFAULT_SHARE})",
     )
     parser.add_argument(
+        "--weight-limit",
+        type=int,
+        help="the exchange's request weight a minute, when not the profile's (binance: 6000); "
+        "the budget is --share of it",
+    )
+    parser.add_argument(
         "--live-ttl",
         type=float,
         default=DEFAULT_LIVE_TTL,
@@ -71,6 +77,7 @@ def options_from(args: argparse.Namespace) -> GatewayOptions:
         port=args.port,
         share=args.share,
         live_ttl=args.live_ttl,
+        weight_limit=args.weight_limit,
     ).check()
 
 

@@ -43,6 +43,9 @@ class GatewayOptions:
     port: int = DEFAULT_PORT
     share: float = DEFAULT_SHARE
     live_ttl: float = DEFAULT_LIVE_TTL
+    # The exchange's request weight a minute, when not the profile's (a lower tier, a
+    # simulator started with --weight-limit); the budget is ``share`` of it.
+    weight_limit: int | None = None
 
     def check(self) -> GatewayOptions:
         """These options, or ConfigError naming the one to fix."""
@@ -52,9 +55,16 @@ class GatewayOptions:
                 f"--upstream {self.upstream!r}: give the exchange's REST base URL, "
                 "e.g. https://api.binance.com or http://127.0.0.1:8500"
             )
-        if profile_for(self.exchange) is None:
+        profile = profile_for(self.exchange)
+        if profile is None:
             raise ConfigError(
                 f"--exchange {self.exchange!r}: use one of {', '.join(sorted(PROFILES))}"
+            )
+        if self.weight_limit is not None and self.weight_limit < 1:
+            raise ConfigError(
+                f"--weight-limit {self.weight_limit}: use the exchange's request weight a "
+                f"minute, at least 1, or leave it out for {profile.name}'s "
+                f"{profile.limit_per_minute}"
             )
         if not 0 < self.share <= 1:
             raise ConfigError(
@@ -73,7 +83,13 @@ class GatewayOptions:
 def build_app(options: GatewayOptions) -> GatewayApp:
     profile = profile_for(options.exchange)
     assert profile is not None  # checked by GatewayOptions.check
-    return GatewayApp(options.upstream, profile, options.share, options.live_ttl)
+    return GatewayApp(
+        options.upstream,
+        profile,
+        options.share,
+        options.live_ttl,
+        weight_limit=options.weight_limit,
+    )
 
 
 def serve(options: GatewayOptions, ready_file: Path | None = None) -> None:
@@ -86,13 +102,17 @@ def serve(options: GatewayOptions, ready_file: Path | None = None) -> None:
 
     def started() -> None:
         """Log the budget and write the ready file once the server listens."""
+        budget = app.budget
         logger.info(
-            "Gateway for %s at %s serving %s (budget %s of %s weight a minute; GET /gateway/stats)",
+            "Gateway for %s at %s serving %s; budget %s weight a minute upstream (share %g "
+            "of the %s limit %s); GET /gateway/stats",
             options.upstream,
             url,
             app.profile.name,
-            app.budget.capacity,
-            app.budget.limit_per_minute,
+            budget.capacity,
+            budget.share,
+            "given" if options.weight_limit else "exchange's",
+            budget.limit_per_minute,
         )
         if ready_file is not None:
             write_atomic(ready_file, dump_json({"url": url, "port": port}))

@@ -15,4 +15,17 @@ DEFAULT_SHARE = 0.5
 # drops the candle in progress from its analysis.
 DEFAULT_LIVE_TTL = 5.0
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_LIVE_TTL", "DEFAULT_PORT", "DEFAULT_SHARE"]
+
+def budget_per_minute(weight_limit: int, share: float) -> int:
+    """The gateway's upstream weight a minute: ``share`` of the exchange's limit (at least
+    1), computed here once for the gateway's budget and the plan's check of it."""
+    return max(1, int(weight_limit * share))
+
+
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_LIVE_TTL",
+    "DEFAULT_PORT",
+    "DEFAULT_SHARE",
+    "budget_per_minute",
+]

@@ -7,13 +7,16 @@ the exchange pushes back, whichever endpoint asked.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
 
-from freqfleet.gateway.budget import BackingOff, WeightBudget
+from freqfleet.gateway.budget import BackingOff, Dropped, WeightBudget
 from freqfleet.gateway.coalesce import Coalescer
 from freqfleet.gateway.profile import ExchangeProfile
 
@@ -57,6 +60,8 @@ class Upstream:
         self.coalescer: Coalescer[Answer] = Coalescer()
         self.requests = 0
         self.failures = 0
+        # The exchange's 429 and 418 answers, by status.
+        self.pushed_back: Counter[int] = Counter()
         self._client = httpx.AsyncClient(
             timeout=timeout,
             limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
@@ -66,16 +71,26 @@ class Upstream:
     async def close(self) -> None:
         await self._client.aclose()
 
-    async def get(self, path: str, query: str, weight: int) -> tuple[Answer, bool]:
+    async def get(
+        self, path: str, query: str, weight: int, gone: asyncio.Event | None = None
+    ) -> tuple[Answer, bool]:
         """``GET path?query`` once for all identical concurrent callers.
 
         Returns the answer and whether this caller joined another's call. Raises
-        :class:`BackingOff` while the exchange's back-off lasts.
+        :class:`BackingOff` while the exchange's back-off lasts, and :class:`Dropped`
+        when every caller hung up (``gone`` set) before the request left.
         """
-        return await self.coalescer.run((path, query), lambda: self._fetch(path, query, weight))
+        key = (path, query)
+        return await self.coalescer.run(
+            key,
+            lambda: self._fetch(path, query, weight, lambda: self.coalescer.wanted(key)),
+            gone,
+        )
 
-    async def _fetch(self, path: str, query: str, weight: int) -> Answer:
-        await self.budget.acquire(weight)
+    async def _fetch(
+        self, path: str, query: str, weight: int, wanted: Callable[[], bool]
+    ) -> Answer:
+        await self.budget.acquire(weight, wanted)
         url = self.base_url + path + ("?" + query if query else "")
         sent_ms = time.time_ns() // 1_000_000
         self.requests += 1
@@ -83,7 +98,7 @@ class Upstream:
             response = await self._client.get(url)
         except httpx.HTTPError as error:
             self.failures += 1
-            logger.warning("Upstream GET %s failed: %s", path, error)
+            logger.warning("Upstream GET %s failed: %s %s", path, type(error).__name__, error)
             # No exchange error code: ccxt then reads the status (502: ExchangeNotAvailable,
             # a network error freqtrade retries).
             body = (
@@ -98,6 +113,7 @@ class Upstream:
             self.budget.observe_used(int(used))
         retry = _retry_after(response.headers.get("retry-after"))
         if response.status_code in BACK_OFF_STATUSES:
+            self.pushed_back[response.status_code] += 1
             if retry is None:
                 retry = self.profile.default_retry_after.get(response.status_code, 60.0)
             back_off = self.budget.stop(response.status_code, response.content, retry)
@@ -117,4 +133,4 @@ class Upstream:
         )
 
 
-__all__ = ["Answer", "BackingOff", "Upstream"]
+__all__ = ["Answer", "BackingOff", "Dropped", "Upstream"]

@@ -250,7 +250,8 @@ def gateway_status(manifest: FleetManifest, timeout: float = 5.0) -> dict[str, A
 
 
 def gateway_line(gateway: dict[str, Any]) -> str:
-    """One caption line: hit rate, upstream weight per minute against the limit."""
+    """One caption line: hit rate, upstream weight per minute against the limit, and
+    (when there were any) requests queued for budget and the exchange's 429/418."""
     if gateway.get("state") != "running":
         return f"gateway: [red]{escape(str(gateway.get('state')))}[/] at {gateway.get('url')}"
     upstream = gateway["upstream"]
@@ -262,6 +263,16 @@ def gateway_line(gateway: dict[str, Any]) -> str:
         f"{upstream.get('weight_last_minute')}/min of {upstream.get('budget_per_minute')} "
         f"allowed (exchange limit {upstream.get('limit_per_minute')})"
     )
+    if upstream.get("queued"):
+        line += (
+            f", {upstream['queued']} queued for budget "
+            f"({float(upstream.get('queued_seconds') or 0):.0f} s waited"
+            f"{', ' + str(upstream['dropped']) + ' dropped' if upstream.get('dropped') else ''})"
+        )
+    refused = {status: upstream.get(f"answered_{status}") for status in (429, 418)}
+    if any(refused.values()):
+        counts = ", ".join(f"{count} x {status}" for status, count in refused.items() if count)
+        line += f", [red]exchange answered {counts}[/]"
     back_off = gateway.get("back_off")
     if isinstance(back_off, dict):
         line += (
