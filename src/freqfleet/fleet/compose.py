@@ -30,7 +30,7 @@ from freqfleet.fleet.links import producer_links
 from freqfleet.fleet.manifest import BotEntry, FleetManifest, GatewayEntry, PairlistFeedEntry
 from freqfleet.fleet.model import FleetSpec
 from freqfleet.fleet.yamltext import to_yaml
-from freqfleet.gateway.app import STATS_PATH
+from freqfleet.gateway import STATS_PATH
 from freqfleet.strategy.internals import freqtrade_image_tag
 
 IMAGE = "freqtradeorg/freqtrade"

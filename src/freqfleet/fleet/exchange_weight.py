@@ -133,7 +133,7 @@ class WeightEstimate:
     def gateway_budget(self, share: float, weight_limit: int | None) -> tuple[str, bool]:
         """One line on whether a gateway's budget (``share`` of ``weight_limit``, default
         the exchange's limit) covers :attr:`through_gateway`, and whether it does."""
-        from freqfleet.gateway.settings import budget_per_minute
+        from freqfleet.gateway import budget_per_minute
 
         limit = weight_limit or self.limit
         budget = budget_per_minute(limit, share)

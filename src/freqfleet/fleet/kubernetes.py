@@ -64,7 +64,7 @@ from freqfleet.fleet.pairfeed import SUMMARY_FILE
 from freqfleet.fleet.spec import kubernetes_problems
 from freqfleet.fleet.stubs import StrategyInfo
 from freqfleet.fleet.yamltext import documents, to_yaml
-from freqfleet.gateway.app import STATS_PATH
+from freqfleet.gateway import STATS_PATH
 from freqfleet.problems import format_problems
 
 K8S_DIR = "kubernetes"

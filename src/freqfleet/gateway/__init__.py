@@ -8,7 +8,7 @@ What other parts of freqfleet (and tests, benchmarks) use:
   symbol count or depth (``binance_*_weight``, the simulator charges the same) (:mod:`.profile`);
 - pointing bots' public market-data URLs at a gateway: ``route_public``, ``upstream_of``,
   ``exchange_profile``, ``config_problems`` (:mod:`.routing`);
-- the defaults ``fleet.gateway`` and the command share (:mod:`.settings`);
+- the defaults ``fleet.gateway`` and the command share, and ``STATS_PATH`` (:mod:`.settings`);
 - ``running_gateway(upstream, **options)``: a gateway subprocess (:mod:`.launcher`).
 """
 
@@ -29,6 +29,8 @@ from freqfleet.gateway.settings import (
     DEFAULT_LIVE_TTL,
     DEFAULT_PORT,
     DEFAULT_SHARE,
+    STATS_PATH,
+    budget_per_minute,
 )
 
 __all__ = [
@@ -38,12 +40,14 @@ __all__ = [
     "DEFAULT_PORT",
     "DEFAULT_SHARE",
     "PROFILES",
+    "STATS_PATH",
     "ExchangeProfile",
     "KlineQuery",
     "RunningGateway",
     "binance_depth_weight",
     "binance_one_or_many_weight",
     "binance_ticker_24hr_weight",
+    "budget_per_minute",
     "config_problems",
     "exchange_profile",
     "gateway_command",

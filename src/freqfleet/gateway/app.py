@@ -36,6 +36,7 @@ import orjson
 from freqfleet.gateway.budget import MINUTE, BackingOff, Dropped, WeightBudget
 from freqfleet.gateway.candles import CandleCache, Series
 from freqfleet.gateway.profile import ExchangeProfile, KlineQuery
+from freqfleet.gateway.settings import STATS_PATH
 from freqfleet.gateway.upstream import UPSTREAM_TIMEOUT, Answer, Upstream
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,6 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
-STATS_PATH = "/gateway/stats"
 JSON = b"application/json"
 MEMO_SIZE = 8192
 # Answered to a request dropped while queued for budget (its client hung up: unread).

@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from freqfleet.gateway.settings import STATS_PATH
 from freqfleet.local_server import start_logged, stop, wait_ready
 
 
@@ -33,7 +34,7 @@ class RunningGateway:
     process: subprocess.Popen
 
     def stats(self) -> dict[str, Any]:
-        return httpx.get(f"{self.url}/gateway/stats", timeout=10).json()
+        return httpx.get(f"{self.url}{STATS_PATH}", timeout=10).json()
 
     def log_text(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -59,7 +60,7 @@ def running_gateway(upstream: str, **options: Any) -> Iterator[RunningGateway]:
         command = [*gateway_command(upstream, **options), "--ready-file", str(ready)]
         process = start_logged(command, log_path)
         try:
-            info = wait_ready(process, ready, log_path, "gateway", "/gateway/stats")
+            info = wait_ready(process, ready, log_path, "gateway", STATS_PATH)
             yield RunningGateway(info["url"], log_path, process)
         finally:
             stop(process)

@@ -14,6 +14,8 @@ DEFAULT_SHARE = 0.5
 # Seconds the candle in progress is reused: freqtrade's loop runs every 5 s by default and
 # drops the candle in progress from its analysis.
 DEFAULT_LIVE_TTL = 5.0
+# Where the gateway answers with its counters (also its health check).
+STATS_PATH = "/gateway/stats"
 
 
 def budget_per_minute(weight_limit: int, share: float) -> int:

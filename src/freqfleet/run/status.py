@@ -30,6 +30,7 @@ from rich.table import Table
 
 from freqfleet.botapi import BotApi, BotApiError
 from freqfleet.fleet import BotEntry, FleetManifest
+from freqfleet.gateway import STATS_PATH
 from freqfleet.run.supervisor import local_api_url, read_state, running_supervisor
 
 STATE_FILE = "fleet-state.json"
@@ -240,7 +241,7 @@ def gateway_status(manifest: FleetManifest, timeout: float = 5.0) -> dict[str, A
     if manifest.gateway is None:
         return None
     try:
-        answer = httpx.get(f"{manifest.gateway.url}/gateway/stats", timeout=timeout)
+        answer = httpx.get(f"{manifest.gateway.url}{STATS_PATH}", timeout=timeout)
         stats = answer.json() if answer.status_code == 200 else None
     except (httpx.HTTPError, ValueError):
         stats = None

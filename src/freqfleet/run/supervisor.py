@@ -41,6 +41,7 @@ import psutil
 from freqfleet.errors import RuntimeFleetError
 from freqfleet.files import SECRET_MODE, dump_json, write_atomic
 from freqfleet.fleet import BotEntry, FleetManifest, connect_address
+from freqfleet.gateway import STATS_PATH
 
 logger = logging.getLogger(__name__)
 
@@ -185,7 +186,7 @@ def process_specs(
                 argv=[sys.executable, "-m", "freqfleet", *manifest.gateway.command_args()],
                 cwd=plan_dir,
                 console_log=run_dir / "gateway.console.log",
-                ping_url=f"{manifest.gateway.url}/gateway/stats",
+                ping_url=f"{manifest.gateway.url}{STATS_PATH}",
                 role="gateway",
             )
         )
