@@ -100,3 +100,52 @@ class ScriptedUpstream:
             )
 
         return Starlette(routes=[Route("/{path:path}", forward, methods=["GET"])])
+
+
+@contextlib.contextmanager
+def dropping_first_connection(body: bytes) -> Iterator[tuple[str, list[int]]]:
+    """A raw HTTP/1.1 server on 127.0.0.1 that reads the first request and closes its
+    connection without an answer (as a server closing an idle kept-alive connection at
+    that moment), then answers every later request with ``body``. Yields its URL and the
+    number of requests it has read, in a list."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.2)
+    seen = [0]
+    stop = threading.Event()
+
+    def handle(conn: socket.socket) -> None:
+        with conn:
+            while not stop.is_set():
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    data += chunk
+                seen[0] += 1
+                if seen[0] == 1:
+                    return  # closed without a word
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    + f"Content-Length: {len(body)}\r\n\r\n".encode()
+                    + body
+                )
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", seen
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()

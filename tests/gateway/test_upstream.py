@@ -20,7 +20,7 @@ from freqfleet.gateway.profile import BINANCE_SPOT
 from freqfleet.sim.app import create_app
 from freqfleet.sim.exchange import SimExchange
 from freqfleet.sim.models.synthetic import SyntheticModel
-from tests.gateway.servers import ScriptedUpstream, serving
+from tests.gateway.servers import ScriptedUpstream, dropping_first_connection, serving
 from tests.kit.sim_requests import days_ago_ms, symbol
 
 KLINES = "/api/v3/klines"
@@ -164,6 +164,20 @@ def test_an_exchange_that_does_not_answer_is_a_502_not_a_hang(simulator):
     assert answer.status_code == 502
     assert "did not answer" in answer.json()["msg"]
     assert stats["upstream"]["failures"] == 1
+
+
+def test_a_connection_the_exchange_closed_unanswered_is_asked_again_not_a_502():
+    with (
+        dropping_first_connection(b'{"serverTime": 1}') as (upstream_url, seen),
+        serving(gateway_app(upstream_url, timeout=5.0)) as url,
+    ):
+        answer = httpx.get(url + "/api/v3/time")
+        stats = httpx.get(url + "/gateway/stats").json()
+    assert answer.status_code == 200
+    assert answer.json() == {"serverTime": 1}
+    assert seen[0] == 2
+    assert stats["upstream"]["reconnects"] == 1
+    assert stats["upstream"]["failures"] == 0
 
 
 def fast_minutes(window: float):

@@ -254,6 +254,7 @@ class GatewayApp:
             "upstream": {
                 "requests": self.upstream.requests,
                 "failures": self.upstream.failures,
+                "reconnects": self.upstream.reconnects,
                 "weight_last_minute": budget.spent_last_minute(),
                 "used_weight_this_minute": budget.used_this_minute(),
                 "budget_per_minute": budget.capacity,

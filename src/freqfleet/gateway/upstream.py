@@ -60,6 +60,7 @@ class Upstream:
         self.coalescer: Coalescer[Answer] = Coalescer()
         self.requests = 0
         self.failures = 0
+        self.reconnects = 0  # GETs sent again after a closed kept-alive connection
         # The exchange's 429 and 418 answers, by status.
         self.pushed_back: Counter[int] = Counter()
         self._client = httpx.AsyncClient(
@@ -87,6 +88,16 @@ class Upstream:
             gone,
         )
 
+    async def _send(self, url: str) -> httpx.Response:
+        """GET ``url``, once more when the exchange closed a kept-alive connection just as
+        it was reused (the request never reached it: a server may close an idle connection
+        at any moment, and the bots' own ccxt would retry it too, costing a 502 first)."""
+        try:
+            return await self._client.get(url)
+        except httpx.RemoteProtocolError:
+            self.reconnects += 1
+            return await self._client.get(url)
+
     async def _fetch(
         self, path: str, query: str, weight: int, wanted: Callable[[], bool]
     ) -> Answer:
@@ -95,7 +106,7 @@ class Upstream:
         sent_ms = time.time_ns() // 1_000_000
         self.requests += 1
         try:
-            response = await self._client.get(url)
+            response = await self._send(url)
         except httpx.HTTPError as error:
             self.failures += 1
             logger.warning("Upstream GET %s failed: %s %s", path, type(error).__name__, error)
