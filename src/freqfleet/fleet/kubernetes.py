@@ -443,6 +443,21 @@ def _pull_secrets(kube: KubernetesSpec) -> dict[str, Any]:
     return {"imagePullSecrets": [{"name": name} for name in kube.image_pull_secrets]}
 
 
+def _pod_base(kube: KubernetesSpec, node_selector: dict[str, str] | None = None) -> dict[str, Any]:
+    """What every pod of the fleet has: no service account token or service links, the
+    image's user, the pull secrets and the node selector (the fleet's, or ``node_selector``)."""
+    spec: dict[str, Any] = {
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": False,
+        "securityContext": POD_SECURITY,
+        **_pull_secrets(kube),
+    }
+    selector = dict(kube.node_selector) if node_selector is None else node_selector
+    if selector:
+        spec["nodeSelector"] = selector
+    return spec
+
+
 def _probes(port: str) -> dict[str, Any]:
     def ping(**timing: int) -> dict[str, Any]:
         return {"httpGet": {"path": "/api/v1/ping", "port": port}, **timing}
@@ -571,15 +586,7 @@ def _bot_pod_spec(
     ]
     if data_volume is not None:
         volumes.insert(0, {"name": "user-data", **data_volume})
-    spec: dict[str, Any] = {
-        "automountServiceAccountToken": False,
-        "enableServiceLinks": False,
-        "terminationGracePeriodSeconds": 60,
-        "securityContext": POD_SECURITY,
-        **_pull_secrets(kube),
-    }
-    if node_selector:
-        spec["nodeSelector"] = node_selector
+    spec = {**_pod_base(kube, node_selector), "terminationGracePeriodSeconds": 60}
     if affinity:
         spec["affinity"] = affinity
     spec.update(_init_containers(manifest, kube, pod.wait_for))
@@ -811,15 +818,7 @@ def feed_documents(
         "securityContext": CONTAINER_SECURITY,
         "volumeMounts": mounts,
     }
-    pod_spec: dict[str, Any] = {
-        "automountServiceAccountToken": False,
-        "enableServiceLinks": False,
-        "securityContext": POD_SECURITY,
-        **_pull_secrets(kube),
-        **_init_containers(manifest, kube, None),
-    }
-    if kube.node_selector:
-        pod_spec["nodeSelector"] = dict(kube.node_selector)
+    pod_spec = {**_pod_base(kube), **_init_containers(manifest, kube, None)}
     pod_spec["containers"] = [container]
     pod_spec["volumes"] = [
         {"name": "user-data", "emptyDir": {}},
@@ -921,14 +920,7 @@ def gateway_documents(
     gateway: GatewayEntry, kube: KubernetesSpec, limits: dict[str, dict[str, str]]
 ) -> list[dict[str, Any]]:
     """Service, NetworkPolicy and Deployment of the fleet's one market-data gateway."""
-    pod_spec: dict[str, Any] = {
-        "automountServiceAccountToken": False,
-        "enableServiceLinks": False,
-        "securityContext": POD_SECURITY,
-        **_pull_secrets(kube),
-    }
-    if kube.node_selector:
-        pod_spec["nodeSelector"] = dict(kube.node_selector)
+    pod_spec = _pod_base(kube)
     pod_spec["containers"] = [_gateway_container(gateway, kube, limits)]
     deployment = {
         "apiVersion": "apps/v1",
