@@ -103,14 +103,25 @@ def gateway_variables(gateway: GatewayEntry) -> dict[str, str]:
     return env_variables(gateway_override(gateway))
 
 
+def _image_service(*, mount: bool) -> dict[str, Any]:
+    """The start of every service: the local image, restarted unless stopped, and (for
+    what reads the plan folder) the plan folder mounted as its working directory."""
+    service: dict[str, Any] = {
+        "image": LOCAL_IMAGE,
+        "build": {"context": "."},
+        "restart": "unless-stopped",
+    }
+    if mount:
+        service.update({"working_dir": MOUNT, "volumes": [f"./:{MOUNT}"]})
+    return service
+
+
 def _gateway_service(gateway: GatewayEntry) -> dict[str, Any]:
     """The gateway on every interface of its container, published on 127.0.0.1 (where
     `freqfleet status` reads its stats)."""
     port = gateway.port
     return {
-        "image": LOCAL_IMAGE,
-        "build": {"context": "."},
-        "restart": "unless-stopped",
+        **_image_service(mount=False),
         "entrypoint": ["freqfleet"],
         "command": gateway.container_args(),
         "ports": [f"127.0.0.1:{port}:{port}"],
@@ -122,11 +133,7 @@ def _feed_service(
     entry: PairlistFeedEntry, gateway: GatewayEntry | None, *, multi_host: bool
 ) -> dict[str, Any]:
     feed: dict[str, Any] = {
-        "image": LOCAL_IMAGE,
-        "build": {"context": "."},
-        "restart": "unless-stopped",
-        "working_dir": MOUNT,
-        "volumes": [f"./:{MOUNT}"],
+        **_image_service(mount=True),
         "entrypoint": ["freqfleet"],
         "command": entry.command_args(MOUNT),
     }
@@ -153,11 +160,7 @@ def _service(
         else f"127.0.0.1:{bot.api_port}:{bot.api_port}"
     )
     service: dict[str, Any] = {
-        "image": LOCAL_IMAGE,
-        "build": {"context": "."},
-        "restart": "unless-stopped",
-        "working_dir": MOUNT,
-        "volumes": [f"./:{MOUNT}"],
+        **_image_service(mount=True),
         "ports": [port],
         "command": command,
         "healthcheck": _healthcheck(f"http://127.0.0.1:{bot.api_port}/api/v1/ping"),
