@@ -48,6 +48,11 @@ BAD_SECTIONS: list[tuple[str, Any, str]] = [
         f"fleet.producers[0].name: 'Alpha' is not a usable bot name; {NAME_FIX}",
     ),
     (
+        "name ending in a line break",
+        {"producers": [{"name": "alpha\n"}]},
+        f"fleet.producers[0].name: 'alpha\\n' is not a usable bot name; {NAME_FIX}",
+    ),
+    (
         "name missing",
         {"producers": [{"host": "127.0.0.1"}]},
         f"fleet.producers[0].name: is required; {NAME_FIX}",

@@ -15,6 +15,7 @@ LINES = st.lists(
 
 
 @settings(max_examples=300, deadline=None)
+@example(key="A\n", text="")  # a plain key may not end in a line break
 @example(key="", text="\n ")
 @example(key="", text=" \n\t\n")
 @given(key=TEXT, text=st.one_of(TEXT, LINES, LINES.map(lambda t: t + "\n")))

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from freqtrade.enums import SignalDirection
 
-from freqfleet.strategy.intake import MAX_ROWS
+from freqfleet.strategy.intake import MAX_ROWS, IntakeRules, pair_problem
 from tests.kit.fleet_strategy import (
     bot_config,
     candles,
@@ -209,3 +209,10 @@ def test_freqtrades_complaints_about_a_producer_are_logged_once_a_minute(fleet, 
         )
     complaints = [r for r in caplog.records if "Invalid message from `p1`" in r.getMessage()]
     assert len(complaints) == 1
+
+
+@pytest.mark.parametrize("pair", ["BTC/USDT\n", "BTC/USDT\nETH/USDT", "BTC/USDT:USDT\n", "BTC"])
+def test_a_pair_name_with_a_line_break_or_no_quote_is_invalid(pair):
+    rules = IntakeRules(timeframe="5m", candle_type="spot", candle_ns=300 * 10**9)
+    assert pair_problem(rules, "producer-1", pair) == "pair_invalid"
+    assert pair_problem(rules, "producer-1", "BTC/USDT") is None

@@ -944,7 +944,7 @@ def gateway_documents(
 
 # --- strategies --------------------------------------------------------------------------
 
-_CONFIGMAP_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
+_CONFIGMAP_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}\Z")
 
 
 def _file_keys(paths: list[str]) -> dict[str, str]:

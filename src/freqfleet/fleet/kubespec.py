@@ -16,16 +16,17 @@ from freqfleet import __version__
 from freqfleet.problems import fix as _fix
 from freqfleet.problems import settings_config
 
-K8S_LABEL_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+K8S_LABEL_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
 """A namespace (DNS-1123 label, at most 63 characters)."""
-K8S_SERVICE_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+K8S_SERVICE_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?\Z")
 """A Service (DNS-1035 label: a letter first)."""
-K8S_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_SUBDOMAIN = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
+K8S_SUBDOMAIN = re.compile(rf"^{_SUBDOMAIN}\Z")
 """A node or storage class name (DNS-1123 subdomain, at most 253 characters)."""
 _LABEL_PART = r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
-K8S_LABEL_KEY = re.compile(rf"^({K8S_SUBDOMAIN.pattern[1:-1]}/)?{_LABEL_PART}$")
-K8S_LABEL_VALUE = re.compile(rf"^({_LABEL_PART})?$")
-QUANTITY = re.compile(r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
+K8S_LABEL_KEY = re.compile(rf"^({_SUBDOMAIN}/)?{_LABEL_PART}\Z")
+K8S_LABEL_VALUE = re.compile(rf"^({_LABEL_PART})?\Z")
+QUANTITY = re.compile(r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?\Z")
 _IMAGE_COMPONENT = r"[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*"
 _HOST_PART = r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
 # A registry is named only by a first part with a dot or a port, localhost or an IPv6
@@ -37,7 +38,7 @@ _IMAGE_DOMAIN = (
 IMAGE_REFERENCE = re.compile(
     rf"^({_IMAGE_DOMAIN}/)?{_IMAGE_COMPONENT}(/{_IMAGE_COMPONENT})*"
     r"(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
-    r"(@[A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$"
+    r"(@[A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?\Z"
 )
 DEFAULT_IMAGE = f"freqfleet:{__version__}"
 QUANTITY_FIX = {

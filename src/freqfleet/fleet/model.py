@@ -37,7 +37,7 @@ from freqfleet.section import (
     unique_follow,
 )
 
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}\Z")
 MAX_PRODUCERS = 64
 
 # Keys the fleet decides per bot; overriding them would break the fleet.

@@ -16,7 +16,7 @@ import json
 import re
 from typing import Any
 
-_SAFE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_./-]*$")  # a digit first could read as a number
+_SAFE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")  # a digit first could read as a number
 # YAML 1.1 readers take these plain words as booleans or null.
 _SPECIAL_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
 _SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
@@ -73,7 +73,7 @@ def scalar(value: Any) -> str:
 
 def key(name: Any) -> str:
     text = str(name)
-    if _SAFE_KEY.match(text) and text.lower() not in _SPECIAL_WORDS:
+    if _SAFE_KEY.fullmatch(text) and text.lower() not in _SPECIAL_WORDS:
         return text
     return quote(text)
 

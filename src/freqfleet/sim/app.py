@@ -54,8 +54,8 @@ from freqfleet.sim.weights import (
 
 logger = logging.getLogger(__name__)
 
-_INTEGER = re.compile(r"^-?[0-9]{1,20}$")
-_SYMBOLS = re.compile(r'^\[("[A-Z0-9\-_.]{1,20}"(,"[A-Z0-9\-_.]{1,20}")*)?\]$')
+_INTEGER = re.compile(r"^-?[0-9]{1,20}\Z")
+_SYMBOLS = re.compile(r'^\[("[A-Z0-9\-_.]{1,20}"(,"[A-Z0-9\-_.]{1,20}")*)?\]\Z')
 _SYMBOLS_PATTERN = '^\\[("[A-Z0-9-_.]{1,20}"(,"[A-Z0-9-_.]{1,20}"){0,}){0,1}\\]$'
 DEPTH_MAX = 5000
 KLINES_MAX = 1000
@@ -65,7 +65,7 @@ UTC_ZONES = frozenset({"0", "+0", "-0", "0:00", "+0:00", "00:00", "+00:00", "-00
 # 1,000 candles); shorter ones cost a few ms at most and are answered inline.
 SLOW_INTERVAL_MS = 3_600_000
 JSON = "application/json;charset=UTF-8"
-BOT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+BOT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
 UNATTRIBUTED = "unattributed"
 MAX_BOTS = 256
 """Distinct bot names kept apart; more senders than that are counted as unattributed."""

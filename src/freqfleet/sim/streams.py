@@ -72,11 +72,11 @@ MAX_SLEEP = 0.5
 """Longest sleep between two looks at the clock (a test's clock may jump meanwhile)."""
 SLOW_INTERVAL_MS = 3_600_000
 """Closed candles of intervals from 1h on may need a block generated: in a worker thread."""
-_STREAM = re.compile(r"^([a-z0-9]{1,20})@kline_([0-9]{1,2}[smhdwM])$")
-_TICKER_STREAM = re.compile(r"^([a-z0-9]{1,20})@(ticker|miniTicker)$")
+_STREAM = re.compile(r"^([a-z0-9]{1,20})@kline_([0-9]{1,2}[smhdwM])\Z")
+_TICKER_STREAM = re.compile(r"^([a-z0-9]{1,20})@(ticker|miniTicker)\Z")
 _REQUEST_KEYS = frozenset({"method", "params", "id"})
 _METHODS = ("SUBSCRIBE", "UNSUBSCRIBE", "LIST_SUBSCRIPTIONS", "SET_PROPERTY", "GET_PROPERTY")
-_ID_TEXT = re.compile(r"^[A-Za-z0-9-]{1,36}$")
+_ID_TEXT = re.compile(r"^[A-Za-z0-9-]{1,36}\Z")
 _INT64 = 2**63
 
 

@@ -34,7 +34,7 @@ MAX_COLUMNS = 3000
 MAX_PAIR_LENGTH = 64
 LOG_INTERVAL_SECS = 60.0
 
-_PAIR_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,32}/[A-Za-z0-9._-]{1,32}(:[A-Za-z0-9._-]{1,32})?$")
+_PAIR_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,32}/[A-Za-z0-9._-]{1,32}(:[A-Za-z0-9._-]{1,32})?\Z")
 
 REJECT_REASONS = {
     "malformed": "not an analysed dataframe",
