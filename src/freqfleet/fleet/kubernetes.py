@@ -825,23 +825,9 @@ def feed_documents(
         {"name": "pairlists", "emptyDir": {}},
         {"name": "config", "configMap": {"name": f"{FEED}-config"}},
     ]
-    deployment = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": _meta(FEED, kube, FEED, FEED),
-        "spec": {
-            "replicas": 1,
-            "strategy": {"type": "Recreate"},
-            "selector": {"matchLabels": selector(kube, FEED)},
-            "template": {
-                "metadata": {
-                    "labels": labels(kube, FEED, FEED),
-                    "annotations": {"freqfleet/config-hash": checksum},
-                },
-                "spec": pod_spec,
-            },
-        },
-    }
+    deployment = _single_deployment(
+        FEED, kube, pod_spec, {"annotations": {"freqfleet/config-hash": checksum}}
+    )
     service = {
         "apiVersion": "v1",
         "kind": "Service",
@@ -916,24 +902,38 @@ def _gateway_container(
     }
 
 
+def _single_deployment(
+    name: str,
+    kube: KubernetesSpec,
+    pod_spec: dict[str, Any],
+    template_meta: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A Deployment of exactly one pod, replaced (not rolled) on update: the pairlist feed
+    and the gateway each must never run twice."""
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _meta(name, kube, name, name),
+        "spec": {
+            "replicas": 1,
+            "strategy": {"type": "Recreate"},
+            "selector": {"matchLabels": selector(kube, name)},
+            "template": {
+                "metadata": {"labels": labels(kube, name, name), **(template_meta or {})},
+                "spec": pod_spec,
+            },
+        },
+    }
+
+
 def gateway_documents(
     gateway: GatewayEntry, kube: KubernetesSpec, limits: dict[str, dict[str, str]]
 ) -> list[dict[str, Any]]:
     """Service, NetworkPolicy and Deployment of the fleet's one market-data gateway."""
     pod_spec = _pod_base(kube)
     pod_spec["containers"] = [_gateway_container(gateway, kube, limits)]
-    deployment = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": _meta(GATEWAY, kube, GATEWAY, GATEWAY),
-        "spec": {
-            # One budget: never two gateways, not even during an update.
-            "replicas": 1,
-            "strategy": {"type": "Recreate"},
-            "selector": {"matchLabels": selector(kube, GATEWAY)},
-            "template": {"metadata": {"labels": labels(kube, GATEWAY, GATEWAY)}, "spec": pod_spec},
-        },
-    }
+    # One budget: never two gateways, not even during an update.
+    deployment = _single_deployment(GATEWAY, kube, pod_spec)
     components = ["producer", "consumer", FEED]
     return [
         _service(GATEWAY, gateway.port, kube, GATEWAY),
