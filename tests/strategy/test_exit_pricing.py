@@ -68,6 +68,10 @@ class Priced(IStrategy):
         return frame[column].iat[-1]
 
     def custom_exit(self, pair, trade, current_time, current_rate, current_profit, **kwargs):
+        self.custom_exit_calls.append(pair)
+        # Decided by something else than the analysis or the price (a clock, say).
+        if getattr(self, "leave_now", False):
+            return "leave_now"
         # The producer says "leave", and only while in profit: the price decides.
         if self._last(pair, "leave") == 1 and current_profit > 0:
             return "leave"
@@ -81,7 +85,9 @@ class Priced(IStrategy):
 
 
 class PricedFleet(FleetStrategy, Priced):
-    pass
+    def bot_start(self, **kwargs):
+        self.custom_exit_calls = []
+        super().bot_start(**kwargs)
 '''
 
 
@@ -160,28 +166,33 @@ def test_a_price_is_reused_until_it_is_as_old_as_the_users_loop() -> None:
     assert prices.stats() == {"fetched": 1, "reused": 4, "repriced": 0}
 
 
-def test_a_new_exit_row_or_a_followed_action_asks_for_a_fresh_price() -> None:
-    rows: dict[str, int | None] = {"BTC/USDT": None}
+def test_a_new_analysis_or_a_followed_action_asks_for_a_fresh_price() -> None:
+    analysis: dict[str, Any] = {"BTC/USDT": None}
     exits: set[str] = set()
     adjustments: set[str] = set()
     prices = ExitPrices(
         5,
-        signal_row=lambda pair, is_short: rows[pair],
+        analysis=analysis.__getitem__,
         exit_pending=exits.__contains__,
         adjustment_pending=adjustments.__contains__,
         clock=TestClock(),
     )
     prices.taken("exit", "BTC/USDT", False, (100.0,))
     prices.taken("adjust", "BTC/USDT", False, (100.1, 100.0))
-    rows["BTC/USDT"] = 60  # a new row with an exit signal ...
+    analysis["BTC/USDT"] = ("producer-1", 60)  # the producer's analysis of a new row ...
     assert prices.reusable("exit", "BTC/USDT", False) is None
+    assert prices.reusable("adjust", "BTC/USDT", False) is None
     prices.taken("exit", "BTC/USDT", False, (99.0,))
+    prices.taken("adjust", "BTC/USDT", False, (99.1, 99.0))
     assert prices.reusable("exit", "BTC/USDT", False) == (99.0,)  # ... asks once
-    rows["BTC/USDT"] = 120  # the signal on the next candle's row
+    assert prices.reusable("adjust", "BTC/USDT", False) == (99.1, 99.0)
+    analysis["BTC/USDT"] = ("producer-1", 120)  # the next candle's analysis
     assert prices.reusable("exit", "BTC/USDT", False) is None
+    prices.taken("exit", "BTC/USDT", False, (98.0,))
     exits.add("BTC/USDT")
     assert prices.reusable("exit", "BTC/USDT", False) is None
-    assert prices.reusable("adjust", "BTC/USDT", False) == (100.1, 100.0)
+    prices.taken("adjust", "BTC/USDT", False, (98.1, 98.0))
+    assert prices.reusable("adjust", "BTC/USDT", False) == (98.1, 98.0)
     adjustments.add("BTC/USDT")
     assert prices.reusable("adjust", "BTC/USDT", False) is None
 
@@ -439,7 +450,7 @@ def test_a_pending_followed_exit_is_priced_fresh_and_exits_at_that_price(
     assert trade.close_rate == pytest.approx(bot.book.bid(pair, 3), rel=1e-9)
 
 
-def test_an_exit_is_placed_only_at_a_price_taken_in_its_loop(
+def test_a_new_analysis_is_decided_on_a_fresh_price(
     sim: RunningSimulator, consumer: Callable[..., Consumer]
 ) -> None:
     pair = sim.pairs[0]
@@ -464,12 +475,37 @@ def test_an_exit_is_placed_only_at_a_price_taken_in_its_loop(
             break
     trade = bot.trades()[pair]
     assert bot.book is not None
-    # At 2 the price reused from 0 (in profit) would have exited: priced again, at a
-    # loss, so the trade stays; then priced every 5 s, and at 12 in profit: it exits.
+    # At 2 the producer's new analysis asks for a fresh price (at a loss: the trade stays,
+    # where the price reused from 0 would have left in profit); then priced every 5 s, and
+    # at 12 in profit: it exits, decided and placed on the price of that loop.
     assert bot.book.priced(pair) == [-1, 0, 2, 7, 12]
-    assert bot.prices.repriced == 1
+    assert bot.prices.repriced == 0
     assert exited == 12 and trade.exit_reason == "leave"
     assert trade.close_rate == pytest.approx(bot.book.bid(pair, 12), rel=1e-9)
+
+
+def test_an_exit_decided_on_a_reused_price_is_placed_on_a_fresh_one_deciding_once(
+    sim: RunningSimulator, consumer: Callable[..., Consumer]
+) -> None:
+    pair = sim.pairs[0]
+    bot = consumer("once", [pair], lambda p, s: 1.0 + s / 1000)
+    bot.enter()
+    strategy = bot.bot.strategy
+    for second in range(3):
+        bot.loop(second)
+    calls_before = len(strategy.custom_exit_calls)
+    strategy.leave_now = True  # decided at 3, on the price reused from 0
+    bot.loop(3)
+    trade = bot.trades()[pair]
+    assert bot.book is not None
+    assert not trade.is_open and trade.exit_reason == "leave_now"
+    # custom_exit ran once in that loop (freqtrade's own check, not a second decision) ...
+    assert strategy.custom_exit_calls[calls_before:] == [pair]
+    # ... and the order went out at the price taken for it at 3, not the one of 0.
+    assert bot.book.priced(pair)[-2:] == [0, 3]
+    assert bot.prices.repriced == 1
+    assert trade.orders[-1].ft_order_side == "sell"
+    assert trade.close_rate == pytest.approx(bot.book.bid(pair, 3), rel=1e-9)
 
 
 def test_a_position_adjustment_is_placed_at_a_price_taken_in_its_loop(
@@ -487,8 +523,8 @@ def test_a_position_adjustment_is_placed_at_a_price_taken_in_its_loop(
     trade = bot.trades()[pair]
     entries = [o for o in trade.orders if o.ft_order_side == "buy"]
     assert len(entries) == 2
-    # Decided on the rates reused from 0, placed on rates taken at 2.
-    assert bot.prices.repriced == 1
+    # The producer's new analysis at 2: decided and placed on the rates taken at 2.
+    assert bot.prices.repriced == 0
     assert entries[-1].safe_price == pytest.approx(bot.book.ask(pair, 2), rel=1e-9)
 
 
@@ -531,8 +567,8 @@ def test_decisions_equal_those_of_a_bot_pricing_every_loop(
         outcome[name] = (decided, len([c for c in bot.book.calls if c[2] == 5]))
         reuse = bot.bot.strategy.fleet_exit_prices
         if reuse is not None:
-            # d's exit and e's adjustment were decided on reused prices, placed on fresh ones.
-            assert reuse.repriced == 2
+            # d's exit and e's adjustment came with new analyses: decided on fresh prices.
+            assert reuse.repriced == 0
     decided, priced = outcome["reusing"]
     reference, reference_priced = outcome["reference"]
     for second, (ours, theirs) in enumerate(zip(decided, reference, strict=True)):

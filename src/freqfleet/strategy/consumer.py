@@ -35,7 +35,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -127,7 +127,7 @@ class FleetConsumer:
         if settings.exit_price_secs is not None:
             self.exit_prices = ExitPrices(
                 settings.exit_price_secs,
-                signal_row=self.exit_signal_row,
+                analysis=self.analysis_mark,
                 exit_pending=self._followed_exit_pending,
                 adjustment_pending=self._followed_adjustment_pending,
             )
@@ -410,19 +410,14 @@ class FleetConsumer:
         entry = self.cache.get(pair)
         return self._entries_open and entry is not None and entry.lag is not None and entry.lag <= 0
 
-    def exit_signal_row(self, pair: str, is_short: bool) -> int | None:
-        """The date (ns) of the pair's newest analysed row when it carries an exit signal
-        for that side (what freqtrade's exit check reads), else None."""
+    def analysis_mark(self, pair: str) -> Hashable:
+        """What identifies the producer analysis the pair's frame holds (producer, newest
+        analysed candle, analysis time); None without producer data. An open trade's price
+        taken before it changed is not reused: callbacks read the new analysis."""
         entry = self.cache.get(pair)
         if entry is None or entry.producer is None:
             return None
-        frame = entry.frame
-        column = "exit_short" if is_short else "exit_long"
-        if frame.empty or column not in frame.columns:
-            return None
-        if column_values(frame, column)[-1] != 1:
-            return None
-        return last_date_ns(frame)
+        return (entry.producer, entry.producer_newest, entry.key[-1])
 
     def _followed_exit_pending(self, pair: str) -> bool:
         follower = self.follower

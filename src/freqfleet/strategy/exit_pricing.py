@@ -8,20 +8,22 @@ trade's price is reused for ``fleet.exit_price_secs`` (the user's loop), and tak
 whenever it matters:
 
 - the price is older than ``exit_price_secs``, or none was taken yet;
-- a new row with an exit signal came for the pair (the signal rises);
-- a followed producer exit (or, for position adjustments, a followed adjustment) waits;
-- an order would follow: freqtrade's patched loop (``internals.reuse_exit_prices``) never
-  places an exit or an adjustment at a reused price; it prices again and decides again.
+- the producer delivered a new analysis of the pair since (a new row, an exit signal, a
+  column a callback reads): callbacks decide on new data with a new price;
+- a followed producer exit (or, for position adjustments, a followed adjustment) waits.
 
-So the consumer decides on the prices a bot looping every ``exit_price_secs`` sees, and
-acts only on a price taken in the loop that acts. Plain Python: the freqtrade side lives in
-``internals``.
+So the consumer decides on the prices a bot looping every ``exit_price_secs`` sees. When
+such a decision places an order, freqtrade's patched loop (``internals.reuse_exit_prices``)
+takes the price fresh for the order itself: no order goes out at a reused price, and no
+callback runs twice for one decision (deciding again would call ``custom_exit``,
+``custom_stoploss`` and the trailing stop a second time in one loop). Plain Python: the
+freqtrade side lives in ``internals``.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -29,9 +31,9 @@ PriceKind = Literal["exit", "adjust"]
 """``exit``: ``handle_trade``'s exit rate; ``adjust``: the entry and exit rates of a
 position adjustment check."""
 
-SignalRow = Callable[[str, bool], int | None]
-"""``signal_row(pair, is_short)``: the date (ns) of the pair's newest row when it carries
-an exit signal for that side, else None."""
+AnalysisMark = Callable[[str], Hashable]
+"""``analysis(pair)``: what identifies the producer's newest analysis of the pair (changes
+when a new one is delivered); None when there is none."""
 Pending = Callable[[str], bool]
 """``pending(pair)``: whether a followed action waits on the pair."""
 
@@ -40,7 +42,7 @@ def _never(pair: str) -> bool:
     return False
 
 
-def _no_signal(pair: str, is_short: bool) -> int | None:
+def _no_analysis(pair: str) -> Hashable:
     return None
 
 
@@ -49,7 +51,7 @@ class _Priced:
     rates: tuple[float, ...]
     at: float
     is_short: bool
-    signal_row: int | None
+    analysis: Hashable
 
 
 class ExitPrices:
@@ -59,13 +61,13 @@ class ExitPrices:
         self,
         reuse_secs: float,
         *,
-        signal_row: SignalRow = _no_signal,
+        analysis: AnalysisMark = _no_analysis,
         exit_pending: Pending = _never,
         adjustment_pending: Pending = _never,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.reuse_secs = reuse_secs
-        self.signal_row = signal_row
+        self.analysis = analysis
         self.exit_pending = exit_pending
         self.adjustment_pending = adjustment_pending
         self.clock = clock
@@ -75,7 +77,7 @@ class ExitPrices:
         self.reused = 0
         """Prices handed out again instead."""
         self.repriced = 0
-        """Decisions taken again on a fresh price because they would have placed an order."""
+        """Orders decided on a reused price and placed on one taken fresh for them."""
 
     def reusable(self, kind: PriceKind, pair: str, is_short: bool) -> tuple[float, ...] | None:
         """The rates to hand out again, or None when the exchange must be asked."""
@@ -86,23 +88,20 @@ class ExitPrices:
             or self.clock() - priced.at >= self.reuse_secs
         ):
             return None
-        if kind == "exit":
-            row = self.signal_row(pair, is_short)
-            if (row is not None and row != priced.signal_row) or self.exit_pending(pair):
-                return None
-        elif self.adjustment_pending(pair):
+        if self.analysis(pair) != priced.analysis:
+            return None
+        if self.exit_pending(pair) if kind == "exit" else self.adjustment_pending(pair):
             return None
         self.reused += 1
         return priced.rates
 
     def taken(self, kind: PriceKind, pair: str, is_short: bool, rates: tuple[float, ...]) -> None:
-        """Remember rates just taken from the exchange (with the exit signal they saw)."""
+        """Remember rates just taken from the exchange (with the analysis they saw)."""
         self.fetched += 1
-        row = self.signal_row(pair, is_short) if kind == "exit" else None
-        self._priced[(kind, pair)] = _Priced(rates, self.clock(), is_short, row)
+        self._priced[(kind, pair)] = _Priced(rates, self.clock(), is_short, self.analysis(pair))
 
     def stats(self) -> dict[str, int]:
         return {"fetched": self.fetched, "reused": self.reused, "repriced": self.repriced}
 
 
-__all__ = ["ExitPrices", "Pending", "PriceKind", "SignalRow"]
+__all__ = ["AnalysisMark", "ExitPrices", "Pending", "PriceKind"]

@@ -399,20 +399,15 @@ def _unwrapped(owner: Any, name: str) -> Any:
     return _Unwrapped(owner, name)
 
 
-class _Reprice(Exception):
-    """An order was about to be placed at a reused price: decide again on a fresh one."""
-
-
 class _Pricing:
     """The open trade being priced on this thread (one ``handle_trade`` or adjustment)."""
 
-    __slots__ = ("fresh", "kind", "pair", "prices", "reused")
+    __slots__ = ("kind", "pair", "prices", "reused")
 
     def __init__(self, prices: Any, kind: str, pair: str) -> None:
         self.prices = prices
         self.kind = kind
         self.pair = pair
-        self.fresh = False
         self.reused = False
 
 
@@ -425,22 +420,52 @@ def _current() -> _Pricing | None:
 
 
 def _priced(prices: Any, kind: str, trade: Any, call: Callable[[], Any]) -> Any:
-    """Run ``call`` (freqtrade's own check of ``trade``) letting it reuse the trade's price;
-    when it would place an order at a reused price, run it again on a fresh price."""
+    """Run ``call`` (freqtrade's own check of ``trade``, once) letting it reuse the trade's
+    price; an order it places takes a fresh price (``_fresh_order_rates``)."""
     previous = _current()
-    pricing = _Pricing(prices, kind, trade.pair)
-    _pricing.current = pricing
+    _pricing.current = _Pricing(prices, kind, trade.pair)
     try:
-        try:
-            return call()
-        except _Reprice:
-            prices.repriced += 1
-            logger.debug("Fleet: %s would act on a reused price; pricing it again", trade.pair)
-            pricing.fresh = True
-            pricing.reused = False
-            return call()
+        return call()
     finally:
         _pricing.current = previous
+
+
+def _fresh_order_rates(
+    bot: Any, pricing: _Pricing, pair: str, is_short: bool
+) -> tuple[float, float] | None:
+    """(entry rate, exit rate) taken now for an order about to be placed on ``pair`` when
+    the decision to place it was made on a reused price; None when the price was fresh.
+
+    Why here and not by deciding again: a second decision would run ``custom_exit``,
+    ``custom_stoploss``, the trailing stop or ``adjust_trade_position`` twice in one loop.
+    The decision stands (it is what a bot looping every ``exit_price_secs`` decides); the
+    order goes out at a price of this loop.
+    """
+    if not pricing.reused or pair != pricing.pair:
+        return None
+    from freqtrade.exchange import Exchange
+
+    pricing.reused = False
+    pricing.prices.repriced += 1
+    if pricing.kind == "exit":
+        rate = float(
+            _unwrapped_call(Exchange, "get_rate")(bot.exchange, pair, True, "exit", is_short)
+        )
+        pricing.prices.taken("exit", pair, is_short, (rate,))
+        logger.debug("Fleet: %s exit decided on a reused price, placed at %s", pair, rate)
+        return rate, rate
+    entry, exit_ = _unwrapped_call(Exchange, "get_rates")(bot.exchange, pair, True, is_short)
+    pricing.prices.taken("adjust", pair, is_short, (entry, exit_))
+    logger.debug(
+        "Fleet: %s adjustment decided on reused rates, placed at %s/%s", pair, entry, exit_
+    )
+    return float(entry), float(exit_)
+
+
+def _unwrapped_call(owner: Any, name: str) -> Any:
+    """freqtrade's own ``owner.name`` (the function under a fleet patch)."""
+    method = getattr(owner, name)
+    return getattr(method, _ORIGINAL, method)
 
 
 def reuse_exit_prices() -> None:
@@ -455,9 +480,10 @@ def reuse_exit_prices() -> None:
       untouched);
     - ``Exchange.get_rate`` (exit side, ``refresh=True``) and ``get_rates`` hand out the
       trade's reused price when ``ExitPrices`` allows, else ask the exchange and remember;
-    - ``FreqtradeBot.execute_trade_exit`` and ``execute_entry`` refuse to start an order
-      at a reused price: the check runs again on a fresh price and decides again, so an
-      exit or adjustment is always placed at a price taken in the same loop.
+    - ``FreqtradeBot.execute_trade_exit`` and ``execute_entry``, called by a decision made
+      on a reused price, place the order at a price taken fresh for it: an exit or
+      adjustment always goes out at a price of the loop that places it, and every
+      callback runs once per loop as in a plain bot.
     """
     global _prices_reused
     if _prices_reused:
@@ -484,17 +510,25 @@ def reuse_exit_prices() -> None:
             return adjust_position(self, trade)
         return _priced(prices, "adjust", trade, lambda: adjust_position(self, trade))
 
-    def fleet_execute_exit(self: Any, *args: Any, **kwargs: Any) -> Any:
+    def fleet_execute_exit(
+        self: Any, trade: Any, limit: float, exit_check: Any, **kwargs: Any
+    ) -> Any:
         pricing = _current()
-        if pricing is not None and pricing.reused:
-            raise _Reprice
-        return execute_exit(self, *args, **kwargs)
+        if pricing is not None:
+            fresh = _fresh_order_rates(self, pricing, trade.pair, trade.is_short)
+            if fresh is not None:
+                limit = fresh[1]
+        return execute_exit(self, trade, limit, exit_check, **kwargs)
 
-    def fleet_execute_entry(self: Any, *args: Any, **kwargs: Any) -> Any:
+    def fleet_execute_entry(
+        self: Any, pair: str, stake_amount: float, price: float | None = None, **kwargs: Any
+    ) -> Any:
         pricing = _current()
-        if pricing is not None and pricing.reused:
-            raise _Reprice
-        return execute_entry(self, *args, **kwargs)
+        if pricing is not None and price is not None:
+            fresh = _fresh_order_rates(self, pricing, pair, bool(kwargs.get("is_short")))
+            if fresh is not None:
+                price = fresh[0]
+        return execute_entry(self, pair, stake_amount, price, **kwargs)
 
     def fleet_get_rate(
         self: Any,
@@ -514,11 +548,10 @@ def reuse_exit_prices() -> None:
             or pair != pricing.pair
         ):
             return get_rate(self, pair, refresh, side, is_short, order_book, ticker)
-        if not pricing.fresh:
-            rates = pricing.prices.reusable("exit", pair, is_short)
-            if rates is not None:
-                pricing.reused = True
-                return float(rates[0])
+        rates = pricing.prices.reusable("exit", pair, is_short)
+        if rates is not None:
+            pricing.reused = True
+            return float(rates[0])
         rate = get_rate(self, pair, refresh, side, is_short, order_book, ticker)
         pricing.prices.taken("exit", pair, is_short, (rate,))
         return rate
@@ -527,11 +560,10 @@ def reuse_exit_prices() -> None:
         pricing = _current()
         if pricing is None or pricing.kind != "adjust" or not refresh or pair != pricing.pair:
             return get_rates(self, pair, refresh, is_short)
-        if not pricing.fresh:
-            rates = pricing.prices.reusable("adjust", pair, is_short)
-            if rates is not None:
-                pricing.reused = True
-                return float(rates[0]), float(rates[1])
+        rates = pricing.prices.reusable("adjust", pair, is_short)
+        if rates is not None:
+            pricing.reused = True
+            return float(rates[0]), float(rates[1])
         entry_rate, exit_rate = get_rates(self, pair, refresh, is_short)
         pricing.prices.taken("adjust", pair, is_short, (entry_rate, exit_rate))
         return entry_rate, exit_rate
