@@ -26,6 +26,7 @@ from freqfleet.strategy import internals
 from freqfleet.strategy.callbacks import guard_callbacks
 from freqfleet.strategy.consumer import STATE_FILE, FleetConsumer
 from freqfleet.strategy.exit_pricing import ExitPrices
+from freqfleet.strategy.order_journal import JOURNAL_FILE, OrderJournal
 from freqfleet.strategy.settings import check_fleet_config, is_consumer_config
 
 logger = logging.getLogger(__name__)
@@ -142,6 +143,8 @@ def _attach(strategy: Any, consumer: FleetConsumer, dp: Any) -> None:
     state_path = (
         Path(user_data) / STATE_FILE if user_data and config.get("runmode") in _TRADING else None
     )
+    if config.get("runmode") == RunMode.LIVE and not config.get("dry_run", True):
+        _guard_live_orders(dp, config)
     consumer.attach(
         dp,
         strategy.timeframe,
@@ -150,6 +153,18 @@ def _attach(strategy: Any, consumer: FleetConsumer, dp: Any) -> None:
         market=market,
         state_path=state_path,
     )
+
+
+def _guard_live_orders(dp: Any, config: dict[str, Any]) -> None:
+    """A live consumer sends its orders through the order guard (``OrderGuard``), with its
+    journal in ``user_data_dir``."""
+    exchange = internals.bot_exchange(dp)
+    user_data = config.get("user_data_dir")
+    if exchange is None or not user_data:
+        return
+    journal = OrderJournal(Path(user_data) / JOURNAL_FILE)
+    internals.guard_orders(exchange, journal)
+    logger.info("Fleet consumer trades live: orders journalled in %s", journal.path)
 
 
 def _is_trading_producer(config: dict[str, Any]) -> bool:
