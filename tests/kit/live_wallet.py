@@ -9,8 +9,8 @@ What "reconciles" means here, for a bot trading live on the simulator:
   exchange orders;
 - per asset, the bot's wallet (freqtrade's ``Wallets``, what it trades on) equals the
   account's free and locked balances, and each base asset's balance is what the bot's
-  trades hold plus the dust freqtrade leaves after fees (less than one amount step per
-  closed trade).
+  trades hold plus the dust freqtrade leaves after fees (it rounds a trade's amount after
+  the commission down to the market's step: less than one step per trade).
 
 An exchange order cancelled or expired without a fill belongs to no trade when freqtrade
 deleted its trade (an entry that never filled): it moved no money and is no orphan.
@@ -182,7 +182,7 @@ def _check_base_assets(
     steps: dict[str, Decimal],
 ) -> None:
     """Each base asset holds what the bot's open trades hold, plus dust under one step per
-    closed trade of the pair."""
+    trade of the pair."""
     trades: dict[str, dict[int, DbOrder]] = {}
     for order in db_orders:
         trades.setdefault(order.pair, {})[order.trade_id] = order
@@ -194,12 +194,11 @@ def _check_base_assets(
         in_trades = sum(
             (Decimal(str(o.trade_amount)) for o in of_pair.values() if o.trade_open), Decimal(0)
         )
-        closed = sum(1 for o in of_pair.values() if not o.trade_open)
         dust = held - in_trades
-        if dust < -Decimal("1e-12") or dust > step * max(closed, 0) + Decimal("1e-12"):
+        if dust < -Decimal("1e-12") or dust > step * len(of_pair) + Decimal("1e-12"):
             result.balance_differences[base] = (
                 f"{pair}: account holds {held}, open trades {in_trades}, "
-                f"{closed} closed trade(s) (dust allowed {step * closed})"
+                f"{len(of_pair)} trade(s) (dust allowed {step * len(of_pair)})"
             )
 
 
