@@ -32,6 +32,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
@@ -42,6 +43,8 @@ from freqfleet.sim import binance_errors as errors
 from freqfleet.sim.binance_errors import BinanceError
 from freqfleet.sim.config import BOT_HEADER
 from freqfleet.sim.exchange import SimExchange
+from freqfleet.sim.order_limits import ORDERS_PER_10S, ORDERS_PER_DAY
+from freqfleet.sim.signing import redact_query
 from freqfleet.sim.streams import KlineStreams, StreamStats
 from freqfleet.sim.timeframes import interval_ms
 from freqfleet.sim.weights import (
@@ -153,10 +156,11 @@ def sender(request: HTTPConnection) -> str:
 
 
 class Params:
-    """Query parameters with Binance's parsing rules; records which ones were read."""
+    """Query parameters (or a signed request's, query and body) with Binance's parsing
+    rules; records which ones were read."""
 
-    def __init__(self, request: Request) -> None:
-        self._query = request.query_params
+    def __init__(self, source: Request | QueryParams) -> None:
+        self._query = source.query_params if isinstance(source, Request) else source
         self._read: set[str] = set()
 
     def text(self, name: str) -> str | None:
@@ -193,9 +197,14 @@ class Params:
 
 
 def create_app(
-    exchange: SimExchange, weight_limit: int | None = None, lifespan: Any = None
+    exchange: SimExchange,
+    weight_limit: int | None = None,
+    lifespan: Any = None,
+    order_limit: int = ORDERS_PER_10S,
 ) -> FastAPI:
-    """The app serving ``exchange``; ``weight_limit`` (per minute) enables rate limiting."""
+    """The app serving ``exchange``; ``weight_limit`` (per minute) enables rate limiting;
+    ``order_limit``: the new orders per 10 s that ``exchangeInfo`` announces (an account's
+    endpoints, :func:`freqfleet.sim.private_api.install_account`, enforce it)."""
     app = FastAPI(
         title="freqfleet exchange simulator",
         docs_url=None,
@@ -261,7 +270,9 @@ def create_app(
             except BinanceError as error:
                 return _error_response(stats, meter, path, error, weight, now_ms, bot)
             except Exception:
-                logger.exception("Failed to answer GET %s?%s", path, request.url.query)
+                logger.exception(
+                    "Failed to answer GET %s?%s", path, redact_query(request.url.query)
+                )
                 unknown = BinanceError(
                     -1000, "An unknown error occurred while processing the request."
                 )
@@ -284,8 +295,8 @@ def create_app(
             "intervalNum": 1,
             "limit": weight_limit or BINANCE_WEIGHT_LIMIT,
         },
-        {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 100},
-        {"rateLimitType": "ORDERS", "interval": "DAY", "intervalNum": 1, "limit": 200000},
+        {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": order_limit},
+        {"rateLimitType": "ORDERS", "interval": "DAY", "intervalNum": 1, "limit": ORDERS_PER_DAY},
         {"rateLimitType": "RAW_REQUESTS", "interval": "MINUTE", "intervalNum": 5, "limit": 61000},
     ]
     all_symbols = orjson.dumps(list(symbols_json.values()))
@@ -447,7 +458,10 @@ def create_app(
         what = f"{request.method} {request.url.path}"
         stats.count_not_simulated(what)
         logger.warning(
-            "Not simulated: %s?%s (answered %s)", what, request.url.query, exc.status_code
+            "Not simulated: %s?%s (answered %s)",
+            what,
+            redact_query(request.url.query),
+            exc.status_code,
         )
         body = {"code": -1000, "msg": f"Not simulated by freqfleet sim: {what}."}
         return Response(orjson.dumps(body), status_code=exc.status_code, media_type=JSON)

@@ -1,7 +1,10 @@
 """``freqfleet sim`` (run the exchange simulator) and ``freqfleet sim config``.
 
 ``freqfleet sim`` prints the freqtrade ``exchange`` section to paste into a bot's config,
-then serves in the foreground until SIGINT/SIGTERM. ``freqfleet sim config -o FILE``
+then serves in the foreground until SIGINT/SIGTERM. ``--account PATH`` adds a trading
+account (:mod:`freqfleet.sim.account_file`): where it is and its starting balances are
+printed, its key and secret never; ``freqfleet sim config --account PATH -o FILE`` writes
+the live section with them (mode 0600). ``freqfleet sim config -o FILE``
 writes that section (as ``{"exchange": {...}}``, usable as an extra ``--config``) without
 starting a server. ``--no-websocket`` writes a section with freqtrade's websockets off
 (candles over REST only); the simulator serves its streams either way.
@@ -17,15 +20,19 @@ from typing import Any
 
 from freqfleet.datasets import BUILTIN_DATASETS
 from freqfleet.errors import ConfigError
-from freqfleet.files import dump_json, write_atomic
+from freqfleet.files import PUBLIC_MODE, SECRET_MODE, dump_json, write_atomic
+from freqfleet.sim.account_file import AccountFile
 from freqfleet.sim.config import exchange_config
 from freqfleet.sim.models.base import MarketModel
+from freqfleet.sim.order_limits import ORDERS_PER_10S
 from freqfleet.sim.server import (
     DEFAULT_HOST,
     DEFAULT_PAIRS,
     DEFAULT_PORT,
     SimOptions,
+    balances_text,
     build_model,
+    load_account,
     serve,
     server_url,
 )
@@ -39,6 +46,8 @@ _DEFAULTS = {
     "data_dir": None,
     "dataset": None,
     "weight_limit": None,
+    "account": None,
+    "order_limit": ORDERS_PER_10S,
 }
 
 
@@ -46,10 +55,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``sim`` and ``sim config``."""
     sim = subparsers.add_parser(
         "sim",
-        help="run the Binance-style exchange simulator (offline market data for dry-run bots)",
+        help="run the Binance-style exchange simulator (market data; an account with --account)",
         description="Serve a simulated Binance spot market on HOST:PORT so that unmodified "
-        "freqtrade bots (dry-run), download-data and ccxt run offline. Prints the exchange "
-        "config section to paste, then runs until Ctrl-C.",
+        "freqtrade bots (dry-run), download-data and ccxt run offline. With --account it also "
+        "serves a spot account (signed order, balance and trade endpoints, orders matched on "
+        "the simulated prices) for live bots (dry_run: false). Prints the exchange config "
+        "section to paste, then runs until Ctrl-C.",
     )
     _add_options(sim, suppress=False)
     sim.add_argument("--ready-file", type=Path, help=argparse.SUPPRESS)
@@ -113,6 +124,21 @@ def _add_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
         help="enforce Binance request weight per minute (e.g. 6000); default: count only",
     )
     parser.add_argument(
+        "--account",
+        default=default("account"),
+        metavar="PATH",
+        help="serve a trading account whose API key, secret and starting balances are in PATH "
+        "(JSON; created with a random key and secret, mode 0600, and 10000 USDT when missing); "
+        "sim config: write a live section with the key and secret (needs -o)",
+    )
+    parser.add_argument(
+        "--order-limit",
+        type=int,
+        default=default("order_limit"),
+        metavar="N",
+        help=f"new orders allowed per 10 s (Binance: {ORDERS_PER_10S}); above it 429 / -1015",
+    )
+    parser.add_argument(
         "--no-websocket",
         action="store_true",
         default=argparse.SUPPRESS if suppress else False,
@@ -131,6 +157,11 @@ def options_from(args: argparse.Namespace) -> SimOptions:
         )
     if not 0 <= values["port"] <= 65535:
         raise ConfigError(f"--port {values['port']}: use a port from 0 to 65535")
+    if values["order_limit"] < 1:
+        raise ConfigError(
+            f"--order-limit {values['order_limit']}: use a positive number of orders per 10 s "
+            f"(Binance: {ORDERS_PER_10S})"
+        )
     pairs = values["pairs"]
     if pairs is not None and pairs < 1:
         raise ConfigError(f"--pairs {pairs}: use at least 1 pair")
@@ -143,11 +174,20 @@ def options_from(args: argparse.Namespace) -> SimOptions:
         replay_dir=values["data_dir"],
         dataset=values["dataset"],
         weight_limit=values["weight_limit"],
+        account=values["account"],
+        order_limit=values["order_limit"],
     )
 
 
-def section_text(url: str, pairs: list[str], websocket: bool = True) -> str:
-    return dump_json({"exchange": exchange_config(url, pairs, websocket=websocket)})
+def section_text(
+    url: str, pairs: list[str], websocket: bool = True, account: AccountFile | None = None
+) -> str:
+    """The ``exchange`` section as JSON; with ``account``, a live one holding its key and
+    secret (for files only: never printed)."""
+    key = account.key if account else None
+    secret = account.secret if account else None
+    section = exchange_config(url, pairs, websocket=websocket, key=key, secret=secret)
+    return dump_json({"exchange": section})
 
 
 def _websocket(args: argparse.Namespace) -> bool:
@@ -162,6 +202,8 @@ def run_sim(args: argparse.Namespace) -> int:
         stream=sys.stderr,
     )
 
+    account = load_account(options)
+
     def announce(url: str, model: MarketModel) -> None:
         if not args.quiet:
             print(
@@ -171,8 +213,16 @@ def run_sim(args: argparse.Namespace) -> int:
             )
             pairs = [m.pair for m in model.markets]
             print(section_text(url, pairs, _websocket(args)), flush=True)
+        if account is not None and not args.quiet:
+            print(
+                f"# Account: {account.path} ({balances_text(account.balances)}). A live bot "
+                "(dry_run: false) needs its key and secret in the section: copy them from "
+                f"that file, or write the section with: freqfleet sim config --account "
+                f"{account.path} -o FILE",
+                flush=True,
+            )
 
-    serve(options, ready_file=args.ready_file, on_ready=announce)
+    serve(options, ready_file=args.ready_file, on_ready=announce, account_file=account)
     return 0
 
 
@@ -182,11 +232,17 @@ def run_config(args: argparse.Namespace) -> int:
         raise ConfigError("--port 0 picks a port at start-up; give the port the simulator runs on")
     model = build_model(options)
     url = server_url(options.host, options.port)
-    text = section_text(url, [m.pair for m in model.markets], _websocket(args))
+    account = load_account(options)
+    if account is not None and args.output is None:
+        raise ConfigError(
+            "--account: the live section holds the account's secret; write it to a file "
+            "with -o FILE instead of printing it"
+        )
+    text = section_text(url, [m.pair for m in model.markets], _websocket(args), account)
     if args.output is None:
         sys.stdout.write(text)
     else:
-        write_atomic(args.output, text)
+        write_atomic(args.output, text, SECRET_MODE if account else PUBLIC_MODE)
         print(
             f"Wrote the exchange section for {server_url(options.host, options.port)} to {args.output}"
         )

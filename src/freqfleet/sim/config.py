@@ -162,20 +162,30 @@ def _local_host(host: str | None) -> bool:
 
 
 def exchange_config(
-    url: str, pairs: list[str], bot: str | None = None, *, websocket: bool = True
+    url: str,
+    pairs: list[str],
+    bot: str | None = None,
+    *,
+    websocket: bool = True,
+    key: str | None = None,
+    secret: str | None = None,
 ) -> dict[str, Any]:
     """A complete freqtrade ``exchange`` section for the simulator at ``url``.
 
-    No secrets: the key and secret are empty on purpose (market data only, dry-run).
-    ``bot``: the name the simulator counts this bot's requests under. ``websocket``:
+    Without ``key``/``secret`` they are empty on purpose (market data only, dry-run bots).
+    With them (the simulator's ``--account`` file), a live section: the bot trades on the
+    simulator's account with signed requests, and needs nothing a Binance user would not
+    set. ``bot``: the name the simulator counts this bot's requests under. ``websocket``:
     candles of each close from the simulator's kline streams (as on Binance); False:
     over REST only.
     """
+    if (key is None) != (secret is None):
+        raise ValueError("give both key and secret, or neither")
     settings = ccxt_settings(url, bot)
     return {
         "name": "binance",
-        "key": "",
-        "secret": "",
+        "key": key or "",
+        "secret": secret or "",
         "enable_ws": websocket,
         # Candles come from the simulator's REST API only, never from Binance's public
         # archive (which freqtrade would otherwise try for 1m-5m downloads).

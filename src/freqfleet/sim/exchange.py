@@ -117,19 +117,22 @@ class SimExchange:
         recent = self.store.closed(market, base_ms, now_ms // base_ms - 1, 1)
         minimum = spec.min_notional * 20 / (last * spec.tick) / spec.step
         typical = max(float(recent.volume[0]) * 0.05, minimum)
+        # Level i's two sizes are draws 2i and 2i+1, so a level's size does not depend on
+        # how many levels were asked: the top of a 1,000-level book (what the account's
+        # orders walk) is the 20-level book a bot reads, and the book ticker its first level.
         rng = np.random.default_rng([market, now_ms // 1000, 7])
         sizes = np.maximum(
             np.rint(
                 typical
-                * rng.lognormal(0.0, 0.6, size=(2, levels))
-                * (1.0 + 0.1 * np.arange(levels))
+                * rng.lognormal(0.0, 0.6, size=(levels, 2))
+                * (1.0 + 0.1 * np.arange(levels))[:, None]
             ),
             1,
         ).astype(np.int64)
         bids = [
-            (best_bid - gap * i, int(sizes[0, i])) for i in range(levels) if best_bid - gap * i > 0
+            (best_bid - gap * i, int(sizes[i, 0])) for i in range(levels) if best_bid - gap * i > 0
         ]
-        asks = [(best_ask + gap * i, int(sizes[1, i])) for i in range(levels)]
+        asks = [(best_ask + gap * i, int(sizes[i, 1])) for i in range(levels)]
         return bids, asks
 
     # -- JSON views ---------------------------------------------------------------------

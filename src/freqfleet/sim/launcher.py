@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import rapidjson
 
 from freqfleet.local_server import start_logged, stop, wait_ready
 from freqfleet.sim.config import exchange_config
@@ -31,24 +32,82 @@ from freqfleet.sim.config import exchange_config
 
 @dataclass
 class RunningSimulator:
-    """A simulator process: its URL, pairs, log file and process."""
+    """A simulator process: its URL, pairs, log file and process; ``account_path``: its
+    ``--account`` file, if any."""
 
     url: str
     pairs: list[str]
     log_path: Path
     process: subprocess.Popen
+    account_path: Path | None = None
 
     def exchange_config(
-        self, pairs: list[str] | None = None, bot: str | None = None, *, websocket: bool = True
+        self,
+        pairs: list[str] | None = None,
+        bot: str | None = None,
+        *,
+        websocket: bool = True,
+        live: bool = False,
     ) -> dict[str, Any]:
         """freqtrade ``exchange`` section for this simulator (``pairs`` default: all).
 
         ``bot``: the name :meth:`bot_stats` counts this bot's requests under.
         ``websocket``: candles of each close from the simulator's kline streams (False:
-        over REST only).
+        over REST only). ``live``: with the account's key and secret, for a bot that
+        trades (dry_run: false).
         """
         chosen = list(self.pairs if pairs is None else pairs)
-        return exchange_config(self.url, chosen, bot, websocket=websocket)
+        if not live:
+            return exchange_config(self.url, chosen, bot, websocket=websocket)
+        return exchange_config(
+            self.url, chosen, bot, websocket=websocket, key=self.key, secret=self.secret
+        )
+
+    # -- the account (a simulator started with ``account=PATH``) ------------------------------
+    def _account_file(self) -> dict[str, Any]:
+        if self.account_path is None:
+            raise RuntimeError("this simulator has no account: start it with account=PATH")
+        content: dict[str, Any] = rapidjson.loads(
+            self.account_path.read_text(encoding="utf-8"),
+            parse_mode=rapidjson.PM_COMMENTS | rapidjson.PM_TRAILING_COMMAS,
+        )
+        return content
+
+    @property
+    def key(self) -> str:
+        """The account's API key, read from its file (for tests)."""
+        return str(self._account_file()["key"])
+
+    @property
+    def secret(self) -> str:
+        """The account's API secret, read from its file (for tests)."""
+        return str(self._account_file()["secret"])
+
+    def account(self) -> dict[str, Any]:
+        """``GET /sim/account``: ``balances`` (asset -> free, locked as exact decimal
+        strings), ``orders`` and ``trades``."""
+        return self._sim("GET", "/sim/account")
+
+    def inject_fault(self, **fault: Any) -> list[dict[str, Any]]:
+        """``POST /sim/faults`` (``method``, ``path``, ``kind``, ``status``, ``after``,
+        ``delay_s``, ``count``); the rules now in force."""
+        return list(self._sim("POST", "/sim/faults", fault)["faults"])
+
+    def clear_faults(self) -> int:
+        """``DELETE /sim/faults``; the number of rules removed."""
+        return int(self._sim("DELETE", "/sim/faults")["cleared"])
+
+    def adjust_balance(self, asset: str, delta: str | int) -> dict[str, Any]:
+        """``POST /sim/account/balance``: add ``delta`` (e.g. ``"-9500"``) to ``asset``'s
+        free balance; the balance after it."""
+        return self._sim("POST", "/sim/account/balance", {"asset": asset, "delta": str(delta)})
+
+    def _sim(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        response = httpx.request(method, self.url + path, json=body, timeout=10)
+        if response.status_code != 200:
+            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
+        answer: dict[str, Any] = response.json()
+        return answer
 
     def stats(self) -> dict[str, Any]:
         """``GET /sim/stats``: request counts, errors, not-simulated paths, weight, and
@@ -87,7 +146,8 @@ def running_simulator(**options: Any) -> Iterator[RunningSimulator]:
     """Start ``freqfleet sim`` with ``options``, wait until it answers, stop it on exit.
 
     Options are ``freqfleet sim``'s: ``model``, ``pairs``, ``seed``, ``data_dir``,
-    ``dataset``, ``weight_limit``, ``host``, ``port`` (default 0: any free port).
+    ``dataset``, ``weight_limit``, ``account`` (a file path: the trading account, created
+    when missing), ``order_limit``, ``host``, ``port`` (default 0: any free port).
     """
     with tempfile.TemporaryDirectory(prefix="freqfleet-sim-") as tmp:
         ready = Path(tmp) / "ready.json"
@@ -96,7 +156,9 @@ def running_simulator(**options: Any) -> Iterator[RunningSimulator]:
         process = start_logged(command, log_path)
         try:
             info = wait_ready(process, ready, log_path, "simulator", "/api/v3/ping")
-            yield RunningSimulator(info["url"], info["pairs"], log_path, process)
+            account = options.get("account")
+            account_path = Path(account) if account else None
+            yield RunningSimulator(info["url"], info["pairs"], log_path, process, account_path)
         finally:
             stop(process)
             kept = os.environ.get("FREQFLEET_SIM_KEEP_LOG")

@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
@@ -28,7 +29,12 @@ from freqfleet.local_server import (
 from freqfleet.sim.app import Stats, create_app
 from freqfleet.sim.exchange import SimExchange
 from freqfleet.sim.models.base import MarketModel
+from freqfleet.sim.order_limits import ORDERS_PER_10S
 from freqfleet.sim.streams import StreamStats
+
+if TYPE_CHECKING:
+    from freqfleet.sim.account import Account
+    from freqfleet.sim.account_file import AccountFile
 
 logger = logging.getLogger("freqfleet.sim")
 
@@ -36,6 +42,8 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8500
 DEFAULT_PAIRS = 150
 STATS_LOG_SECONDS = 60
+MATCH_SECONDS = 1.0
+"""How often resting orders are matched while no request asks."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,8 @@ class SimOptions:
     replay_dir: str | None = None
     dataset: str | None = None
     weight_limit: int | None = None
+    account: str | None = None
+    order_limit: int = ORDERS_PER_10S
 
 
 def build_model(options: SimOptions) -> MarketModel:
@@ -103,13 +113,37 @@ async def _log_stats(stats: Stats, streams: StreamStats) -> None:
             previous_messages = flow["messages"]
 
 
+async def _match_orders(account: Account) -> None:
+    """Fill resting orders as the price path moves, also while no bot asks."""
+    while True:
+        await asyncio.sleep(MATCH_SECONDS)
+        try:
+            account.match(account.exchange.clock())
+        except Exception:  # a bug must not stop matching for good
+            logger.exception("Matching resting orders failed")
+
+
+def load_account(options: SimOptions) -> AccountFile | None:
+    """The ``--account`` file (created when missing), or None without the option."""
+    if options.account is None:
+        return None
+    from freqfleet.sim.account_file import load_account_file
+
+    return load_account_file(Path(options.account))
+
+
 def serve(
     options: SimOptions,
     ready_file: Path | None = None,
     on_ready: Callable[[str, MarketModel], None] | None = None,
+    account_file: AccountFile | None = None,
 ) -> None:
-    """Serve until SIGINT/SIGTERM (uvicorn handles both and shuts down cleanly)."""
+    """Serve until SIGINT/SIGTERM (uvicorn handles both and shuts down cleanly).
+
+    ``account_file``: the ``--account`` file already loaded (else it is loaded here)."""
     model = build_model(options)
+    if account_file is None:
+        account_file = load_account(options)
     exchange = SimExchange(model)
     sock = bind_socket(options.host, options.port, inheritable=True)
     port = sock.getsockname()[1]
@@ -118,6 +152,8 @@ def serve(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stats_task = asyncio.create_task(_log_stats(app.state.stats, app.state.stream_stats))
+        account = getattr(app.state, "account", None)
+        match_task = asyncio.create_task(_match_orders(account)) if account else None
         logger.info(
             "%s; serving %s, kline streams on %s (GET /sim/stats for request counts)",
             model.describe(),
@@ -133,16 +169,52 @@ def serve(
             yield
         finally:
             stats_task.cancel()
+            if match_task is not None:
+                match_task.cancel()
             snapshot = app.state.stats.snapshot()
             logger.info(
                 "Stopped after %s requests: %s", snapshot["total_requests"], snapshot["requests"]
             )
 
-    app = create_app(exchange, weight_limit=options.weight_limit, lifespan=lifespan)
+    app = create_app(
+        exchange,
+        weight_limit=options.weight_limit,
+        lifespan=lifespan,
+        order_limit=options.order_limit,
+    )
+    if account_file is not None:
+        _open_account(app, exchange, account_file, options.order_limit)
     server = foreground_server(uvicorn_config(app))
 
     with contextlib.closing(sock):
         server.run(sockets=[sock])
+
+
+def _open_account(
+    app: FastAPI, exchange: SimExchange, account_file: AccountFile, order_limit: int
+) -> None:
+    from freqfleet.sim.account import Account
+    from freqfleet.sim.order_limits import OrderLimits
+    from freqfleet.sim.private_api import install_account
+    from freqfleet.sim.signing import Credentials
+
+    account = Account(exchange, account_file.balances)
+    credentials = Credentials(account_file.key, account_file.secret)
+    install_account(app, account, credentials, OrderLimits(order_limit))
+    logger.info(
+        "Account %s%s: %s",
+        account_file.path,
+        " (created)" if account_file.created else "",
+        balances_text(account_file.balances),
+    )
+
+
+def balances_text(balances: dict[str, int]) -> str:
+    """``10000 USDT, 0.5 BTC``: starting balances for the log and the console."""
+    from freqfleet.sim.units import units_text
+
+    shown = [f"{units_text(u).rstrip('0').rstrip('.')} {a}" for a, u in balances.items()]
+    return ", ".join(shown) or "no balances"
 
 
 __all__ = [
@@ -150,8 +222,10 @@ __all__ = [
     "DEFAULT_PAIRS",
     "DEFAULT_PORT",
     "SimOptions",
+    "balances_text",
     "build_model",
     "dataset_dir",
+    "load_account",
     "serve",
     "server_url",
 ]
