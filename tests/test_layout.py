@@ -15,7 +15,6 @@ SCENARIOS = TESTS / "scenarios"
 
 NO_LOGIC = {
     # Names and constants only.
-    "credentials.py",
     "gateway/settings.py",
 }
 

@@ -79,7 +79,7 @@ def test_a_producer_analyses_its_share_with_the_fleets_secrets_and_no_notificati
     assert producer["exchange"]["pair_whitelist"] == ["ETH/USDT"]
     assert producer["max_open_trades"] == -1 and producer["dry_run"] is True
     assert producer["stake_amount"] == 50.0  # the user's stake: a fixed virtual one
-    assert producer["telegram"]["enabled"] is False
+    assert "telegram" not in producer  # no notifications, and so no token
     assert producer["internals"]["x"] == 1
     api = producer["api_server"]
     assert api["listen_port"] == spec.producer_port(1)

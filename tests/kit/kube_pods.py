@@ -42,10 +42,17 @@ def find(export: dict[str, list[dict[str, Any]]], kind: str, name: str) -> dict[
     return found[0]
 
 
-def secret_data(export: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
+def secrets_by_name(export: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, str]]:
+    """Each Secret's data, by the Secret's name (the fleet's and the consumer's)."""
     secrets = [doc for doc in all_documents(export) if doc["kind"] == "Secret"]
-    assert len(secrets) == 1
-    return dict(secrets[0]["stringData"])
+    by_name = {doc["metadata"]["name"]: dict(doc["stringData"]) for doc in secrets}
+    assert len(by_name) == len(secrets)
+    return by_name
+
+
+def secret_data(export: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
+    """Every Secret's data in one mapping (each key names its bot: ``<bot>.<VARIABLE>``)."""
+    return {key: value for data in secrets_by_name(export).values() for key, value in data.items()}
 
 
 def config_map_files(doc: dict[str, Any]) -> dict[str, bytes]:
@@ -92,7 +99,7 @@ def lay_out_pod(
     spec = workload(export, name)["spec"]["template"]["spec"]
     (container,) = spec["containers"]
     assert container["workingDir"] == MOUNT
-    secrets = secret_data(export)
+    secrets = secrets_by_name(export)
 
     def rewrite(text: str) -> str:
         for old, new in addresses.items():
@@ -105,8 +112,7 @@ def lay_out_pod(
             env[entry["name"]] = rewrite(entry["value"])
         else:
             reference = entry["valueFrom"]["secretKeyRef"]
-            assert reference["name"] == "fleet-secrets"
-            env[entry["name"]] = rewrite(secrets[reference["key"]])
+            env[entry["name"]] = rewrite(secrets[reference["name"]][reference["key"]])
     volumes = {volume["name"]: volume for volume in spec["volumes"]}
     root.mkdir(parents=True, exist_ok=True)
     for mount in container["volumeMounts"]:

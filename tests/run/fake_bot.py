@@ -1,8 +1,11 @@
 """A stand-in for a freqtrade bot: a real process answering ``/api/v1/ping`` and, with the
 bot's credentials only, ``/api/v1/whitelist``; it records when it serves pairs and when it
-is asked to stop, so tests can check start and stop order in wall-clock time.
+is asked to stop, so tests can check start and stop order in wall-clock time. With
+``--answers FILE`` (JSON: endpoint -> answer, e.g. ``{"balance": {...}}``) it also answers
+those endpoints of ``/api/v1/`` as given, with the bot's credentials only.
 
     python fake_bot.py NAME PORT USER PASSWORD EVENTS [--pairs-after S] [--exit-delay S]
+        [--answers FILE]
 """
 
 from __future__ import annotations
@@ -35,8 +38,10 @@ def main() -> None:
         parser.add_argument(name)
     parser.add_argument("--pairs-after", type=float, default=0.0, help="negative: never")
     parser.add_argument("--exit-delay", type=float, default=0.0)
+    parser.add_argument("--answers", help="JSON file: endpoint -> its answer")
     args = parser.parse_args()
     events = Path(args.events)
+    answers = json.loads(Path(args.answers).read_text()) if args.answers else {}
     started = time.monotonic()
     expected = "Basic " + base64.b64encode(f"{args.user}:{args.password}".encode()).decode()
     served = threading.Event()
@@ -63,6 +68,11 @@ def main() -> None:
                     served.set()
                     record(events, args.name, "serves")
                 self._answer(200, {"whitelist": pairs, "length": len(pairs), "method": []})
+            elif self.path.startswith("/api/v1/") and self.path[8:].split("?")[0] in answers:
+                if self.headers.get("Authorization") != expected:
+                    self._answer(401, {"detail": "Unauthorized"})
+                    return
+                self._answer(200, answers[self.path[8:].split("?")[0]])
             else:
                 self._answer(404, {"detail": "Not Found"})
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from freqfleet.credentials import without_credentials
 from freqfleet.errors import ConfigError
 from freqfleet.fleet.addresses import is_loopback
 from freqfleet.fleet.links import producer_links
@@ -44,7 +45,6 @@ PRODUCER_PAIRLIST_REFRESH = 60
 """Seconds a producer keeps its share before re-reading the feed's file (cheap: a local file)."""
 CANDLE_MARGIN = 10
 """Candles sent to the consumer beyond what the strategy needs (its startup + signal age)."""
-NOTIFIERS = ("telegram", "webhook", "discord")
 STRATEGY_SUPPLIED = (
     "minimal_roi",
     "stoploss",
@@ -181,12 +181,10 @@ def producer_config(
     share: list[str] | None,
     secret: dict[str, str],
 ) -> dict[str, Any]:
-    """A complete freqtrade config for one producer (``share`` None: dynamic pairlist)."""
+    """A complete freqtrade config for one producer (``share`` None: dynamic pairlist):
+    dry-run, without the user's exchange credentials or notifiers, whatever the overrides."""
     producer = spec.producer_specs[index]
     merged = deep_merge(deep_merge(_base(config), spec.producer_overrides), producer.overrides)
-    for notifier in NOTIFIERS:
-        if isinstance(merged.get(notifier), dict):
-            merged[notifier]["enabled"] = False
     stake = _producer_stake(config)
     host = spec.producer_host(index)
     listen = spec.listen if is_loopback(host) or spec.listen != "127.0.0.1" else "0.0.0.0"
@@ -231,7 +229,10 @@ def producer_config(
             "fleet": {"role": "producer", "name": producer.name},
         }
     )
-    return producer_exchange_settings(merged, spec.follow, merged["timeframe"], producer.name)
+    # Last, so that nothing above (the user's config, the overrides) hands a producer more.
+    return without_credentials(
+        producer_exchange_settings(merged, spec.follow, merged["timeframe"], producer.name)
+    )
 
 
 def consumer_pairlist(
@@ -365,12 +366,11 @@ def fleet_timeframe(config: dict[str, Any], info: StrategyInfo) -> str:
 
 
 def feed_config(config: dict[str, Any], timeframe: str) -> dict[str, Any]:
-    """What the pairlist feed evaluates: the user's exchange and pairlists, dry-run, no API."""
-    base = _base(config)
+    """What the pairlist feed evaluates: the user's exchange and pairlists, dry-run, no API,
+    no credentials (it reads public market data only)."""
+    base = without_credentials(_base(config))
     base.pop("api_server", None)
-    for notifier in NOTIFIERS:
-        base.pop(notifier, None)
-    base.update({"dry_run": True, "bot_name": "freqfleet-pairlist-feed", "timeframe": timeframe})
+    base.update({"bot_name": "freqfleet-pairlist-feed", "timeframe": timeframe})
     return base
 
 

@@ -13,6 +13,7 @@ def _plan(args: argparse.Namespace) -> int:
     from freqfleet.fleet.exchange_weight import plan_weight_lines
     from freqfleet.fleet.kubernetes import K8S_DIR
     from freqfleet.fleet.kubespec import KubernetesSpec
+    from freqfleet.fleet.live import copy_note, trading_line
     from freqfleet.fleet.plan import plan_warnings, write_plan
     from freqfleet.fleet.spec import load_fleet_config
 
@@ -47,6 +48,10 @@ def _plan(args: argparse.Namespace) -> int:
         console.print(f"  {bot.name:<16} {bot.api_url:<28} {share}")
     if manifest.pairlist_feed is not None:
         console.print(f"  pairlist feed: refreshes every {manifest.pairlist_feed.refresh_period} s")
+    console.print(escape(trading_line(config, spec)), soft_wrap=True)
+    note = copy_note(config, spec, manifest.consumer.config_files[0])
+    if note:
+        console.print(escape(note), soft_wrap=True)
     for note in notes:
         console.print(escape(note), soft_wrap=True)
     console.print(f"Start it with: freqfleet up {out_dir}")

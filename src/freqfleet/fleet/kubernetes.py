@@ -5,11 +5,16 @@ Why these shapes (each one is what keeps a fleet safe on a cluster):
 - **Configs without secrets.** Each bot's ConfigMap holds its config exactly as ``plan``
   renders it, with two kinds of change only: addresses (producers, the pairlist feed) are
   cluster DNS names, and every secret value is replaced by a note naming the
-  ``FREQTRADE__...`` environment variable that brings it from the one Secret. freqtrade
+  ``FREQTRADE__...`` environment variable that brings it from a Secret. freqtrade
   merges those variables over the config at start-up; the consumer's producer list, which
   holds the producers' ``ws_token``, travels whole as one JSON list (freqtrade's variables
   cannot index a list). Before anything is written the plan runs freqtrade's own parser
   on config + variables and requires the plan's config back.
+- **The wallet's credentials reach the consumer's pod only.** The consumer's secrets (the
+  user's exchange key and secret among them) are a Secret of their own, which only the
+  consumer's pod names: a node learns a Secret only when one of its pods needs it, so a
+  node running producers never holds them. The producers' and the feed's secrets are the
+  fleet's Secret (their configs carry no exchange credential: the plan strips them).
 - **Producers** are one StatefulSet each (one replica, a volume for ``user_data``: their
   dry-run trade database is what the consumer follows), spread over nodes with pod
   anti-affinity (soft by default, ``spread: "required"`` to never share a node and so an
@@ -31,7 +36,7 @@ Why these shapes (each one is what keeps a fleet safe on a cluster):
   init container saw it answer.
 
 Files (in ``DIR/kubernetes/``): ``kustomization.yaml``, ``namespace.yaml``,
-``secret.yaml`` (0600), ``strategies.yaml``, one ``<bot>.yaml`` per bot (ConfigMap,
+``secret.yaml`` and ``consumer-secret.yaml`` (0600), ``strategies.yaml``, one ``<bot>.yaml`` per bot (ConfigMap,
 Service, StatefulSet or Deployment, NetworkPolicy), ``gateway.yaml`` (Service,
 NetworkPolicy, Deployment), ``port-forward.sh``.
 """
@@ -71,6 +76,8 @@ K8S_DIR = "kubernetes"
 MOUNT = "/fleet"
 HEADER = "# Written by `freqfleet plan`: plan again rather than edit.\n"
 SECRET_NAME = "fleet-secrets"
+CONSUMER_SECRET_NAME = "consumer-secrets"
+CONSUMER_SECRET_FILE = "consumer-secret.yaml"
 CONTAINER = "freqtrade"
 FEED = "pairlist-feed"
 FEED_PORT = 8000
@@ -335,7 +342,7 @@ def split_secrets(config: dict[str, Any], bot: str) -> tuple[dict[str, Any], dic
 
 
 def secret_key(bot: str, variable: str) -> str:
-    """A bot's variable's key in the one Secret."""
+    """A bot's variable's key in its Secret."""
     return f"{bot}.{variable}"
 
 
@@ -470,13 +477,20 @@ def _probes(port: str) -> dict[str, Any]:
     }
 
 
-def _env(bot: str, variables: dict[str, str], extra: dict[str, str]) -> list[dict[str, Any]]:
+def secret_name(role: str) -> str:
+    """The Secret a pod reads its variables from: the consumer's own, or the fleet's."""
+    return CONSUMER_SECRET_NAME if role == "consumer" else SECRET_NAME
+
+
+def _env(
+    bot: str, variables: dict[str, str], extra: dict[str, str], secret: str = SECRET_NAME
+) -> list[dict[str, Any]]:
     env: list[dict[str, Any]] = [{"name": name, "value": value} for name, value in extra.items()]
     for name in variables:
         env.append(
             {
                 "name": name,
-                "valueFrom": {"secretKeyRef": {"name": SECRET_NAME, "key": secret_key(bot, name)}},
+                "valueFrom": {"secretKeyRef": {"name": secret, "key": secret_key(bot, name)}},
             }
         )
     return env
@@ -560,6 +574,7 @@ def _bot_pod_spec(
                 f"{ENV_PREFIX}API_SERVER__LISTEN_IP_ADDRESS": "0.0.0.0",
                 "PYTHONDONTWRITEBYTECODE": "1",
             },
+            secret_name(bot.role),
         ),
         "ports": [{"name": "api", "containerPort": bot.api_port, "protocol": "TCP"}],
         **_probes("api"),
@@ -1071,11 +1086,11 @@ def _namespace(kube: KubernetesSpec) -> dict[str, Any]:
     }
 
 
-def _secret(kube: KubernetesSpec, data: dict[str, str]) -> dict[str, Any]:
+def _secret(kube: KubernetesSpec, data: dict[str, str], role: str = "all") -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": _meta(SECRET_NAME, kube, "secrets", "all"),
+        "metadata": _meta(secret_name(role), kube, "secrets", role),
         "type": "Opaque",
         "stringData": dict(sorted(data.items())),
     }
@@ -1101,6 +1116,7 @@ def kubernetes_files(
     strategy_docs, strategies_volume = strategy_maps(strategy_files, kube)
     strategies_text = HEADER + documents(*strategy_docs)
     secret_data: dict[str, str] = {}
+    consumer_data: dict[str, str] = {}
     files: dict[Path, tuple[str, int]] = {}
     listed: list[str] = []
     dynamic = manifest.pairlist_feed is not None
@@ -1115,8 +1131,9 @@ def kubernetes_files(
         config_file = bot.config_files[0]
         public, variables = split_secrets(cluster[config_file], bot.name)
         config_text = dump_json(public)
+        held = consumer_data if bot.role == "consumer" else secret_data
         for name, value in variables.items():
-            secret_data[secret_key(bot.name, name)] = value
+            held[secret_key(bot.name, name)] = value
         if bot.role == "producer":
             pairs = per_producer if dynamic else len(bot.pairs)
             defaults = producer_resources(pairs, info)
@@ -1172,11 +1189,19 @@ def kubernetes_files(
         listed.insert(0, f"{GATEWAY}.yaml")
     files[folder / "namespace.yaml"] = (HEADER + documents(_namespace(kube)), PUBLIC_MODE)
     files[folder / "secret.yaml"] = (HEADER + documents(_secret(kube, secret_data)), SECRET_MODE)
+    consumer_secret = _secret(kube, consumer_data, "consumer")
+    files[folder / CONSUMER_SECRET_FILE] = (HEADER + documents(consumer_secret), SECRET_MODE)
     files[folder / "strategies.yaml"] = (strategies_text, PUBLIC_MODE)
     kustomization = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
-        "resources": ["namespace.yaml", "secret.yaml", "strategies.yaml", *listed],
+        "resources": [
+            "namespace.yaml",
+            "secret.yaml",
+            "strategies.yaml",
+            CONSUMER_SECRET_FILE,
+            *listed,
+        ],
     }
     files[folder / "kustomization.yaml"] = (
         HEADER
@@ -1219,6 +1244,8 @@ def exported_before(out_dir: Path) -> bool:
 
 
 __all__ = [
+    "CONSUMER_SECRET_FILE",
+    "CONSUMER_SECRET_NAME",
     "K8S_DIR",
     "SECRET_NAME",
     "cluster_configs",
@@ -1226,6 +1253,7 @@ __all__ = [
     "freqtrade_view",
     "kubernetes_files",
     "quantity",
+    "secret_name",
     "service_host",
     "split_secrets",
     "stale_files",

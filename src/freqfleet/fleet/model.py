@@ -23,6 +23,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Discriminator, Field, Tag, field_validator
 
+from freqfleet.credentials import exchange_credentials
 from freqfleet.fleet.addresses import connect_address, is_loopback
 from freqfleet.fleet.gatewayspec import GatewaySpec
 from freqfleet.fleet.kubespec import KubernetesSpec
@@ -75,6 +76,18 @@ RESERVED_NAMES = {
 }
 
 
+def no_producer_credentials(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Refuse producer overrides that set an exchange credential: producers never trade,
+    and the plan gives their configs none (only the consumer gets the user's)."""
+    found = exchange_credentials(overrides)
+    if found:
+        raise ValueError(
+            f"{found[0]!r} is an exchange credential, which producers never get; keep it in "
+            "your config's exchange section (only the consumer trades)"
+        )
+    return overrides
+
+
 class ProducerSpec(BaseModel):
     """One producer bot: where it runs and where its API (REST + websocket) listens."""
 
@@ -113,7 +126,7 @@ class ProducerSpec(BaseModel):
         owned = [key for key in PRODUCER_OWNED_KEYS if key in value]
         if owned:
             raise ValueError(f"{owned[0]!r} is set by the fleet and cannot be overridden")
-        return value
+        return no_producer_credentials(value)
 
     @field_validator("host")
     @classmethod
@@ -270,7 +283,7 @@ class FleetSpec(BaseModel):
         owned = [key for key in keys if key in value]
         if owned:
             raise ValueError(f"{owned[0]!r} is set by the fleet and cannot be overridden")
-        return value
+        return value if info.field_name == "consumer_overrides" else no_producer_credentials(value)
 
     # --- derived -----------------------------------------------------------------------
 

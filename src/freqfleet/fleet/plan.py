@@ -9,8 +9,10 @@ Plan directory (every path relative to it; bots run with it as working directory
 
     fleet-manifest.json         how to start each bot (0600: REST credentials)
     fleet-secrets.json          per-bot ws_token, jwt_secret_key, password (0600)
-    producer-<name>.json        complete freqtrade config per producer (0600)
-    consumer.json               complete freqtrade config of the consumer (0600)
+    producer-<name>.json        complete freqtrade config per producer (0600): dry-run,
+                                no exchange credentials, no notifiers
+    consumer.json               complete freqtrade config of the consumer (0600): the one
+                                config with the user's exchange credentials
     pairlist-feed.json          only with a dynamic pairlist: the config the feed evaluates
     pairlists/<name>.json       only with a dynamic pairlist: each producer's share (feed)
     pairlists/_fleet.json       only with a dynamic pairlist: the whole ranked list (feed)
@@ -58,6 +60,7 @@ from freqfleet.fleet.botconfigs import (
     producer_file,
 )
 from freqfleet.fleet.kubespec import KubernetesSpec
+from freqfleet.fleet.live import live_warnings
 from freqfleet.fleet.manifest import (
     MANIFEST_NAME,
     BotEntry,
@@ -99,7 +102,7 @@ def plan_warnings(config: dict[str, Any], spec: FleetSpec) -> list[str]:
     """Things that work but deserve attention (printed by the CLI, never secrets)."""
     from freqfleet.fleet.compose import upstream_warning
 
-    warnings: list[str] = []
+    warnings: list[str] = live_warnings(config, spec)
     listening = listen_warning(spec)
     if listening:
         warnings.append(listening)

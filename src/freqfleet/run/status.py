@@ -25,12 +25,14 @@ from typing import Any
 
 import httpx
 from freqtrade.exchange import timeframe_to_seconds
+from rich.console import RenderableType
 from rich.markup import escape
 from rich.table import Table
 
 from freqfleet.botapi import BotApi, BotApiError
 from freqfleet.fleet import BotEntry, FleetManifest
 from freqfleet.gateway import STATS_PATH
+from freqfleet.run.balances import WalletView, wallet_view, with_wallets
 from freqfleet.run.supervisor import local_api_url, read_state, running_supervisor
 
 STATE_FILE = "fleet-state.json"
@@ -56,6 +58,8 @@ class BotStatus:
     rejected: dict[str, int] = field(default_factory=dict)
     access: str | None = None
     freqtrade: str | None = None
+    wallet: WalletView | None = None
+    """The consumer's balances (exchange and bot view), live or dry-run."""
 
 
 @dataclass
@@ -116,7 +120,9 @@ def _ask(api: BotApi, bot: BotEntry, status: BotStatus, timeframe: str, now: dat
     status.max_open_trades = int(max_trades) if max_trades is not None else None
     status.stake_in_use = float(count.get("total_stake", 0.0))
     if bot.role == "consumer":
-        for currency in api.balance().get("currencies", []):
+        balance = api.balance()
+        status.wallet = wallet_view(config, balance)
+        for currency in balance.get("currencies", []):
             if isinstance(currency, dict) and currency.get("currency") == status.stake_currency:
                 status.stake_available = float(currency.get("free", 0.0))
     elif whitelist:
@@ -342,8 +348,9 @@ def _version_cell(bot: BotStatus, status: FleetStatus) -> str:
     return escape(bot.freqtrade)
 
 
-def render_status(status: FleetStatus) -> Table:
-    """The status table, one row per bot, consumer last, fleet facts in the caption."""
+def render_status(status: FleetStatus) -> RenderableType:
+    """The status table, one row per bot, consumer last, fleet facts in the caption; then
+    the consumer's wallet."""
     table = Table(title="freqfleet status", title_justify="left")
     columns = ("bot", "role", "state", "freqtrade", "pairs", "newest candle age", "trades", "stake")
     for column in (*columns, "at consumer"):
@@ -397,7 +404,7 @@ def render_status(status: FleetStatus) -> Table:
         caption.insert(0, f"[yellow]warning: {escape(warning)}[/]")
     table.caption = "\n".join(caption)
     table.caption_justify = "left"
-    return table
+    return with_wallets(table, [bot.wallet for bot in status.bots])
 
 
 __all__ = [
