@@ -8,7 +8,10 @@ sees the same market) two setups run side by side, each as
 - a fleet: ``freqfleet plan`` of the same config, two producers and a consumer running
   the plan's ``ParityCrossFleet(FleetStrategy, ParityCross)``, started with ``freqfleet up``;
 
-one setup with unlimited slots (``max_open_trades: -1``), one with three. ParityCross
+one setup with unlimited slots (``max_open_trades: -1``), one with three whose consumer
+trades live (``dry_run: false`` on the simulator's account; the plan gives the user's key
+and secret to the consumer only, the reference stays in dry-run): after the run its wallet,
+its orders and the account reconcile (``tests/kit/live_wallet.py``). ParityCross
 decides entries and exits per candle (no custom exit, ROI and stoploss out of reach,
 market orders that fill at once), so with limited slots both bots hold the same trades
 at every candle as long as they entered the same ones. Its entries are gated by a candle
@@ -42,6 +45,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +57,12 @@ from freqtrade_client import FtRestClient
 from freqfleet.fleet.manifest import FleetManifest
 from freqfleet.run.supervisor import read_state
 from freqfleet.sim.launcher import running_simulator
+from tests.kit.live_wallet import (
+    DB_ORDERS_SQL,
+    Reconciliation,
+    db_orders_from_rows,
+    reconcile,
+)
 from tests.kit.ports import free_ports
 
 STRATEGY_DIR = Path(__file__).parent / "parity_strategies"
@@ -70,6 +80,8 @@ WINDOW = 7
 EXIT_REASONS = ("exit_signal", "cross_down")
 """How an exit on the strategy's signal is recorded (freqtrade stores the exit tag)."""
 SETUPS = {"unlimited": -1, "three-slots": 3}
+LIVE_SETUPS = {"three-slots"}
+"""Setups whose consumer trades live on the simulator's account."""
 READY_TIMEOUT = 300.0
 MIN_PARITY = 0.9
 MIN_COMPARED = {"unlimited": 10, "three-slots": 4}
@@ -147,6 +159,10 @@ class Setup:
     manifest: FleetManifest | None = None
     up: subprocess.Popen | None = None
     notes: list[str] = field(default_factory=list)
+    live: bool = False
+    wallet: dict[str, tuple[float, float]] | None = None
+    wallet_ms: int = 0
+    """When the live consumer's wallet was read (epoch ms)."""
 
     @property
     def userdir(self) -> Path:
@@ -170,7 +186,8 @@ class Setup:
 
     @property
     def consumer_db(self) -> Path:
-        return self.plan_dir / "user_data" / "consumer.dryrun.sqlite"
+        name = "consumer.sqlite" if self.live else "consumer.dryrun.sqlite"
+        return self.plan_dir / "user_data" / name
 
     @property
     def state_file(self) -> Path:
@@ -181,15 +198,23 @@ class Setup:
 
     @classmethod
     def create(
-        cls, tmp_path: Path, name: str, slots: int, exchange: dict[str, Any], gate: Path
+        cls,
+        tmp_path: Path,
+        name: str,
+        slots: int,
+        exchange: dict[str, Any],
+        gate: Path,
+        live: bool = False,
     ) -> Setup:
         root = tmp_path / name
         (root / "user_data" / "strategies").mkdir(parents=True)
         shutil.copy(STRATEGY_DIR / "parity_cross.py", root / "user_data" / "strategies")
         ports = free_ports(4)
         config = user_config(exchange, slots, gate, ports[:3])
+        if live:
+            config["dry_run"] = False
         (root / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
-        return cls(name, slots, root, config, ports[3])
+        return cls(name, slots, root, config, ports[3], live=live)
 
     def plan(self) -> None:
         result = subprocess.run(
@@ -214,9 +239,16 @@ class Setup:
         assert consumer["exchange"]["pair_whitelist"] == self.config["exchange"]["pair_whitelist"]
         assert consumer["max_open_trades"] == self.max_open_trades
         assert consumer["fleet"]["follow"] == []
+        assert consumer["dry_run"] is not self.live
+        for producer in self.manifest.producers:
+            config = json.loads((self.plan_dir / f"{producer.name}.json").read_text("utf-8"))
+            assert config["dry_run"] is True and not config["exchange"].get("secret")
 
     def start_reference(self) -> None:
         config = {key: value for key, value in self.config.items() if key != "fleet"}
+        # The reference always runs in dry-run: only the fleet's consumer uses the account.
+        config["dry_run"] = True
+        config["exchange"] = {**config["exchange"], "key": "", "secret": ""}
         config.update(
             {
                 "bot_name": f"reference-{self.name}",
@@ -340,6 +372,18 @@ class Setup:
         return {
             name: int(bot.get("restarts") or 0) for name, bot in (state.get("bots") or {}).items()
         }
+
+    def read_wallet(self) -> None:
+        """The live consumer's wallet per asset (free, used), from its REST API."""
+        assert self.manifest is not None
+        entry = self.manifest.consumer
+        client = FtRestClient(entry.api_url, entry.username, entry.password, timeout=10)
+        answer = client.balance()
+        assert isinstance(answer, dict), f"{self.name}: no balance from the consumer"
+        self.wallet = {
+            c["currency"]: (float(c["free"]), float(c["used"])) for c in answer["currencies"]
+        }
+        self.wallet_ms = int(time.time() * 1000)
 
     # -- stop --------------------------------------------------------------------------------
 
@@ -709,6 +753,28 @@ def keep_artifacts(setups: list[Setup], report: str) -> None:
                 shutil.copy(path, folder / path.name)
 
 
+def reconcile_live(setup: Setup, sim: Any) -> tuple[str, Reconciliation]:
+    """The live consumer's orders, wallet and base assets against the account, after the
+    fleet stopped."""
+    with contextlib.closing(sqlite3.connect(f"file:{setup.consumer_db}?mode=ro", uri=True)) as db:
+        rows = db.execute(DB_ORDERS_SQL).fetchall()
+        steps = {
+            pair: Decimal(str(step))
+            for pair, step in db.execute("SELECT pair, amount_precision FROM trades").fetchall()
+        }
+    account = sim.account()
+    wallet = setup.wallet
+    # The wallet was read before the fleet stopped; orders filled while it stopped (an
+    # exit on the last candle) move the balances after it: compared only when none did.
+    last_fill = max((o["updateTime"] for o in account["orders"]), default=0)
+    return setup.name, reconcile(
+        account,
+        db_orders_from_rows(rows),
+        wallet if wallet is not None and last_fill < setup.wallet_ms else None,
+        steps=steps,
+    )
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(780)
 def test_plain_bot_and_fleet_enter_the_same_pairs_on_the_same_candles(tmp_path: Path) -> None:
@@ -717,11 +783,18 @@ def test_plain_bot_and_fleet_enter_the_same_pairs_on_the_same_candles(tmp_path: 
     comparisons: list[Comparison] = []
     setups: list[Setup] = []
     timings: list[str] = []
-    with running_simulator(pairs=PAIRS, seed=SEED) as sim:
+    with running_simulator(pairs=PAIRS, seed=SEED, account=tmp_path / "account.json") as sim:
         # The user's order is neither the simulator's nor the producers' shares'.
         pairs = list(reversed(sim.pairs))
         setups = [
-            Setup.create(tmp_path, name, slots, sim.exchange_config(pairs), gate)
+            Setup.create(
+                tmp_path,
+                name,
+                slots,
+                sim.exchange_config(pairs, live=name in LIVE_SETUPS),
+                gate,
+                live=name in LIVE_SETUPS,
+            )
             for name, slots in SETUPS.items()
         ]
         for setup in setups:
@@ -754,6 +827,9 @@ def test_plain_bot_and_fleet_enter_the_same_pairs_on_the_same_candles(tmp_path: 
                 )
                 restarts = setup.fleet_restarts()
                 assert not any(restarts.values()), f"{setup.name}: fleet restarts {restarts}"
+            for setup in setups:
+                if setup.live:
+                    setup.read_wallet()
         finally:
             downs = [setup.down() for setup in setups]
             for setup in setups:
@@ -762,12 +838,14 @@ def test_plain_bot_and_fleet_enter_the_same_pairs_on_the_same_candles(tmp_path: 
                 down.communicate(timeout=180)
         timings.append(f"stopped {time.monotonic() - began:.0f} s after the start")
         comparisons = [compare(setup, first, last) for setup in setups]
+        wallets = [reconcile_live(setup, sim) for setup in setups if setup.live]
 
     lines = ["entry parity, plain bot vs fleet (2 producers + consumer)"]
     for comparison in comparisons:
         lines.append("  " + comparison.summary())
         lines.append("    " + comparison.timing())
         lines += [f"    - {difference}" for difference in comparison.differences]
+    lines += [f"  live wallet ({setup}): {result.summary()}" for setup, result in wallets]
     lines += [f"  {timing}" for timing in timings]
     lines.append(f"  wall time {time.monotonic() - began:.0f} s")
     report = "\n".join(lines)
@@ -776,3 +854,5 @@ def test_plain_bot_and_fleet_enter_the_same_pairs_on_the_same_candles(tmp_path: 
     for comparison in comparisons:
         assert len(comparison.union) >= MIN_COMPARED[comparison.setup], report
         assert comparison.parity >= MIN_PARITY, report
+    for _, result in wallets:
+        assert result.clean and result.placed > 0, report
