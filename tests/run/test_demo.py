@@ -9,6 +9,7 @@ from freqfleet.errors import ConfigError
 from freqfleet.fleet.spec import validate_fleet_config
 from freqfleet.run.demo import (
     DemoOptions,
+    account_line,
     check_every_producer_has_pairs,
     demo_config,
     max_concurrent,
@@ -44,6 +45,35 @@ def test_demo_config_is_a_valid_fleet_config() -> None:
     assert len({*ports, config["fleet"]["consumer_port"]}) == 4
     assert config["max_open_trades"] == 4
     assert config["order_types"]["entry"] == "market"
+
+
+def test_a_live_demo_config_trades_live_with_the_accounts_key() -> None:
+    key, secret = "k" * 64, "s" * 64
+    exchange = exchange_config("http://127.0.0.1:9", ["BTC/USDT"], key=key, secret=secret)
+    config = demo_config(exchange, DemoOptions(live=True))
+    assert config["dry_run"] is False
+    assert (config["exchange"]["key"], config["exchange"]["secret"]) == (key, secret)
+    assert demo_config(exchange_config("http://127.0.0.1:9", []), DemoOptions())["dry_run"]
+
+
+def test_the_live_demo_option_on_the_command_line(capsys) -> None:
+    assert main(["demo", "--live", "--producers", "0"]) == 2  # checked before anything starts
+    assert "--producers 0" in capsys.readouterr().err
+
+
+def test_account_line_lists_the_simulators_balances() -> None:
+    account = {
+        "balances": {
+            "USDT": {"free": "6699.84112600", "locked": "0.00000000"},
+            "ETH": {"free": "1.39150710", "locked": "0.10000000"},
+        },
+        "orders": [],
+    }
+    assert account_line(account) == (
+        "simulator account: ETH 1.39150710 free, 0.10000000 locked; "
+        "USDT 6699.84112600 free, 0.00000000 locked"
+    )
+    assert account_line({}) == "simulator account: no balances"
 
 
 def test_demo_refuses_a_split_that_leaves_a_producer_without_pairs() -> None:

@@ -5,10 +5,12 @@ pair list among the producers.
 What other parts of freqfleet use: the config's check (``load_fleet_config``,
 ``validate_fleet_config``), the plan (``write_plan``, ``FleetManifest`` and its
 ``BotEntry``), the pair split (``partition``), the user's strategy (``resolve_strategy``,
-``sample_stub``) and where a client reaches a listening bot (``connect_address``).
+``sample_stub``), where a client reaches a listening bot (``connect_address``) and which
+bot trades live (``trading_line``).
 """
 
 from freqfleet.fleet.addresses import connect_address
+from freqfleet.fleet.live import trading_line
 from freqfleet.fleet.manifest import BotEntry, FleetManifest, PairlistFeedEntry
 from freqfleet.fleet.model import FleetSpec
 from freqfleet.fleet.partition import partition
@@ -26,6 +28,7 @@ __all__ = [
     "partition",
     "resolve_strategy",
     "sample_stub",
+    "trading_line",
     "validate_fleet_config",
     "write_plan",
 ]

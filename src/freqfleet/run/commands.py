@@ -261,6 +261,7 @@ def _demo(args: argparse.Namespace) -> int:
             max_open_trades=args.max_open_trades,
             seed=args.seed,
             directory=Path(args.dir) if args.dir else None,
+            live=args.live,
         )
     )
 
@@ -345,5 +346,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--dir",
         default=None,
         help="Keep the demo's plan in this folder (default: a temporary one).",
+    )
+    demo.add_argument(
+        "--live",
+        action="store_true",
+        help="The consumer trades live (dry_run false) on the simulator's account, whose key "
+        "and secret only the consumer gets (account file: sim-account.json in the folder).",
     )
     demo.set_defaults(func=_demo)

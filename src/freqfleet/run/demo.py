@@ -5,6 +5,12 @@ with one wallet) before pointing anything at an exchange. Everything is real: th
 simulator serves Binance's REST API on 127.0.0.1, the bots are unmodified
 ``freqtrade trade`` processes in dry-run, planned by the same code as ``freqfleet plan``
 and supervised by the same code as ``freqfleet up``.
+
+``--live``: the consumer trades live (``dry_run: false``) on the simulator's account, with
+signed requests, as it would on Binance. The account file (key, secret, starting
+balances; mode 0600) lives in the demo's folder; the config the demo plans from holds its
+key and secret, so the plan hands them to the consumer alone, exactly as for a user's live
+config.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from freqfleet.fleet import (
     BotEntry,
     FleetManifest,
     partition,
+    trading_line,
     validate_fleet_config,
     write_plan,
 )
@@ -38,8 +45,10 @@ from freqfleet.ports import free_ports
 from freqfleet.run.startup import show_start_up
 from freqfleet.run.status import collect_status, render_status
 from freqfleet.run.supervisor import Supervisor, local_api_url, process_specs
-from freqfleet.sim import running_simulator
+from freqfleet.sim import RunningSimulator, running_simulator
 
+ACCOUNT_FILE = "sim-account.json"
+"""The simulator's account with ``--live``, in the demo's folder (created when missing)."""
 DEMO_TIMEFRAME = "1m"
 DEMO_STRATEGY = "FleetSampleStrategy"
 # Market orders fill at once in dry-run (a limit order at the touch waits for the price to
@@ -63,6 +72,7 @@ class DemoOptions:
     max_open_trades: int = 5
     seed: int = 7
     directory: Path | None = None
+    live: bool = False
 
     def check(self) -> None:
         if not 1 <= self.producers <= 20:
@@ -87,7 +97,7 @@ def demo_config(exchange: dict[str, Any], options: DemoOptions) -> dict[str, Any
         "stake_currency": "USDT",
         # The whole wallet split over the slots (freqtrade keeps 1 % aside by default).
         "stake_amount": "unlimited",
-        "dry_run": True,
+        "dry_run": not options.live,
         "dry_run_wallet": 100 * options.max_open_trades,
         "trading_mode": "spot",
         "order_types": dict(MARKET_ORDER_TYPES),
@@ -187,63 +197,108 @@ def summary_table(manifest: FleetManifest) -> Table:
     return table
 
 
+def account_line(account: dict[str, Any]) -> str:
+    """The simulator account's balances (``GET /sim/account``), as exact as it gives them."""
+    balances = account.get("balances") or {}
+    held = [
+        f"{asset} {values.get('free')} free, {values.get('locked')} locked"
+        for asset, values in sorted(balances.items())
+        if isinstance(values, dict)
+    ]
+    return "simulator account: " + ("; ".join(held) or "no balances")
+
+
+def plan_demo(
+    sim: RunningSimulator, options: DemoOptions, root: Path, console: Console
+) -> tuple[Path, FleetManifest]:
+    """Plan the demo's fleet in ``root/fleet`` as a user would, and say who trades what."""
+    config = demo_config(sim.exchange_config(sim.pairs, live=options.live), options)
+    check_every_producer_has_pairs(config, options)
+    plan_dir = root / "fleet"
+    spec = validate_fleet_config(config)
+    manifest = write_plan(config, spec, plan_dir)
+    console.print(f"fleet planned in {plan_dir}")
+    console.print(trading_line(config, spec), soft_wrap=True, markup=False)
+    if options.live:
+        kept = "" if options.directory else " (while the demo runs; --dir keeps the folder)"
+        console.print(
+            f"the consumer trades LIVE on the simulator's account ({root / ACCOUNT_FILE}, "
+            f"mode 0600; of the plan, only {manifest.consumer.config_files[0]} holds its key); "
+            f"its balances, the exchange's and the bot's: freqfleet status {plan_dir}{kept}",
+            soft_wrap=True,
+            markup=False,
+        )
+    return plan_dir, manifest
+
+
+def supervise(
+    plan_dir: Path, manifest: FleetManifest, options: DemoOptions, console: Console
+) -> None:
+    """Run the fleet with the live status table until Ctrl-C or ``--minutes``."""
+    supervisor = Supervisor(plan_dir, process_specs(plan_dir, manifest), on_event=lambda line: None)
+    supervisor.install_signal_handlers()
+    try:
+        supervisor.start()
+        show_start_up(supervisor, console)
+        deadline = None if options.minutes is None else time.monotonic() + options.minutes * 60
+        console.print("trading; new candles arrive every minute. Ctrl-C stops the demo.")
+        with Live(
+            render_status(collect_status(plan_dir, manifest)),
+            console=console,
+            refresh_per_second=1,
+        ) as live:
+            next_refresh = 0.0
+
+            def refresh() -> None:
+                nonlocal next_refresh
+                if time.monotonic() >= next_refresh:
+                    next_refresh = time.monotonic() + 5
+                    status = render_status(collect_status(plan_dir, manifest, timeout=3))
+                    live.update(Group(status))
+
+            supervisor.run(until=deadline, tick=refresh)
+        console.print(summary_table(manifest))
+    finally:
+        supervisor.stop()
+
+
 def run_demo(options: DemoOptions, console: Console | None = None) -> int:
     options.check()
     console = console or Console()
-    temporary = options.directory is None
+    wallet = "LIVE on the simulator's account" if options.live else "dry-run"
     console.print(
         f"[bold]freqfleet demo[/]: {options.producers} producers, {options.pairs} pairs, "
-        f"1 consumer (max {options.max_open_trades} trades), {DEMO_STRATEGY} on {DEMO_TIMEFRAME} candles"
+        f"1 consumer (max {options.max_open_trades} trades, {wallet}), {DEMO_STRATEGY} on "
+        f"{DEMO_TIMEFRAME} candles"
     )
-    with running_simulator(pairs=options.pairs, seed=options.seed) as sim:
-        console.print(f"exchange simulator: {sim.url} ({len(sim.pairs)} pairs)")
-        config = demo_config(sim.exchange_config(sim.pairs), options)
-        check_every_producer_has_pairs(config, options)
-        root = options.directory or Path(tempfile.mkdtemp(prefix="freqfleet-demo-"))
-        plan_dir = root / "fleet"
-        manifest = write_plan(config, validate_fleet_config(config), plan_dir)
-        console.print(f"fleet planned in {plan_dir}")
-        supervisor = Supervisor(
-            plan_dir, process_specs(plan_dir, manifest), on_event=lambda line: None
-        )
-        supervisor.install_signal_handlers()
-        try:
-            supervisor.start()
-            show_start_up(supervisor, console)
-            deadline = None if options.minutes is None else time.monotonic() + options.minutes * 60
-            console.print("trading; new candles arrive every minute. Ctrl-C stops the demo.")
-            with Live(
-                render_status(collect_status(plan_dir, manifest)),
-                console=console,
-                refresh_per_second=1,
-            ) as live:
-                next_refresh = 0.0
-
-                def refresh() -> None:
-                    nonlocal next_refresh
-                    if time.monotonic() >= next_refresh:
-                        next_refresh = time.monotonic() + 5
-                        status = render_status(collect_status(plan_dir, manifest, timeout=3))
-                        live.update(Group(status))
-
-                supervisor.run(until=deadline, tick=refresh)
-            console.print(summary_table(manifest))
-        finally:
-            supervisor.stop()
-    if temporary:
-        shutil.rmtree(root, ignore_errors=True)
-    else:
-        console.print(f"plan and logs kept in {plan_dir}")
+    root = options.directory or Path(tempfile.mkdtemp(prefix="freqfleet-demo-"))
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        account = root / ACCOUNT_FILE if options.live else None
+        with running_simulator(pairs=options.pairs, seed=options.seed, account=account) as sim:
+            console.print(f"exchange simulator: {sim.url} ({len(sim.pairs)} pairs)")
+            plan_dir, manifest = plan_demo(sim, options, root, console)
+            supervise(plan_dir, manifest, options, console)
+            if options.live:
+                console.print(account_line(sim.account()), markup=False)
+    finally:
+        if options.directory is None:
+            shutil.rmtree(root, ignore_errors=True)
+    if options.directory is not None:
+        console.print(f"plan and logs kept in {root / 'fleet'}")
     return 0
 
 
 __all__ = [
+    "ACCOUNT_FILE",
     "MARKET_ORDER_TYPES",
     "DemoOptions",
+    "account_line",
     "bot_trades",
     "check_every_producer_has_pairs",
     "demo_config",
     "max_concurrent",
+    "plan_demo",
     "run_demo",
     "summary_table",
 ]
