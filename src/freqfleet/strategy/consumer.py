@@ -5,16 +5,20 @@ hooks to it. Two threads meet here:
 
 - freqtrade's message thread delivers producer messages. Each is checked where it
   arrives (``intake``), then stored under the consumer's lock: the newest frame per
-  producer and pair, the newest whitelist per producer.
+  producer and pair, the newest whitelist per producer. That is all it does: it never
+  touches the merge cache nor freqtrade's analysed frames.
 - the bot thread, once per loop (``analyze``, under the same lock), refreshes the routes
   once and, for every pair whose candles or producer data changed, merges the producer's
-  columns onto the consumer's candles and hands freqtrade the frame.
+  columns onto the consumer's candles and hands freqtrade the frame (freqtrade itself
+  stores analysed frames on the bot thread only).
+
+A third thread, the access watch (``access_watch``), only reports: the bot thread reads a
+copy of what it found.
 
 The merged frame is a view of the producer's rows, so a consumer holds its producers'
 data about once. freqtrade replaces a producer's frame with a longer copy on every new
-candle; so that the replaced frame is freed at once and not at the next loop, its
-arrival re-points the pair's frame at the same rows of the new copy (equal values: rows
-before the new candle are copied unchanged).
+candle; the pair's next analysis (the next loop) merges onto the new copy and so frees the
+replaced one.
 
 A pair's frame only moves forward when the producer's analysis of the consumer's newest
 candle has arrived; until then it stays the previous complete frame (what a plain bot
@@ -44,6 +48,7 @@ from freqtrade.exchange import timeframe_to_seconds
 from pandas import DataFrame
 
 from freqfleet.files import dump_json, write_atomic
+from freqfleet.strategy.access_watch import AccessWatch
 from freqfleet.strategy.exit_pricing import ExitPrices
 from freqfleet.strategy.intake import (
     IntakeRules,
@@ -60,7 +65,6 @@ from freqfleet.strategy.internals import (
 from freqfleet.strategy.merge import (
     MergeCache,
     MergedEntry,
-    epoch_ns,
     last_date_ns,
     merge_producer_frame,
 )
@@ -98,13 +102,10 @@ class FleetConsumer:
         self.cache = MergeCache()
         self.rejections = Rejections()
         self.follower: Any = None
-        self.access: dict[str, str] = {}
-        """Producer -> why the consumer cannot use it (``token_rejected``, ...)."""
         self.rules: IntakeRules | None = None
         self._frames: dict[str, dict[str, ProducerData]] = {}
         self._whitelists: dict[str, list[str]] = {}
         self._lock = threading.Lock()
-        self._incoming_first: dict[tuple[str, str], int] = {}
         self._whitelists_changed = False
         self._freshness: dict[str, str] = {}
         self._waiting_callbacks: dict[str, set[str]] = {}
@@ -116,6 +117,7 @@ class FleetConsumer:
         self._candle_type: Any = None
         self._last_message: dict[str, float] = {}
         self._stopping = threading.Event()
+        self.access_watch = AccessWatch(self._last_message.get, self._stopping)
         self._entries_open = True
         self._entry_wait_logged: int | None = None
         self._arrival = threading.Event()
@@ -189,7 +191,6 @@ class FleetConsumer:
         except Exception:  # nothing a producer sends may raise here
             problem = "malformed"
         if problem is None:
-            self._incoming_first[(producer, pair)] = int(epoch_ns(column_values(frame, "date"))[0])
             return True
         if problem == "timeframe" and producer not in self._timeframe_warned:
             self._timeframe_warned.add(producer)
@@ -212,40 +213,14 @@ class FleetConsumer:
         frame: DataFrame,
         last_analyzed: datetime,
     ) -> None:
-        first_new = self._incoming_first.pop((producer, pair), None)
         self._delivering_thread = threading.get_ident()
-        try:
-            self._store_frame(producer, pair, frame, last_analyzed, first_new)
-        finally:
+        with self._lock:
+            self._frames.setdefault(producer, {})[pair] = (frame, last_analyzed)
             awaited = self._awaited
             if pair in awaited:
                 awaited.discard(pair)
                 if not awaited:
                     self._arrival.set()
-
-    def _store_frame(
-        self,
-        producer: str,
-        pair: str,
-        frame: DataFrame,
-        last_analyzed: datetime,
-        first_new: int | None,
-    ) -> None:
-        with self._lock:
-            self._frames.setdefault(producer, {})[pair] = (frame, last_analyzed)
-            entry = self.cache.get(pair)
-            if (
-                entry is None
-                or entry.producer != producer
-                or entry.producer_newest is None
-                or first_new is None
-                or first_new <= entry.producer_newest
-            ):
-                return
-            rebased = merge_producer_frame(entry.frame, frame)
-            if len(rebased) == len(entry.frame):
-                entry.frame = rebased
-                set_analyzed_frame(self._dp, pair, self.timeframe, rebased, self._candle_type)
 
     def _check_whitelist(self, producer: str, pairs: Any) -> list[str] | None:
         assert self.rules is not None
@@ -321,7 +296,7 @@ class FleetConsumer:
             if 0 < entry.lag <= self.settings.max_signal_age:
                 behind.append(entry)
                 awaited.add(pair)
-        self._awaited = awaited  # one assignment: the message thread reads it unlocked
+        self._awaited = awaited
         if not behind:
             return True
         closed_ns = newest + self._candle_ns
@@ -454,57 +429,21 @@ class FleetConsumer:
 
     # -- producers that do not let the consumer in -----------------------------------------
 
+    @property
+    def access(self) -> dict[str, str]:
+        """Producer -> why the consumer cannot use it (``token_rejected``, ...): a copy."""
+        return self.access_watch.problems()
+
     def watch_access(
         self, producers: list[dict[str, Any]], interval: float = 60.0, first: float = 10.0
     ) -> None:
-        """Check, in the background, producers that sent nothing for ``interval`` seconds.
-
-        freqtrade's consumer only logs "HTTP 403 retrying" without naming the producer:
-        this names it and the fix once (``access`` in the state file and `status`), and
-        says when it lets the consumer in again.
-        """
-        thread = threading.Thread(
-            target=self._access_loop,
-            args=(producers, interval, first),
-            name="freqfleet-access",
-            daemon=True,
-        )
-        thread.start()
+        """Check, in the background, producers that sent nothing for ``interval`` seconds
+        (:class:`~freqfleet.strategy.access_watch.AccessWatch`)."""
+        self.access_watch.start(producers, interval, first)
 
     def stop(self) -> None:
         self._stopping.set()
         self._arrival.set()
-
-    def _access_loop(self, producers: list[dict[str, Any]], interval: float, first: float) -> None:
-        from freqfleet.strategy.producer_access import (
-            access_problem_message,
-            check_producer_access,
-        )
-
-        wait = first
-        while not self._stopping.wait(wait):
-            wait = interval
-            for index, producer in enumerate(producers):
-                name = str(producer.get("name"))
-                heard = self._last_message.get(name)
-                if heard is not None and time.monotonic() - heard < interval:
-                    self.access.pop(name, None)
-                    continue
-                problem = check_producer_access(
-                    name,
-                    str(producer.get("host")),
-                    producer.get("port", 0),
-                    str(producer.get("ws_token", "")),
-                    bool(producer.get("secure", False)),
-                )
-                previous = self.access.get(name)
-                if problem is None:
-                    self.access.pop(name, None)
-                    if previous is not None:
-                        logger.info("Fleet: producer %s accepts this consumer again", name)
-                elif problem != previous:
-                    self.access[name] = problem
-                    logger.error("Fleet: %s", access_problem_message(name, problem, index))
 
     # -- freshness ------------------------------------------------------------------------
 
@@ -540,7 +479,12 @@ class FleetConsumer:
     # -- state file -----------------------------------------------------------------------
 
     def state(self) -> dict[str, Any]:
-        """Routing, freshness and intake summary (what ``fleet-state.json`` holds)."""
+        """Routing, freshness and intake summary (what ``fleet-state.json`` holds); from
+        any thread."""
+        with self._lock:
+            return self._state()
+
+    def _state(self) -> dict[str, Any]:
         newest: dict[str, int | None] = dict.fromkeys(self.settings.producer_names)
         stale, missing, unrouted = [], [], []
         for pair, entry in self.cache.pairs().items():
@@ -558,6 +502,7 @@ class FleetConsumer:
         counts = self.router.pair_counts()
         rejected = self.rejections.snapshot()
         follower = self.follower
+        access = self.access_watch.problems()
         return {
             "role": "consumer",
             "updated": datetime.now(UTC).isoformat(),
@@ -568,7 +513,7 @@ class FleetConsumer:
                     "pairs": counts.get(name, 0),
                     "newest_candle": iso(newest[name]),
                     "rejected": rejected.get(name, {}),
-                    **({"access": self.access[name]} if name in self.access else {}),
+                    **({"access": access[name]} if name in access else {}),
                 }
                 for name in self.settings.producer_names
             },
@@ -590,8 +535,7 @@ class FleetConsumer:
         ):
             return
         self._state_written = now
-        with self._lock:
-            state = self.state()
+        state = self.state()
         try:
             write_atomic(self.state_path, dump_json(state))
         except OSError as error:
