@@ -48,6 +48,7 @@ from freqtrade.exchange import timeframe_to_seconds
 from pandas import DataFrame
 
 from freqfleet.files import dump_json, write_atomic
+from freqfleet.fleet_state import STATE_FILE, FleetState, Freshness, ProducerState, Role
 from freqfleet.strategy.access_watch import AccessWatch
 from freqfleet.strategy.exit_pricing import ExitPrices
 from freqfleet.strategy.intake import (
@@ -73,7 +74,6 @@ from freqfleet.strategy.settings import ConsumerSettings
 
 logger = logging.getLogger(__name__)
 
-STATE_FILE = "fleet-state.json"
 STATE_INTERVAL_SECS = 5.0
 ENTRY_WAIT_FRACTION = 0.25
 """How long after a candle closed entries wait for producers still behind, in candles
@@ -83,14 +83,20 @@ LOOP_WAIT_SECS = 5.0
 checked after the analysis, so the loop goes on and the next loop waits again."""
 
 
-def iso(epoch_ns: int | None) -> str | None:
-    """An epoch in nanoseconds as ISO text (None stays None; out of range gives None)."""
+def moment(epoch_ns: int | None) -> datetime | None:
+    """An epoch in nanoseconds as a UTC datetime (None stays None; out of range gives None)."""
     if epoch_ns is None:
         return None
     try:
-        return datetime.fromtimestamp(epoch_ns / 1e9, UTC).isoformat()
+        return datetime.fromtimestamp(epoch_ns / 1e9, UTC)
     except (OverflowError, OSError, ValueError):
         return None
+
+
+def iso(epoch_ns: int | None) -> str | None:
+    """An epoch in nanoseconds as ISO text (None stays None; out of range gives None)."""
+    when = moment(epoch_ns)
+    return None if when is None else when.isoformat()
 
 
 class FleetConsumer:
@@ -107,7 +113,7 @@ class FleetConsumer:
         self._whitelists: dict[str, list[str]] = {}
         self._lock = threading.Lock()
         self._whitelists_changed = False
-        self._freshness: dict[str, str] = {}
+        self._freshness: dict[str, Freshness] = {}
         self._waiting_callbacks: dict[str, set[str]] = {}
         self._state_written = 0.0
         self._timeframe_warned: set[str] = set()
@@ -447,12 +453,12 @@ class FleetConsumer:
 
     # -- freshness ------------------------------------------------------------------------
 
-    def _state_of(self, entry: MergedEntry) -> str:
+    def _state_of(self, entry: MergedEntry) -> Freshness:
         if entry.lag is None:
-            return "missing"
+            return Freshness.MISSING
         if entry.lag > self.settings.max_signal_age:
-            return "stale"
-        return "fresh"
+            return Freshness.STALE
+        return Freshness.FRESH
 
     def _log_freshness(self, pair: str, entry: MergedEntry) -> None:
         state = self._state_of(entry)
@@ -460,9 +466,9 @@ class FleetConsumer:
         if previous == state:
             return
         self._freshness[pair] = state
-        if state == "missing":
+        if state == Freshness.MISSING:
             logger.info("Fleet: no producer data for %s yet; no entries on it", pair)
-        elif state == "stale":
+        elif state == Freshness.STALE:
             logger.warning(
                 "Fleet: %s data for %s is %d candles old (fleet.max_signal_age %d); "
                 "no entries on it until it is fresh",
@@ -471,27 +477,31 @@ class FleetConsumer:
                 entry.lag,
                 self.settings.max_signal_age,
             )
-        elif previous == "stale":
+        elif previous == Freshness.STALE:
             logger.info("Fleet: %s data for %s is fresh again", entry.producer, pair)
-        if state != "missing" and self._waiting_callbacks.pop(pair, set()):
+        if state != Freshness.MISSING and self._waiting_callbacks.pop(pair, set()):
             logger.info("Fleet: producer data for %s arrived; its callbacks run again", pair)
 
     # -- state file -----------------------------------------------------------------------
 
     def state(self) -> dict[str, Any]:
-        """Routing, freshness and intake summary (what ``fleet-state.json`` holds); from
-        any thread."""
-        with self._lock:
-            return self._state()
+        """Routing, freshness and intake summary (what ``fleet-state.json`` holds), as
+        plain JSON values; from any thread."""
+        return self.report().as_json()
 
-    def _state(self) -> dict[str, Any]:
+    def report(self) -> FleetState:
+        """The same summary, typed (:class:`~freqfleet.fleet_state.FleetState`)."""
+        with self._lock:
+            return self._report()
+
+    def _report(self) -> FleetState:
         newest: dict[str, int | None] = dict.fromkeys(self.settings.producer_names)
         stale, missing, unrouted = [], [], []
         for pair, entry in self.cache.pairs().items():
             state = self._state_of(entry)
-            if state == "stale":
+            if state == Freshness.STALE:
                 stale.append(pair)
-            elif state == "missing":
+            elif state == Freshness.MISSING:
                 missing.append(pair)
             if not self.router.producers_for(pair):
                 unrouted.append(pair)
@@ -503,30 +513,30 @@ class FleetConsumer:
         rejected = self.rejections.snapshot()
         follower = self.follower
         access = self.access_watch.problems()
-        return {
-            "role": "consumer",
-            "updated": datetime.now(UTC).isoformat(),
-            "timeframe": self.rules.timeframe if self.rules else None,
-            "max_signal_age": self.settings.max_signal_age,
-            "producers": {
-                name: {
-                    "pairs": counts.get(name, 0),
-                    "newest_candle": iso(newest[name]),
-                    "rejected": rejected.get(name, {}),
-                    **({"access": access[name]} if name in access else {}),
-                }
+        return FleetState(
+            role=Role.CONSUMER,
+            updated=datetime.now(UTC),
+            timeframe=self.rules.timeframe if self.rules else None,
+            max_signal_age=self.settings.max_signal_age,
+            producers={
+                name: ProducerState(
+                    pairs=counts.get(name, 0),
+                    newest_candle=moment(newest[name]),
+                    rejected=rejected.get(name, {}),
+                    access=access.get(name),
+                )
                 for name in self.settings.producer_names
             },
-            "unrouted_pairs": sorted(unrouted),
-            "stale_pairs": sorted(stale),
-            "missing_pairs": sorted(missing),
-            "follow": follower.stats() if follower is not None else {},
-            "exit_prices": (
+            unrouted_pairs=sorted(unrouted),
+            stale_pairs=sorted(stale),
+            missing_pairs=sorted(missing),
+            follow=follower.stats() if follower is not None else {},
+            exit_prices=(
                 {}
                 if self.exit_prices is None
                 else {"reuse_secs": self.exit_prices.reuse_secs, **self.exit_prices.stats()}
             ),
-        }
+        )
 
     def write_state(self, force: bool = False) -> None:
         now = time.monotonic()

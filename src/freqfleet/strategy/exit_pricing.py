@@ -23,11 +23,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from enum import StrEnum
 
-PriceKind = Literal["exit", "adjust"]
-"""``exit``: ``handle_trade``'s exit rate; ``adjust``: the entry and exit rates of a
-position adjustment check."""
+
+class PriceKind(StrEnum):
+    """What an open trade is priced for (str values: freqtrade's patched loop in
+    ``internals`` passes the words)."""
+
+    EXIT = "exit"
+    """``handle_trade``'s exit rate."""
+    ADJUST = "adjust"
+    """The entry and exit rates of a position adjustment check."""
+
 
 SignalRow = Callable[[str, bool], int | None]
 """``signal_row(pair, is_short)``: the date (ns) of the pair's newest row when it carries
@@ -86,7 +93,7 @@ class ExitPrices:
             or self.clock() - priced.at >= self.reuse_secs
         ):
             return None
-        if kind == "exit":
+        if kind == PriceKind.EXIT:
             row = self.signal_row(pair, is_short)
             if (row is not None and row != priced.signal_row) or self.exit_pending(pair):
                 return None
@@ -98,7 +105,7 @@ class ExitPrices:
     def taken(self, kind: PriceKind, pair: str, is_short: bool, rates: tuple[float, ...]) -> None:
         """Remember rates just taken from the exchange (with the exit signal they saw)."""
         self.fetched += 1
-        row = self.signal_row(pair, is_short) if kind == "exit" else None
+        row = self.signal_row(pair, is_short) if kind == PriceKind.EXIT else None
         self._priced[(kind, pair)] = _Priced(rates, self.clock(), is_short, row)
 
     def stats(self) -> dict[str, int]:
