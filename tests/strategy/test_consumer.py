@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -170,33 +169,6 @@ def test_whitelist_change_reroutes(user_data: Path):
             consumer_analyze(consumer, pair, candles(pair, 100, end=2000))["source"].iat[-1] == "p2"
         )
         assert consumer.fleet_state()["producers"]["p2"]["pairs"] == 1
-
-
-def test_state_file(user_data: Path):
-    producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
-    config = bot_config(user_data, "FleetSampleStrategy", ["p1", "p2"], fleet={"max_signal_age": 2})
-    consumer = load_strategy(config)
-    with producer_feed(config) as feed:
-        consumer.dp = feed.dp
-        feed.whitelist("p1", ["ETH/BTC"])
-        frame = produce(producer, "ETH/BTC", candles("ETH/BTC", 200, end=3000))
-        feed.analyzed("p1", "ETH/BTC", frame)
-        consumer_analyze(consumer, "ETH/BTC", candles("ETH/BTC", 100, end=3000))
-        consumer_analyze(consumer, "LTC/BTC", candles("LTC/BTC", 100, end=3000))
-        consumer.fleet_consumer.write_state(force=True)
-    state = json.loads((user_data / "fleet-state.json").read_text())
-    assert state["role"] == "consumer" and state["timeframe"] == "5m"
-    assert state["max_signal_age"] == 2
-    assert state["producers"]["p1"] == {
-        "pairs": 1,
-        "newest_candle": frame["date"].iat[-1].isoformat(),
-        "rejected": {},
-    }
-    assert state["producers"]["p2"] == {"pairs": 0, "newest_candle": None, "rejected": {}}
-    assert state["unrouted_pairs"] == ["LTC/BTC"] and state["missing_pairs"] == ["LTC/BTC"]
-    assert state["stale_pairs"] == []
-    assert state["follow"] == {}
-    assert datetime.fromisoformat(state["updated"]).tzinfo is not None
 
 
 def test_a_loop_waits_for_rows_the_message_thread_is_delivering(user_data: Path):

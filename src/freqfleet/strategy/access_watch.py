@@ -18,7 +18,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("freqfleet.strategy.consumer")
+"""The consumer's logger: its lines read as they did when this was part of it."""
 
 LastHeard = Callable[[str], float | None]
 """``last_heard(producer)``: when (``time.monotonic``) its newest message arrived, or None."""

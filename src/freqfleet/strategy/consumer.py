@@ -13,7 +13,8 @@ hooks to it. Two threads meet here:
   stores analysed frames on the bot thread only).
 
 A third thread, the access watch (``access_watch``), only reports: the bot thread reads a
-copy of what it found.
+copy of what it found. What the message thread does is in ``producer_inbox``; freshness
+logging in ``freshness``; the report the state file holds in ``consumer_report``.
 
 The merged frame is a view of the producer's rows, so a consumer holds its producers'
 data about once. freqtrade replaces a producer's frame with a longer copy on every new
@@ -40,7 +41,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,16 +48,12 @@ from freqtrade.exchange import timeframe_to_seconds
 from pandas import DataFrame
 
 from freqfleet.files import dump_json, write_atomic
-from freqfleet.fleet_state import STATE_FILE, FleetState, Freshness, ProducerState, Role
+from freqfleet.fleet_state import STATE_FILE, FleetState
 from freqfleet.strategy.access_watch import AccessWatch
+from freqfleet.strategy.consumer_report import consumer_report, iso
 from freqfleet.strategy.exit_pricing import ExitPrices
-from freqfleet.strategy.intake import (
-    IntakeRules,
-    Rejections,
-    frame_problem,
-    limit_producer_complaints,
-    whitelist_problems,
-)
+from freqfleet.strategy.freshness import FreshnessLog
+from freqfleet.strategy.intake import IntakeRules, Rejections, limit_producer_complaints
 from freqfleet.strategy.internals import (
     column_values,
     set_analyzed_frame,
@@ -69,6 +65,7 @@ from freqfleet.strategy.merge import (
     last_date_ns,
     merge_producer_frame,
 )
+from freqfleet.strategy.producer_inbox import ProducerInbox
 from freqfleet.strategy.routing import ProducerData, ProducerRouter, newest_candle
 from freqfleet.strategy.settings import ConsumerSettings
 
@@ -83,22 +80,6 @@ LOOP_WAIT_SECS = 5.0
 checked after the analysis, so the loop goes on and the next loop waits again."""
 
 
-def moment(epoch_ns: int | None) -> datetime | None:
-    """An epoch in nanoseconds as a UTC datetime (None stays None; out of range gives None)."""
-    if epoch_ns is None:
-        return None
-    try:
-        return datetime.fromtimestamp(epoch_ns / 1e9, UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
-def iso(epoch_ns: int | None) -> str | None:
-    """An epoch in nanoseconds as ISO text (None stays None; out of range gives None)."""
-    when = moment(epoch_ns)
-    return None if when is None else when.isoformat()
-
-
 class FleetConsumer:
     """Routing, merge cache, freshness and state of one consumer bot."""
 
@@ -109,27 +90,18 @@ class FleetConsumer:
         self.rejections = Rejections()
         self.follower: Any = None
         self.rules: IntakeRules | None = None
-        self._frames: dict[str, dict[str, ProducerData]] = {}
-        self._whitelists: dict[str, list[str]] = {}
         self._lock = threading.Lock()
-        self._whitelists_changed = False
-        self._freshness: dict[str, Freshness] = {}
-        self._waiting_callbacks: dict[str, set[str]] = {}
+        self.inbox = ProducerInbox(self._lock, self.rejections)
+        self.freshness = FreshnessLog(settings.max_signal_age)
         self._state_written = 0.0
-        self._timeframe_warned: set[str] = set()
         self._dp: Any = None
         self.state_path: Path | None = None
         self._candle_ns = 0
         self._candle_type: Any = None
-        self._last_message: dict[str, float] = {}
         self._stopping = threading.Event()
-        self.access_watch = AccessWatch(self._last_message.get, self._stopping)
+        self.access_watch = AccessWatch(self.inbox.last_heard, self._stopping)
         self._entries_open = True
         self._entry_wait_logged: int | None = None
-        self._arrival = threading.Event()
-        self._awaited: set[str] = set()
-        """Pairs whose rows the entries of this candle still wait for."""
-        self._delivering_thread: int | None = None
         self.exit_prices: ExitPrices | None = None
         """When open trades' prices may be reused (``fleet.exit_price_secs``; None: never)."""
         if settings.exit_price_secs is not None:
@@ -167,15 +139,16 @@ class FleetConsumer:
             market=market,
             shares={name: frozenset(pairs) for name, pairs in shares.items()} if shares else None,
         )
+        self.inbox.rules = self.rules
         self._candle_type = candle_type
         self._candle_ns = self.rules.candle_ns
         self.state_path = state_path
         limit_producer_complaints()
         watch_producer_messages(
             dp,
-            check_frame=self._check_frame,
-            stored=self._frame_stored,
-            check_whitelist=self._check_whitelist,
+            check_frame=self.inbox.check_frame,
+            stored=self.inbox.frame_stored,
+            check_whitelist=self.inbox.check_whitelist,
         )
 
     @property
@@ -183,72 +156,14 @@ class FleetConsumer:
         assert self.rules is not None, "attach() first"
         return self.rules.timeframe
 
-    # -- the message thread ---------------------------------------------------------------
-
-    def _check_frame(
-        self, producer: str, pair: Any, timeframe: Any, candle_type: Any, frame: Any
-    ) -> bool:
-        assert self.rules is not None
-        self._last_message[producer] = time.monotonic()
-        try:
-            problem = frame_problem(
-                self.rules, producer, pair, timeframe, candle_type, frame, time.time_ns()
-            )
-        except Exception:  # nothing a producer sends may raise here
-            problem = "malformed"
-        if problem is None:
-            return True
-        if problem == "timeframe" and producer not in self._timeframe_warned:
-            self._timeframe_warned.add(producer)
-            logger.error(
-                "Fleet: producer %s sends %s candles but this consumer runs %s; "
-                "set the same timeframe on producers and consumer",
-                producer,
-                str(timeframe)[:10],
-                self.rules.timeframe,
-            )
-        self.rejections.add(producer, problem, pair)
-        return False
-
-    def _frame_stored(
-        self,
-        producer: str,
-        pair: str,
-        timeframe: str,
-        candle_type: Any,
-        frame: DataFrame,
-        last_analyzed: datetime,
-    ) -> None:
-        self._delivering_thread = threading.get_ident()
-        with self._lock:
-            self._frames.setdefault(producer, {})[pair] = (frame, last_analyzed)
-            awaited = self._awaited
-            if pair in awaited:
-                awaited.discard(pair)
-                if not awaited:
-                    self._arrival.set()
-
-    def _check_whitelist(self, producer: str, pairs: Any) -> list[str] | None:
-        assert self.rules is not None
-        self._last_message[producer] = time.monotonic()
-        try:
-            kept, dropped = whitelist_problems(self.rules, producer, pairs)
-        except Exception:
-            kept, dropped = [], {"malformed": (1, None)}
-        for reason, (count, example) in dropped.items():
-            self.rejections.add(producer, reason, example, count)
-        with self._lock:
-            self._whitelists[producer] = kept
-            self._whitelists_changed = True
-        return kept
-
     # -- the bot thread -------------------------------------------------------------------
 
     def _refresh_routes(self) -> None:
-        if not self._whitelists_changed and self.router.rebuilds:
+        inbox = self.inbox
+        if not inbox.whitelists_changed and self.router.rebuilds:
             return
-        self._whitelists_changed = False
-        if self.router.refresh(self._whitelists):
+        inbox.whitelists_changed = False
+        if self.router.refresh(inbox.whitelists):
             logger.info(
                 "Fleet routes: %s",
                 ", ".join(f"{n} {c} pairs" for n, c in self.router.pair_counts().items()),
@@ -258,25 +173,20 @@ class FleetConsumer:
         """One loop: hand freqtrade the analysed frame of every pair that changed; while
         entries wait for rows another thread is delivering, wait for them here."""
         deadline = time.monotonic() + LOOP_WAIT_SECS
+        arrival = self.inbox.arrival
         while True:
-            self._arrival.clear()
+            arrival.clear()
             self._analyze_all(pairs)
             remaining = deadline - time.monotonic()
             if (
                 self._entries_open
                 or remaining <= 0
                 or self._stopping.is_set()
-                or not self._rows_come_meanwhile()
+                or not self.inbox.rows_come_meanwhile()
             ):
                 break
-            self._arrival.wait(remaining)
+            arrival.wait(remaining)
         self.write_state()
-
-    def _rows_come_meanwhile(self) -> bool:
-        """Whether waiting can help: rows arrive on freqtrade's message thread, not on
-        this one (a caller feeding messages itself would only wait for nothing)."""
-        delivering = self._delivering_thread
-        return delivering is not None and delivering != threading.get_ident()
 
     def _analyze_all(self, pairs: list[str]) -> None:
         with self._lock:
@@ -285,8 +195,7 @@ class FleetConsumer:
                 self._analyze_pair(pair)
             keep = set(pairs)
             self.cache.forget(keep)
-            for pair in [p for p in self._freshness if p not in keep]:
-                del self._freshness[pair]
+            self.freshness.forget(keep)
             self._entries_open = self._entries_may_open(pairs)
 
     def _entries_may_open(self, pairs: list[str]) -> bool:
@@ -302,7 +211,7 @@ class FleetConsumer:
             if 0 < entry.lag <= self.settings.max_signal_age:
                 behind.append(entry)
                 awaited.add(pair)
-        self._awaited = awaited
+        self.inbox.await_rows(awaited)
         if not behind:
             return True
         closed_ns = newest + self._candle_ns
@@ -326,7 +235,7 @@ class FleetConsumer:
         candles = self._dp.ohlcv(pair, self.timeframe, copy=False, candle_type=self._candle_type)
         if not isinstance(candles, DataFrame) or candles.empty:
             return
-        name, data = self.router.choose(pair, lambda n: self._frames.get(n, {}).get(pair))
+        name, data = self.router.choose(pair, lambda n: self.inbox.frame(n, pair))
         consumer_newest = last_date_ns(candles)
         key = (
             consumer_newest,
@@ -342,7 +251,7 @@ class FleetConsumer:
         entry = self._merge(pair, candles, key, name, data, consumer_newest, cached)
         if entry is not cached:
             set_analyzed_frame(self._dp, pair, self.timeframe, entry.frame, self._candle_type)
-        self._log_freshness(pair, entry)
+        self.freshness.note(pair, entry)
 
     def _merge(
         self,
@@ -423,15 +332,7 @@ class FleetConsumer:
 
     def callback_skipped(self, pair: str, callback: str) -> None:
         """Log once per pair (until data arrives) that callbacks get neutral answers."""
-        waiting = self._waiting_callbacks.setdefault(pair, set())
-        if not waiting:
-            logger.info(
-                "Fleet: no producer data for %s yet; its callbacks (%s, ...) get "
-                "freqtrade's neutral answers until it arrives",
-                pair,
-                callback,
-            )
-        waiting.add(callback)
+        self.freshness.callback_skipped(pair, callback)
 
     # -- producers that do not let the consumer in -----------------------------------------
 
@@ -449,38 +350,7 @@ class FleetConsumer:
 
     def stop(self) -> None:
         self._stopping.set()
-        self._arrival.set()
-
-    # -- freshness ------------------------------------------------------------------------
-
-    def _state_of(self, entry: MergedEntry) -> Freshness:
-        if entry.lag is None:
-            return Freshness.MISSING
-        if entry.lag > self.settings.max_signal_age:
-            return Freshness.STALE
-        return Freshness.FRESH
-
-    def _log_freshness(self, pair: str, entry: MergedEntry) -> None:
-        state = self._state_of(entry)
-        previous = self._freshness.get(pair)
-        if previous == state:
-            return
-        self._freshness[pair] = state
-        if state == Freshness.MISSING:
-            logger.info("Fleet: no producer data for %s yet; no entries on it", pair)
-        elif state == Freshness.STALE:
-            logger.warning(
-                "Fleet: %s data for %s is %d candles old (fleet.max_signal_age %d); "
-                "no entries on it until it is fresh",
-                entry.producer,
-                pair,
-                entry.lag,
-                self.settings.max_signal_age,
-            )
-        elif previous == Freshness.STALE:
-            logger.info("Fleet: %s data for %s is fresh again", entry.producer, pair)
-        if state != Freshness.MISSING and self._waiting_callbacks.pop(pair, set()):
-            logger.info("Fleet: producer data for %s arrived; its callbacks run again", pair)
+        self.inbox.arrival.set()
 
     # -- state file -----------------------------------------------------------------------
 
@@ -495,47 +365,16 @@ class FleetConsumer:
             return self._report()
 
     def _report(self) -> FleetState:
-        newest: dict[str, int | None] = dict.fromkeys(self.settings.producer_names)
-        stale, missing, unrouted = [], [], []
-        for pair, entry in self.cache.pairs().items():
-            state = self._state_of(entry)
-            if state == Freshness.STALE:
-                stale.append(pair)
-            elif state == Freshness.MISSING:
-                missing.append(pair)
-            if not self.router.producers_for(pair):
-                unrouted.append(pair)
-            if entry.producer is not None and entry.producer_newest is not None:
-                current = newest.get(entry.producer)
-                if current is None or entry.producer_newest > current:
-                    newest[entry.producer] = entry.producer_newest
-        counts = self.router.pair_counts()
-        rejected = self.rejections.snapshot()
-        follower = self.follower
-        access = self.access_watch.problems()
-        return FleetState(
-            role=Role.CONSUMER,
-            updated=datetime.now(UTC),
+        return consumer_report(
+            producer_names=self.settings.producer_names,
             timeframe=self.rules.timeframe if self.rules else None,
-            max_signal_age=self.settings.max_signal_age,
-            producers={
-                name: ProducerState(
-                    pairs=counts.get(name, 0),
-                    newest_candle=moment(newest[name]),
-                    rejected=rejected.get(name, {}),
-                    access=access.get(name),
-                )
-                for name in self.settings.producer_names
-            },
-            unrouted_pairs=sorted(unrouted),
-            stale_pairs=sorted(stale),
-            missing_pairs=sorted(missing),
-            follow=follower.stats() if follower is not None else {},
-            exit_prices=(
-                {}
-                if self.exit_prices is None
-                else {"reuse_secs": self.exit_prices.reuse_secs, **self.exit_prices.stats()}
-            ),
+            cache=self.cache,
+            router=self.router,
+            freshness=self.freshness,
+            rejected=self.rejections.snapshot(),
+            access=self.access_watch.problems(),
+            follower=self.follower,
+            exit_prices=self.exit_prices,
         )
 
     def write_state(self, force: bool = False) -> None:
