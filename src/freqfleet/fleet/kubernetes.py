@@ -62,7 +62,7 @@ from freqfleet.fleet.manifest import MANIFEST_NAME, BotEntry, FleetManifest, Gat
 from freqfleet.fleet.model import FleetSpec
 from freqfleet.fleet.pairfeed import SUMMARY_FILE
 from freqfleet.fleet.spec import kubernetes_problems
-from freqfleet.fleet.stubs import StrategyInfo
+from freqfleet.fleet.strategy_discovery import StrategyInfo
 from freqfleet.fleet.yamltext import documents, to_yaml
 from freqfleet.gateway import STATS_PATH
 from freqfleet.problems import format_problems

@@ -68,7 +68,8 @@ from freqfleet.fleet.manifest import (
 from freqfleet.fleet.model import FleetSpec
 from freqfleet.fleet.partition import partition
 from freqfleet.fleet.secrets import SECRETS_NAME, bot_secrets, load_secrets
-from freqfleet.fleet.stubs import check_strategy_files, resolve_strategy, stub_files
+from freqfleet.fleet.strategy_discovery import resolve_strategy
+from freqfleet.fleet.stubs import check_strategy_files, stub_files
 from freqfleet.gateway import exchange_profile, upstream_of
 
 # --- warnings ----------------------------------------------------------------------------
