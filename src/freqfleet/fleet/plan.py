@@ -211,7 +211,7 @@ def render_plan(
     holds an export (so it never falls behind the plan's configs and secrets).
     """
     from freqfleet.fleet.compose import compose_files
-    from freqfleet.fleet.kubernetes import exported_before, kubernetes_files
+    from freqfleet.fleet.kubernetes import KubernetesExport, exported_before, kubernetes_files
 
     out_dir = Path(out_dir)
     info = resolve_strategy(config, Path(config_dir or Path.cwd()), userdir)
@@ -262,7 +262,17 @@ def render_plan(
     if kube is not None:
         files.update(
             kubernetes_files(
-                out_dir, spec, kube, manifest, generated, all_secrets, strategy_files, info, config
+                KubernetesExport(
+                    out_dir=out_dir,
+                    spec=spec,
+                    kube=kube,
+                    manifest=manifest,
+                    configs=generated,
+                    all_secrets=all_secrets,
+                    strategy_files=strategy_files,
+                    info=info,
+                    user_config=config,
+                )
             )
         )
     files[out_dir / MANIFEST_NAME] = (manifest.model_dump_json(indent=4) + "\n", SECRET_MODE)
