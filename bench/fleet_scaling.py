@@ -61,7 +61,8 @@ from freqtrade_client import FtRestClient
 from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.spec import validate_fleet_config
 from freqfleet.run import DemoOptions, demo_config
-from freqfleet.run.supervisor import Supervisor, local_api_url, process_specs
+from freqfleet.run.processes import local_api_url, process_specs
+from freqfleet.run.supervisor import Supervisor
 from freqfleet.sim.launcher import running_simulator
 
 BENCH_DIR = Path(__file__).resolve().parent

@@ -10,7 +10,7 @@ import pytest
 
 from freqfleet.files import PUBLIC_MODE, SECRET_MODE
 from freqfleet.fleet.compose import compose_document, host_profile
-from freqfleet.fleet.kubernetes import freqtrade_view
+from freqfleet.fleet.kube_secrets import freqtrade_view
 from freqfleet.fleet.plan import render_plan
 from freqfleet.fleet.spec import validate_fleet_config
 from tests.kit.user_config import user_config

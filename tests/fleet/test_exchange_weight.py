@@ -23,7 +23,7 @@ from freqfleet.fleet.exchange_weight import (
 from freqfleet.fleet.manifest import FleetManifest
 from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.spec import validate_fleet_config
-from freqfleet.fleet.stubs import resolve_strategy
+from freqfleet.fleet.strategy_discovery import resolve_strategy
 from freqfleet.sim.config import exchange_config
 from tests.kit.user_config import user_config, write_config
 

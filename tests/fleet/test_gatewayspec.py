@@ -11,7 +11,7 @@ import pytest
 from freqfleet.errors import ConfigError
 from freqfleet.fleet.plan import plan_warnings
 from freqfleet.fleet.spec import validate_fleet_config
-from freqfleet.run.supervisor import process_specs
+from freqfleet.run.processes import process_specs
 from freqfleet.sim.config import ccxt_ws_urls
 from tests.kit.gateway_fleet import SIM, plan, user_config
 

@@ -8,11 +8,9 @@ secret is written anywhere but the Secret; the consumer cannot run twice.
 
 from __future__ import annotations
 
-import base64
 import difflib
 import json
 import re
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -21,84 +19,30 @@ import pytest
 import yaml
 
 from freqfleet.cli import main
-from freqfleet.errors import ConfigError
 from freqfleet.files import dump_json
-from freqfleet.fleet import kubernetes as k8s
-from freqfleet.fleet.kubernetes import (
-    K8S_DIR,
-    freqtrade_view,
-    quantity,
-    service_host,
-    split_secrets,
-)
+from freqfleet.fleet.kube_addresses import service_host
+from freqfleet.fleet.kube_secrets import freqtrade_view
+from freqfleet.fleet.kubernetes import K8S_DIR
 from freqfleet.fleet.kubespec import KubernetesSpec
-from freqfleet.fleet.manifest import FleetManifest
-from freqfleet.fleet.plan import write_plan
-from freqfleet.fleet.secrets import SECRETS_NAME
-from freqfleet.fleet.spec import validate_fleet_config
+from tests.kit.kube_export import (
+    GATEWAY_FLEET,
+    SCHEMA_VERSION,
+    VOLUME,
+    cluster_config,
+    container_env,
+    export,
+    plan,
+    validate_all,
+    with_credentials,
+)
 from tests.kit.kube_pods import (
-    LOOPBACK,
     all_documents,
     config_map_files,
     find,
-    lay_out_pod,
-    load_export,
     secret_data,
-    secrets_by_name,
     workload,
 )
 from tests.kit.user_config import user_config, write_config
-
-SCHEMA_VERSION = kubernetes_validate.latest_version()
-EXCHANGE_KEY = "exchange-key-0123456789abcdef"
-EXCHANGE_SECRET = "exchange-secret-0123456789abcdef"
-TELEGRAM_TOKEN = "123456789:AAH-telegram-token-abcdef"
-VOLUME = [{"method": "VolumePairList", "number_assets": 12, "sort_key": "quoteVolume"}]
-UPSTREAM = "https://api.binance.com"
-GATEWAY_FLEET = {
-    "producers": 3,
-    "gateway": {"listen_port": 18490, "share": 0.25, "live_ttl": 3, "upstream": UPSTREAM},
-}
-
-
-def with_credentials(config: dict[str, Any]) -> dict[str, Any]:
-    """Real-looking credentials (they must reach the Secret only; freqtrade would read the
-    fixture's telegram token "t" from an environment variable as true)."""
-    config["exchange"]["key"] = EXCHANGE_KEY
-    config["exchange"]["secret"] = EXCHANGE_SECRET
-    config["telegram"]["token"] = TELEGRAM_TOKEN
-    return config
-
-
-def cluster_config(kubernetes: Any = None, **changes: Any) -> dict[str, Any]:
-    """A user's config with credentials and a fleet.kubernetes section."""
-    config = with_credentials(user_config(**changes))
-    config["fleet"] = {**config["fleet"], "kubernetes": kubernetes or {}}
-    return config
-
-
-def plan(config: dict[str, Any], user_dir: Path, out: Path, **options: Any) -> FleetManifest:
-    return write_plan(config, validate_fleet_config(config), out, config_dir=user_dir, **options)
-
-
-def export(out: Path) -> dict[str, list[dict[str, Any]]]:
-    return load_export(out / K8S_DIR)
-
-
-def validate_all(folder: Path) -> int:
-    """Validate every document of every manifest; returns how many were checked."""
-    checked = 0
-    for name, docs in load_export(folder).items():
-        for doc in docs:
-            if doc["kind"] == "Kustomization":
-                continue
-            try:
-                kubernetes_validate.validate(doc, SCHEMA_VERSION, strict=True)
-            except kubernetes_validate.ValidationError as error:
-                pytest.fail(f"{name}: {doc['kind']} {doc['metadata']['name']}: {error}")
-            checked += 1
-    return checked
-
 
 # --- every manifest is a valid Kubernetes object ------------------------------------------
 
@@ -170,21 +114,6 @@ def test_kustomization_lists_every_manifest_in_one_namespace(
 # --- configs: the plan's, apart from addresses ----------------------------------------------
 
 
-def container_env(manifests: dict[str, list[dict[str, Any]]], name: str) -> dict[str, str]:
-    """The FREQTRADE__ variables a workload's container gets (secrets from its Secret)."""
-    secrets = secrets_by_name(manifests)
-    (container,) = workload(manifests, name)["spec"]["template"]["spec"]["containers"]
-    env = {}
-    for entry in container["env"]:
-        if entry["name"].startswith("FREQTRADE__"):
-            if "value" in entry:
-                env[entry["name"]] = entry["value"]
-            else:
-                reference = entry["valueFrom"]["secretKeyRef"]
-                env[entry["name"]] = secrets[reference["name"]][reference["key"]]
-    return env
-
-
 def back_to_plan_addresses(text: str, kube: KubernetesSpec, names: list[str]) -> str:
     """The cluster's addresses in a config text replaced by the plan's (all on loopback)."""
     for name in names:
@@ -231,409 +160,7 @@ def test_configmap_configs_are_the_plans_configs(
             assert "<secret from FREQTRADE__" in line or ".svc" in line, line
 
 
-def test_secret_move_keeps_ccxt_key_case_and_refuses_what_freqtrade_would_misread() -> None:
-    config = {
-        "exchange": {"name": "binance", "ccxt_config": {"apiKey": "k" * 20}, "uid": 12345},
-        "api_server": {"password": "12345678"},  # freqtrade keeps passwords as text
-    }
-    public, env = split_secrets(config, "consumer")
-    assert freqtrade_view(public, env) == config
-    assert "k" * 20 not in json.dumps(public)
-    with pytest.raises(
-        ConfigError, match=r"^exchange\.apiKey \(in consumer's config\): .*lowercase"
-    ):
-        split_secrets({"exchange": {"apiKey": "k" * 20}}, "consumer")
-    with pytest.raises(ConfigError, match=r"^exchange\.uid .* as a int, not as the str"):
-        split_secrets({"exchange": {"uid": "12345"}}, "consumer")
-    # A database URL with credentials is a secret; SQLite files are not.
-    public, env = split_secrets({"db_url": "postgresql://u:pw@db/fleet"}, "consumer")
-    assert env == {"FREQTRADE__DB_URL": "postgresql://u:pw@db/fleet"}
-    assert split_secrets({"db_url": "sqlite:///x.sqlite"}, "consumer")[1] == {}
-
-
-# --- secrets only in the Secret -------------------------------------------------------------
-
-
-@pytest.mark.parametrize("fleet", [None, GATEWAY_FLEET], ids=["plain", "gateway"])
-def test_no_secret_value_outside_the_secret_manifest(
-    user_dir: Path, tmp_path: Path, fleet: dict[str, Any] | None
-) -> None:
-    out = tmp_path / "plan"
-    plan(cluster_config(fleet=fleet, pairlists=VOLUME), user_dir, out)
-    planned = json.loads((out / SECRETS_NAME).read_text())
-    values = [value for bot in planned.values() for value in bot.values()]
-    values += [EXCHANGE_KEY, EXCHANGE_SECRET, TELEGRAM_TOKEN]
-    forms = {
-        form
-        for value in values
-        for form in (value, base64.b64encode(value.encode()).decode(), json.dumps(value)[1:-1])
-    }
-    folder = out / K8S_DIR
-    secret_files = ("secret.yaml", "consumer-secret.yaml")
-    secret_text = "".join((folder / name).read_text() for name in secret_files)
-    for value in values:
-        assert value in secret_text
-    # The user's credentials are the consumer's alone.
-    for value in (EXCHANGE_KEY, EXCHANGE_SECRET, TELEGRAM_TOKEN):
-        assert value not in (folder / "secret.yaml").read_text()
-    checked = 0
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and path.name not in secret_files:
-            content = path.read_bytes().decode("utf-8")
-            for form in forms:
-                assert form not in content, f"a secret in {path.name}"
-            checked += 1
-    assert checked == len(list(folder.iterdir())) - 2
-    for name in secret_files:
-        assert (folder / name).stat().st_mode & 0o777 == 0o600
-    # Labels and annotations hold names and a digest, never a value.
-    for doc in all_documents(export(out)):
-        metadata = [doc.get("metadata", {})]
-        template = doc.get("spec", {}).get("template")
-        if template:
-            metadata.append(template["metadata"])
-        for meta in metadata:
-            for value in [*meta.get("labels", {}).values(), *meta.get("annotations", {}).values()]:
-                assert all(secret not in value for secret in values)
-
-
-# --- one consumer, never two ---------------------------------------------------------------
-
-
-@pytest.mark.parametrize("access_mode", ["ReadWriteOncePod", "ReadWriteOnce"])
-def test_the_consumer_cannot_be_scaled_above_one(
-    user_dir: Path, tmp_path: Path, access_mode: str
-) -> None:
-    out = tmp_path / "plan"
-    plan(cluster_config({"consumer_access_mode": access_mode}), user_dir, out)
-    manifests = export(out)
-    manifests.pop("kustomization.yaml")
-    kinds = {doc["kind"] for doc in all_documents(manifests)}
-    # Nothing in the export scales anything.
-    assert kinds <= {
-        "Namespace",
-        "Secret",
-        "ConfigMap",
-        "Service",
-        "NetworkPolicy",
-        "StatefulSet",
-        "PersistentVolumeClaim",
-        "Deployment",
-    }
-    consumer = workload(manifests, "consumer")
-    assert consumer["kind"] == "StatefulSet"  # a Deployment would surge a second pod
-    spec = consumer["spec"]
-    assert spec["replicas"] == 1
-    assert spec["podManagementPolicy"] == "OrderedReady"
-    assert spec["updateStrategy"] == {"type": "RollingUpdate"}  # no partition, no surge
-    assert "volumeClaimTemplates" not in spec  # a second replica gets no database of its own
-    volumes = {v["name"]: v for v in spec["template"]["spec"]["volumes"]}
-    claim_name = volumes["user-data"]["persistentVolumeClaim"]["claimName"]
-    claim = find(manifests, "PersistentVolumeClaim", claim_name)
-    assert claim["spec"]["accessModes"] == [access_mode]
-    # No other workload selects the consumer's pods.
-    consumer_labels = spec["template"]["metadata"]["labels"]
-    for doc in all_documents(manifests):
-        if doc["kind"] in ("StatefulSet", "Deployment") and doc is not consumer:
-            selector = doc["spec"]["selector"]["matchLabels"]
-            assert not all(consumer_labels.get(k) == v for k, v in selector.items())
-
-
 # --- placement, network, probes, resources ---------------------------------------------------
-
-
-def pod_spec(manifests: dict[str, list[dict[str, Any]]], name: str) -> dict[str, Any]:
-    return workload(manifests, name)["spec"]["template"]["spec"]
-
-
-def test_producers_spread_over_nodes(user_dir: Path, tmp_path: Path) -> None:
-    out = tmp_path / "soft"
-    plan(cluster_config(), user_dir, out)
-    anti = pod_spec(export(out), "producer-1")["affinity"]["podAntiAffinity"]
-    (preferred,) = anti["preferredDuringSchedulingIgnoredDuringExecution"]
-    assert preferred["podAffinityTerm"]["topologyKey"] == "kubernetes.io/hostname"
-    assert preferred["podAffinityTerm"]["labelSelector"]["matchLabels"] == {
-        "app.kubernetes.io/instance": "freqfleet",
-        "app.kubernetes.io/component": "producer",
-    }
-    for name in ("producer-1", "producer-2", "producer-3"):  # every producer matches it
-        labels = workload(export(out), name)["spec"]["template"]["metadata"]["labels"]
-        assert labels["app.kubernetes.io/component"] == "producer"
-    assert "affinity" not in pod_spec(export(out), "consumer")
-
-    out = tmp_path / "hard"
-    kubernetes = {
-        "spread": "required",
-        "node_selector": {"pool": "bots"},
-        "placement": {"producer-3": "worker-7"},
-    }
-    plan(cluster_config(kubernetes), user_dir, out)
-    manifests = export(out)
-    anti = pod_spec(manifests, "producer-1")["affinity"]["podAntiAffinity"]
-    assert list(anti) == ["requiredDuringSchedulingIgnoredDuringExecution"]
-    assert pod_spec(manifests, "producer-3")["nodeSelector"] == {
-        "pool": "bots",
-        "kubernetes.io/hostname": "worker-7",
-    }
-    assert pod_spec(manifests, "producer-1")["nodeSelector"] == {"pool": "bots"}
-    assert pod_spec(manifests, "consumer")["nodeSelector"] == {"pool": "bots"}
-
-
-def test_only_the_consumer_reaches_a_producers_port(user_dir: Path, tmp_path: Path) -> None:
-    out = tmp_path / "plan"
-    manifest = plan(cluster_config(pairlists=VOLUME), user_dir, out)
-    manifests = export(out)
-    pods = {
-        doc["metadata"]["name"]: doc["spec"]["template"]["metadata"]["labels"]
-        for doc in all_documents(manifests)
-        if doc["kind"] in ("StatefulSet", "Deployment")
-    }
-
-    def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
-        return all(labels.get(key) == value for key, value in selector.items())
-
-    for bot in manifest.producers:
-        (policy,) = [
-            doc
-            for doc in all_documents(manifests)
-            if doc["kind"] == "NetworkPolicy"
-            and selects(doc["spec"]["podSelector"]["matchLabels"], pods[bot.name])
-        ]
-        assert policy["spec"]["policyTypes"] == ["Ingress"]
-        (rule,) = policy["spec"]["ingress"]
-        assert rule["ports"] == [{"protocol": "TCP", "port": bot.api_port}]
-        (source,) = rule["from"]
-        allowed = [
-            name
-            for name, labels in pods.items()
-            if selects(source["podSelector"]["matchLabels"], labels)
-        ]
-        assert allowed == ["consumer"]
-
-
-def test_services_give_each_bot_the_name_the_consumer_uses(user_dir: Path, tmp_path: Path) -> None:
-    out = tmp_path / "plan"
-    manifest = plan(cluster_config({"namespace": "ns1"}), user_dir, out)
-    manifests = export(out)
-    kube = KubernetesSpec(namespace="ns1")
-    env = container_env(manifests, "consumer")
-    producers = json.loads(env["FREQTRADE__EXTERNAL_MESSAGE_CONSUMER__PRODUCERS"])
-    planned = json.loads((out / "consumer.json").read_text())["external_message_consumer"]
-    assert [p["ws_token"] for p in producers] == [p["ws_token"] for p in planned["producers"]]
-    for bot, entry in zip(manifest.producers, producers, strict=True):
-        assert entry["host"] == service_host(bot.name, kube) == f"{bot.name}.ns1.svc"
-        assert entry["port"] == bot.api_port
-        service = find(manifests, "Service", bot.name)
-        labels = workload(manifests, bot.name)["spec"]["template"]["metadata"]["labels"]
-        assert all(labels[k] == v for k, v in service["spec"]["selector"].items())
-        assert service["spec"]["ports"] == [
-            {"name": "api", "port": bot.api_port, "targetPort": "api", "protocol": "TCP"}
-        ]
-        assert workload(manifests, bot.name)["spec"]["serviceName"] == bot.name
-    text = config_map_files(find(manifests, "ConfigMap", "consumer-config"))["consumer.json"]
-    api = json.loads(text)["fleet"]["producer_api"]
-    assert api["producer-2"]["url"] == "http://producer-2.ns1.svc:8082"
-
-
-def test_probes_ping_the_api_and_bots_listen_on_the_pod(user_dir: Path, tmp_path: Path) -> None:
-    out = tmp_path / "plan"
-    manifest = plan(cluster_config(), user_dir, out)
-    manifests = export(out)
-    for bot in manifest.bots:
-        (container,) = pod_spec(manifests, bot.name)["containers"]
-        assert container["ports"] == [
-            {"name": "api", "containerPort": bot.api_port, "protocol": "TCP"}
-        ]
-        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-            assert container[probe]["httpGet"] == {"path": "/api/v1/ping", "port": "api"}
-        assert {"name": "FREQTRADE__API_SERVER__LISTEN_IP_ADDRESS", "value": "0.0.0.0"} in (
-            container["env"]
-        )
-        assert container["args"] == manifest.freqtrade_args(bot)
-        assert container["image"] == "freqfleet:0.1.0"
-
-
-def test_the_gateway_is_one_deployment_every_pod_reaches_by_its_service(
-    user_dir: Path, tmp_path: Path
-) -> None:
-    out = tmp_path / "plan"
-    kubernetes = {"namespace": "ns3", "resources": {"gateway": {"requests": {"cpu": "2"}}}}
-    config = cluster_config(kubernetes, fleet=GATEWAY_FLEET, pairlists=VOLUME)
-    manifest = plan(config, user_dir, out)
-    gateway = manifest.gateway
-    assert gateway is not None and gateway.url == "http://127.0.0.1:18490"
-    manifests = export(out)
-    (kustomization,) = manifests["kustomization.yaml"]
-    assert "gateway.yaml" in kustomization["resources"]
-    assert [doc["kind"] for doc in manifests["gateway.yaml"]] == [
-        "Service",
-        "NetworkPolicy",
-        "Deployment",
-    ]
-    deployment = workload(manifests, "gateway")
-    assert deployment["kind"] == "Deployment"
-    assert deployment["spec"]["replicas"] == 1  # one request-weight budget
-    assert deployment["spec"]["strategy"] == {"type": "Recreate"}  # never two at once
-    labels = deployment["spec"]["template"]["metadata"]["labels"]
-    assert labels["app.kubernetes.io/component"] == "gateway"
-    (container,) = pod_spec(manifests, "gateway")["containers"]
-    assert container["command"] == ["freqfleet"]
-    expected = gateway.command_args()
-    expected[expected.index("--host") + 1] = "0.0.0.0"  # the pod's address
-    assert container["args"] == expected
-    assert expected[expected.index("--share") + 1] == "0.25"
-    assert expected[expected.index("--upstream") + 1] == UPSTREAM
-    assert container["ports"] == [{"name": "api", "containerPort": 18490, "protocol": "TCP"}]
-    assert container["readinessProbe"]["httpGet"] == {"path": "/gateway/stats", "port": "api"}
-    assert container["resources"]["requests"]["cpu"] == "2"
-    assert quantity(container["resources"]["limits"]["cpu"]) >= 2
-    assert not any("valueFrom" in entry for entry in container["env"])  # it needs no secret
-    service = find(manifests, "Service", "gateway")
-    assert all(labels[k] == v for k, v in service["spec"]["selector"].items())
-    assert service["spec"]["ports"][0]["port"] == 18490
-    policy = find(manifests, "NetworkPolicy", "gateway-api")
-    (rule,) = policy["spec"]["ingress"]
-    (source,) = rule["from"]
-    expressions = {e["key"]: e["values"] for e in source["podSelector"]["matchExpressions"]}
-    assert expressions == {
-        "app.kubernetes.io/instance": ["ns3"],
-        "app.kubernetes.io/component": ["producer", "consumer", "pairlist-feed"],
-    }
-
-    url = f"http://{service_host('gateway', KubernetesSpec(namespace='ns3'))}:18490"
-    assert url == "http://gateway.ns3.svc:18490"
-    for name, config_file in [
-        *((bot.name, bot.config_files[0]) for bot in manifest.bots),
-        ("pairlist-feed", "pairlist-feed.json"),
-    ]:
-        text = config_map_files(find(manifests, "ConfigMap", f"{name}-config"))[config_file]
-        cluster = freqtrade_view(json.loads(text), container_env(manifests, name))
-        planned = json.loads((out / config_file).read_text())
-        for section in ("ccxt_config", "ccxt_async_config"):
-            api = cluster["exchange"][section]["urls"]["api"]
-            assert api["public"] == f"{url}/api/v3", name
-            planned_api = planned["exchange"][section]["urls"]["api"]
-            assert planned_api["public"] == "http://127.0.0.1:18490/api/v3"
-            assert {k: v for k, v in api.items() if k != "public"} == {
-                k: v for k, v in planned_api.items() if k != "public"
-            }, name
-        # The consumer's key comes from its Secret, as planned; no other pod has one.
-        assert cluster["exchange"].get("key") == (EXCHANGE_KEY if name == "consumer" else None)
-        # Every pod waits for the gateway first.
-        init = pod_spec(manifests, name)["initContainers"]
-        assert init[0]["name"] == "wait-for-gateway"
-        assert init[0]["command"][-1] == f"{url}/gateway/stats"
-    script = (out / K8S_DIR / "port-forward.sh").read_text()
-    assert "forward gateway 18490 &" in script  # `freqfleet status` reads its stats there
-
-
-INFORMATIVE_STRATEGY = """
-from freqtrade.strategy import informative
-from my_strategy import MyStrategy
-
-
-class MyInformed(MyStrategy):
-    startup_candle_count = 2000
-
-    @informative("1h")
-    def populate_indicators_1h(self, dataframe, metadata):
-        return dataframe
-
-    @informative("4h")
-    def populate_indicators_4h(self, dataframe, metadata):
-        return dataframe
-"""
-
-
-def container_resources(out: Path, name: str) -> dict[str, dict[str, str]]:
-    (container,) = pod_spec(export(out), name)["containers"]
-    return container["resources"]
-
-
-def test_resources_are_sized_from_the_strategy_and_overridable(
-    user_dir: Path, tmp_path: Path
-) -> None:
-    (user_dir / "user_data" / "strategies" / "informed.py").write_text(INFORMATIVE_STRATEGY)
-    small = tmp_path / "small"
-    plan(cluster_config(fleet={"producers": 3}), user_dir, small)
-    heavy = tmp_path / "heavy"
-    config = cluster_config(fleet={"producers": 1}, strategy="MyInformed")
-    config["exchange"]["pair_whitelist"] = [f"C{i}/USDT" for i in range(120)]
-    plan(config, user_dir, heavy)
-
-    light_producer = container_resources(small, "producer-1")
-    heavy_producer = container_resources(heavy, "producer-1")
-    for part in ("requests", "limits"):
-        for resource in ("cpu", "memory"):
-            assert quantity(heavy_producer[part][resource]) > quantity(
-                light_producer[part][resource]
-            ), (part, resource)
-            assert quantity(light_producer["requests"][resource]) <= quantity(
-                light_producer["limits"][resource]
-            )
-    # 120 pairs with two informative timeframes: about 3 cores (60 pairs per core, +25 % per
-    # informative timeframe) and 4 MiB per frame of 2000 candles.
-    assert heavy_producer["requests"]["cpu"] == "3"
-    assert quantity(heavy_producer["requests"]["memory"]) >= (400 + 120 * 3 * 4 * 2) * 2**20
-    assert quantity(container_resources(heavy, "consumer")["requests"]["memory"]) > quantity(
-        container_resources(small, "consumer")["requests"]["memory"]
-    )
-
-    override = tmp_path / "override"
-    kubernetes = {
-        "resources": {
-            "producer": {"requests": {"memory": "6Gi"}},  # above the default limit: raises it
-            "consumer": {"requests": {"cpu": "1500m"}, "limits": {"cpu": 2, "memory": "1Gi"}},
-        }
-    }
-    plan(cluster_config(kubernetes), user_dir, override)
-    producer = container_resources(override, "producer-1")
-    assert producer["requests"]["memory"] == producer["limits"]["memory"] == "6Gi"
-    assert container_resources(override, "consumer") == {
-        "requests": {
-            "cpu": "1500m",
-            "memory": container_resources(small, "consumer")["requests"]["memory"],
-        },
-        "limits": {"cpu": "2", "memory": "1Gi"},
-    }
-
-
-# --- strategy files ------------------------------------------------------------------------
-
-
-def test_strategy_files_reach_the_pod_at_their_paths(
-    user_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    strategies = user_dir / "user_data" / "strategies"
-    (strategies / "helpers").mkdir()
-    (strategies / "helpers" / "__init__.py").write_text("X = 1\n")
-    (strategies / "helpers" / "table.bin").write_bytes(bytes(range(256)))
-    (strategies / "big.py").write_text("# " + "x" * 3000 + "\n")
-    monkeypatch.setattr(k8s, "CONFIGMAP_BUDGET", 3500)  # big.py fits, but not beside the rest
-    out = tmp_path / "plan"
-    manifest = plan(cluster_config(), user_dir, out)
-    manifests = export(out)
-    maps = [d for d in all_documents(manifests) if d["kind"] == "ConfigMap"]
-    assert len([d for d in maps if d["metadata"]["name"].startswith("strategies")]) > 1
-    validate_all(out / K8S_DIR)
-    root = tmp_path / "pod"
-    lay_out_pod(manifests, "producer-1", root, {})
-    planned = out / manifest.userdir / "strategies"
-    in_pod = root / manifest.userdir / "strategies"
-    expected = {
-        str(p.relative_to(planned)): p.read_bytes() for p in planned.rglob("*") if p.is_file()
-    }
-    assert {
-        str(p.relative_to(in_pod)): p.read_bytes() for p in in_pod.rglob("*") if p.is_file()
-    } == expected
-    assert "helpers/table.bin" in expected
-
-    monkeypatch.setattr(k8s, "CONFIGMAP_BUDGET", 1000)
-    with pytest.raises(
-        ConfigError, match=r"^strategy: big\.py has 2 KiB, more than a Kubernetes ConfigMap"
-    ):
-        plan(cluster_config(), user_dir, tmp_path / "too-big")
-    assert not (tmp_path / "too-big").exists()
 
 
 # --- re-planning and errors ----------------------------------------------------------------
@@ -755,70 +282,6 @@ def test_plan_command_names_the_apply_step(
     printed = capsys.readouterr().out
     assert f"kubectl apply --server-side -k {out / K8S_DIR}" in printed
     assert "build freqfleet:0.1.0 from" in printed
-
-
-# --- the pairlist feed on the cluster network -----------------------------------------------
-
-
-@pytest.mark.timeout(180)
-def test_producers_read_their_share_from_the_feed_over_the_cluster_network(
-    user_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The feed runs from its pod's files (manifest without passwords, config, empty
-    volumes) and serves the shares over HTTP; producers' and consumer's RemotePairList read
-    them at the feed's cluster address (rewritten to loopback)."""
-    from freqfleet.fleet.pairfeed import run_feed
-    from freqfleet.sim.launcher import running_simulator
-    from tests.kit.bots import whitelist_of
-    from tests.kit.ports import free_port
-    from tests.kit.waiting import reachable, wait_until
-
-    with running_simulator(pairs=15, seed=3) as sim:
-        config = cluster_config(pairlists=VOLUME)
-        config["exchange"] = sim.exchange_config([])
-        config.pop("telegram")
-        out = tmp_path / "plan"
-        manifest = plan(config, user_dir, out)
-        manifests = export(out)
-        port = free_port()
-        kube = KubernetesSpec()
-        addresses = {f"{service_host('pairlist-feed', kube)}:8000": f"{LOOPBACK}:{port}"}
-        feed = lay_out_pod(manifests, "pairlist-feed", tmp_path / "feed", addresses)
-        assert feed.command == ["freqfleet"]
-        assert feed.args[:2] == ["pairlist-feed", "/fleet"]
-        feed_manifest = FleetManifest.load(feed.root)
-        assert all(bot.password == "" for bot in feed_manifest.bots)
-        monkeypatch.chdir(feed.root)  # the container's working directory
-        stop = threading.Event()
-        runner = threading.Thread(
-            target=run_feed,
-            args=(feed.root,),
-            kwargs={"stop": stop, "serve": (LOOPBACK, port)},
-            daemon=True,
-        )
-        runner.start()
-        try:
-            assert wait_until(lambda: reachable(f"http://{LOOPBACK}:{port}/_fleet.json"), 60)
-            summary = json.loads((feed.root / "pairlists" / "_fleet.json").read_text())
-            for bot in manifest.bots:
-                pod = lay_out_pod(manifests, bot.name, tmp_path / bot.name, addresses)
-                (init,) = pod_spec(manifests, bot.name)["initContainers"]
-                assert init["command"][-1].startswith(
-                    f"http://{service_host('pairlist-feed', kube)}:8000/"
-                )
-                monkeypatch.chdir(pod.root)  # the container's working directory
-                pairs = whitelist_of([bot.config_files[0]])
-                expected = (
-                    summary["shares"][bot.name] if bot.role == "producer" else summary["pairs"]
-                )
-                assert pairs == expected, bot.name
-        finally:
-            stop.set()
-            runner.join(timeout=30)
-    assert sorted(p for share in summary["shares"].values() for p in share) == sorted(
-        summary["pairs"]
-    )
-    assert len(summary["pairs"]) == 12
 
 
 # --- watching the cluster from here ---------------------------------------------------------

@@ -15,7 +15,8 @@ import pytest
 
 from freqfleet.cli import main
 from freqfleet.errors import ConfigError
-from freqfleet.fleet.kubernetes import CONSUMER_SECRET_NAME, K8S_DIR, SECRET_NAME
+from freqfleet.fleet.kube_pods import CONSUMER_SECRET_NAME, SECRET_NAME
+from freqfleet.fleet.kubernetes import K8S_DIR
 from freqfleet.fleet.live import live_warnings, required_credentials, trading_line
 from freqfleet.fleet.manifest import FleetManifest
 from freqfleet.fleet.plan import plan_warnings, write_plan

@@ -15,7 +15,7 @@ from freqfleet.errors import ConfigError
 from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.spec import validate_fleet_config
 from freqfleet.strategy import FleetStrategy, samples
-from tests.kit.user_config import user_config
+from tests.kit.user_config import user_config, write_user_fleet
 
 
 def load_strategy(plan_dir: Path, config_file: str, monkeypatch: pytest.MonkeyPatch):
@@ -86,22 +86,6 @@ def load_in_a_new_process(plan_dir: Path, config_file: str) -> list[str]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def write_user_fleet(user_dir: Path, module: str) -> Path:
-    """The README's quick start: the user's own fleet class beside the strategy it wraps."""
-    strategies = user_dir / "user_data" / "strategies"
-    if module != "my_strategy":
-        (strategies / "my_strategy.py").rename(strategies / f"{module}.py")
-    fleet = strategies / "my_fleet.py"
-    fleet.write_text(
-        "from freqfleet.strategy import FleetStrategy\n"
-        f"from {module} import MyStrategy\n\n\n"
-        "class MyFleet(FleetStrategy, MyStrategy):\n"
-        "    pass\n",
-        encoding="utf-8",
-    )
-    return strategies
-
-
 @pytest.mark.parametrize("module", ["MyStrategy", "my_strategy"])
 def test_users_own_fleet_class_brings_the_modules_it_imports(
     user_dir: Path, tmp_path: Path, module: str
@@ -160,19 +144,6 @@ def test_a_strategy_that_loads_only_in_the_users_folder_is_refused(
     assert "(FileNotFoundError: " in message
     assert "the plan copies the .py files and packages of" in message
     assert not out.exists()
-
-
-def test_planning_leaves_no_module_of_the_users_folder_imported(
-    user_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A later plan (or freqtrade in the same process) imports the user's files afresh."""
-    write_user_fleet(user_dir, "my_strategy")
-    for name in ("my_strategy", "my_fleet"):  # whatever earlier tests left behind
-        monkeypatch.delitem(sys.modules, name, raising=False)
-    before = set(sys.modules)
-    config = user_config(strategy="MyFleet")
-    write_plan(config, validate_fleet_config(config), tmp_path / "plan", config_dir=user_dir)
-    assert {"my_strategy", "my_fleet"}.isdisjoint(set(sys.modules) - before)
 
 
 def test_a_symlinked_strategy_file_is_copied_under_its_name_in_the_folder(

@@ -17,6 +17,9 @@ API_USERNAME = "fleet"
 API_PASSWORD = "api-password-0123456789"
 WRONG_TOKEN = "not-the-producers-token-98765"
 """A message websocket token no server here accepts."""
+WS_TOKEN = "producer-one-ws-token-0123456789"
+OTHER_TOKEN = "second-accepted-token-abcdefghij"
+"""Two tokens a test's producer may accept (``api_server.ws_token`` can be a list)."""
 
 
 @contextlib.contextmanager

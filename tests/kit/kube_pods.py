@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from freqfleet.fleet.kubernetes import MOUNT
+from freqfleet.fleet.kube_pods import MOUNT
 
 LOOPBACK = "127.0.0.1"
 

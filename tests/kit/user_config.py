@@ -75,3 +75,19 @@ def write_config(folder: Path, config: dict[str, Any], name: str = "config.json"
     path = folder / name
     path.write_text("// a user's config: comments allowed\n" + json.dumps(config, indent=2))
     return path
+
+
+def write_user_fleet(user_dir: Path, module: str) -> Path:
+    """The README's quick start: the user's own fleet class beside the strategy it wraps."""
+    strategies = user_dir / "user_data" / "strategies"
+    if module != "my_strategy":
+        (strategies / "my_strategy.py").rename(strategies / f"{module}.py")
+    fleet = strategies / "my_fleet.py"
+    fleet.write_text(
+        "from freqfleet.strategy import FleetStrategy\n"
+        f"from {module} import MyStrategy\n\n\n"
+        "class MyFleet(FleetStrategy, MyStrategy):\n"
+        "    pass\n",
+        encoding="utf-8",
+    )
+    return strategies

@@ -18,13 +18,10 @@ from pathlib import Path
 
 from freqfleet.fleet.manifest import BotEntry, FleetManifest
 from freqfleet.ports import free_ports
-from freqfleet.run.supervisor import (
-    Backoff,
-    ProcessSpec,
-    Supervisor,
-    local_api_url,
-    read_state,
-)
+from freqfleet.run.control import read_state
+from freqfleet.run.processes import ProcessSpec, local_api_url
+from freqfleet.run.supervised import Backoff
+from freqfleet.run.supervisor import Supervisor
 
 FAKE_BOT = Path(__file__).with_name("fake_bot.py")
 FAST = Backoff(first=0.2, cap=0.4, stable_after=30.0, quick_crashes=3)
@@ -108,6 +105,26 @@ def start_fake_supervisor(plan_dir: Path, events: Path) -> subprocess.Popen:
         time.sleep(0.1)
     process.kill()
     raise AssertionError("the fake fleet did not come up within 30 s")
+
+
+def spec(tmp_path: Path, name: str, code: str) -> ProcessSpec:
+    """A process running ``code`` in Python, its console log under ``run/``."""
+    return ProcessSpec(
+        name=name,
+        argv=[sys.executable, "-c", code],
+        cwd=tmp_path,
+        console_log=tmp_path / "run" / f"{name}.console.log",
+    )
+
+
+def run_for(supervisor: Supervisor, seconds: float) -> None:
+    """Supervise for ``seconds``."""
+    supervisor.run(until=time.monotonic() + seconds)
+
+
+def first(events: list[dict], bot: str, event: str) -> float:
+    """When ``bot`` first recorded ``event`` (see fake_bot.py)."""
+    return next(e["at"] for e in events if e["bot"] == bot and e["event"] == event)
 
 
 def main() -> None:

@@ -17,13 +17,9 @@ import psutil
 import pytest
 
 from freqfleet.cli import main
-from freqfleet.run.supervisor import (
-    ProcessSpec,
-    Supervisor,
-    read_state,
-    send_request,
-    stop_fleet,
-)
+from freqfleet.run.control import read_state, send_request, stop_fleet
+from freqfleet.run.processes import ProcessSpec
+from freqfleet.run.supervisor import Supervisor
 from tests.kit.cli import run_freqfleet
 from tests.run.fake_fleet import FAST, start_fake_supervisor, write_fake_plan
 

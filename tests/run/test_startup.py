@@ -3,13 +3,18 @@ real processes with freqtrade's ping and whitelist endpoints)."""
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
-from freqfleet.run.startup import show_start_up
+from freqfleet.errors import RuntimeFleetError
+from freqfleet.run.startup import show_start_up, wait_until_ready
 from freqfleet.run.supervisor import Supervisor
-from tests.run.fake_fleet import fake_specs, write_fake_plan
+from tests.kit.ports import free_port
+from tests.run.fake_fleet import FAST, fake_specs, spec, write_fake_plan
 
 
 def test_every_bot_is_shown_ready_once_the_fleet_answers(tmp_path: Path) -> None:
@@ -28,3 +33,24 @@ def test_every_bot_is_shown_ready_once_the_fleet_answers(tmp_path: Path) -> None
     text = console.export_text()
     for name in ("producer-1", "producer-2", "consumer"):
         assert f"{name}: ready" in text
+
+
+def test_waiting_for_the_fleet_reports_a_given_up_bot_at_once(tmp_path: Path) -> None:
+    # A bot whose API never answers keeps `up` waiting; the crasher must end the wait.
+    silent = spec(tmp_path, "silent", "import time; time.sleep(60)")
+    silent = replace(silent, ping_url=f"http://127.0.0.1:{free_port()}/api/v1/ping")
+    supervisor = Supervisor(
+        tmp_path, [spec(tmp_path, "crasher", "raise SystemExit(3)"), silent], backoff=FAST
+    )
+    supervisor.start()
+    began = time.monotonic()
+    try:
+        with pytest.raises(RuntimeFleetError) as error:
+            wait_until_ready(supervisor, timeout=120)
+    finally:
+        supervisor.stop()
+    assert time.monotonic() - began < 10
+    message = str(error.value)
+    assert message.startswith("crasher exited 3 times in a row")
+    assert "last exit code 3" in message
+    assert str(tmp_path / "run" / "crasher.console.log") in message

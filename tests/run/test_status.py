@@ -165,12 +165,13 @@ def test_stopped_consumer_report_shows_its_age_not_its_pairs(tmp_path: Path) -> 
     assert "token_rejected" not in text
 
 
-def test_consumer_report_is_read_defensively(tmp_path: Path, monkeypatch) -> None:
+def test_a_report_that_is_not_the_schema_is_named_in_one_line(tmp_path: Path, monkeypatch) -> None:
     manifest = manifest_with_unreachable_bots(tmp_path)
     running_bots(monkeypatch)
     path = write_report(
         tmp_path,
         {
+            "role": "consumer",
             "updated": 12,
             "unrouted_pairs": "BTC/USDT",
             "stale_pairs": None,
@@ -180,19 +181,35 @@ def test_consumer_report_is_read_defensively(tmp_path: Path, monkeypatch) -> Non
     )
     status = collect_status(tmp_path, manifest, timeout=2)
     assert status.unrouted_pairs == [] and status.stale_pairs == [] and status.follow == {}
-    assert status.bots[0].rejected == {"kept": 2}
+    assert status.bots[0].rejected == {}
     assert status.bots[0].access is None
     assert status.consumer_state_age_s is not None  # from the file's time
-    assert "unserved pairs: none" in rendered(status)
-    for odd in (
-        [1, 2],
-        {"producers": [1], "unrouted_pairs": [1, 2]},
-        {"producers": {"producer-1": 3}},
+    assert status.consumer_state_problem == (
+        "fleet-state.json: producers.producer-1.rejected.odd: Input should be a valid "
+        "integer, unable to parse string as an integer (and 3 more)"
+    )
+    assert "consumer strategy report: fleet-state.json: producers.producer-1" in rendered(status)
+    assert "unserved pairs" not in rendered(status)
+    for odd, problem in (
+        ([1, 2], "not a JSON object but list"),
+        ({"producers": [1], "role": "consumer"}, "producers: Input should be a valid dictionary"),
+        ({"role": "consumer", "producers": {"producer-1": 3}}, "producers.producer-1: Input"),
+        ({"role": "consumer", "version": 2}, "version 2, this freqfleet reads version 1; run"),
+        ({"role": "consumer", "version": "x" * 300}, "version 'xxxxxxxxxxxxxxxxxxxx', this"),
+        ({"stale_pairs": []}, "role: Field required"),
+        ("{not json", "not JSON (Expecting property name enclosed in double quotes"),
     ):
-        path.write_text(json.dumps(odd))
-        rendered(collect_status(tmp_path, manifest, timeout=2))
-    path.write_text("{not json")
-    assert collect_status(tmp_path, manifest, timeout=2).consumer_state_age_s is None
+        path.write_text(odd if isinstance(odd, str) else json.dumps(odd))
+        status = collect_status(tmp_path, manifest, timeout=2)
+        assert status.consumer_state_problem is not None
+        assert status.consumer_state_problem.startswith(f"fleet-state.json: {problem}")
+        assert "\n" not in status.consumer_state_problem
+        assert status.consumer_state_age_s is not None
+        rendered(status)
+    path.unlink()
+    status = collect_status(tmp_path, manifest, timeout=2)
+    assert status.consumer_state_problem is None and status.consumer_state_age_s is None
+    assert "not available on this host yet" in rendered(status)
 
 
 def test_commands_refuse_a_folder_without_a_plan(tmp_path: Path, capsys) -> None:

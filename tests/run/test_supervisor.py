@@ -4,58 +4,26 @@ after its producers, stop it first, and never run or touch a fleet it does not o
 from __future__ import annotations
 
 import os
-import signal
-import stat
-import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import psutil
 import pytest
 
-from freqfleet.errors import RuntimeFleetError
 from freqfleet.fleet.manifest import FleetManifest
-from freqfleet.run.supervisor import (
-    Backoff,
-    FleetRefused,
-    ProcessSpec,
-    Supervisor,
-    lock_holder,
-    read_state,
-    stop_fleet,
-    wait_until_ready,
-)
-from tests.kit.ports import free_port
+from freqfleet.run.control import read_state, stop_fleet
+from freqfleet.run.fleet_lock import FleetRefused, lock_holder
+from freqfleet.run.supervisor import Supervisor
 from tests.run.fake_bot import read_events
 from tests.run.fake_fleet import (
     FAST,
     fake_specs,
+    first,
+    run_for,
+    spec,
     start_fake_supervisor,
     write_fake_plan,
 )
-
-
-def spec(tmp_path: Path, name: str, code: str) -> ProcessSpec:
-    return ProcessSpec(
-        name=name,
-        argv=[sys.executable, "-c", code],
-        cwd=tmp_path,
-        console_log=tmp_path / "run" / f"{name}.console.log",
-    )
-
-
-def run_for(supervisor: Supervisor, seconds: float) -> None:
-    supervisor.run(until=time.monotonic() + seconds)
-
-
-def first(events: list[dict], bot: str, event: str) -> float:
-    return next(e["at"] for e in events if e["bot"] == bot and e["event"] == event)
-
-
-def test_backoff_doubles_up_to_the_cap() -> None:
-    backoff = Backoff(first=2, cap=60)
-    assert [backoff.delay(n) for n in range(1, 8)] == [2, 4, 8, 16, 32, 60, 60]
 
 
 def test_crashing_process_is_restarted_then_given_up(tmp_path: Path) -> None:
@@ -80,27 +48,6 @@ def test_crashing_process_is_restarted_then_given_up(tmp_path: Path) -> None:
     assert read_state(tmp_path)["bots"]["crasher"]["state"] == "gave_up"
 
 
-def test_waiting_for_the_fleet_reports_a_given_up_bot_at_once(tmp_path: Path) -> None:
-    # A bot whose API never answers keeps `up` waiting; the crasher must end the wait.
-    silent = spec(tmp_path, "silent", "import time; time.sleep(60)")
-    silent = replace(silent, ping_url=f"http://127.0.0.1:{free_port()}/api/v1/ping")
-    supervisor = Supervisor(
-        tmp_path, [spec(tmp_path, "crasher", "raise SystemExit(3)"), silent], backoff=FAST
-    )
-    supervisor.start()
-    began = time.monotonic()
-    try:
-        with pytest.raises(RuntimeFleetError) as error:
-            wait_until_ready(supervisor, timeout=120)
-    finally:
-        supervisor.stop()
-    assert time.monotonic() - began < 10
-    message = str(error.value)
-    assert message.startswith("crasher exited 3 times in a row")
-    assert "last exit code 3" in message
-    assert str(tmp_path / "run" / "crasher.console.log") in message
-
-
 def test_stable_process_is_not_restarted_and_stop_ends_its_group(tmp_path: Path) -> None:
     # The child starts a grandchild: stopping must end the whole process group.
     code = (
@@ -122,22 +69,6 @@ def test_stable_process_is_not_restarted_and_stop_ends_its_group(tmp_path: Path)
     assert state["phase"] == "stopped"
     assert state["bots"]["sleeper"]["process"] is None
     assert lock_holder(tmp_path) is None
-
-
-def test_console_logs_are_private(tmp_path: Path) -> None:
-    old = tmp_path / "run" / "old.console.log"
-    old.parent.mkdir()
-    old.write_text("from an earlier run\n")
-    old.chmod(0o644)
-    supervisor = Supervisor(
-        tmp_path, [spec(tmp_path, "new", "print('hi')"), spec(tmp_path, "old", "print('hi')")]
-    )
-    supervisor.start()
-    supervisor.stop()
-    for name in ("new", "old"):
-        mode = stat.S_IMODE((tmp_path / "run" / f"{name}.console.log").stat().st_mode)
-        assert mode == 0o600, name
-    assert "from an earlier run" in old.read_text()
 
 
 def test_a_second_supervisor_is_refused_and_touches_nothing(tmp_path: Path) -> None:
@@ -247,37 +178,3 @@ def test_stop_ends_the_consumer_before_signalling_the_producers(tmp_path: Path) 
     consumer_gone = first(events, "consumer", "exit")
     for producer in ("producer-1", "producer-2"):
         assert first(events, producer, "signal SIGINT") > consumer_gone
-
-
-def test_down_from_another_terminal_stops_the_consumer_first(tmp_path: Path) -> None:
-    write_fake_plan(tmp_path, options={"consumer": ["--exit-delay", "0.5"]})
-    events_file = tmp_path / "events.jsonl"
-    process = start_fake_supervisor(tmp_path, events_file)
-    assert stop_fleet(tmp_path, timeout=20) == ["supervisor"]
-    assert process.wait(5) == 0
-    events = read_events(events_file)
-    consumer_gone = first(events, "consumer", "exit")
-    assert all(
-        first(events, producer, "signal SIGINT") > consumer_gone
-        for producer in ("producer-1", "producer-2")
-    )
-    assert read_state(tmp_path)["phase"] == "stopped"
-
-
-def test_down_stops_bots_of_a_killed_supervisor_consumer_first(tmp_path: Path) -> None:
-    write_fake_plan(tmp_path, options={"consumer": ["--exit-delay", "0.5"]})
-    events_file = tmp_path / "events.jsonl"
-    process = start_fake_supervisor(tmp_path, events_file)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    assert stop_fleet(tmp_path, timeout=5) == ["consumer", "producer-1", "producer-2"]
-    events = read_events(events_file)
-    consumer_gone = first(events, "consumer", "exit")
-    assert all(
-        first(events, producer, "signal SIGINT") > consumer_gone
-        for producer in ("producer-1", "producer-2")
-    )
-    state = read_state(tmp_path)
-    assert state["phase"] == "stopped"
-    assert all(bot["process"] is None for bot in state["bots"].values())
-    assert stop_fleet(tmp_path) == []

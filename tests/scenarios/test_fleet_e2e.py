@@ -25,9 +25,10 @@ from freqfleet.fleet.manifest import BotEntry
 from freqfleet.fleet.partition import owner
 from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.spec import validate_fleet_config
+from freqfleet.run.control import read_state
 from freqfleet.run.demo import DemoOptions, bot_trades, demo_config, max_concurrent
+from freqfleet.run.processes import local_api_url
 from freqfleet.run.status import bot_status
-from freqfleet.run.supervisor import local_api_url, read_state
 from freqfleet.sim.launcher import running_simulator
 from tests.kit.cli import log_tail as tail
 from tests.kit.cli import run_freqfleet as freqfleet

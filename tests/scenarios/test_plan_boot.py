@@ -22,7 +22,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from freqfleet.fleet.kubernetes import K8S_DIR, service_host
+from freqfleet.fleet.kube_addresses import service_host
+from freqfleet.fleet.kubernetes import K8S_DIR
 from freqfleet.fleet.kubespec import KubernetesSpec
 from freqfleet.fleet.manifest import BotEntry, FleetManifest
 from freqfleet.fleet.plan import write_plan

@@ -17,8 +17,8 @@ import pytest
 
 from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.spec import validate_fleet_config
+from freqfleet.run.control import read_state
 from freqfleet.run.demo import DemoOptions, demo_config
-from freqfleet.run.supervisor import read_state
 from freqfleet.sim.config import exchange_config
 from freqfleet.sim.launcher import running_simulator
 

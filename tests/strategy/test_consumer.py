@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -172,33 +171,6 @@ def test_whitelist_change_reroutes(user_data: Path):
         assert consumer.fleet_state()["producers"]["p2"]["pairs"] == 1
 
 
-def test_state_file(user_data: Path):
-    producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
-    config = bot_config(user_data, "FleetSampleStrategy", ["p1", "p2"], fleet={"max_signal_age": 2})
-    consumer = load_strategy(config)
-    with producer_feed(config) as feed:
-        consumer.dp = feed.dp
-        feed.whitelist("p1", ["ETH/BTC"])
-        frame = produce(producer, "ETH/BTC", candles("ETH/BTC", 200, end=3000))
-        feed.analyzed("p1", "ETH/BTC", frame)
-        consumer_analyze(consumer, "ETH/BTC", candles("ETH/BTC", 100, end=3000))
-        consumer_analyze(consumer, "LTC/BTC", candles("LTC/BTC", 100, end=3000))
-        consumer.fleet_consumer.write_state(force=True)
-    state = json.loads((user_data / "fleet-state.json").read_text())
-    assert state["role"] == "consumer" and state["timeframe"] == "5m"
-    assert state["max_signal_age"] == 2
-    assert state["producers"]["p1"] == {
-        "pairs": 1,
-        "newest_candle": frame["date"].iat[-1].isoformat(),
-        "rejected": {},
-    }
-    assert state["producers"]["p2"] == {"pairs": 0, "newest_candle": None, "rejected": {}}
-    assert state["unrouted_pairs"] == ["LTC/BTC"] and state["missing_pairs"] == ["LTC/BTC"]
-    assert state["stale_pairs"] == []
-    assert state["follow"] == {}
-    assert datetime.fromisoformat(state["updated"]).tzinfo is not None
-
-
 def test_a_loop_waits_for_rows_the_message_thread_is_delivering(user_data: Path):
     """In a running bot rows arrive on freqtrade's message thread: the loop that finds a
     producer behind waits for its row and enters on it, instead of sleeping a throttle."""
@@ -284,3 +256,109 @@ def test_entries_of_a_candle_wait_for_every_producer_still_behind(user_data: Pat
             assert not late.fleet_consumer.entry_allowed("LTC/BTC")
     warnings = [r.getMessage() for r in caplog.records if "without the analysis" in r.getMessage()]
     assert len(warnings) == 1 and "1 pair(s) from slow" in warnings[0]
+
+
+@pytest.mark.timeout(120)
+def test_message_access_and_bot_threads_run_together(user_data: Path, monkeypatch):
+    """freqtrade's message handling on its own thread, the access watch and the bot loop
+    (analysis, entry signals, state) at once for a few seconds: no thread raises,
+    freqtrade's analysed frames are set on the bot thread only, every state read is whole,
+    and the frames the bot ends with are the producer's."""
+    import threading
+    import time
+
+    from freqfleet.strategy.producer_access import PROBLEMS
+    from tests.kit.freqtrade_api import WRONG_TOKEN, freqtrade_api_server
+
+    failures: list[BaseException] = []
+    monkeypatch.setattr(threading, "excepthook", lambda hook: failures.append(hook.exc_value))
+    producer = load_strategy(bot_config(user_data, "FleetSampleStrategy"))
+    config = bot_config(user_data, "FleetSampleStrategy", ["p1", "p2"])
+    consumer = load_strategy(config)
+    fleet = consumer.fleet_consumer
+    pairs, start, steps = ["ETH/BTC", "LTC/BTC"], 3000, 400
+    produced = {p: produce(producer, p, candles(p, 300 + steps, end=start + steps)) for p in pairs}
+    own = {pair: candles(pair, 200 + steps, end=start + steps) for pair in pairs}
+    progress = [0]  # producer rows sent beyond the first 300
+    done = threading.Event()
+
+    with (
+        freqtrade_api_server("producer-token-0123456789abcdef") as port,
+        producer_feed(config) as feed,
+    ):
+        set_on: list[int] = []
+        set_cached = feed.dp._set_cached_df
+
+        def recording_set_cached(*args, **kwargs):
+            set_on.append(threading.get_ident())
+            return set_cached(*args, **kwargs)
+
+        feed.dp._set_cached_df = recording_set_cached
+        consumer.dp = feed.dp
+
+        def messages() -> None:
+            try:
+                feed.whitelist("p1", pairs)
+                for pair in pairs:
+                    feed.analyzed("p1", pair, produced[pair].iloc[:300])
+                deadline = time.monotonic() + 4
+                while progress[0] < steps and time.monotonic() < deadline:
+                    sent = progress[0] + 1
+                    for pair in pairs:
+                        feed.analyzed("p1", pair, produced[pair].iloc[299 + sent : 300 + sent])
+                    progress[0] = sent
+                    if sent % 10 == 0:
+                        feed.whitelist("p2", pairs[: 1 + sent // 10 % 2])
+                    # Silences longer than the access interval: p1's access is checked.
+                    time.sleep(0.12 if sent % 25 == 0 else 0.002)
+            except BaseException as error:
+                failures.append(error)
+            finally:
+                done.set()
+
+        producers = [
+            {"name": "p1", "host": "127.0.0.1", "port": port, "ws_token": WRONG_TOKEN},
+            {"name": "p2", "host": "127.0.0.1", "port": port, "ws_token": "x" * 30},
+        ]
+        fleet.watch_access(producers, interval=0.05, first=0.0)
+        message_thread = threading.Thread(target=messages, name="message")
+        message_thread.start()
+        loops, seen_access = 0, set()
+        try:
+            while not done.is_set() or loops == 0:
+                step = min(steps, max(0, progress[0] + loops % 3 - 1))
+                for pair in pairs:
+                    feed.exchange.set(pair, own[pair].iloc[step : 200 + step])
+                consumer.analyze(pairs)
+                for pair in pairs:
+                    frame = feed.dp.get_analyzed_dataframe(pair, "5m")[0]
+                    consumer.get_entry_signal(pair, "5m", frame)
+                state = consumer.fleet_state()
+                assert set(state["producers"]) == {"p1", "p2"}
+                for name, entry in state["producers"].items():
+                    assert entry.get("access", "token_rejected") in PROBLEMS, name
+                    seen_access.add(entry.get("access"))
+                assert set(state["stale_pairs"] + state["missing_pairs"]) <= set(pairs)
+                fleet.write_state(force=True)
+                assert json.loads((user_data / "fleet-state.json").read_text())["role"]
+                loops += 1
+        finally:
+            fleet.stop()
+            message_thread.join(10)
+        assert failures == []
+        assert loops > 20 and progress[0] > 50
+        assert "token_rejected" in seen_access  # the access watch ran meanwhile
+        assert set(set_on) == {threading.get_ident()}
+
+        # Quiet again: the bot's frames are the producer's rows of its candles.
+        for pair in pairs:
+            feed.exchange.set(pair, own[pair].iloc[progress[0] : 200 + progress[0]])
+        consumer.analyze(pairs)
+        for pair in pairs:
+            frame = feed.dp.get_analyzed_dataframe(pair, "5m")[0]
+            assert frame["date"].iat[-1] == own[pair]["date"].iat[199 + progress[0]]
+            rows = produced[pair][produced[pair]["date"].isin(frame["date"])]
+            pd.testing.assert_frame_equal(signals_of(frame), signals_of(rows))
+        state = consumer.fleet_state()
+        assert state["producers"]["p1"]["pairs"] == 2
+        assert state["stale_pairs"] == [] and state["missing_pairs"] == []

@@ -6,7 +6,6 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
@@ -19,17 +18,8 @@ from freqfleet.strategy.producer_access import (
     check_producer_access,
     producer_ws_url,
 )
-from tests.kit.freqtrade_api import WRONG_TOKEN, freqtrade_api_server
+from tests.kit.freqtrade_api import OTHER_TOKEN, WRONG_TOKEN, WS_TOKEN
 from tests.kit.ports import free_port
-
-WS_TOKEN = "producer-one-ws-token-0123456789"
-OTHER_TOKEN = "second-accepted-token-abcdefghij"
-
-
-@pytest.fixture
-def producer_port() -> Iterator[int]:
-    with freqtrade_api_server([WS_TOKEN, OTHER_TOKEN]) as port:
-        yield port
 
 
 @pytest.mark.timeout(60)
@@ -159,34 +149,3 @@ def test_access_problems_for_a_consumer_config(producer_port: int) -> None:
     assert all(WRONG_TOKEN not in m and WS_TOKEN not in m for m in messages)
     assert access_problems({"external_message_consumer": {"enabled": False}}) == []
     assert access_problems({}) == []
-
-
-@pytest.mark.timeout(60)
-def test_the_consumer_names_a_producer_that_rejects_its_token_once(
-    producer_port: int, caplog: pytest.LogCaptureFixture
-) -> None:
-    from freqfleet.strategy.consumer import FleetConsumer
-    from freqfleet.strategy.settings import ConsumerSettings
-
-    consumer = FleetConsumer(ConsumerSettings(("p1", "p2")))
-    caplog.set_level(logging.INFO)
-    producers = [
-        {"name": "p1", "host": "127.0.0.1", "port": producer_port, "ws_token": WS_TOKEN},
-        {"name": "p2", "host": "127.0.0.1", "port": producer_port, "ws_token": WRONG_TOKEN},
-    ]
-    consumer.watch_access(producers, interval=0.2, first=0.0)
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and consumer.access.get("p2") is None:
-            time.sleep(0.05)
-        time.sleep(1.0)  # several more checks: still one line
-    finally:
-        consumer.stop()
-    assert consumer.access == {"p2": "token_rejected"}
-    assert consumer.state()["producers"]["p2"]["access"] == "token_rejected"
-    assert "access" not in consumer.state()["producers"]["p1"]
-    lines = [r.getMessage() for r in caplog.records if "rejected this consumer" in r.getMessage()]
-    assert lines == [f"Fleet: {access_problem_message('p2', 'token_rejected', 1)}"]
-    # (The server's own uvicorn lines in this process carry it: that is the producer's log.)
-    ours = [r.getMessage() for r in caplog.records if r.name.startswith("freqfleet")]
-    assert not any(WRONG_TOKEN in line for line in ours)

@@ -16,7 +16,8 @@ from freqfleet.fleet.model import FleetSpec
 from freqfleet.fleet.partition import partition
 from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.spec import load_fleet_config, validate_fleet_config
-from freqfleet.fleet.stubs import resolve_strategy, sample_stub
+from freqfleet.fleet.strategy_discovery import resolve_strategy
+from freqfleet.fleet.stubs import sample_stub
 
 __all__ = [
     "BotEntry",

@@ -375,7 +375,7 @@ def producer_prices(config: dict[str, Any], trades: int, profile: WeightProfile)
 
 def strategy_class(name: str, source: Path | None, folder: Path | None) -> type | None:
     """The strategy class a plan resolved (a freqfleet sample or the user's file)."""
-    from freqfleet.fleet.stubs import SAMPLES_MODULE, load_strategy_class
+    from freqfleet.fleet.strategy_discovery import SAMPLES_MODULE, load_strategy_class
 
     if source is None:
         found = getattr(importlib.import_module(SAMPLES_MODULE), name, None)
@@ -397,7 +397,7 @@ def plan_weight_lines(
 ) -> tuple[list[str], list[str]]:
     """What ``plan`` says about a written plan's exchange weight (its bots' configs in
     ``out_dir``): notes and warnings, one line each."""
-    from freqfleet.fleet.stubs import resolve_strategy
+    from freqfleet.fleet.strategy_discovery import resolve_strategy
 
     info = resolve_strategy(config, config_dir, userdir)
     configs = {

@@ -71,7 +71,8 @@ from freqfleet.fleet.manifest import (
 from freqfleet.fleet.model import FleetSpec
 from freqfleet.fleet.partition import partition
 from freqfleet.fleet.secrets import SECRETS_NAME, bot_secrets, load_secrets
-from freqfleet.fleet.stubs import check_strategy_files, resolve_strategy, stub_files
+from freqfleet.fleet.strategy_discovery import resolve_strategy
+from freqfleet.fleet.stubs import check_strategy_files, stub_files
 from freqfleet.gateway import exchange_profile, upstream_of
 
 # --- warnings ----------------------------------------------------------------------------
@@ -213,7 +214,7 @@ def render_plan(
     holds an export (so it never falls behind the plan's configs and secrets).
     """
     from freqfleet.fleet.compose import compose_files
-    from freqfleet.fleet.kubernetes import exported_before, kubernetes_files
+    from freqfleet.fleet.kubernetes import KubernetesExport, exported_before, kubernetes_files
 
     out_dir = Path(out_dir)
     info = resolve_strategy(config, Path(config_dir or Path.cwd()), userdir)
@@ -264,7 +265,17 @@ def render_plan(
     if kube is not None:
         files.update(
             kubernetes_files(
-                out_dir, spec, kube, manifest, generated, all_secrets, strategy_files, info, config
+                KubernetesExport(
+                    out_dir=out_dir,
+                    spec=spec,
+                    kube=kube,
+                    manifest=manifest,
+                    configs=generated,
+                    all_secrets=all_secrets,
+                    strategy_files=strategy_files,
+                    info=info,
+                    user_config=config,
+                )
             )
         )
     files[out_dir / MANIFEST_NAME] = (manifest.model_dump_json(indent=4) + "\n", SECRET_MODE)

@@ -16,28 +16,20 @@ from rich.live import Live
 
 from freqfleet.errors import ConfigError, RuntimeFleetError
 from freqfleet.fleet import FleetManifest
-from freqfleet.run.demo import DemoOptions, run_demo
-from freqfleet.run.startup import show_start_up
-from freqfleet.run.status import collect_status, render_status
-from freqfleet.run.supervisor import (
-    PRODUCER_WAIT,
-    READY_TIMEOUT,
-    RUN_DIR,
-    STOP_TIMEOUTS,
+from freqfleet.run.control import (
     SUPERVISOR_LOG,
-    FleetRefused,
-    Supervisor,
-    already_running,
-    gave_up_message,
-    lock_holder,
-    open_log,
-    process_specs,
     read_state,
     running_supervisor,
     send_request,
     stop_fleet,
     supervised_names,
 )
+from freqfleet.run.demo import DemoOptions, run_demo
+from freqfleet.run.fleet_lock import RUN_DIR, FleetRefused, already_running, lock_holder
+from freqfleet.run.processes import STOP_TIMEOUTS, open_log, process_specs
+from freqfleet.run.startup import READY_TIMEOUT, gave_up_message, show_start_up
+from freqfleet.run.status import collect_status, render_status
+from freqfleet.run.supervisor import PRODUCER_WAIT, Supervisor
 
 
 def _plan_dir(text: str) -> Path:

@@ -42,9 +42,10 @@ from freqfleet.fleet import (
     write_plan,
 )
 from freqfleet.ports import free_ports
+from freqfleet.run.processes import local_api_url, process_specs
 from freqfleet.run.startup import show_start_up
 from freqfleet.run.status import collect_status, render_status
-from freqfleet.run.supervisor import Supervisor, local_api_url, process_specs
+from freqfleet.run.supervisor import Supervisor
 from freqfleet.sim import RunningSimulator, running_simulator
 
 ACCOUNT_FILE = "sim-account.json"

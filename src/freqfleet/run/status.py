@@ -6,8 +6,9 @@ and it shows what the bots themselves believe. A bot that is unreachable, reject
 or is not a freqtrade API becomes a state in the table, never a traceback.
 
 The consumer strategy's own report (``user_data/fleet-state.json``) outlives the consumer:
-its age is always shown, and its pair lists only while the consumer runs. It is read
-defensively (every key optional) since older and newer consumers write different keys.
+its age is always shown, and its pair lists only while the consumer runs. It is read with
+the consumer's own schema (:mod:`freqfleet.fleet_state`); a report of another version or
+that is not that schema is named in one line, with its age, instead of its content.
 
 Each bot's freqtrade version (``/api/v1/version``) is shown, with a warning when the
 fleet's bots run different ones: producer and consumer exchange freqtrade's own messages
@@ -16,8 +17,6 @@ and the consumer relies on freqtrade internals, so a fleet is tested on one rele
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,11 +30,10 @@ from rich.table import Table
 
 from freqfleet.botapi import BotApi, BotApiError
 from freqfleet.fleet import BotEntry, FleetManifest
+from freqfleet.fleet_state import STATE_FILE, Role, StateFileRead, read_state_file
 from freqfleet.gateway import STATS_PATH
 from freqfleet.run.balances import WalletView, wallet_view, with_wallets
 from freqfleet.run.supervisor import local_api_url, read_state, running_supervisor
-
-STATE_FILE = "fleet-state.json"
 
 
 @dataclass
@@ -73,6 +71,8 @@ class FleetStatus:
     consumer_state_updated: str | None = None
     consumer_state_age_s: float | None = None
     consumer_running: bool = False
+    consumer_state_problem: str | None = None
+    """Why the consumer's report cannot be used (one line), when it exists but cannot."""
     freqtrade_versions: dict[str, list[str]] = field(default_factory=dict)
     """freqtrade version -> the bots that report it (bots that answered)."""
     mixed_freqtrade_versions: bool = False
@@ -159,41 +159,19 @@ def freqtrade_versions(bots: list[BotStatus]) -> dict[str, list[str]]:
     return dict(sorted(versions.items()))
 
 
-def read_consumer_state(plan_dir: Path, manifest: FleetManifest) -> dict[str, Any]:
-    """The consumer strategy's own report (written beside its data), if this host has it;
-    ``_mtime`` is added: the file's modification time."""
-    path = Path(plan_dir) / manifest.userdir / STATE_FILE
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-        mtime = os.stat(path).st_mtime
-    except (OSError, json.JSONDecodeError):
-        return {}
-    if not isinstance(state, dict):
-        return {}
-    return {**state, "_mtime": mtime}
+def read_consumer_state(plan_dir: Path, manifest: FleetManifest) -> StateFileRead:
+    """The consumer strategy's own report (written beside its data), if this host has it."""
+    return read_state_file(Path(plan_dir) / manifest.userdir / STATE_FILE)
 
 
-def _pairs(value: Any) -> list[str]:
-    return [str(pair) for pair in value] if isinstance(value, list) else []
-
-
-def _counts(value: Any) -> dict[str, int]:
-    if not isinstance(value, dict):
-        return {}
-    return {
-        str(key): int(count)
-        for key, count in value.items()
-        if isinstance(count, int | float) and not isinstance(count, bool)
-    }
-
-
-def _report_age(state: dict[str, Any], now: datetime) -> float | None:
+def _report_age(read: StateFileRead, now: datetime) -> float | None:
     """Seconds since the report was written: its ``updated`` stamp, else the file's time."""
-    updated = state.get("updated")
-    age = _age_seconds(updated, now) if isinstance(updated, str) else None
-    if age is None and isinstance(state.get("_mtime"), float):
-        age = max(0.0, now.timestamp() - state["_mtime"])
-    return age
+    updated = read.state.updated if read.state is not None else None
+    if updated is not None:
+        if updated.tzinfo is None:
+            updated = updated.replace(tzinfo=UTC)
+        return max(0.0, (now - updated).total_seconds())
+    return None if read.mtime is None else max(0.0, now.timestamp() - read.mtime)
 
 
 def collect_status(plan_dir: Path, manifest: FleetManifest, timeout: float = 5.0) -> FleetStatus:
@@ -212,30 +190,28 @@ def collect_status(plan_dir: Path, manifest: FleetManifest, timeout: float = 5.0
                 elif recorded.get("state") == "held":
                     status.state = "stopped (down --only)"
         bots.append(status)
-    report = read_consumer_state(plan_dir, manifest)
-    consumer_running = any(b.role == "consumer" and b.state == "running" for b in bots)
-    producers: dict[str, Any] = (
-        report["producers"] if isinstance(report.get("producers"), dict) else {}
-    )
+    read = read_consumer_state(plan_dir, manifest)
+    report = read.state
+    consumer_running = any(b.role == Role.CONSUMER and b.state == "running" for b in bots)
+    producers = report.producers if report is not None else {}
     for status in bots:
         entry = producers.get(status.name)
-        if status.role != "producer" or not isinstance(entry, dict):
+        if status.role != Role.PRODUCER or entry is None:
             continue
-        status.rejected = _counts(entry.get("rejected"))
-        access = entry.get("access")
-        if consumer_running and isinstance(access, str) and access:
-            status.access = access
-    follow = report.get("follow")
-    updated = report.get("updated")
+        status.rejected = dict(entry.rejected)
+        if consumer_running and entry.access:
+            status.access = entry.access
+    updated = report.updated if report is not None else None
     versions = freqtrade_versions(bots)
     return FleetStatus(
         bots=bots,
-        unrouted_pairs=_pairs(report.get("unrouted_pairs")) if consumer_running else [],
-        stale_pairs=_pairs(report.get("stale_pairs")) if consumer_running else [],
-        follow=dict(follow) if isinstance(follow, dict) else {},
-        consumer_state_updated=str(updated) if updated and report else None,
-        consumer_state_age_s=_report_age(report, now) if report else None,
+        unrouted_pairs=list(report.unrouted_pairs) if report and consumer_running else [],
+        stale_pairs=list(report.stale_pairs) if report and consumer_running else [],
+        follow=dict(report.follow) if report is not None else {},
+        consumer_state_updated=updated.isoformat() if updated is not None else None,
+        consumer_state_age_s=_report_age(read, now) if read.mtime is not None else None,
         consumer_running=consumer_running,
+        consumer_state_problem=read.problem,
         freqtrade_versions=versions,
         mixed_freqtrade_versions=len(versions) > 1,
         gateway=gateway_status(manifest, timeout),
@@ -377,7 +353,13 @@ def render_status(status: FleetStatus) -> RenderableType:
             stake,
             _at_consumer(bot) if bot.role == "producer" else "-",
         )
-    if status.consumer_state_age_s is None and status.consumer_state_updated is None:
+    if status.consumer_state_problem is not None:
+        age = _age_text(status.consumer_state_age_s)
+        caption = [
+            f"consumer strategy report: [red]{escape(status.consumer_state_problem)}[/]"
+            f" (written {age} ago)"
+        ]
+    elif status.consumer_state_age_s is None and status.consumer_state_updated is None:
         caption = ["consumer strategy report: not available on this host yet"]
     else:
         age = _age_text(status.consumer_state_age_s)

@@ -5,16 +5,21 @@ hooks to it. Two threads meet here:
 
 - freqtrade's message thread delivers producer messages. Each is checked where it
   arrives (``intake``), then stored under the consumer's lock: the newest frame per
-  producer and pair, the newest whitelist per producer.
+  producer and pair, the newest whitelist per producer. That is all it does: it never
+  touches the merge cache nor freqtrade's analysed frames.
 - the bot thread, once per loop (``analyze``, under the same lock), refreshes the routes
   once and, for every pair whose candles or producer data changed, merges the producer's
-  columns onto the consumer's candles and hands freqtrade the frame.
+  columns onto the consumer's candles and hands freqtrade the frame (freqtrade itself
+  stores analysed frames on the bot thread only).
+
+A third thread, the access watch (``access_watch``), only reports: the bot thread reads a
+copy of what it found. What the message thread does is in ``producer_inbox``; freshness
+logging in ``freshness``; the report the state file holds in ``consumer_report``.
 
 The merged frame is a view of the producer's rows, so a consumer holds its producers'
 data about once. freqtrade replaces a producer's frame with a longer copy on every new
-candle; so that the replaced frame is freed at once and not at the next loop, its
-arrival re-points the pair's frame at the same rows of the new copy (equal values: rows
-before the new candle are copied unchanged).
+candle; the pair's next analysis (the next loop) merges onto the new copy and so frees the
+replaced one.
 
 A pair's frame only moves forward when the producer's analysis of the consumer's newest
 candle has arrived; until then it stays the previous complete frame (what a plain bot
@@ -36,7 +41,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Hashable, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,14 +48,12 @@ from freqtrade.exchange import timeframe_to_seconds
 from pandas import DataFrame
 
 from freqfleet.files import dump_json, write_atomic
+from freqfleet.fleet_state import STATE_FILE, FleetState
+from freqfleet.strategy.access_watch import AccessWatch
+from freqfleet.strategy.consumer_report import consumer_report, iso
 from freqfleet.strategy.exit_pricing import ExitPrices
-from freqfleet.strategy.intake import (
-    IntakeRules,
-    Rejections,
-    frame_problem,
-    limit_producer_complaints,
-    whitelist_problems,
-)
+from freqfleet.strategy.freshness import FreshnessLog
+from freqfleet.strategy.intake import IntakeRules, Rejections, limit_producer_complaints
 from freqfleet.strategy.internals import (
     column_values,
     set_analyzed_frame,
@@ -60,16 +62,15 @@ from freqfleet.strategy.internals import (
 from freqfleet.strategy.merge import (
     MergeCache,
     MergedEntry,
-    epoch_ns,
     last_date_ns,
     merge_producer_frame,
 )
+from freqfleet.strategy.producer_inbox import ProducerInbox
 from freqfleet.strategy.routing import ProducerData, ProducerRouter, newest_candle
 from freqfleet.strategy.settings import ConsumerSettings
 
 logger = logging.getLogger(__name__)
 
-STATE_FILE = "fleet-state.json"
 STATE_INTERVAL_SECS = 5.0
 ENTRY_WAIT_FRACTION = 0.25
 """How long after a candle closed entries wait for producers still behind, in candles
@@ -77,16 +78,6 @@ ENTRY_WAIT_FRACTION = 0.25
 LOOP_WAIT_SECS = 5.0
 """The longest one loop's ``analyze`` waits for rows still missing: open trades' exits are
 checked after the analysis, so the loop goes on and the next loop waits again."""
-
-
-def iso(epoch_ns: int | None) -> str | None:
-    """An epoch in nanoseconds as ISO text (None stays None; out of range gives None)."""
-    if epoch_ns is None:
-        return None
-    try:
-        return datetime.fromtimestamp(epoch_ns / 1e9, UTC).isoformat()
-    except (OverflowError, OSError, ValueError):
-        return None
 
 
 class FleetConsumer:
@@ -98,30 +89,19 @@ class FleetConsumer:
         self.cache = MergeCache()
         self.rejections = Rejections()
         self.follower: Any = None
-        self.access: dict[str, str] = {}
-        """Producer -> why the consumer cannot use it (``token_rejected``, ...)."""
         self.rules: IntakeRules | None = None
-        self._frames: dict[str, dict[str, ProducerData]] = {}
-        self._whitelists: dict[str, list[str]] = {}
         self._lock = threading.Lock()
-        self._incoming_first: dict[tuple[str, str], int] = {}
-        self._whitelists_changed = False
-        self._freshness: dict[str, str] = {}
-        self._waiting_callbacks: dict[str, set[str]] = {}
+        self.inbox = ProducerInbox(self._lock, self.rejections)
+        self.freshness = FreshnessLog(settings.max_signal_age)
         self._state_written = 0.0
-        self._timeframe_warned: set[str] = set()
         self._dp: Any = None
         self.state_path: Path | None = None
         self._candle_ns = 0
         self._candle_type: Any = None
-        self._last_message: dict[str, float] = {}
         self._stopping = threading.Event()
+        self.access_watch = AccessWatch(self.inbox.last_heard, self._stopping)
         self._entries_open = True
         self._entry_wait_logged: int | None = None
-        self._arrival = threading.Event()
-        self._awaited: set[str] = set()
-        """Pairs whose rows the entries of this candle still wait for."""
-        self._delivering_thread: int | None = None
         self.exit_prices: ExitPrices | None = None
         """When open trades' prices may be reused (``fleet.exit_price_secs``; None: never)."""
         if settings.exit_price_secs is not None:
@@ -159,15 +139,16 @@ class FleetConsumer:
             market=market,
             shares={name: frozenset(pairs) for name, pairs in shares.items()} if shares else None,
         )
+        self.inbox.rules = self.rules
         self._candle_type = candle_type
         self._candle_ns = self.rules.candle_ns
         self.state_path = state_path
         limit_producer_complaints()
         watch_producer_messages(
             dp,
-            check_frame=self._check_frame,
-            stored=self._frame_stored,
-            check_whitelist=self._check_whitelist,
+            check_frame=self.inbox.check_frame,
+            stored=self.inbox.frame_stored,
+            check_whitelist=self.inbox.check_whitelist,
         )
 
     @property
@@ -175,99 +156,14 @@ class FleetConsumer:
         assert self.rules is not None, "attach() first"
         return self.rules.timeframe
 
-    # -- the message thread ---------------------------------------------------------------
-
-    def _check_frame(
-        self, producer: str, pair: Any, timeframe: Any, candle_type: Any, frame: Any
-    ) -> bool:
-        assert self.rules is not None
-        self._last_message[producer] = time.monotonic()
-        try:
-            problem = frame_problem(
-                self.rules, producer, pair, timeframe, candle_type, frame, time.time_ns()
-            )
-        except Exception:  # nothing a producer sends may raise here
-            problem = "malformed"
-        if problem is None:
-            self._incoming_first[(producer, pair)] = int(epoch_ns(column_values(frame, "date"))[0])
-            return True
-        if problem == "timeframe" and producer not in self._timeframe_warned:
-            self._timeframe_warned.add(producer)
-            logger.error(
-                "Fleet: producer %s sends %s candles but this consumer runs %s; "
-                "set the same timeframe on producers and consumer",
-                producer,
-                str(timeframe)[:10],
-                self.rules.timeframe,
-            )
-        self.rejections.add(producer, problem, pair)
-        return False
-
-    def _frame_stored(
-        self,
-        producer: str,
-        pair: str,
-        timeframe: str,
-        candle_type: Any,
-        frame: DataFrame,
-        last_analyzed: datetime,
-    ) -> None:
-        first_new = self._incoming_first.pop((producer, pair), None)
-        self._delivering_thread = threading.get_ident()
-        try:
-            self._store_frame(producer, pair, frame, last_analyzed, first_new)
-        finally:
-            awaited = self._awaited
-            if pair in awaited:
-                awaited.discard(pair)
-                if not awaited:
-                    self._arrival.set()
-
-    def _store_frame(
-        self,
-        producer: str,
-        pair: str,
-        frame: DataFrame,
-        last_analyzed: datetime,
-        first_new: int | None,
-    ) -> None:
-        with self._lock:
-            self._frames.setdefault(producer, {})[pair] = (frame, last_analyzed)
-            entry = self.cache.get(pair)
-            if (
-                entry is None
-                or entry.producer != producer
-                or entry.producer_newest is None
-                or first_new is None
-                or first_new <= entry.producer_newest
-            ):
-                return
-            rebased = merge_producer_frame(entry.frame, frame)
-            if len(rebased) == len(entry.frame):
-                entry.frame = rebased
-                set_analyzed_frame(self._dp, pair, self.timeframe, rebased, self._candle_type)
-
-    def _check_whitelist(self, producer: str, pairs: Any) -> list[str] | None:
-        assert self.rules is not None
-        self._last_message[producer] = time.monotonic()
-        try:
-            kept, dropped = whitelist_problems(self.rules, producer, pairs)
-        except Exception:
-            kept, dropped = [], {"malformed": (1, None)}
-        for reason, (count, example) in dropped.items():
-            self.rejections.add(producer, reason, example, count)
-        with self._lock:
-            self._whitelists[producer] = kept
-            self._whitelists_changed = True
-        return kept
-
     # -- the bot thread -------------------------------------------------------------------
 
     def _refresh_routes(self) -> None:
-        if not self._whitelists_changed and self.router.rebuilds:
+        inbox = self.inbox
+        if not inbox.whitelists_changed and self.router.rebuilds:
             return
-        self._whitelists_changed = False
-        if self.router.refresh(self._whitelists):
+        inbox.whitelists_changed = False
+        if self.router.refresh(inbox.whitelists):
             logger.info(
                 "Fleet routes: %s",
                 ", ".join(f"{n} {c} pairs" for n, c in self.router.pair_counts().items()),
@@ -277,25 +173,20 @@ class FleetConsumer:
         """One loop: hand freqtrade the analysed frame of every pair that changed; while
         entries wait for rows another thread is delivering, wait for them here."""
         deadline = time.monotonic() + LOOP_WAIT_SECS
+        arrival = self.inbox.arrival
         while True:
-            self._arrival.clear()
+            arrival.clear()
             self._analyze_all(pairs)
             remaining = deadline - time.monotonic()
             if (
                 self._entries_open
                 or remaining <= 0
                 or self._stopping.is_set()
-                or not self._rows_come_meanwhile()
+                or not self.inbox.rows_come_meanwhile()
             ):
                 break
-            self._arrival.wait(remaining)
+            arrival.wait(remaining)
         self.write_state()
-
-    def _rows_come_meanwhile(self) -> bool:
-        """Whether waiting can help: rows arrive on freqtrade's message thread, not on
-        this one (a caller feeding messages itself would only wait for nothing)."""
-        delivering = self._delivering_thread
-        return delivering is not None and delivering != threading.get_ident()
 
     def _analyze_all(self, pairs: list[str]) -> None:
         with self._lock:
@@ -304,8 +195,7 @@ class FleetConsumer:
                 self._analyze_pair(pair)
             keep = set(pairs)
             self.cache.forget(keep)
-            for pair in [p for p in self._freshness if p not in keep]:
-                del self._freshness[pair]
+            self.freshness.forget(keep)
             self._entries_open = self._entries_may_open(pairs)
 
     def _entries_may_open(self, pairs: list[str]) -> bool:
@@ -321,7 +211,7 @@ class FleetConsumer:
             if 0 < entry.lag <= self.settings.max_signal_age:
                 behind.append(entry)
                 awaited.add(pair)
-        self._awaited = awaited  # one assignment: the message thread reads it unlocked
+        self.inbox.await_rows(awaited)
         if not behind:
             return True
         closed_ns = newest + self._candle_ns
@@ -345,7 +235,7 @@ class FleetConsumer:
         candles = self._dp.ohlcv(pair, self.timeframe, copy=False, candle_type=self._candle_type)
         if not isinstance(candles, DataFrame) or candles.empty:
             return
-        name, data = self.router.choose(pair, lambda n: self._frames.get(n, {}).get(pair))
+        name, data = self.router.choose(pair, lambda n: self.inbox.frame(n, pair))
         consumer_newest = last_date_ns(candles)
         key = (
             consumer_newest,
@@ -361,7 +251,7 @@ class FleetConsumer:
         entry = self._merge(pair, candles, key, name, data, consumer_newest, cached)
         if entry is not cached:
             set_analyzed_frame(self._dp, pair, self.timeframe, entry.frame, self._candle_type)
-        self._log_freshness(pair, entry)
+        self.freshness.note(pair, entry)
 
     def _merge(
         self,
@@ -437,146 +327,50 @@ class FleetConsumer:
 
     def callback_skipped(self, pair: str, callback: str) -> None:
         """Log once per pair (until data arrives) that callbacks get neutral answers."""
-        waiting = self._waiting_callbacks.setdefault(pair, set())
-        if not waiting:
-            logger.info(
-                "Fleet: no producer data for %s yet; its callbacks (%s, ...) get "
-                "freqtrade's neutral answers until it arrives",
-                pair,
-                callback,
-            )
-        waiting.add(callback)
+        self.freshness.callback_skipped(pair, callback)
 
     # -- producers that do not let the consumer in -----------------------------------------
+
+    @property
+    def access(self) -> dict[str, str]:
+        """Producer -> why the consumer cannot use it (``token_rejected``, ...): a copy."""
+        return self.access_watch.problems()
 
     def watch_access(
         self, producers: list[dict[str, Any]], interval: float = 60.0, first: float = 10.0
     ) -> None:
-        """Check, in the background, producers that sent nothing for ``interval`` seconds.
-
-        freqtrade's consumer only logs "HTTP 403 retrying" without naming the producer:
-        this names it and the fix once (``access`` in the state file and `status`), and
-        says when it lets the consumer in again.
-        """
-        thread = threading.Thread(
-            target=self._access_loop,
-            args=(producers, interval, first),
-            name="freqfleet-access",
-            daemon=True,
-        )
-        thread.start()
+        """Check, in the background, producers that sent nothing for ``interval`` seconds
+        (:class:`~freqfleet.strategy.access_watch.AccessWatch`)."""
+        self.access_watch.start(producers, interval, first)
 
     def stop(self) -> None:
         self._stopping.set()
-        self._arrival.set()
-
-    def _access_loop(self, producers: list[dict[str, Any]], interval: float, first: float) -> None:
-        from freqfleet.strategy.producer_access import (
-            access_problem_message,
-            check_producer_access,
-        )
-
-        wait = first
-        while not self._stopping.wait(wait):
-            wait = interval
-            for index, producer in enumerate(producers):
-                name = str(producer.get("name"))
-                heard = self._last_message.get(name)
-                if heard is not None and time.monotonic() - heard < interval:
-                    self.access.pop(name, None)
-                    continue
-                problem = check_producer_access(
-                    name,
-                    str(producer.get("host")),
-                    producer.get("port", 0),
-                    str(producer.get("ws_token", "")),
-                    bool(producer.get("secure", False)),
-                )
-                previous = self.access.get(name)
-                if problem is None:
-                    self.access.pop(name, None)
-                    if previous is not None:
-                        logger.info("Fleet: producer %s accepts this consumer again", name)
-                elif problem != previous:
-                    self.access[name] = problem
-                    logger.error("Fleet: %s", access_problem_message(name, problem, index))
-
-    # -- freshness ------------------------------------------------------------------------
-
-    def _state_of(self, entry: MergedEntry) -> str:
-        if entry.lag is None:
-            return "missing"
-        if entry.lag > self.settings.max_signal_age:
-            return "stale"
-        return "fresh"
-
-    def _log_freshness(self, pair: str, entry: MergedEntry) -> None:
-        state = self._state_of(entry)
-        previous = self._freshness.get(pair)
-        if previous == state:
-            return
-        self._freshness[pair] = state
-        if state == "missing":
-            logger.info("Fleet: no producer data for %s yet; no entries on it", pair)
-        elif state == "stale":
-            logger.warning(
-                "Fleet: %s data for %s is %d candles old (fleet.max_signal_age %d); "
-                "no entries on it until it is fresh",
-                entry.producer,
-                pair,
-                entry.lag,
-                self.settings.max_signal_age,
-            )
-        elif previous == "stale":
-            logger.info("Fleet: %s data for %s is fresh again", entry.producer, pair)
-        if state != "missing" and self._waiting_callbacks.pop(pair, set()):
-            logger.info("Fleet: producer data for %s arrived; its callbacks run again", pair)
+        self.inbox.arrival.set()
 
     # -- state file -----------------------------------------------------------------------
 
     def state(self) -> dict[str, Any]:
-        """Routing, freshness and intake summary (what ``fleet-state.json`` holds)."""
-        newest: dict[str, int | None] = dict.fromkeys(self.settings.producer_names)
-        stale, missing, unrouted = [], [], []
-        for pair, entry in self.cache.pairs().items():
-            state = self._state_of(entry)
-            if state == "stale":
-                stale.append(pair)
-            elif state == "missing":
-                missing.append(pair)
-            if not self.router.producers_for(pair):
-                unrouted.append(pair)
-            if entry.producer is not None and entry.producer_newest is not None:
-                current = newest.get(entry.producer)
-                if current is None or entry.producer_newest > current:
-                    newest[entry.producer] = entry.producer_newest
-        counts = self.router.pair_counts()
-        rejected = self.rejections.snapshot()
-        follower = self.follower
-        return {
-            "role": "consumer",
-            "updated": datetime.now(UTC).isoformat(),
-            "timeframe": self.rules.timeframe if self.rules else None,
-            "max_signal_age": self.settings.max_signal_age,
-            "producers": {
-                name: {
-                    "pairs": counts.get(name, 0),
-                    "newest_candle": iso(newest[name]),
-                    "rejected": rejected.get(name, {}),
-                    **({"access": self.access[name]} if name in self.access else {}),
-                }
-                for name in self.settings.producer_names
-            },
-            "unrouted_pairs": sorted(unrouted),
-            "stale_pairs": sorted(stale),
-            "missing_pairs": sorted(missing),
-            "follow": follower.stats() if follower is not None else {},
-            "exit_prices": (
-                {}
-                if self.exit_prices is None
-                else {"reuse_secs": self.exit_prices.reuse_secs, **self.exit_prices.stats()}
-            ),
-        }
+        """Routing, freshness and intake summary (what ``fleet-state.json`` holds), as
+        plain JSON values; from any thread."""
+        return self.report().as_json()
+
+    def report(self) -> FleetState:
+        """The same summary, typed (:class:`~freqfleet.fleet_state.FleetState`)."""
+        with self._lock:
+            return self._report()
+
+    def _report(self) -> FleetState:
+        return consumer_report(
+            producer_names=self.settings.producer_names,
+            timeframe=self.rules.timeframe if self.rules else None,
+            cache=self.cache,
+            router=self.router,
+            freshness=self.freshness,
+            rejected=self.rejections.snapshot(),
+            access=self.access_watch.problems(),
+            follower=self.follower,
+            exit_prices=self.exit_prices,
+        )
 
     def write_state(self, force: bool = False) -> None:
         now = time.monotonic()
@@ -585,8 +379,7 @@ class FleetConsumer:
         ):
             return
         self._state_written = now
-        with self._lock:
-            state = self.state()
+        state = self.state()
         try:
             write_atomic(self.state_path, dump_json(state))
         except OSError as error:

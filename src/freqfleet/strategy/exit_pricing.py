@@ -25,11 +25,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Literal
+from enum import StrEnum
 
-PriceKind = Literal["exit", "adjust"]
-"""``exit``: ``handle_trade``'s exit rate; ``adjust``: the entry and exit rates of a
-position adjustment check."""
+
+class PriceKind(StrEnum):
+    """What an open trade is priced for (str values: freqtrade's patched loop in
+    ``internals`` passes the words)."""
+
+    EXIT = "exit"
+    """``handle_trade``'s exit rate."""
+    ADJUST = "adjust"
+    """The entry and exit rates of a position adjustment check."""
+
 
 AnalysisMark = Callable[[str], Hashable]
 """``analysis(pair)``: what identifies the producer's newest analysis of the pair (changes
@@ -90,7 +97,7 @@ class ExitPrices:
             return None
         if self.analysis(pair) != priced.analysis:
             return None
-        if self.exit_pending(pair) if kind == "exit" else self.adjustment_pending(pair):
+        if self.exit_pending(pair) if kind == PriceKind.EXIT else self.adjustment_pending(pair):
             return None
         self.reused += 1
         return priced.rates

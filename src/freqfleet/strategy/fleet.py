@@ -21,10 +21,11 @@ from freqtrade.strategy import IStrategy
 
 from freqfleet.botapi import BotApi, BotApiError
 from freqfleet.errors import StrategySetupError
+from freqfleet.fleet_state import STATE_FILE, Role
 from freqfleet.section import read_consumer_section
 from freqfleet.strategy import internals
 from freqfleet.strategy.callbacks import guard_callbacks
-from freqfleet.strategy.consumer import STATE_FILE, FleetConsumer
+from freqfleet.strategy.consumer import FleetConsumer
 from freqfleet.strategy.exit_pricing import ExitPrices
 from freqfleet.strategy.order_journal import JOURNAL_FILE, OrderJournal
 from freqfleet.strategy.settings import check_fleet_config, is_consumer_config
@@ -53,7 +54,7 @@ else:
 class FleetStrategy(_Strategy):
     """Mixin that turns a strategy into a fleet strategy; goes first in the bases."""
 
-    fleet_role: str = "producer"
+    fleet_role: Role = Role.PRODUCER
     fleet_consumer: FleetConsumer | None = None
     fleet_exit_prices: ExitPrices | None = None
     """On a consumer with ``fleet.exit_price_secs``: when open trades' prices are reused
@@ -81,7 +82,7 @@ class FleetStrategy(_Strategy):
             if settings is not None:
                 logger.info("Fleet strategy in %s: running its own analysis", config["runmode"])
             return
-        self.fleet_role = "consumer"
+        self.fleet_role = Role.CONSUMER
         self.fleet_consumer = FleetConsumer(settings)
         _ConsumerHooks(self, self.fleet_consumer).bind()
         self.fleet_exit_prices = self.fleet_consumer.exit_prices
@@ -120,7 +121,7 @@ class FleetStrategy(_Strategy):
     def fleet_state(self) -> dict[str, Any]:
         """The consumer's routing, freshness and intake summary (``fleet-state.json``)."""
         if self.fleet_consumer is None:
-            return {"role": "producer"}
+            return {"role": Role.PRODUCER.value}
         return self.fleet_consumer.state()
 
 
@@ -171,7 +172,7 @@ def _is_trading_producer(config: dict[str, Any]) -> bool:
     """A fleet's producer (``fleet.role``, written by ``plan``) running trade or dry-run."""
     fleet = config.get("fleet")
     role = fleet.get("role") if isinstance(fleet, dict) else None
-    return role == "producer" and config.get("runmode") in _TRADING
+    return role == Role.PRODUCER and config.get("runmode") in _TRADING
 
 
 class _ProducerHooks:

@@ -48,8 +48,9 @@ from freqfleet.fleet.manifest import BotEntry, FleetManifest
 from freqfleet.fleet.partition import owner
 from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.spec import validate_fleet_config
+from freqfleet.run.control import read_state
 from freqfleet.run.demo import DemoOptions, bot_trades, demo_config
-from freqfleet.run.supervisor import bot_environment, local_api_url, open_log, read_state
+from freqfleet.run.processes import bot_environment, local_api_url, open_log
 from freqfleet.sim.launcher import running_simulator
 from freqfleet.strategy.intake import REJECT_REASONS
 

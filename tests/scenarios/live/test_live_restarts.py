@@ -183,9 +183,7 @@ def test_killed_with_an_order_open_on_the_exchange_it_is_managed_after_the_resta
         httpx.get(f"{sim.url}/api/v3/ticker/price", params={"symbol": symbol}).json()["price"]
     )
     # A limit entry 3 % under the market rests on the exchange.
-    opened = bot.client().forceenter(
-        pair, "long", price=round(rate * 0.97, 2), order_type="limit"
-    )
+    opened = bot.client().forceenter(pair, "long", price=round(rate * 0.97, 2), order_type="limit")
     assert isinstance(opened, dict) and opened.get("trade_id"), opened
     [order] = wait_until(lambda: exchange_orders(sim, pair), 30, "the resting entry")
     assert order["status"] == "NEW"

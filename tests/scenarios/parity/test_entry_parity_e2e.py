@@ -55,7 +55,7 @@ from freqtrade.exchange import timeframe_to_prev_date
 from freqtrade_client import FtRestClient
 
 from freqfleet.fleet.manifest import FleetManifest
-from freqfleet.run.supervisor import read_state
+from freqfleet.run.control import read_state
 from freqfleet.sim.launcher import running_simulator
 from tests.kit.live_wallet import (
     DB_ORDERS_SQL,
