@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from freqfleet.compat import informative_data, search_strategy_class
 from freqfleet.errors import ConfigError
 
 SAMPLES_MODULE = "freqfleet.strategy.samples"
@@ -55,7 +56,7 @@ def informative_timeframes(cls: type) -> tuple[str, ...]:
     found: list[str] = []
     for klass in cls.__mro__:
         for value in vars(klass).values():
-            for data in getattr(value, "_ft_informative", None) or []:
+            for data in informative_data(value):
                 timeframe = getattr(data, "timeframe", None)
                 if isinstance(timeframe, str) and timeframe not in found:
                     found.append(timeframe)
@@ -237,8 +238,6 @@ def load_strategy_class(folder: Path, name: str) -> tuple[type, Path] | None:
     error and crashes on any other), any failure raises :class:`StrategyImportError` naming
     the file. The result is then confirmed by freqtrade's own resolver.
     """
-    from freqtrade.resolvers.strategy_resolver import StrategyResolver
-
     with fresh_imports(folder):
         found = False
         for entry in sorted(folder.iterdir()):
@@ -257,7 +256,7 @@ def load_strategy_class(folder: Path, name: str) -> tuple[type, Path] | None:
         if not found:
             return None
     with fresh_imports(folder):
-        cls, path = StrategyResolver._search_object(folder, object_name=name)
+        cls, path = search_strategy_class(folder, name)
     if cls is None or path is None:
         return None
     # The file as named in the folder (freqtrade's ``path`` has symlinks resolved).

@@ -43,6 +43,7 @@ from typing import Any
 from freqtrade.exchange import timeframe_to_seconds
 from pandas import DataFrame
 
+from freqfleet.compat import column_values, set_analyzed_frame, watch_producer_messages
 from freqfleet.files import dump_json, write_atomic
 from freqfleet.strategy.exit_pricing import ExitPrices
 from freqfleet.strategy.intake import (
@@ -51,11 +52,6 @@ from freqfleet.strategy.intake import (
     frame_problem,
     limit_producer_complaints,
     whitelist_problems,
-)
-from freqfleet.strategy.internals import (
-    column_values,
-    set_analyzed_frame,
-    watch_producer_messages,
 )
 from freqfleet.strategy.merge import (
     MergeCache,
