@@ -83,3 +83,8 @@ def test_a_batch_of_tickers_is_one_rest_call_past_freqtrades_cache():
 
 def test_no_stream_when_freqtrades_websockets_are_off():
     assert compat.stream_client_maker(TickerExchange(enable_ws=False)) is None
+
+
+def test_no_stream_without_what_it_needs(monkeypatch):
+    monkeypatch.delattr(Exchange, "_init_ccxt")
+    assert compat.stream_client_maker(TickerExchange()) is None

@@ -220,7 +220,6 @@ def _record_found_order(bot: Any, entry: Any, order: Any) -> None:
     """Record an order found on the exchange (sent by a bot that died before the answer)
     in its trade, as freqtrade's ``execute_entry`` / ``execute_trade_exit`` would have."""
     from freqtrade.constants import NON_OPEN_EXCHANGE_STATES
-    from freqtrade.exchange import timeframe_to_minutes
     from freqtrade.persistence import Order, Trade
 
     order_obj = Order.parse_from_ccxt_object(
@@ -241,36 +240,7 @@ def _record_found_order(bot: Any, entry: Any, order: Any) -> None:
         )
         return
     if trade is None:
-        exchange = bot.exchange
-        fee = exchange.get_fee(symbol=entry.pair, taker_or_maker="maker")
-        trade = Trade(
-            pair=entry.pair,
-            base_currency=exchange.get_pair_base_currency(entry.pair),
-            stake_currency=bot.config["stake_currency"],
-            stake_amount=entry.stake_amount or entry.amount * rate / entry.leverage,
-            amount=0,
-            is_open=True,
-            amount_requested=entry.amount,
-            fee_open=fee,
-            fee_close=fee,
-            open_rate=rate,
-            open_rate_requested=rate,
-            open_date=order_obj.order_date_utc,
-            exchange=exchange.id,
-            strategy=bot.strategy.get_strategy_name(),
-            enter_tag=entry.tag,
-            timeframe=timeframe_to_minutes(bot.config["timeframe"]),
-            leverage=entry.leverage,
-            is_short=entry.is_short,
-            trading_mode=bot.trading_mode,
-            funding_fees=0.0,
-            amount_precision=exchange.get_precision_amount(entry.pair),
-            price_precision=exchange.get_precision_price(entry.pair),
-            precision_mode=exchange.precisionMode,
-            precision_mode_price=exchange.precision_mode_price,
-            contract_size=exchange.get_contract_size(entry.pair),
-        )
-        trade.adjust_stop_loss(trade.open_rate, bot.strategy.stoploss, initial=True)
+        trade = _new_trade(bot, entry, order_obj, rate)
     elif entry.kind == "exit":
         trade.exit_reason = entry.tag
         trade.close_rate_requested = rate
@@ -289,6 +259,44 @@ def _record_found_order(bot: Any, entry: Any, order: Any) -> None:
     )
     if order.get("status") in NON_OPEN_EXCHANGE_STATES:
         bot.update_trade_state(trade, order_obj.order_id, order)
+
+
+def _new_trade(bot: Any, entry: Any, order_obj: Any, rate: float) -> Any:
+    """The trade a found entry order opens, as freqtrade's ``execute_entry`` makes it."""
+    from freqtrade.exchange import timeframe_to_minutes
+    from freqtrade.persistence import Trade
+
+    exchange = bot.exchange
+    fee = exchange.get_fee(symbol=entry.pair, taker_or_maker="maker")
+    trade = Trade(
+        pair=entry.pair,
+        base_currency=exchange.get_pair_base_currency(entry.pair),
+        stake_currency=bot.config["stake_currency"],
+        stake_amount=entry.stake_amount or entry.amount * rate / entry.leverage,
+        amount=0,
+        is_open=True,
+        amount_requested=entry.amount,
+        fee_open=fee,
+        fee_close=fee,
+        open_rate=rate,
+        open_rate_requested=rate,
+        open_date=order_obj.order_date_utc,
+        exchange=exchange.id,
+        strategy=bot.strategy.get_strategy_name(),
+        enter_tag=entry.tag,
+        timeframe=timeframe_to_minutes(bot.config["timeframe"]),
+        leverage=entry.leverage,
+        is_short=entry.is_short,
+        trading_mode=bot.trading_mode,
+        funding_fees=0.0,
+        amount_precision=exchange.get_precision_amount(entry.pair),
+        price_precision=exchange.get_precision_price(entry.pair),
+        precision_mode=exchange.precisionMode,
+        precision_mode_price=exchange.precision_mode_price,
+        contract_size=exchange.get_contract_size(entry.pair),
+    )
+    trade.adjust_stop_loss(trade.open_rate, bot.strategy.stoploss, initial=True)
+    return trade
 
 
 def guard_orders(exchange: Any, journal: Any) -> OrderGuard:

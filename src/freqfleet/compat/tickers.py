@@ -58,11 +58,14 @@ def fetch_tickers_uncached(exchange: Any, symbols: list[str]) -> dict[str, Any]:
 def stream_client_maker(exchange: Any) -> Callable[[], Any] | None:
     """A maker of new ccxt.pro clients of the bot's exchange class and config (``urls``,
     options, headers as freqtrade merges them for its own websocket client), with the
-    bot's markets; None when that class cannot watch tickers or ``enable_ws`` is off."""
+    bot's markets; None when that class cannot watch tickers, ``enable_ws`` is off or
+    this freqtrade lacks what the stream needs (``route_tickers`` says what)."""
     from copy import deepcopy
 
     from freqtrade.misc import deep_merge_dicts
 
+    if missing(Feature.PRODUCER_TICKERS):
+        return None
     conf = exchange._config["exchange"]
     if not conf.get("enable_ws", True):
         return None

@@ -97,8 +97,9 @@ class FleetStrategy(_Strategy):
             else f"open trades priced every {settings.exit_price_secs:g} s",
         )
 
-    # freqtrade sets ``strategy.dp`` before it starts the message consumer: the consumer
-    # attaches its checks there, so no producer message arrives unchecked.
+    # freqtrade sets ``strategy.dp`` before it starts the message consumer (checked at
+    # start-up, ``freqfleet.compat``): the consumer attaches its checks there, so no
+    # producer message arrives unchecked.
     @property
     def dp(self) -> Any:
         try:
