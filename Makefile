@@ -2,7 +2,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# The freqtrade releases freqfleet supports (TESTED_FREQTRADE in strategy/internals.py).
+# The freqtrade releases freqfleet supports (TESTED_FREQTRADE in compat/versions.py).
 COMPAT_RELEASES ?= 2026.6 2026.7 2026.8 2026.9
 
 .PHONY: setup demo test test-fast test-compat print-oldest-release bench lint clean

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
+from freqfleet import compat
 from freqfleet.sim import RunningSimulator, running_simulator
 from tests.kit.user_config import USER_STRATEGY
 
@@ -16,6 +18,22 @@ from tests.kit.user_config import USER_STRATEGY
 settings.register_profile("ci", derandomize=True, deadline=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _freqtrade_as_found_by_the_module() -> Iterator[None]:
+    """What a module's fixtures patch in freqtrade (``freqfleet.compat``) is undone after it."""
+    since = compat.mark()
+    yield
+    compat.undo_patches(since)
+
+
+@pytest.fixture(autouse=True)
+def _freqtrade_as_found() -> Iterator[None]:
+    """What a test patches in freqtrade (``freqfleet.compat``) is undone after it."""
+    since = compat.mark()
+    yield
+    compat.undo_patches(since)
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ SOURCE = Path(freqfleet.__file__).parent
 PACKAGES = sorted(path.name for path in SOURCE.iterdir() if (path / "__init__.py").exists())
 
 OPEN_MODULES = {
-    # The one place that knows freqtrade's internals and which releases have them: the
-    # plan asks it for the image tag, the backtest whether this release can run it.
-    "freqfleet.strategy.internals",
+    # The live order guard (freqfleet.compat.orders) writes and settles the consumer's
+    # order journal, which is plain Python in the strategy package.
+    "freqfleet.strategy.order_journal",
 }
 
 

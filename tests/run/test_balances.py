@@ -28,8 +28,8 @@ from freqfleet.run.balances import (
     render_wallet,
     wallet_view,
 )
-from freqfleet.run.status import collect_status, render_status
 from freqfleet.run.control import stop_fleet
+from freqfleet.run.status import collect_status, render_status
 from tests.run.fake_fleet import start_fake_supervisor, write_fake_plan
 
 

@@ -15,9 +15,9 @@ import ccxt.pro as ccxt_pro
 import pytest
 from freqtrade.resolvers import ExchangeResolver
 
+from freqfleet import compat
 from freqfleet.sim import RunningSimulator, running_simulator
 from freqfleet.sim.config import name_bot
-from freqfleet.strategy import internals
 from freqfleet.strategy.producer_pricing import (
     FRESH_SECONDS,
     REST_BATCH,
@@ -216,13 +216,13 @@ def test_freqtrades_pricing_on_a_producer_reads_the_stream(
     )
     exchange = ExchangeResolver.load_exchange(config, validate=True)
     try:
-        maker = internals.stream_client_maker(exchange)
+        maker = compat.stream_client_maker(exchange)
         assert maker is not None
         stream = TickerStream(maker)
         pricing = ProducerPricing(
-            lambda symbols: internals.fetch_tickers_uncached(exchange, symbols), stream
+            lambda symbols: compat.fetch_tickers_uncached(exchange, symbols), stream
         )
-        assert internals.route_tickers(exchange, pricing.ticker)
+        assert compat.route_tickers(exchange, pricing.ticker)
         stream.start()
         pair = sim.pairs[0]
         pricing.new_loop([pair])

@@ -21,7 +21,7 @@ import copy
 import logging
 import math
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,19 +32,25 @@ from freqtrade.configuration.directory_operations import create_userdata_dir
 from freqtrade.data.converter import trim_dataframes
 from freqtrade.data.history import get_timerange
 from freqtrade.enums import RunMode
-from freqtrade.exceptions import DependencyException, OperationalException
+from freqtrade.exceptions import OperationalException
 from freqtrade.optimize.backtesting import Backtesting
 
 from freqfleet.backtest.metrics import RunFigures, equity_curve, run_figures, utilisation_series
+from freqfleet.compat import (
+    Feature,
+    counting_stake_refusals,
+    entries_one_candle_late,
+    prepare_run,
+    require,
+    use_first_strategy,
+)
 from freqfleet.datasets import dataset_dir
 from freqfleet.errors import ConfigError, RuntimeFleetError
 from freqfleet.fleet import load_fleet_config, partition, resolve_strategy, sample_stub
-from freqfleet.strategy.internals import missing_backtesting_internals, unsupported_message
 
 logger = logging.getLogger(__name__)
 
 BUNDLED_DATA = dataset_dir()
-SIGNAL_COLUMNS = ("enter_long", "enter_short", "enter_tag")
 
 
 @dataclass
@@ -140,47 +146,6 @@ def split_settings(config: dict[str, Any], producers: int) -> dict[str, Any]:
     return share
 
 
-@contextlib.contextmanager
-def _counting_stake_refusals(backtesting: Backtesting) -> Iterator[list[int]]:
-    """Count entries the wallet could not fund (freqtrade swallows that refusal)."""
-    refused = [0]
-    wallets = backtesting.wallets
-    original = wallets.get_trade_stake_amount
-
-    def get_trade_stake_amount(*args: Any, **kwargs: Any) -> float:
-        try:
-            return original(*args, **kwargs)
-        except DependencyException:
-            refused[0] += 1
-            raise
-
-    wallets.get_trade_stake_amount = get_trade_stake_amount
-    try:
-        yield refused
-    finally:
-        del wallets.get_trade_stake_amount
-
-
-@contextlib.contextmanager
-def _entries_one_candle_late(backtesting: Backtesting) -> Iterator[None]:
-    """Shift the strategy's entry signals and tags by one candle (a late consumer)."""
-    strategy = backtesting.strategy
-    original = strategy.advise_entry
-
-    def advise_entry(dataframe: pd.DataFrame, metadata: dict) -> pd.DataFrame:
-        dataframe = original(dataframe, metadata)
-        for column in SIGNAL_COLUMNS:
-            if column in dataframe.columns:
-                dataframe[column] = dataframe[column].shift(1)
-        return dataframe
-
-    strategy.advise_entry = advise_entry
-    try:
-        yield
-    finally:
-        del strategy.advise_entry
-
-
 class FleetBacktester:
     """Loads the config, the data and the indicators once, then runs each wallet set-up."""
 
@@ -193,9 +158,7 @@ class FleetBacktester:
     ) -> None:
         self.request = request
         self._progress = on_progress or (lambda message: logger.info(message))
-        missing = missing_backtesting_internals()
-        if missing:
-            raise RuntimeFleetError(unsupported_message(missing, "freqfleet backtest"))
+        require(Feature.BACKTEST, error=RuntimeFleetError)
         user_config, spec = load_fleet_config(request.config_path)
         self.producer_names = list(spec.producer_names)
         self._stub_dir = tempfile.TemporaryDirectory(prefix="freqfleet-backtest-")
@@ -264,14 +227,14 @@ class FleetBacktester:
         except OperationalException as error:
             raise ConfigError(f"{self.request.config_path}: {error}") from None
         self._exchange = backtesting.exchange
-        backtesting._set_strategy(backtesting.strategylist[0])
+        use_first_strategy(backtesting)
         return backtesting
 
     def _load(self) -> tuple[Backtesting, list[str]]:
         """Load candles once for every pair of the fleet and compute indicators once."""
         backtesting = Backtesting(copy.deepcopy(self.config))
         self._exchange = backtesting.exchange
-        backtesting._set_strategy(backtesting.strategylist[0])
+        use_first_strategy(backtesting)
         pairs = list(backtesting.pairlists.whitelist)
         self._progress(f"loading candles for {len(pairs)} pairs")
         try:
@@ -297,11 +260,9 @@ class FleetBacktester:
         self, name: str, backtesting: Backtesting, pairs: list[str], *, delayed: bool = False
     ) -> RunResult:
         processed = {pair: self._analysed[pair].copy() for pair in pairs}
-        backtesting.timerange = self.timerange
-        backtesting.required_startup = self._required_startup
-        backtesting.price_pair_prec = self._price_precision
-        late = _entries_one_candle_late(backtesting) if delayed else contextlib.nullcontext()
-        with _counting_stake_refusals(backtesting) as refused, late:
+        prepare_run(backtesting, self.timerange, self._required_startup, self._price_precision)
+        late = entries_one_candle_late(backtesting) if delayed else contextlib.nullcontext()
+        with counting_stake_refusals(backtesting) as refused, late:
             results = backtesting.backtest(
                 processed=processed,
                 start_date=self.start.to_pydatetime(),

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from freqfleet import __version__
+from freqfleet.compat import freqtrade_image_tag
 from freqfleet.files import PUBLIC_MODE, SECRET_MODE, dump_json
 from freqfleet.fleet.addresses import is_loopback
 from freqfleet.fleet.envvars import env_variables
@@ -31,7 +32,6 @@ from freqfleet.fleet.manifest import BotEntry, FleetManifest, GatewayEntry, Pair
 from freqfleet.fleet.model import FleetSpec
 from freqfleet.fleet.yamltext import to_yaml
 from freqfleet.gateway import STATS_PATH
-from freqfleet.strategy.internals import freqtrade_image_tag
 
 IMAGE = "freqtradeorg/freqtrade"
 LOCAL_IMAGE = "freqfleet:local"

@@ -46,7 +46,7 @@ from typing import Any, Protocol
 
 from freqtrade.exchange import timeframe_to_seconds
 
-from freqfleet.strategy.internals import freqtrade_ws_enabled
+from freqfleet.compat import freqtrade_ws_enabled, informative_data
 
 logger = logging.getLogger(__name__)
 
@@ -172,7 +172,7 @@ def strategy_informatives(cls: type, config: dict[str, Any], pairs: list[str]) -
     found: list[Informative] = []
     for klass in cls.__mro__:
         for value in vars(klass).values():
-            for data in getattr(value, "_ft_informative", None) or []:
+            for data in informative_data(value):
                 asset = getattr(data, "asset", None) or ""
                 timeframe = getattr(data, "timeframe", None)
                 if not isinstance(timeframe, str):

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from freqfleet.compat import flat_vars_to_nested_dict
 from freqfleet.credentials import API_SERVER_SECRET_PATHS, EXCHANGE_SECRET_PATHS
 from freqfleet.errors import ConfigError
 from freqfleet.fleet.envvars import ENV_PREFIX, env_name
@@ -80,11 +81,10 @@ def _quiet(name: str) -> Iterator[None]:
 
 def freqtrade_view(public: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
     """What freqtrade makes of a config file and these environment variables (its own code)."""
-    from freqtrade.configuration.environment_vars import _flat_vars_to_nested_dict
     from freqtrade.misc import deep_merge_dicts
 
     with _quiet("freqtrade.configuration.environment_vars"):
-        variables = _flat_vars_to_nested_dict(dict(env), ENV_PREFIX)
+        variables = flat_vars_to_nested_dict(dict(env), ENV_PREFIX)
     return deep_merge_dicts(variables, copy.deepcopy(public))
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from freqfleet.compat import informative_data, search_strategy_class
 from freqfleet.errors import ConfigError
 
 SAMPLES_MODULE = "freqfleet.strategy.samples"
@@ -48,7 +49,7 @@ def informative_timeframes(cls: type) -> tuple[str, ...]:
     found: list[str] = []
     for klass in cls.__mro__:
         for value in vars(klass).values():
-            for data in getattr(value, "_ft_informative", None) or []:
+            for data in informative_data(value):
                 timeframe = getattr(data, "timeframe", None)
                 if isinstance(timeframe, str) and timeframe not in found:
                     found.append(timeframe)
@@ -230,7 +231,6 @@ def load_strategy_class(folder: Path, name: str) -> tuple[type, Path] | None:
     error and crashes on any other), any failure raises :class:`StrategyImportError` naming
     the file. The result is then confirmed by freqtrade's own resolver.
     """
-    from freqtrade.resolvers.strategy_resolver import StrategyResolver
 
     with fresh_imports(folder):
         found = False
@@ -250,7 +250,7 @@ def load_strategy_class(folder: Path, name: str) -> tuple[type, Path] | None:
         if not found:
             return None
     with fresh_imports(folder):
-        cls, path = StrategyResolver._search_object(folder, object_name=name)
+        cls, path = search_strategy_class(folder, name)
     if cls is None or path is None:
         return None
     # The file as named in the folder (freqtrade's ``path`` has symlinks resolved).

@@ -43,10 +43,12 @@ from typing import Any
 
 from freqtrade.strategy import IStrategy
 
+from freqfleet.compat import patch
+
 
 class _Argument:
     """A neutral answer that is one of the callback's arguments; ``reads`` names it, so
-    the start-up check (internals) can tell freqtrade still passes it."""
+    the start-up check (``freqfleet.compat``) can tell freqtrade still passes it."""
 
     def __init__(self, name: str) -> None:
         self.reads = (name,)
@@ -109,7 +111,7 @@ def guard_callbacks(
         if method is None:
             continue
         signature = inspect.signature(getattr(IStrategy, name))
-        setattr(
+        patch(
             strategy,
             name,
             _guarded(name, method, signature, NEUTRAL_DEFAULTS[name], has_data, on_skip),

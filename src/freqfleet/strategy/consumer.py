@@ -47,6 +47,7 @@ from typing import Any
 from freqtrade.exchange import timeframe_to_seconds
 from pandas import DataFrame
 
+from freqfleet.compat import column_values, set_analyzed_frame, watch_producer_messages
 from freqfleet.files import dump_json, write_atomic
 from freqfleet.fleet_state import STATE_FILE, FleetState
 from freqfleet.strategy.access_watch import AccessWatch
@@ -54,11 +55,6 @@ from freqfleet.strategy.consumer_report import consumer_report, iso
 from freqfleet.strategy.exit_pricing import ExitPrices
 from freqfleet.strategy.freshness import FreshnessLog
 from freqfleet.strategy.intake import IntakeRules, Rejections, limit_producer_complaints
-from freqfleet.strategy.internals import (
-    column_values,
-    set_analyzed_frame,
-    watch_producer_messages,
-)
 from freqfleet.strategy.merge import (
     MergeCache,
     MergedEntry,

@@ -13,11 +13,11 @@ whenever it matters:
 - a followed producer exit (or, for position adjustments, a followed adjustment) waits.
 
 So the consumer decides on the prices a bot looping every ``exit_price_secs`` sees. When
-such a decision places an order, freqtrade's patched loop (``internals.reuse_exit_prices``)
+such a decision places an order, freqtrade's patched loop (``compat.reuse_exit_prices``)
 takes the price fresh for the order itself: no order goes out at a reused price, and no
 callback runs twice for one decision (deciding again would call ``custom_exit``,
 ``custom_stoploss`` and the trailing stop a second time in one loop). Plain Python: the
-freqtrade side lives in ``internals``.
+freqtrade side lives in ``freqfleet.compat.pricing``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from enum import StrEnum
 
 class PriceKind(StrEnum):
     """What an open trade is priced for (str values: freqtrade's patched loop in
-    ``internals`` passes the words)."""
+    ``compat`` passes the words)."""
 
     EXIT = "exit"
     """``handle_trade``'s exit rate."""

@@ -19,12 +19,13 @@ from freqtrade.enums import CandleType, RunMode, SignalDirection
 from freqtrade.exceptions import OperationalException
 from freqtrade.strategy import IStrategy
 
+from freqfleet import compat
 from freqfleet.botapi import BotApi, BotApiError
 from freqfleet.errors import StrategySetupError
 from freqfleet.fleet_state import STATE_FILE, Role
 from freqfleet.section import read_consumer_section
-from freqfleet.strategy import internals
 from freqfleet.strategy.callbacks import guard_callbacks
+from freqfleet.strategy.codec import decode_frame, encode_frame, is_fleet_encoded
 from freqfleet.strategy.consumer import FleetConsumer
 from freqfleet.strategy.exit_pricing import ExitPrices
 from freqfleet.strategy.order_journal import JOURNAL_FILE, OrderJournal
@@ -58,7 +59,7 @@ class FleetStrategy(_Strategy):
     fleet_consumer: FleetConsumer | None = None
     fleet_exit_prices: ExitPrices | None = None
     """On a consumer with ``fleet.exit_price_secs``: when open trades' prices are reused
-    (read by freqtrade's patched pricing, ``internals.reuse_exit_prices``)."""
+    (read by freqtrade's patched pricing, ``compat.reuse_exit_prices``)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -71,10 +72,10 @@ class FleetStrategy(_Strategy):
                 return
 
     def __init__(self, config: dict[str, Any]) -> None:
-        internals.check_supported()
+        compat.check_supported()
         settings = check_fleet_config(config)
         super().__init__(config)
-        internals.install_frame_codec()
+        compat.install_frame_codec(encode_frame, decode_frame, is_fleet_encoded)
         _install_log_guard(config)
         if settings is None or config.get("runmode") in _NO_CONSUMER_ROLE:
             if settings is None and _is_trading_producer(config):
@@ -87,7 +88,7 @@ class FleetStrategy(_Strategy):
         _ConsumerHooks(self, self.fleet_consumer).bind()
         self.fleet_exit_prices = self.fleet_consumer.exit_prices
         if self.fleet_exit_prices is not None:
-            internals.reuse_exit_prices()
+            compat.reuse_exit_prices()
         logger.info(
             "Fleet consumer of %s (max_signal_age %d candle(s), %s)",
             ", ".join(settings.producer_names),
@@ -97,8 +98,9 @@ class FleetStrategy(_Strategy):
             else f"open trades priced every {settings.exit_price_secs:g} s",
         )
 
-    # freqtrade sets ``strategy.dp`` before it starts the message consumer: the consumer
-    # attaches its checks there, so no producer message arrives unchecked.
+    # freqtrade sets ``strategy.dp`` before it starts the message consumer (checked at
+    # start-up, ``freqfleet.compat``): the consumer attaches its checks there, so no
+    # producer message arrives unchecked.
     @property
     def dp(self) -> Any:
         try:
@@ -159,12 +161,12 @@ def _attach(strategy: Any, consumer: FleetConsumer, dp: Any) -> None:
 def _guard_live_orders(dp: Any, config: dict[str, Any]) -> None:
     """A live consumer sends its orders through the order guard (``OrderGuard``), with its
     journal in ``user_data_dir``."""
-    exchange = internals.bot_exchange(dp)
+    exchange = compat.bot_exchange(dp)
     user_data = config.get("user_data_dir")
     if exchange is None or not user_data:
         return
     journal = OrderJournal(Path(user_data) / JOURNAL_FILE)
-    internals.guard_orders(exchange, journal)
+    compat.guard_orders(exchange, journal)
     logger.info("Fleet consumer trades live: orders journalled in %s", journal.path)
 
 
@@ -188,21 +190,20 @@ class _ProducerHooks:
             name: getattr(strategy, name)
             for name in ("bot_start", "bot_loop_start", "ft_bot_cleanup")
         }
-        strategy.bot_start = self.bot_start
-        strategy.bot_loop_start = self.bot_loop_start
-        strategy.ft_bot_cleanup = self.ft_bot_cleanup
+        for name in ("bot_start", "bot_loop_start", "ft_bot_cleanup"):
+            compat.patch(strategy, name, getattr(self, name))
 
     def bot_start(self, **kwargs: Any) -> None:
         from freqfleet.strategy.producer_pricing import ProducerPricing, TickerStream
 
-        exchange = internals.bot_exchange(getattr(self.strategy, "dp", None))
+        exchange = compat.bot_exchange(getattr(self.strategy, "dp", None))
         if exchange is not None:
-            maker = internals.stream_client_maker(exchange)
+            maker = compat.stream_client_maker(exchange)
             stream = None if maker is None else TickerStream(maker)
             pricing = ProducerPricing(
-                lambda symbols: internals.fetch_tickers_uncached(exchange, symbols), stream
+                lambda symbols: compat.fetch_tickers_uncached(exchange, symbols), stream
             )
-            if internals.route_tickers(exchange, pricing.ticker):
+            if compat.route_tickers(exchange, pricing.ticker):
                 self.pricing = pricing
                 if stream is not None:
                     stream.start()
@@ -251,14 +252,9 @@ class _ConsumerHooks:
                 "gather_informative_pairs",
             )
         }
-        strategy.analyze = consumer.analyze
-        strategy.gather_informative_pairs = self.gather_informative_pairs
-        strategy.get_entry_signal = self.get_entry_signal
-        strategy.bot_start = self.bot_start
-        strategy.bot_loop_start = self.bot_loop_start
-        strategy.custom_exit = self.custom_exit
-        strategy.adjust_trade_position = self.adjust_trade_position
-        strategy.ft_bot_cleanup = self.ft_bot_cleanup
+        compat.patch(strategy, "analyze", consumer.analyze)
+        for name in self.original:
+            compat.patch(strategy, name, getattr(self, name))
 
     def gather_informative_pairs(self) -> list:
         if self.consumer.settings.informative_candles:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from pandas import DataFrame
 
-from freqfleet.strategy.internals import column_values
+from freqfleet.compat import column_values
 from freqfleet.strategy.merge import epoch_ns
 
 logger = logging.getLogger(__name__)

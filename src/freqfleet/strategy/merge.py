@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from pandas import DataFrame
 
-from freqfleet.strategy.internals import column_values
+from freqfleet.compat import column_values
 
 OHLCV_COLUMNS = ("date", "open", "high", "low", "close", "volume")
 SIGNAL_COLUMNS = ("enter_long", "exit_long", "enter_short", "exit_short")

@@ -10,7 +10,7 @@ looked up by that id, inline (a timeout) or at the next start (a killed bot), an
 recorded in its trade or known never to have been placed.
 
 A journal line is JSON; the last line of an id wins. Plain Python: the freqtrade side lives
-in ``internals``.
+in ``freqfleet.compat.orders``.
 """
 
 from __future__ import annotations

@@ -1,0 +1,109 @@
+"""Behaviours of freqtrade that freqfleet relies on and no signature shows.
+
+Each check takes the owner (freqtrade's class or function, or a stand-in in tests) and
+tells whether it still behaves as relied on, read from its source or by running it. A
+check that cannot read the source (no file) does not fail: as with a builtin's
+signature, there is nothing to compare.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from typing import Any
+
+from freqfleet.compat.model import is_self_attribute, source_tree
+
+
+def _method(owner: Any, name: str) -> ast.AST | None:
+    function = inspect.getattr_static(owner, name, None)
+    return None if function is None else source_tree(function)
+
+
+def add_stores_through_replace(dataprovider: Any) -> bool:
+    """``DataProvider._add_external_df`` stores a frame only by calling
+    ``self._replace_external_df`` (where the consumer sees each stored frame)."""
+    tree = _method(dataprovider, "_add_external_df")
+    if tree is None:
+        return inspect.getattr_static(dataprovider, "_add_external_df", None) is not None
+    calls = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and is_self_attribute(node.func, "_replace_external_df")
+    ]
+    stores_itself = any(
+        isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign)
+        and any(_writes_self(target) for target in _targets(node))
+        for node in ast.walk(tree)
+    )
+    return bool(calls) and not stores_itself
+
+
+def _targets(node: ast.AST) -> list[ast.expr]:
+    if isinstance(node, ast.Assign):
+        return list(node.targets)
+    if isinstance(node, ast.AugAssign | ast.AnnAssign):
+        return [node.target]
+    return []
+
+
+def _writes_self(target: ast.expr) -> bool:
+    """``self.x = ...`` or ``self.x[...] = ...`` (at any depth of subscripts)."""
+    while isinstance(target, ast.Subscript):
+        target = target.value
+    return is_self_attribute(target)
+
+
+def dp_set_before_message_consumer(bot: Any) -> bool:
+    """``FreqtradeBot.__init__`` sets ``self.strategy.dp`` before it creates the
+    ``ExternalMessageConsumer`` (which starts receiving producer messages at once)."""
+    tree = _method(bot, "__init__")
+    if tree is None:
+        return inspect.getattr_static(bot, "__init__", None) is not None
+    dp_set = [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and any(
+            isinstance(t, ast.Attribute)
+            and t.attr == "dp"
+            and is_self_attribute(t.value, "strategy")
+            for t in node.targets
+        )
+    ]
+    consumer_made = [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and _called_name(node.func) == "ExternalMessageConsumer"
+    ]
+    return bool(dp_set and consumer_made) and min(dp_set) < min(consumer_made)
+
+
+def _called_name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def marks_informative_functions(informative: Any) -> bool:
+    """freqtrade's ``@informative`` records its timeframe and asset on the function it
+    decorates (``_ft_informative``: what the plan reads to size a bot's candles)."""
+    try:
+        marked = informative("1h", "BTC/{stake}")(lambda self, dataframe, metadata: dataframe)
+    except Exception:  # any failure means the decorator changed
+        return False
+    data = getattr(marked, "_ft_informative", None)
+    if not isinstance(data, list) or len(data) != 1:
+        return False
+    return getattr(data[0], "timeframe", None) == "1h" and getattr(data[0], "asset", None) == (
+        "BTC/{stake}"
+    )
+
+
+__all__ = [
+    "add_stores_through_replace",
+    "dp_set_before_message_consumer",
+    "marks_informative_functions",
+]
