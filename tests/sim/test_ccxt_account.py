@@ -167,6 +167,25 @@ def test_credentials_and_time_refused_as_authentication_errors(sim: RunningSimul
         late.fetch_balance()
 
 
+def test_markets_load_with_ccxts_own_options_as_for_binance(sim: RunningSimulator) -> None:
+    """A section without the simulator's ``fetchMargins: false`` (ccxt's default, true,
+    asks for the margin pairs once it has a key) loads the same markets and coins."""
+    before = sim.request_counts()
+    exchange = client(sim, options={"fetchMarkets": {"types": ["spot"]}})
+    assert exchange.options["fetchMargins"] is True
+    assert sorted(exchange.markets) == sorted(sim.pairs)
+    assert exchange.currencies["USDT"]["active"] is True
+    after = sim.request_counts()
+    gained = {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
+    assert gained == {
+        "/api/v3/exchangeInfo": 1,
+        "/sapi/v1/capital/config/getall": 1,
+        "/sapi/v1/margin/allPairs": 2,  # markets, then currencies
+        "/sapi/v1/margin/isolated/allPairs": 1,
+    }
+    assert sim.stats()["not_simulated"] == {}
+
+
 def test_weights_are_binances_and_every_path_is_simulated(
     sim: RunningSimulator, exchange: ccxt.binance
 ) -> None:

@@ -5,7 +5,8 @@ Range rules as Binance's: ``allOrders`` and ``myTrades`` give at most ``limit`` 
 from there, otherwise the newest are given; ``startTime`` and ``endTime`` may be at most
 24 hours apart (``-1127``); ``myTrades`` with ``startTime`` only gives that day's trades
 from then, with ``endTime`` only the day before it; ``fromId`` goes with no time
-(``-1128``).
+(``-1128``). The coins (``capital/config/getall``) and the margin pairs (none) are what
+ccxt loads with the markets once it has a key.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from freqfleet.sim.units import units_text
 
 if TYPE_CHECKING:
     from freqfleet.sim.app import Params
-    from freqfleet.sim.private_api import Action, SignedRoutes
+    from freqfleet.sim.private_api import Action, Endpoint, SignedRoutes
 
 DAY_MS = 86_400_000
 LIMIT_DEFAULT = 500
@@ -153,11 +154,23 @@ def register_queries(routes: SignedRoutes) -> None:
 
         return answer, 10
 
+    def margin_pairs(weight: int) -> Endpoint:
+        """No margin trading on the simulator (``isMarginTradingAllowed`` is false for
+        every symbol): no pairs. ccxt asks at market loading once it has a key."""
+
+        def endpoint(params: Params, now_ms: int) -> tuple[Action, int]:
+            params.text("symbol")
+            return list, weight
+
+        return endpoint
+
     routes.add("GET", "/api/v3/account", balances)
     routes.add("GET", "/api/v3/openOrders", open_orders)
     routes.add("GET", "/api/v3/allOrders", all_orders)
     routes.add("GET", "/api/v3/myTrades", my_trades)
     routes.add("GET", "/sapi/v1/capital/config/getall", coins)
+    routes.add("GET", "/sapi/v1/margin/allPairs", margin_pairs(1))
+    routes.add("GET", "/sapi/v1/margin/isolated/allPairs", margin_pairs(10))
 
 
 def coin_info(asset: str, free: int, locked: int) -> dict[str, Any]:
