@@ -154,6 +154,21 @@ def test_orders_refused_as_binance_refuses_them(
     assert len(sim.account()["orders"]) == before
 
 
+def test_history_ranges_are_checked_as_binance_checks_them(exchange: ccxt.binance) -> None:
+    day = 86_400_000
+    exchange.create_order("BTC/USDT", "market", "buy", 0.001)
+    with pytest.raises(ccxt.BadRequest, match="-1127"):
+        exchange.privateGetMyTrades({"symbol": "BTCUSDT", "startTime": 0, "endTime": 2 * day})
+    with pytest.raises(ccxt.BadRequest, match="-1128"):
+        exchange.privateGetMyTrades({"symbol": "BTCUSDT", "fromId": 1, "startTime": 0})
+    with pytest.raises(ccxt.BadRequest, match="-1127"):
+        exchange.fetch_orders("BTC/USDT", since=0, params={"until": 2 * day})
+    newest = exchange.fetch_orders("BTC/USDT", limit=1)
+    assert len(newest) == 1
+    first = exchange.fetch_orders("BTC/USDT", params={"orderId": 1, "limit": 1})
+    assert len(first) == 1 and int(first[0]["id"]) <= int(newest[0]["id"])
+
+
 def test_credentials_and_time_refused_as_authentication_errors(sim: RunningSimulator) -> None:
     with pytest.raises(ccxt.AuthenticationError, match="-2015"):
         client(sim, apiKey=random_credential()).fetch_balance()
