@@ -140,6 +140,17 @@ def test_too_many_new_orders_answer_429_minus_1015(
     } in limits
 
 
+def test_a_signed_request_the_simulator_does_not_know_is_logged_without_its_signature(
+    sim: RunningSimulator, exchange: ccxt.binance
+) -> None:
+    with pytest.raises(ccxt.BaseError):
+        exchange.privateDeleteOpenOrders({"symbol": "BTCUSDT"})
+    assert sim.stats()["not_simulated"] == {"DELETE /api/v3/openOrders": 1}
+    line = next(x for x in sim.log_text().splitlines() if "DELETE /api/v3/openOrders" in x)
+    assert "signature=<redacted>" in line and "timestamp=" in line
+    assert sim.key not in sim.log_text() and sim.secret not in sim.log_text()
+
+
 def test_a_simulator_without_an_account_has_no_account_paths(tmp_path: Path) -> None:
     with running_simulator(pairs=2) as plain:
         assert httpx.get(plain.url + "/sim/account").status_code == 404
