@@ -109,8 +109,10 @@ def test_ioc_expires_its_rest_and_fok_expires_whole(
     sim: RunningSimulator, exchange: ccxt.binance
 ) -> None:
     book = exchange.fetch_order_book("ETH/USDT", 5)
+    # Up to the second level, five times what the first two hold: the book moves between
+    # the two requests, but never that far that fast.
     price, near = book["asks"][1][0], book["asks"][0][1] + book["asks"][1][1]
-    amount = float(exchange.amount_to_precision("ETH/USDT", near * 3))
+    amount = float(exchange.amount_to_precision("ETH/USDT", near * 5))
     fok = exchange.create_order("ETH/USDT", "limit", "buy", amount, price, {"timeInForce": "FOK"})
     assert fok["status"] == "expired" and fok["filled"] == 0
     ioc = exchange.create_order("ETH/USDT", "limit", "buy", amount, price, {"timeInForce": "IOC"})
