@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -82,12 +83,17 @@ def test_sim_config_prints_replay_pairs(capsys: pytest.CaptureFixture) -> None:
         (["--model", "replay", "--data-dir", "EMPTY"], "--data-dir"),
         (["--data-dir", "EMPTY"], "--model replay"),
         (["--weight-limit", "0"], "--weight-limit"),
+        (["--order-limit", "0"], "--order-limit"),
+        (["--account", "BAD_ACCOUNT"], "'secret' must be 64"),
     ],
 )
 def test_bad_options_fail_in_one_line_and_write_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture, arguments: list[str], field: str
 ) -> None:
+    bad_account = tmp_path / "account.json"
+    bad_account.write_text('{"key": "' + "k" * 64 + '", "secret": "short", "balances": {}}')
     arguments = [str(tmp_path) if a == "EMPTY" else a for a in arguments]
+    arguments = [str(bad_account) if a == "BAD_ACCOUNT" else a for a in arguments]
     target = tmp_path / "exchange.json"
     assert main(["sim", "config", *arguments, "-o", str(target)]) == 2
     error = capsys.readouterr().err.strip()
@@ -131,3 +137,48 @@ def test_simulator_log_names_unknown_paths_and_counts_requests() -> None:
         log = sim.log_text()
     assert "Not simulated: GET /sapi/v1/capital/config/getall" in log
     assert "Stopped after 2 requests" in log and "'/api/v3/klines': 1" in log
+
+
+def test_sim_config_with_an_account_writes_a_private_live_section(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    account_path, target = tmp_path / "account.json", tmp_path / "exchange-live.json"
+    assert main(["sim", "config", "--pairs", "2", "--account", str(account_path)]) == 2
+    refused = capsys.readouterr()
+    assert "-o FILE" in refused.err and len(refused.err.strip().splitlines()) == 1
+    account = json.loads(account_path.read_text())  # created all the same, mode 0600
+    assert stat.S_IMODE(account_path.stat().st_mode) == 0o600
+    assert account["secret"] not in refused.out + refused.err
+    arguments = ["sim", "config", "--pairs", "2", "--account", str(account_path)]
+    assert main([*arguments, "-o", str(target)]) == 0
+    printed = capsys.readouterr()
+    assert account["secret"] not in printed.out + printed.err
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    section = load_config_file(str(target))["exchange"]
+    assert (section["key"], section["secret"]) == (account["key"], account["secret"])
+
+
+def test_sim_with_an_account_prints_where_it_is_never_the_secret(tmp_path: Path) -> None:
+    account_path = tmp_path / "account.json"
+    command = [sys.executable, "-m", "freqfleet.cli", "sim", "--port", "0", "--pairs", "2"]
+    process = subprocess.Popen(
+        [*command, "--account", str(account_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lines = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            lines.append(line)
+            if not line or line.startswith("# Account:"):
+                break
+    finally:
+        process.send_signal(signal.SIGTERM)
+        rest, _ = process.communicate(timeout=30)
+    text = "".join(lines) + rest
+    assert f"# Account: {account_path} (10000 USDT)" in text
+    secret = json.loads(account_path.read_text())["secret"]
+    assert secret not in text

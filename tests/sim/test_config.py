@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from freqfleet.sim.config import BOT_HEADER, ccxt_urls, ccxt_ws_urls, exchange_config, name_bot
 
 
@@ -72,3 +74,29 @@ def test_the_section_points_every_ccxt_url_at_the_simulator_and_holds_no_secret(
     assert (section["name"], section["key"], section["secret"]) == ("binance", "", "")
     assert section["pair_whitelist"] == ["BTC/USDT", "ETH/USDT"]
     assert "headers" not in exchange_config("http://127.0.0.1:8500", [])["ccxt_config"]
+
+
+def test_a_live_section_carries_the_accounts_key_and_secret() -> None:
+    from freqtrade.configuration.config_validation import validate_config_schema
+
+    key, secret = "k" * 64, "s" * 64
+    live = exchange_config("http://127.0.0.1:8500", ["BTC/USDT"], key=key, secret=secret)
+    assert (live["key"], live["secret"]) == (key, secret)
+    plain = exchange_config("http://127.0.0.1:8500", ["BTC/USDT"])
+    assert {k: v for k, v in live.items() if k not in ("key", "secret")} == {
+        k: v for k, v in plain.items() if k not in ("key", "secret")
+    }
+    bot = {
+        "max_open_trades": 1,
+        "stake_currency": "USDT",
+        "stake_amount": 10,
+        "dry_run": False,
+        "timeframe": "1m",
+        "entry_pricing": {"price_side": "same"},
+        "exit_pricing": {"price_side": "same"},
+        "pairlists": [{"method": "StaticPairList"}],
+        "exchange": live,
+    }
+    validate_config_schema(bot)
+    with pytest.raises(ValueError, match="both"):
+        exchange_config("http://127.0.0.1:8500", ["BTC/USDT"], key=key)

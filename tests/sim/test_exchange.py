@@ -31,6 +31,16 @@ def test_the_book_is_sorted_around_the_last_price_with_a_spread(exchange: SimExc
     assert exchange.book(1, NOW_MS, 10) == (bids, asks)
 
 
+def test_a_deeper_book_begins_with_the_shallower_one(exchange: SimExchange) -> None:
+    """What the account's orders walk (1,000 levels) is what a bot read (20 levels)."""
+    bids, asks = exchange.book(3, NOW_MS, 1000)
+    assert exchange.book(3, NOW_MS, 20) == (bids[:20], asks[:20])
+    ticker = exchange.book_ticker(3, NOW_MS)
+    depth = exchange.depth(3, NOW_MS, 5)
+    assert [ticker["askPrice"], ticker["askQty"]] == depth["asks"][0]
+    assert [ticker["bidPrice"], ticker["bidQty"]] == depth["bids"][0]
+
+
 def test_tickers_and_depth_agree_with_the_book_and_the_day(exchange: SimExchange) -> None:
     market = exchange.markets[2]
     bids, asks = exchange.book(2, NOW_MS, 5)

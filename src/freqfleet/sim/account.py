@@ -109,6 +109,8 @@ class Account:
         self.model = model or FillModel()
         self.balances: dict[str, Balance] = {a: Balance(free=u) for a, u in balances.items()}
         self.orders: dict[int, Order] = {}
+        self.open_orders: dict[int, Order] = {}
+        """The orders still open (NEW, PARTIALLY_FILLED), by id, oldest first."""
         self.trades: list[Trade] = []
         start = exchange.clock() if first_id is None else first_id
         self._next_order = start
@@ -149,6 +151,8 @@ class Account:
                 self._limit(order, spec, now_ms)
             self._next_order += 1
             self.orders[order.id] = order
+            if order.is_open:
+                self.open_orders[order.id] = order
             self._client_ids[(new.market, client_id)] = order.id
             return order
 
@@ -308,6 +312,7 @@ class Account:
             order.locked = 0
         order.status = status
         order.update_ms = max(order.update_ms, now_ms)
+        self.open_orders.pop(order.id, None)
 
     # -- resting orders on the price path -------------------------------------------------------
     def match(self, now_ms: int) -> int:
@@ -316,7 +321,7 @@ class Account:
         with self.lock:
             store = self.exchange.store
             base_ms = self.exchange.model.base_ms
-            for order in [o for o in self.orders.values() if o.is_open]:
+            for order in list(self.open_orders.values()):
                 fills, reached = match_resting(
                     order.side,
                     order.price,

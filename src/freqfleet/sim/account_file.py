@@ -18,6 +18,7 @@ import re
 import secrets
 import string
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -79,10 +80,10 @@ def load_account_file(path: Path) -> AccountFile:
             "create a fresh account"
         ) from None
     try:
+        # Numbers come as floats (python-rapidjson's NM_DECIMAL fails on trailing commas);
+        # each is read back from its shortest repr, which is what was written.
         content = rapidjson.loads(
-            text,
-            parse_mode=rapidjson.PM_COMMENTS | rapidjson.PM_TRAILING_COMMAS,
-            number_mode=rapidjson.NM_DECIMAL,
+            text, parse_mode=rapidjson.PM_COMMENTS | rapidjson.PM_TRAILING_COMMAS
         )
     except (ValueError, rapidjson.JSONDecodeError) as error:
         raise ConfigError(
@@ -117,7 +118,7 @@ def _account(path: Path, content: Any, where: str) -> AccountFile:
                 f"{where}: balances: asset {asset!r} must be 1 to 20 capital letters or digits "
                 "(e.g. USDT)"
             )
-        units = parse_units(amount)
+        units = parse_units(Decimal(repr(amount)) if isinstance(amount, float) else amount)
         if units is None or units < 0:
             raise ConfigError(
                 f"{where}: balances.{asset} must be a number of at least 0 with at most 8 "

@@ -5,7 +5,8 @@ Range rules as Binance's: ``allOrders`` and ``myTrades`` give at most ``limit`` 
 from there, otherwise the newest are given; ``startTime`` and ``endTime`` may be at most
 24 hours apart (``-1127``); ``myTrades`` with ``startTime`` only gives that day's trades
 from then, with ``endTime`` only the day before it; ``fromId`` goes with no time
-(``-1128``).
+(``-1128``). The coins (``capital/config/getall``) and the margin pairs (none) are what
+ccxt loads with the markets once it has a key.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from freqfleet.sim.units import units_text
 
 if TYPE_CHECKING:
     from freqfleet.sim.app import Params
-    from freqfleet.sim.private_api import Action, SignedRoutes
+    from freqfleet.sim.private_api import Action, Endpoint, SignedRoutes
 
 DAY_MS = 86_400_000
 LIMIT_DEFAULT = 500
@@ -71,39 +72,45 @@ def select(
     return chosen[-limit:]
 
 
-def register_queries(routes: SignedRoutes) -> None:
-    account = routes.account
+class AccountQueries:
+    """The signed reads, each an endpoint of :class:`SignedRoutes`."""
 
-    def balances(params: Params, now_ms: int) -> tuple[Action, int]:
+    def __init__(self, routes: SignedRoutes) -> None:
+        self.routes = routes
+        self.account = routes.account
+
+    def balances(self, params: Params, now_ms: int) -> tuple[Action, int]:
         omit = params.text("omitZeroBalances")
         if omit not in (None, "true", "false"):
             raise errors.invalid_data("omitZeroBalances")
 
         def answer() -> Any:
-            account.match(now_ms)
-            return account_answer(account, now_ms, omit == "true")
+            self.account.match(now_ms)
+            return account_answer(self.account, now_ms, omit == "true")
 
         return answer, 20
 
-    def open_orders(params: Params, now_ms: int) -> tuple[Action, int]:
-        market = routes.market(params) if params.text("symbol") is not None else None
+    def open_orders(self, params: Params, now_ms: int) -> tuple[Action, int]:
+        market = self.routes.market(params) if params.text("symbol") is not None else None
+        account = self.account
 
         def answer() -> Any:
             with account.lock:
                 account.match(now_ms)
                 return [
                     order_result(account, order)
-                    for order in account.orders.values()
-                    if order.is_open and (market is None or order.market == market)
+                    for order in account.open_orders.values()
+                    if market is None or order.market == market
                 ]
 
         return answer, 80 if market is None else 6
 
-    def all_orders(params: Params, now_ms: int) -> tuple[Action, int]:
-        market = routes.market(params)
+    def all_orders(self, params: Params, now_ms: int) -> tuple[Action, int]:
+        market = self.routes.market(params)
         first_id = params.integer("orderId")
         start, end = _window(params)
         limit = _limit(params)
+        account = self.account
 
         def answer() -> Any:
             with account.lock:
@@ -116,8 +123,8 @@ def register_queries(routes: SignedRoutes) -> None:
 
         return answer, 20
 
-    def my_trades(params: Params, now_ms: int) -> tuple[Action, int]:
-        market = routes.market(params)
+    def my_trades(self, params: Params, now_ms: int) -> tuple[Action, int]:
+        market = self.routes.market(params)
         order_id = params.integer("orderId")
         from_id = params.integer("fromId")
         start, end = _window(params)
@@ -128,6 +135,7 @@ def register_queries(routes: SignedRoutes) -> None:
             end = start + DAY_MS
         elif end is not None and start is None:
             start = end - DAY_MS
+        account = self.account
 
         def answer() -> Any:
             with account.lock:
@@ -137,27 +145,44 @@ def register_queries(routes: SignedRoutes) -> None:
                     for t in account.trades
                     if t.market == market and (order_id is None or t.order_id == order_id)
                 ]
-                first = from_id if from_id is not None else None
-                chosen = select(mine, lambda t: t.id, lambda t: t.time_ms, first, start, end, limit)
+                chosen = select(
+                    mine, lambda t: t.id, lambda t: t.time_ms, from_id, start, end, limit
+                )
                 return [trade_result(account, trade) for trade in chosen]
 
         return answer, 5 if order_id is not None else 20
 
-    def coins(params: Params, now_ms: int) -> tuple[Action, int]:
+    def coins(self, params: Params, now_ms: int) -> tuple[Action, int]:
         def answer() -> Any:
-            held = account.balance_units()
+            held = self.account.balance_units()
             assets = dict.fromkeys(held)
-            for spec in account.exchange.markets:
+            for spec in self.account.exchange.markets:
                 assets.update(dict.fromkeys((spec.base, spec.quote)))
             return [coin_info(asset, *held.get(asset, (0, 0))) for asset in assets]
 
         return answer, 10
 
-    routes.add("GET", "/api/v3/account", balances)
-    routes.add("GET", "/api/v3/openOrders", open_orders)
-    routes.add("GET", "/api/v3/allOrders", all_orders)
-    routes.add("GET", "/api/v3/myTrades", my_trades)
-    routes.add("GET", "/sapi/v1/capital/config/getall", coins)
+    @staticmethod
+    def margin_pairs(weight: int) -> Endpoint:
+        """No margin trading on the simulator (``isMarginTradingAllowed`` is false for
+        every symbol): no pairs. ccxt asks at market loading once it has a key."""
+
+        def endpoint(params: Params, now_ms: int) -> tuple[Action, int]:
+            params.text("symbol")
+            return list, weight
+
+        return endpoint
+
+
+def register_queries(routes: SignedRoutes) -> None:
+    queries = AccountQueries(routes)
+    routes.add("GET", "/api/v3/account", queries.balances)
+    routes.add("GET", "/api/v3/openOrders", queries.open_orders)
+    routes.add("GET", "/api/v3/allOrders", queries.all_orders)
+    routes.add("GET", "/api/v3/myTrades", queries.my_trades)
+    routes.add("GET", "/sapi/v1/capital/config/getall", queries.coins)
+    routes.add("GET", "/sapi/v1/margin/allPairs", queries.margin_pairs(1))
+    routes.add("GET", "/sapi/v1/margin/isolated/allPairs", queries.margin_pairs(10))
 
 
 def coin_info(asset: str, free: int, locked: int) -> dict[str, Any]:
@@ -200,4 +225,4 @@ def coin_info(asset: str, free: int, locked: int) -> dict[str, Any]:
     }
 
 
-__all__ = ["coin_info", "register_queries", "select"]
+__all__ = ["AccountQueries", "coin_info", "register_queries", "select"]

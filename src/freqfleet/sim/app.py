@@ -6,7 +6,8 @@ Endpoints (GET): ``/api/v3/ping``, ``/api/v3/time``, ``/api/v3/exchangeInfo``,
 websocket streams on ``/ws`` and ``/stream`` (:mod:`freqfleet.sim.streams`); and the
 simulator's own ``/sim/stats`` (request counts and weight, in total and per bot: see
 :data:`BOT_HEADER`; stream connections and messages under ``streams``) and ``/sim/info``
-(model, pairs).
+(model, pairs). A simulator with an account also serves Binance's signed account and order
+endpoints (:func:`freqfleet.sim.private_api.install_account`).
 
 Why strict: a parameter the simulator does not read, an unknown symbol or interval, a limit
 out of range get Binance's own ``400 {"code", "msg"}`` answer, and an unknown path is

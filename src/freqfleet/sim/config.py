@@ -17,8 +17,9 @@ which costs CPU right after the close and request weight no real bot spends.
 off: candles over REST only.
 
 Spot-only market loading (``options.fetchMarkets.types``) keeps ccxt from asking for
-futures markets, empty key/secret keep it from account calls and ``only_from_ccxt`` keeps
-``download-data`` on the simulator's klines.
+futures markets, empty key/secret keep it from account calls (a live section, with the
+``--account`` file's key and secret, makes them: the simulator serves them) and
+``only_from_ccxt`` keeps ``download-data`` on the simulator's klines.
 
 Why a bot header: a bot that names itself (``X-Freqfleet-Bot``, through ccxt's
 ``headers`` option, which ccxt adds to every request, sync and async, and through

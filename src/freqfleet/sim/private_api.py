@@ -158,7 +158,6 @@ def register_orders(routes: SignedRoutes) -> None:
         market = routes.market(params)
         order_id, client_id = _order_key(params)
         cancel_id = params.text("newClientOrderId")
-        params.text("cancelRestrictions")
 
         def cancel() -> Any:
             order = account.cancel(market, order_id, client_id, now_ms)
