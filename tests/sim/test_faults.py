@@ -56,6 +56,7 @@ def test_an_error_before_processing_places_nothing(
             "after": False,
             "delay_s": 0.0,
             "count": 1,
+            "filter": "NOTIONAL",
             "hits": 0,
         }
     ]
@@ -103,6 +104,22 @@ def test_a_rate_limit_fault_answers_429_without_placing(
     assert order_count(sim) == before
 
 
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [("NOTIONAL", ccxt.BadRequest), ("LOT_SIZE", ccxt.InvalidOrder)],
+)
+def test_a_reject_fault_answers_a_filter_failure_without_placing(
+    sim: RunningSimulator, exchange: ccxt.binance, name: str, error: type
+) -> None:
+    before = order_count(sim)
+    sim.inject_fault(**ORDER, kind="reject", filter=name)
+    with pytest.raises(error, match=f"-1013.*Filter failure: {name}"):
+        resting_buy(exchange)
+    assert order_count(sim) == before
+    resting_buy(exchange)  # one request only
+    assert order_count(sim) == before + 1
+
+
 def test_faults_are_listed_cleared_and_checked(sim: RunningSimulator) -> None:
     sim.inject_fault(method="GET", path="/api/v3/account", kind="delay", delay_s=1, count=3)
     assert httpx.get(sim.url + "/sim/faults").json()["faults"][0]["count"] == 3
@@ -114,6 +131,7 @@ def test_faults_are_listed_cleared_and_checked(sim: RunningSimulator) -> None:
         {**ORDER, "kind": "delay", "delay_s": -1},
         {**ORDER, "kind": "error", "count": 0},
         {**ORDER, "kind": "error", "when": "later"},
+        {**ORDER, "kind": "reject", "filter": "ICEBERG_PARTS"},
     ):
         answer = httpx.post(sim.url + "/sim/faults", json=wrong)
         assert answer.status_code == 400 and answer.json()["error"].startswith("fault: ")

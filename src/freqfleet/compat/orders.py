@@ -118,6 +118,13 @@ class OrderGuard:
             self.journal.settle(entry.client_id, OrderState.NOT_PLACED)
             raise
         except TemporaryError as error:
+            if _refused(error):
+                # The exchange answered and refused the order (a 4xx such as Binance's
+                # "Filter failure: NOTIONAL", which ccxt calls BadRequest): nothing was
+                # placed. freqtrade would take it for a network failure and pause the
+                # whole bot for 30 s; it is this order's failure, as an invalid order is.
+                self.journal.settle(entry.client_id, OrderState.NOT_PLACED)
+                raise InvalidOrderException(str(error)) from error
             found = self._look_up(entry)
             if found is None:
                 self.journal.settle(entry.client_id, OrderState.NOT_PLACED)
@@ -214,6 +221,15 @@ class OrderGuard:
 
 
 _LOOKUP_FAILED: Any = object()
+
+
+def _refused(error: BaseException) -> bool:
+    """Whether freqtrade's TemporaryError came from an answer refusing the request (ccxt's
+    BadRequest, a 4xx with the exchange's reason) rather than from a lost one."""
+    import ccxt
+
+    cause = error.__cause__
+    return isinstance(cause, ccxt.BadRequest) and not isinstance(cause, ccxt.NetworkError)
 
 
 def _record_found_order(bot: Any, entry: Any, order: Any) -> None:

@@ -16,6 +16,11 @@ fault, drives the bot, and reads the account.
   the request is processed first (the order is placed), then the error answered.
 - ``delay``: the request is processed at once, its answer held ``delay_s`` seconds.
 - ``rate_limit``: ``429 -1015`` (too many orders), the request not processed.
+- ``reject``: ``400`` with one of Binance's order filter failures (``filter``:
+  ``PRICE_FILTER``, ``LOT_SIZE``, ``NOTIONAL``, ``MIN_NOTIONAL``, ``PERCENT_PRICE_BY_SIDE``,
+  ``MAX_NUM_ORDERS``; ``-1013 "Filter failure: <filter>"``), the request not processed:
+  what a bot meets when the exchange tightened a market's filters after the bot loaded
+  its markets.
 
 ``count`` requests (default 1) matching ``method`` and ``path`` are affected, in the order
 they arrive; then the rule is gone. ``DELETE /sim/faults`` removes every rule; ``GET
@@ -36,7 +41,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("error", "delay", "rate_limit")
+KINDS = ("error", "delay", "rate_limit", "reject")
+FILTERS = (
+    "PRICE_FILTER",
+    "LOT_SIZE",
+    "NOTIONAL",
+    "MIN_NOTIONAL",
+    "PERCENT_PRICE_BY_SIDE",
+    "MAX_NUM_ORDERS",
+)
 ERROR_STATUSES = (500, 502, 503, 504)
 METHODS = ("GET", "POST", "DELETE", "PUT")
 MAX_DELAY_S = 600.0
@@ -56,6 +69,7 @@ class Fault:
     after: bool = False
     delay_s: float = 0.0
     count: int = 1
+    filter: str = "NOTIONAL"
     hits: int = 0
 
 
@@ -63,7 +77,8 @@ def parse_fault(spec: Any) -> Fault:
     """A rule from ``POST /sim/faults``'s JSON; ValueError naming the field to fix."""
     if not isinstance(spec, dict):
         raise ValueError("send a JSON object with method, path and kind")
-    unknown = sorted(set(spec) - {"method", "path", "kind", "status", "after", "delay_s", "count"})
+    fields = {"method", "path", "kind", "status", "after", "delay_s", "count", "filter"}
+    unknown = sorted(set(spec) - fields)
     if unknown:
         raise ValueError(f"unknown field {unknown[0]!r}")
     method = spec.get("method")
@@ -87,7 +102,10 @@ def parse_fault(spec: Any) -> Fault:
     count = spec.get("count", 1)
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise ValueError("count must be a whole number of requests, at least 1")
-    return Fault(method, path, kind, int(status), after, float(delay), count)
+    chosen = spec.get("filter", "NOTIONAL")
+    if chosen not in FILTERS:
+        raise ValueError(f"filter must be one of {', '.join(FILTERS)}")
+    return Fault(method, path, kind, int(status), after, float(delay), count, chosen)
 
 
 class Faults:
@@ -143,7 +161,7 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         what = f"{scope['method']} {scope['path']}"
-        if fault.kind == "rate_limit" or (fault.kind == "error" and not fault.after):
+        if fault.kind in ("rate_limit", "reject") or (fault.kind == "error" and not fault.after):
             logger.info("Injected fault: %s %s answered at once", fault.kind, what)
             await self._answer(send, fault)
             return
@@ -168,6 +186,9 @@ class FaultMiddleware:
             status = 429
             body = orjson.dumps({"code": -1015, "msg": self.rate_limit_msg})
             headers.append((b"retry-after", b"10"))
+        elif fault.kind == "reject":
+            status = 400
+            body = orjson.dumps({"code": -1013, "msg": f"Filter failure: {fault.filter}"})
         elif fault.status == 503:
             status, body = 503, orjson.dumps({"code": -1007, "msg": TIMEOUT_MSG})
         else:

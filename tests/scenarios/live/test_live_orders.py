@@ -19,9 +19,15 @@ from typing import Any
 
 import pytest
 from freqtrade.enums import ExitCheckTuple, ExitType
-from freqtrade.exceptions import DependencyException, InsufficientFundsError, TemporaryError
+from freqtrade.exceptions import (
+    DependencyException,
+    InsufficientFundsError,
+    InvalidOrderException,
+    TemporaryError,
+)
 from freqtrade.persistence import Trade
 
+from freqfleet.compat import guard_of
 from freqfleet.sim import RunningSimulator, running_simulator
 from freqfleet.sim.account_file import create_account_file
 from freqfleet.strategy.follow.events import FollowEvent
@@ -57,7 +63,8 @@ def figures(consumer: LiveConsumer, case: str) -> None:
 
 
 def journal_states(consumer: LiveConsumer) -> list[OrderState]:
-    guard = consumer.bot.exchange._fleet_order_guard
+    guard = guard_of(consumer.bot.exchange)
+    assert guard is not None
     return [entry.state for entry in guard.journal.entries()]
 
 
@@ -262,6 +269,28 @@ def test_insufficient_balance_refuses_the_order_and_the_bot_goes_on(
     assert not result.orphans and not result.duplicates and not result.fill_differences
     assert set(result.balance_differences) == {base}, result.summary()
     print(f"insufficient balance: {result.summary()}")
+
+
+@pytest.mark.parametrize("name", ["LOT_SIZE", "NOTIONAL"])
+def test_a_filter_failure_refuses_the_order_and_the_next_one_is_placed(
+    sim: RunningSimulator, live_consumer: Make, name: str
+) -> None:
+    """The exchange tightened a market's filter after the bot loaded its markets. ccxt
+    calls NOTIONAL's answer BadRequest (freqtrade: a TemporaryError, which would pause the
+    whole bot for 30 s); the consumer's guard makes both an invalid order, which freqtrade's
+    loop reports for the pair and goes on."""
+    consumer = live_consumer(sim, sim.pairs[:1])
+    pair = sim.pairs[0]
+    sim.inject_fault(method="POST", path=ORDER, kind="reject", filter=name)
+    with pytest.raises(InvalidOrderException, match=f"Filter failure: {name}"):
+        consumer.bot.execute_entry(pair, STAKE, ordertype="market")
+    assert consumer.exchange_orders(pair) == []
+    assert consumer.trades() == []
+    assert journal_states(consumer) == [OrderState.NOT_PLACED]
+    consumer.loop()  # the loop goes on
+    assert consumer.bot.execute_entry(pair, STAKE, ordertype="market")
+    assert len(consumer.exchange_orders(pair)) == 1
+    figures(consumer, f"filter failure {name}")
 
 
 # -- followed producer exits in live mode ---------------------------------------------------------

@@ -188,7 +188,7 @@ def test_killed_with_an_order_open_on_the_exchange_it_is_managed_after_the_resta
     [order] = wait_until(lambda: exchange_orders(sim, pair), 30, "the resting entry")
     assert order["status"] == "NEW"
     kill_and_restart(bot)
-    assert "Updating 1 open orders." in bot.log_text()
+    wait_until(lambda: "Updating 1 open orders." in bot.log_text(), 30, "the start-up's update")
     # The unfilled timeout (20 s) cancels it; freqtrade deletes the trade it opened.
     wait_until(
         lambda: exchange_orders(sim, pair)[0]["status"] == "CANCELED", 60, "the timeout's cancel"
