@@ -30,7 +30,12 @@ import pytest
 from freqfleet.sim import RunningSimulator, running_simulator
 from freqfleet.sim.account_file import create_account_file
 from freqfleet.strategy.order_journal import JOURNAL_FILE, OrderJournal, OrderState
-from tests.kit.live_wallet import DB_ORDERS_SQL, db_orders_from_rows, reconcile
+from tests.kit.live_wallet import (
+    DB_ORDERS_SQL,
+    Reconciliation,
+    db_orders_from_rows,
+    reconcile,
+)
 from tests.scenarios.follow.support import Bot, _common, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
@@ -100,8 +105,7 @@ def kill_and_restart(bot: Bot) -> None:
     bot.start()
 
 
-def check_reconciled(bot: Bot, sim: RunningSimulator, case: str) -> None:
-    """The account and the bot's database and wallet agree; print the figures."""
+def reconciliation(bot: Bot, sim: RunningSimulator) -> Reconciliation:
     answer = bot.client().balance()
     assert isinstance(answer, dict), answer
     wallet = {c["currency"]: (float(c["free"]), float(c["used"])) for c in answer["currencies"]}
@@ -111,7 +115,20 @@ def check_reconciled(bot: Bot, sim: RunningSimulator, case: str) -> None:
         **account,
         "balances": {a: b for a, b in account["balances"].items() if a in wallet},
     }
-    result = reconcile(account_listed, db_orders_from_rows(bot.query(DB_ORDERS_SQL)), wallet)
+    return reconcile(account_listed, db_orders_from_rows(bot.query(DB_ORDERS_SQL)), wallet)
+
+
+def check_reconciled(bot: Bot, sim: RunningSimulator, case: str) -> None:
+    """The account and the bot's database and wallet agree; print the figures.
+
+    freqtrade refreshes a live wallet from the exchange after its own fills and on its
+    refresh interval, not after every cancel: the wallet is given up to 30 s to catch up.
+    """
+    deadline = time.monotonic() + 30
+    result = reconciliation(bot, sim)
+    while not result.clean and time.monotonic() < deadline:
+        time.sleep(1)
+        result = reconciliation(bot, sim)
     print(f"{case}: {result.summary()}")
     assert result.clean, result.summary()
     time.sleep(2)
