@@ -44,13 +44,10 @@ from freqfleet.fleet.addresses import (
     url_of,
 )
 from freqfleet.fleet.botconfigs import (
-    CONSUMER_FILE,
-    CONSUMER_NAME,
     FEED_CONFIG,
     PAIRLIST_DIR,
     USERDIR,
     check_freqtrade_schema,
-    consumer_config,
     feed_config,
     feed_port,
     fleet_timeframe,
@@ -59,6 +56,7 @@ from freqfleet.fleet.botconfigs import (
     producer_config,
     producer_file,
 )
+from freqfleet.fleet.consumer_config import CONSUMER_FILE, CONSUMER_NAME, consumer_config
 from freqfleet.fleet.kubespec import KubernetesSpec
 from freqfleet.fleet.live import live_warnings
 from freqfleet.fleet.manifest import (
