@@ -108,16 +108,7 @@ def consumer_config(
     internals["process_throttle_secs"] = 1
     producers, producer_api = producer_links(spec, producer_secrets)
     dry = bool(merged.get("dry_run", True))
-    fleet = ConsumerSection.model_validate(
-        {
-            "max_signal_age": spec.max_signal_age,
-            "informative_candles": spec.informative_candles,
-            "follow": list(spec.follow),
-            "exit_price_secs": exit_price_secs(config, spec),
-            "producer_api": producer_api,
-            "shares": None if dynamic or shares is None else shares,
-        }
-    ).to_config()
+    fleet = fleet_section(config, spec, producer_api, None if dynamic else shares)
     merged.update(
         {
             "bot_name": "freqfleet-consumer",
@@ -149,6 +140,25 @@ def consumer_config(
         # calls only with position adjustment enabled.
         merged["position_adjustment_enable"] = True
     return merged
+
+
+def fleet_section(
+    config: dict[str, Any],
+    spec: FleetSpec,
+    producer_api: dict[str, Any],
+    shares: dict[str, list[str]] | None,
+) -> dict[str, Any]:
+    """The consumer's ``fleet`` key (:class:`~freqfleet.section.ConsumerSection`, checked)."""
+    return ConsumerSection.model_validate(
+        {
+            "max_signal_age": spec.max_signal_age,
+            "informative_candles": spec.informative_candles,
+            "follow": list(spec.follow),
+            "exit_price_secs": exit_price_secs(config, spec),
+            "producer_api": producer_api,
+            "shares": shares,
+        }
+    ).to_config()
 
 
 def exit_price_secs(config: dict[str, Any], spec: FleetSpec) -> float:
@@ -192,6 +202,7 @@ __all__ = [
     "consumer_config",
     "consumer_pairlist",
     "exit_price_secs",
+    "fleet_section",
     "initial_candle_limit",
     "message_consumer",
 ]
