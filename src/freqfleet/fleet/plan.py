@@ -25,6 +25,7 @@ Plan directory (every path relative to it; bots run with it as working directory
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,7 @@ from freqfleet.fleet.model import FleetSpec
 from freqfleet.fleet.partition import partition
 from freqfleet.fleet.secrets import SECRETS_NAME, bot_secrets, load_secrets
 from freqfleet.fleet.strategy_discovery import resolve_strategy
-from freqfleet.fleet.stubs import check_strategy_files, stub_files
+from freqfleet.fleet.stubs import StrategyInfo, check_strategy_files, stub_files
 from freqfleet.gateway import exchange_profile, upstream_of
 
 # --- warnings ----------------------------------------------------------------------------
@@ -195,6 +196,79 @@ def _feed_entry(spec: FleetSpec) -> PairlistFeedEntry:
     )
 
 
+def _bot_configs(
+    config: dict[str, Any],
+    spec: FleetSpec,
+    info: StrategyInfo,
+    all_secrets: dict[str, dict[str, str]],
+    shares: dict[str, list[str]] | None,
+) -> dict[str, dict[str, Any]]:
+    """Every bot's config by file name, producers then the consumer, checked against
+    freqtrade's schema."""
+    generated: dict[str, dict[str, Any]] = {}
+    for index, name in enumerate(spec.producer_names):
+        share = None if shares is None else shares[name]
+        producer = producer_config(config, spec, index, info, share, all_secrets[name])
+        generated[producer_file(name)] = producer
+    generated[CONSUMER_FILE] = consumer_config(
+        config, spec, info, all_secrets, all_secrets[CONSUMER_NAME], shares=shares
+    )
+    check_freqtrade_schema(generated)
+    return generated
+
+
+def _config_files(
+    out_dir: Path,
+    generated: dict[str, dict[str, Any]],
+    all_secrets: dict[str, dict[str, str]],
+    strategy_files: dict[str, str | bytes],
+) -> dict[Path, tuple[str | bytes, int]]:
+    """The configs and the secrets (owner only), the strategy stubs (readable)."""
+    files: dict[Path, tuple[str | bytes, int]] = {
+        out_dir / name: (dump_json(content), SECRET_MODE) for name, content in generated.items()
+    }
+    files[out_dir / SECRETS_NAME] = (dump_json(all_secrets), SECRET_MODE)
+    for filename, content in strategy_files.items():
+        files[out_dir / USERDIR / "strategies" / filename] = (content, PUBLIC_MODE)
+    return files
+
+
+def _kubernetes_files(
+    kubernetes: bool,
+    *,
+    out_dir: Path,
+    spec: FleetSpec,
+    manifest: FleetManifest,
+    configs: dict[str, dict[str, Any]],
+    all_secrets: dict[str, dict[str, str]],
+    strategy_files: dict[str, str | bytes],
+    info: StrategyInfo,
+    user_config: dict[str, Any],
+) -> Mapping[Path, tuple[str | bytes, int]]:
+    """The Kubernetes export (``kubernetes/``), rendered when the fleet section has a
+    ``kubernetes`` object, when ``kubernetes`` is true, or when the plan folder already
+    holds an export (so it never falls behind the plan's configs and secrets); else none."""
+    from freqfleet.fleet.kubernetes import KubernetesExport, exported_before, kubernetes_files
+
+    kube = spec.kubernetes
+    if kube is None and (kubernetes or exported_before(out_dir)):
+        kube = KubernetesSpec()
+    if kube is None:
+        return {}
+    export = KubernetesExport(
+        out_dir=out_dir,
+        spec=spec,
+        kube=kube,
+        manifest=manifest,
+        configs=configs,
+        all_secrets=all_secrets,
+        strategy_files=strategy_files,
+        info=info,
+        user_config=user_config,
+    )
+    return kubernetes_files(export)
+
+
 def render_plan(
     config: dict[str, Any],
     spec: FleetSpec,
@@ -205,14 +279,9 @@ def render_plan(
     userdir: Path | None = None,
     kubernetes: bool = False,
 ) -> tuple[dict[Path, tuple[str | bytes, int]], FleetManifest]:
-    """Every file of the plan, in memory, and its manifest (nothing is written).
-
-    The Kubernetes export (``kubernetes/``) is rendered when the fleet section has a
-    ``kubernetes`` object, when ``kubernetes`` is true, or when the plan folder already
-    holds an export (so it never falls behind the plan's configs and secrets).
-    """
+    """Every file of the plan, in memory, and its manifest (nothing is written); the
+    Kubernetes export with ``kubernetes`` or as :func:`_kubernetes_files` decides."""
     from freqfleet.fleet.compose import compose_files
-    from freqfleet.fleet.kubernetes import KubernetesExport, exported_before, kubernetes_files
 
     out_dir = Path(out_dir)
     info = resolve_strategy(config, Path(config_dir or Path.cwd()), userdir)
@@ -230,23 +299,10 @@ def render_plan(
     if gateway is not None:
         # Every bot (and the pairlist feed) asks the gateway for public market data.
         config = {**config, "exchange": gateway.route(config.get("exchange") or {})}
-    generated: dict[str, dict[str, Any]] = {}
-    for index, name in enumerate(names):
-        share = None if shares is None else shares[name]
-        producer = producer_config(config, spec, index, info, share, all_secrets[name])
-        generated[producer_file(name)] = producer
-    generated[CONSUMER_FILE] = consumer_config(
-        config, spec, info, all_secrets, all_secrets[CONSUMER_NAME], shares=shares
-    )
-    check_freqtrade_schema(generated)
+    generated = _bot_configs(config, spec, info, all_secrets, shares)
     if dynamic:
         generated[FEED_CONFIG] = feed_config(config, timeframe)
-    files: dict[Path, tuple[str | bytes, int]] = {
-        out_dir / name: (dump_json(content), SECRET_MODE) for name, content in generated.items()
-    }
-    files[out_dir / SECRETS_NAME] = (dump_json(all_secrets), SECRET_MODE)
-    for filename, content in strategy_files.items():
-        files[out_dir / USERDIR / "strategies" / filename] = (content, PUBLIC_MODE)
+    files = _config_files(out_dir, generated, all_secrets, strategy_files)
     manifest = FleetManifest(
         strategy=info.fleet_name,
         timeframe=timeframe,
@@ -257,25 +313,19 @@ def render_plan(
         gateway=gateway,
     )
     files.update(compose_files(out_dir, spec, manifest, all_secrets))
-    kube = spec.kubernetes
-    if kube is None and (kubernetes or exported_before(out_dir)):
-        kube = KubernetesSpec()
-    if kube is not None:
-        files.update(
-            kubernetes_files(
-                KubernetesExport(
-                    out_dir=out_dir,
-                    spec=spec,
-                    kube=kube,
-                    manifest=manifest,
-                    configs=generated,
-                    all_secrets=all_secrets,
-                    strategy_files=strategy_files,
-                    info=info,
-                    user_config=config,
-                )
-            )
+    files.update(
+        _kubernetes_files(
+            kubernetes,
+            out_dir=out_dir,
+            spec=spec,
+            manifest=manifest,
+            configs=generated,
+            all_secrets=all_secrets,
+            strategy_files=strategy_files,
+            info=info,
+            user_config=config,
         )
+    )
     files[out_dir / MANIFEST_NAME] = (manifest.model_dump_json(indent=4) + "\n", SECRET_MODE)
     return files, manifest
 
