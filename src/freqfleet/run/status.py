@@ -324,35 +324,9 @@ def _version_cell(bot: BotStatus, status: FleetStatus) -> str:
     return escape(bot.freqtrade)
 
 
-def render_status(status: FleetStatus) -> RenderableType:
-    """The status table, one row per bot, consumer last, fleet facts in the caption; then
-    the consumer's wallet."""
-    table = Table(title="freqfleet status", title_justify="left")
-    columns = ("bot", "role", "state", "freqtrade", "pairs", "newest candle age", "trades", "stake")
-    for column in (*columns, "at consumer"):
-        table.add_column(column)
-    for bot in status.bots:
-        trades = "-" if bot.open_trades is None else str(bot.open_trades)
-        if bot.role == "consumer" and bot.max_open_trades is not None:
-            trades += f" / {bot.max_open_trades}"
-        stake = "-"
-        if bot.stake_in_use is not None:
-            currency = f" {bot.stake_currency}" if bot.stake_currency else ""
-            stake = f"{bot.stake_in_use:.6g}{currency} in use"
-            if bot.stake_available is not None:
-                stake += f", {bot.stake_available:.6g} free"
-        restarts = f" ({bot.restarts} restarts)" if bot.restarts else ""
-        table.add_row(
-            bot.name,
-            bot.role,
-            f"[{_state_style(bot.state)}]{bot.state}[/]{restarts}",
-            _version_cell(bot, status),
-            "-" if bot.pairs is None else str(bot.pairs),
-            _age_text(bot.newest_candle_age_s) if bot.role == "producer" else "-",
-            trades,
-            stake,
-            _at_consumer(bot) if bot.role == "producer" else "-",
-        )
+def _caption(status: FleetStatus) -> list[str]:
+    """The table's caption: the consumer's strategy report, its pairs, what it follows, the
+    gateway; a warning first when the bots run different freqtrade versions."""
     if status.consumer_state_problem is not None:
         age = _age_text(status.consumer_state_age_s)
         caption = [
@@ -384,7 +358,39 @@ def render_status(status: FleetStatus) -> RenderableType:
     warning = mixed_versions_warning(status)
     if warning:
         caption.insert(0, f"[yellow]warning: {escape(warning)}[/]")
-    table.caption = "\n".join(caption)
+    return caption
+
+
+def render_status(status: FleetStatus) -> RenderableType:
+    """The status table, one row per bot, consumer last, fleet facts in the caption; then
+    the consumer's wallet."""
+    table = Table(title="freqfleet status", title_justify="left")
+    columns = ("bot", "role", "state", "freqtrade", "pairs", "newest candle age", "trades", "stake")
+    for column in (*columns, "at consumer"):
+        table.add_column(column)
+    for bot in status.bots:
+        trades = "-" if bot.open_trades is None else str(bot.open_trades)
+        if bot.role == "consumer" and bot.max_open_trades is not None:
+            trades += f" / {bot.max_open_trades}"
+        stake = "-"
+        if bot.stake_in_use is not None:
+            currency = f" {bot.stake_currency}" if bot.stake_currency else ""
+            stake = f"{bot.stake_in_use:.6g}{currency} in use"
+            if bot.stake_available is not None:
+                stake += f", {bot.stake_available:.6g} free"
+        restarts = f" ({bot.restarts} restarts)" if bot.restarts else ""
+        table.add_row(
+            bot.name,
+            bot.role,
+            f"[{_state_style(bot.state)}]{bot.state}[/]{restarts}",
+            _version_cell(bot, status),
+            "-" if bot.pairs is None else str(bot.pairs),
+            _age_text(bot.newest_candle_age_s) if bot.role == "producer" else "-",
+            trades,
+            stake,
+            _at_consumer(bot) if bot.role == "producer" else "-",
+        )
+    table.caption = "\n".join(_caption(status))
     table.caption_justify = "left"
     return with_wallets(table, [bot.wallet for bot in status.bots])
 
