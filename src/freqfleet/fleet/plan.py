@@ -39,10 +39,7 @@ from freqfleet.files import (
 )
 from freqfleet.fleet.addresses import (
     connect_address,
-    interface_addresses,
     is_loopback,
-    is_wildcard,
-    url_of,
 )
 from freqfleet.fleet.botconfigs import (
     FEED_CONFIG,
@@ -59,7 +56,6 @@ from freqfleet.fleet.botconfigs import (
 )
 from freqfleet.fleet.consumer_config import CONSUMER_FILE, CONSUMER_NAME, consumer_config
 from freqfleet.fleet.kubespec import KubernetesSpec
-from freqfleet.fleet.live import live_warnings
 from freqfleet.fleet.manifest import (
     MANIFEST_NAME,
     BotEntry,
@@ -73,61 +69,6 @@ from freqfleet.fleet.secrets import SECRETS_NAME, bot_secrets, load_secrets
 from freqfleet.fleet.strategy_discovery import resolve_strategy
 from freqfleet.fleet.stubs import StrategyInfo, check_strategy_files, stub_files
 from freqfleet.gateway import exchange_profile, upstream_of
-
-# --- warnings ----------------------------------------------------------------------------
-
-
-def listen_warning(spec: FleetSpec) -> str | None:
-    """The warning for ``fleet.listen`` on every interface (0.0.0.0 or ::), else None."""
-    if not is_wildcard(spec.listen):
-        return None
-    ports = [
-        spec.producer_port(index)
-        for index in range(len(spec.producer_specs))
-        if is_loopback(spec.producer_host(index))
-    ]
-    ports.append(spec.consumer_api_port)
-    outside = [address for address in interface_addresses(spec.listen) if not is_loopback(address)]
-    reachable = ", ".join(url_of(address, ports[0]) for address in outside) or "its addresses"
-    return (
-        f'fleet.listen is "{spec.listen}": the bots\' REST APIs and websockets (ports '
-        f"{', '.join(str(port) for port in ports)}) listen on every interface of this machine, "
-        f"not only 127.0.0.1, e.g. at {reachable}; anyone who reaches them can try the API "
-        'passwords: set "secure": true (a TLS proxy in front) and firewall these ports, or '
-        'set "listen": "127.0.0.1"'
-    )
-
-
-def plan_warnings(config: dict[str, Any], spec: FleetSpec) -> list[str]:
-    """Things that work but deserve attention (printed by the CLI, never secrets)."""
-    from freqfleet.fleet.compose import upstream_warning
-
-    warnings: list[str] = live_warnings(config, spec)
-    listening = listen_warning(spec)
-    if listening:
-        warnings.append(listening)
-    upstream = upstream_warning(gateway_entry(config, spec))
-    if upstream:
-        warnings.append(upstream)
-    remote = spec.remote_hosts
-    if remote and not spec.secure:
-        warnings.append(
-            f"producers on {', '.join(remote)} are reached without TLS: set fleet.secure to "
-            "true (wss behind a TLS proxy) or keep the hosts on a private network"
-        )
-    if not is_dynamic(config):
-        pairs = (config.get("exchange") or {}).get("pair_whitelist") or []
-        shares = partition(pairs, spec.producer_names)
-        idle = [name for name, share in shares.items() if not share]
-        if idle:
-            warnings.append(
-                f"{', '.join(idle)} got no pairs ({len(pairs)} pairs for "
-                f"{len(spec.producer_names)} producers); use fewer producers or more pairs"
-            )
-    return warnings
-
-
-# --- the plan ----------------------------------------------------------------------------
 
 
 def gateway_entry(config: dict[str, Any], spec: FleetSpec) -> GatewayEntry | None:
@@ -414,9 +355,4 @@ def write_plan(
     return manifest
 
 
-__all__ = [
-    "listen_warning",
-    "plan_warnings",
-    "render_plan",
-    "write_plan",
-]
+__all__ = ["gateway_entry", "render_plan", "write_plan"]
