@@ -149,7 +149,8 @@ def difference(after: dict, before: dict) -> dict[str, dict[str, tuple[int, int]
 def estimate_for(runner, user: dict[str, Any]) -> float | None:
     """The plan's estimate for this case (``freqfleet.fleet.exchange_weight``), if installed."""
     try:
-        from freqfleet.fleet.exchange_weight import estimate_fleet, strategy_class
+        from freqfleet.fleet.exchange_weight import estimate_fleet
+        from freqfleet.fleet.strategy_informatives import strategy_class
     except ImportError:
         return None
     strategy = strategy_class(STRATEGY, None, None)
@@ -374,7 +375,8 @@ def budget_run(args, root: Path) -> dict[str, Any]:
             entry.name: json.loads((fleet.plan_dir / entry.config_files[0]).read_text())
             for entry in fleet.manifest.bots
         }
-        from freqfleet.fleet.exchange_weight import estimate_fleet, strategy_class
+        from freqfleet.fleet.exchange_weight import estimate_fleet
+        from freqfleet.fleet.strategy_informatives import strategy_class
 
         estimate = estimate_fleet(config, configs, strategy_class(STRATEGY, None, None))
         plan_line, _ = estimate.gateway_budget(BUDGET_SHARE, args.budget_limit)

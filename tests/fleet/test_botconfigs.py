@@ -1,10 +1,8 @@
 """Each bot's freqtrade config from the user's: producers analyse their share with the
-fleet's secrets and no notifications; the consumer trades the user's list in the user's
-order from every producer; what freqtrade would refuse is never written."""
+fleet's secrets and no notifications; the feed evaluates the user's pairlist; what
+freqtrade would refuse is never written."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import pytest
 from freqtrade.configuration.config_validation import validate_config_schema
@@ -12,39 +10,18 @@ from freqtrade.configuration.config_validation import validate_config_schema
 from freqfleet.errors import ConfigError
 from freqfleet.fleet.botconfigs import (
     check_freqtrade_schema,
-    consumer_config,
     deep_merge,
     feed_config,
     feed_port,
     fleet_timeframe,
-    initial_candle_limit,
     is_dynamic,
     log_file,
     producer_config,
     producer_file,
 )
-from freqfleet.fleet.model import FleetSpec
-from freqfleet.fleet.partition import partition
-from freqfleet.fleet.secrets import bot_secrets
 from freqfleet.fleet.stubs import StrategyInfo
+from tests.kit.bot_configs import INFO, secrets_of, spec_of
 from tests.kit.user_config import PAIRS, user_config
-
-INFO = StrategyInfo(
-    name="MyStrategy",
-    fleet_name="MyStrategyFleet",
-    timeframe="5m",
-    startup_candle_count=30,
-    source=None,
-    is_fleet=False,
-)
-
-
-def spec_of(config: dict[str, Any]) -> FleetSpec:
-    return FleetSpec.model_validate(config["fleet"])
-
-
-def secrets_of(spec: FleetSpec) -> dict[str, dict[str, str]]:
-    return bot_secrets([*spec.producer_names, "consumer"], {}, rotate=False)
 
 
 def test_deep_merge_merges_objects_and_copies() -> None:
@@ -106,26 +83,6 @@ def test_a_producer_of_a_dynamic_list_reads_its_share_from_the_feed() -> None:
     (pairlist,) = producer["pairlists"]
     assert pairlist["method"] == "RemotePairList"
     assert pairlist["pairlist_url"] == "file:///pairlists/producer-1.json"
-
-
-def test_the_consumer_trades_the_users_list_from_every_producer() -> None:
-    config = user_config(fleet={"producers": 3, "follow": ["exits", "position_adjustments"]})
-    spec = spec_of(config)
-    secrets = secrets_of(spec)
-    producer_secrets = {name: secrets[name] for name in spec.producer_names}
-    consumer = consumer_config(config, spec, INFO, producer_secrets, secrets["consumer"])
-    assert consumer["exchange"]["pair_whitelist"] == PAIRS  # the user's order
-    assert consumer["fleet"]["shares"] == partition(PAIRS, spec.producer_names)
-    emc = consumer["external_message_consumer"]
-    assert emc["enabled"] is True
-    assert [(p["name"], p["ws_token"]) for p in emc["producers"]] == [
-        (name, secrets[name]["ws_token"]) for name in spec.producer_names
-    ]
-    assert emc["initial_candle_limit"] == initial_candle_limit(spec, INFO) == 30 + 1 + 10
-    assert consumer["position_adjustment_enable"] is True
-    assert consumer["api_server"]["listen_port"] == spec.consumer_api_port
-    assert consumer["db_url"] == "sqlite:///user_data/consumer.dryrun.sqlite"
-    validate_config_schema(consumer)
 
 
 def test_the_timeframe_comes_from_the_config_or_the_strategy() -> None:

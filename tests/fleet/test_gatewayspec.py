@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from freqfleet.errors import ConfigError
-from freqfleet.fleet.plan import plan_warnings
+from freqfleet.fleet.plan_warnings import plan_warnings
 from freqfleet.fleet.spec import validate_fleet_config
 from freqfleet.run.processes import process_specs
 from freqfleet.sim.config import ccxt_ws_urls

@@ -19,7 +19,8 @@ from freqfleet.fleet.kube_pods import CONSUMER_SECRET_NAME, SECRET_NAME
 from freqfleet.fleet.kubernetes import K8S_DIR
 from freqfleet.fleet.live import live_warnings, required_credentials, trading_line
 from freqfleet.fleet.manifest import FleetManifest
-from freqfleet.fleet.plan import plan_warnings, write_plan
+from freqfleet.fleet.plan import write_plan
+from freqfleet.fleet.plan_warnings import plan_warnings
 from freqfleet.fleet.spec import validate_fleet_config
 from tests.kit.kube_pods import all_documents, load_export
 from tests.kit.user_config import user_config, write_config

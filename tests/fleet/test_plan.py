@@ -16,7 +16,8 @@ from freqtrade.enums import RunMode
 from freqfleet.errors import ConfigError
 from freqfleet.fleet.manifest import FleetManifest
 from freqfleet.fleet.partition import partition
-from freqfleet.fleet.plan import plan_warnings, write_plan
+from freqfleet.fleet.plan import write_plan
+from freqfleet.fleet.plan_warnings import plan_warnings
 from freqfleet.fleet.secrets import SECRETS_NAME
 from freqfleet.fleet.spec import validate_fleet_config
 from freqfleet.section import read_consumer_section
@@ -492,13 +493,6 @@ def test_docker_override_reaches_producers_by_service_name(
     # The image of the freqtrade the plan was made with: every bot runs one version.
     dockerfile = (out / "Dockerfile").read_text()
     assert f"FROM freqtradeorg/freqtrade:{freqtrade.__version__}\n" in dockerfile
-
-
-def test_idle_producer_warning(user_dir: Path) -> None:
-    config = user_config(fleet={"producers": 5})
-    config["exchange"]["pair_whitelist"] = PAIRS[:2]
-    warnings = plan_warnings(config, validate_fleet_config(config))
-    assert len(warnings) == 1 and "got no pairs (2 pairs for 5 producers)" in warnings[0]
 
 
 def test_remote_producers_read_their_share_over_http(user_dir: Path, tmp_path: Path) -> None:

@@ -29,7 +29,8 @@ from freqfleet.run.balances import (
     wallet_view,
 )
 from freqfleet.run.control import stop_fleet
-from freqfleet.run.status import collect_status, render_status
+from freqfleet.run.status import collect_status
+from freqfleet.run.status_table import render_status
 from tests.run.fake_fleet import start_fake_supervisor, write_fake_plan
 
 

@@ -17,13 +17,8 @@ from freqfleet.cli import main
 from freqfleet.fleet.manifest import BotEntry, FleetManifest
 from freqfleet.gateway import running_gateway
 from freqfleet.run import status as status_module
-from freqfleet.run.status import (
-    BotStatus,
-    collect_status,
-    gateway_line,
-    gateway_status,
-    render_status,
-)
+from freqfleet.run.status import BotStatus, collect_status, gateway_status
+from freqfleet.run.status_table import gateway_line, render_status
 from tests.kit.gateway_fleet import plan, user_config
 
 
@@ -300,22 +295,3 @@ def test_status_shows_hit_rate_and_weight_against_the_limit(simulator, tmp_path:
     assert "hit rate" in line
     assert "/min of 3000 allowed (exchange limit 6000)" in line
     assert "queued" not in line and "exchange answered" not in line  # none of either
-
-
-def test_status_shows_queued_requests_and_the_exchanges_refusals_briefly() -> None:
-    upstream = {"weight_last_minute": 1100, "budget_per_minute": 1080, "limit_per_minute": 1200}
-    busy = {
-        "state": "running",
-        "hit_rate": 0.5,
-        "upstream": {
-            **upstream,
-            "queued": 40,
-            "queued_seconds": 312.4,
-            "dropped": 3,
-            "answered_429": 2,
-            "answered_418": 0,
-        },
-    }
-    line = gateway_line(busy)
-    assert "40 queued for budget (312 s waited, 3 dropped)" in line
-    assert "exchange answered 2 x 429" in line and "418" not in line

@@ -1,6 +1,10 @@
-"""Fixtures for the simulator's tests: an in-process app on a frozen clock."""
+"""Fixtures for the simulator's tests: an in-process app on a frozen clock, a stream
+connection to it."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -25,3 +29,10 @@ def exchange(clock: Clock) -> SimExchange:
 def client(exchange: SimExchange) -> TestClient:
     with TestClient(create_app(exchange)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def streams(client: TestClient) -> Iterator[Any]:
+    """A raw-stream connection as ccxt opens it (``/ws/<connection number>``)."""
+    with client.websocket_connect("/ws/0") as ws:
+        yield ws

@@ -11,10 +11,10 @@ import pytest
 from starlette.datastructures import QueryParams
 
 from freqfleet.sim.account import NewOrder
-from freqfleet.sim.app import Params
 from freqfleet.sim.binance_errors import BinanceError
 from freqfleet.sim.exchange import SimExchange
 from freqfleet.sim.order_requests import MAX_NOTIONAL, MAX_PRICE, parse_new_order
+from freqfleet.sim.routing import Params
 from freqfleet.sim.units import UNIT, quote_units
 from tests.kit.clock import Clock
 

@@ -1,4 +1,5 @@
-"""Each bot's complete freqtrade config: producers, the consumer, the pairlist feed.
+"""Each bot's complete freqtrade config: the producers', the pairlist feed's, and what
+every bot's config shares (the consumer's own: :mod:`freqfleet.fleet.consumer_config`).
 
 Why complete configs: every bot runs an unmodified ``freqtrade trade -c <file>``; the
 user's config is the base, the fleet's keys (API, secrets, pairlists, the consumer's
@@ -21,30 +22,17 @@ from urllib.parse import urlsplit
 from freqfleet.credentials import without_credentials
 from freqfleet.errors import ConfigError
 from freqfleet.fleet.addresses import is_loopback
-from freqfleet.fleet.links import producer_links
 from freqfleet.fleet.model import STATIC_PAIRLIST, FleetSpec
-from freqfleet.fleet.pairfeed import SUMMARY_FILE
-from freqfleet.fleet.partition import partition
 from freqfleet.fleet.producer_traffic import producer_exchange_settings
 from freqfleet.fleet.spec import TIMEFRAME_FIX, timeframe_problem
 from freqfleet.fleet.stubs import StrategyInfo
 from freqfleet.problems import format_problems
-from freqfleet.section import MAX_EXIT_PRICE_SECS, ConsumerSection
-from freqfleet.sim import name_bot
 
 USERDIR = "user_data"
-CONSUMER_NAME = "consumer"
-CONSUMER_FILE = "consumer.json"
 PAIRLIST_DIR = "pairlists"
 FEED_CONFIG = "pairlist-feed.json"
-DEFAULT_THROTTLE_SECS = 5
-"""freqtrade's ``internals.process_throttle_secs`` when a config leaves it out."""
-CONSUMER_MESSAGE_LIMIT_MB = 20
-"""Largest producer message the consumer reads (freqtrade: default 8, at most 20)."""
 PRODUCER_PAIRLIST_REFRESH = 60
 """Seconds a producer keeps its share before re-reading the feed's file (cheap: a local file)."""
-CANDLE_MARGIN = 10
-"""Candles sent to the consumer beyond what the strategy needs (its startup + signal age)."""
 STRATEGY_SUPPLIED = (
     "minimal_roi",
     "stoploss",
@@ -83,14 +71,7 @@ def is_dynamic(config: dict[str, Any]) -> bool:
     return pairlists[0]["method"] != STATIC_PAIRLIST
 
 
-def initial_candle_limit(spec: FleetSpec, info: StrategyInfo) -> int:
-    """Candles a producer sends on connect: what the strategy looks back plus a margin."""
-    if spec.initial_candle_limit is not None:
-        return spec.initial_candle_limit
-    return min(1500, info.startup_candle_count + spec.max_signal_age + CANDLE_MARGIN)
-
-
-def _base(config: dict[str, Any]) -> dict[str, Any]:
+def user_base(config: dict[str, Any]) -> dict[str, Any]:
     """The user's config without what the fleet replaces."""
     base = copy.deepcopy(config)
     # Bots run in the plan directory with --userdir user_data; paths of the user's own
@@ -110,7 +91,7 @@ def _base(config: dict[str, Any]) -> dict[str, Any]:
     return base
 
 
-def _api_server(
+def api_server(
     listen: str, port: int, username: str, secret: dict[str, str], user: Any = None
 ) -> dict[str, Any]:
     """The bot's API: the fleet's address and secrets over the user's other settings."""
@@ -157,16 +138,6 @@ def share_url(spec: FleetSpec, index: int) -> str:
     return f"file:///{PAIRLIST_DIR}/{name}.json"
 
 
-def consumer_pairlist_url() -> str:
-    """Where the consumer reads the whole ranked list of a dynamic pairlist.
-
-    The feed writes it as ``pairlists/_fleet.json``; RemotePairList reads its ``pairs`` and
-    ignores the other keys. The consumer runs on the plan's own host, beside the feed, so
-    it reads the file (a consumer elsewhere would read ``fleet.pairlist_url`` + the name).
-    """
-    return f"file:///{PAIRLIST_DIR}/{SUMMARY_FILE}"
-
-
 def feed_port(url: str) -> int:
     """The port the feed serves shares on, from ``fleet.pairlist_url``."""
     parts = urlsplit(url)
@@ -184,7 +155,7 @@ def producer_config(
     """A complete freqtrade config for one producer (``share`` None: dynamic pairlist):
     dry-run, without the user's exchange credentials or notifiers, whatever the overrides."""
     producer = spec.producer_specs[index]
-    merged = deep_merge(deep_merge(_base(config), spec.producer_overrides), producer.overrides)
+    merged = deep_merge(deep_merge(user_base(config), spec.producer_overrides), producer.overrides)
     stake = _producer_stake(config)
     host = spec.producer_host(index)
     listen = spec.listen if is_loopback(host) or spec.listen != "127.0.0.1" else "0.0.0.0"
@@ -219,7 +190,7 @@ def producer_config(
             "logfile": log_file(producer.name),
             "exchange": exchange,
             "pairlists": pairlists,
-            "api_server": _api_server(
+            "api_server": api_server(
                 listen,
                 spec.producer_port(index),
                 spec.api_username,
@@ -233,121 +204,6 @@ def producer_config(
     return without_credentials(
         producer_exchange_settings(merged, spec.follow, merged["timeframe"], producer.name)
     )
-
-
-def consumer_pairlist(
-    config: dict[str, Any], spec: FleetSpec, dynamic: bool
-) -> tuple[list[str], list[dict[str, Any]]]:
-    """The consumer's ``exchange.pair_whitelist`` and ``pairlists``: the user's pair order.
-
-    freqtrade tries pairs for entries in whitelist order; with one free slot a plain bot
-    takes the first signalled pair of the user's list (for VolumePairList, the best
-    ranked). So the consumer's whitelist is that list, in that order: a static list as the
-    user wrote it, a dynamic one as the feed ranked it (not one producer's share after the
-    other).
-    """
-    if not dynamic:
-        pairs = list((config.get("exchange") or {}).get("pair_whitelist") or [])
-        return pairs, [{"method": STATIC_PAIRLIST}]
-    return [], [
-        {
-            "method": "RemotePairList",
-            "pairlist_url": consumer_pairlist_url(),
-            "mode": "whitelist",
-            "processing_mode": "filter",
-            "refresh_period": min(PRODUCER_PAIRLIST_REFRESH, spec.pairlist_refresh),
-            "keep_pairlist_on_failure": True,
-        }
-    ]
-
-
-def consumer_config(
-    config: dict[str, Any],
-    spec: FleetSpec,
-    info: StrategyInfo,
-    producer_secrets: dict[str, dict[str, str]],
-    secret: dict[str, str],
-    shares: dict[str, list[str]] | None = None,
-) -> dict[str, Any]:
-    """The consumer: the user's wallet settings, every producer as data source.
-
-    A static pairlist's split (``shares``, computed when not given) goes to
-    ``fleet.shares``: the consumer rejects a producer's claim on a pair outside its share.
-    A dynamic pairlist has none (its split changes with every refresh).
-    """
-    merged = deep_merge(_base(config), spec.consumer_overrides)
-    dynamic = is_dynamic(config)
-    whitelist, pairlists = consumer_pairlist(config, spec, dynamic)
-    if not dynamic and shares is None:
-        shares = partition(whitelist, spec.producer_names)
-    exchange = name_bot(merged.get("exchange") or {}, CONSUMER_NAME)
-    exchange["pair_whitelist"] = whitelist
-    internals = dict(merged.get("internals") or {})
-    # The user's loop: how often the user's own bot prices an open trade. The consumer
-    # loops every second to act on producer rows at once, and reuses a trade's exit price
-    # for as long as the user's bot would have, or as the user's fleet.exit_price_secs says.
-    user_loop = (config.get("internals") or {}).get("process_throttle_secs")
-    # (a value that is no number is refused by freqtrade's schema check in the producers)
-    user_throttle = float(DEFAULT_THROTTLE_SECS)
-    if isinstance(user_loop, int | float) and not isinstance(user_loop, bool):
-        user_throttle = float(user_loop)
-    internals["process_throttle_secs"] = 1
-    producers, producer_api = producer_links(spec, producer_secrets)
-    dry = bool(merged.get("dry_run", True))
-    fleet = ConsumerSection.model_validate(
-        {
-            "max_signal_age": spec.max_signal_age,
-            "informative_candles": spec.informative_candles,
-            "follow": list(spec.follow),
-            "exit_price_secs": spec.exit_price_secs
-            or min(max(user_throttle, 1.0), MAX_EXIT_PRICE_SECS),
-            "producer_api": producer_api,
-            "shares": None if dynamic or shares is None else shares,
-        }
-    ).to_config()
-    merged.update(
-        {
-            "bot_name": "freqfleet-consumer",
-            # freqtrade starts "stopped" by default; a fleet that `up` starts should trade
-            # unless the user's config says otherwise.
-            "initial_state": merged.get("initial_state", "running"),
-            "strategy": info.fleet_name,
-            "timeframe": fleet_timeframe(config, info),
-            "process_only_new_candles": False,
-            "internals": internals,
-            "db_url": merged.get("db_url")
-            or f"sqlite:///{USERDIR}/consumer{'.dryrun' if dry else ''}.sqlite",
-            "logfile": log_file(CONSUMER_NAME),
-            "exchange": exchange,
-            "pairlists": pairlists,
-            "external_message_consumer": {
-                "enabled": True,
-                "producers": producers,
-                "wait_timeout": 30,
-                "ping_timeout": 10,
-                "sleep_time": 5,
-                "remove_entry_exit_signals": False,
-                # A producer's full frame (sent when the consumer connects) carries exact
-                # floats: 1,500 candles of a 230-column strategy are about 7.5 MB, near
-                # freqtrade's 8 MB default. The consumer checks every frame's size itself.
-                "message_size_limit": CONSUMER_MESSAGE_LIMIT_MB,
-                "initial_candle_limit": initial_candle_limit(spec, info),
-            },
-            "api_server": _api_server(
-                spec.listen,
-                spec.consumer_api_port,
-                spec.api_username,
-                secret,
-                merged.get("api_server"),
-            ),
-            "fleet": fleet,
-        }
-    )
-    if "position_adjustments" in spec.follow:
-        # A followed additional entry goes through adjust_trade_position, which freqtrade
-        # calls only with position adjustment enabled.
-        merged["position_adjustment_enable"] = True
-    return merged
 
 
 def fleet_timeframe(config: dict[str, Any], info: StrategyInfo) -> str:
@@ -368,7 +224,7 @@ def fleet_timeframe(config: dict[str, Any], info: StrategyInfo) -> str:
 def feed_config(config: dict[str, Any], timeframe: str) -> dict[str, Any]:
     """What the pairlist feed evaluates: the user's exchange and pairlists, dry-run, no API,
     no credentials (it reads public market data only)."""
-    base = without_credentials(_base(config))
+    base = without_credentials(user_base(config))
     base.pop("api_server", None)
     base.update({"bot_name": "freqfleet-pairlist-feed", "timeframe": timeframe})
     return base
@@ -397,20 +253,19 @@ def check_freqtrade_schema(configs: dict[str, dict[str, Any]]) -> None:
 
 
 __all__ = [
-    "CONSUMER_FILE",
-    "CONSUMER_NAME",
     "FEED_CONFIG",
     "PAIRLIST_DIR",
+    "PRODUCER_PAIRLIST_REFRESH",
     "USERDIR",
+    "api_server",
     "check_freqtrade_schema",
-    "consumer_config",
     "deep_merge",
     "feed_config",
     "feed_port",
     "fleet_timeframe",
-    "initial_candle_limit",
     "is_dynamic",
     "log_file",
     "producer_config",
     "producer_file",
+    "user_base",
 ]

@@ -14,7 +14,8 @@ def _plan(args: argparse.Namespace) -> int:
     from freqfleet.fleet.kubernetes import K8S_DIR
     from freqfleet.fleet.kubespec import KubernetesSpec
     from freqfleet.fleet.live import copy_note, trading_line
-    from freqfleet.fleet.plan import plan_warnings, write_plan
+    from freqfleet.fleet.plan import write_plan
+    from freqfleet.fleet.plan_warnings import plan_warnings
     from freqfleet.fleet.spec import load_fleet_config
 
     config_path = Path(args.config)

@@ -36,9 +36,7 @@ benchmark ``bench/exchange_weight.py`` measures the whole on the simulator.
 
 from __future__ import annotations
 
-import importlib
 import json
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -46,9 +44,12 @@ from typing import Any, Protocol
 
 from freqtrade.exchange import timeframe_to_seconds
 
-from freqfleet.compat import freqtrade_ws_enabled, informative_data
-
-logger = logging.getLogger(__name__)
+from freqfleet.compat import freqtrade_ws_enabled
+from freqfleet.fleet.strategy_informatives import (
+    Informative,
+    strategy_class,
+    strategy_informatives,
+)
 
 HALF = 0.5
 """Share of the exchange's limit above which ``plan`` warns (room for entries, restarts)."""
@@ -82,15 +83,6 @@ def exchange_profile() -> WeightProfile:
     from freqfleet.gateway import BINANCE_SPOT
 
     return BINANCE_SPOT
-
-
-@dataclass(frozen=True)
-class Informative:
-    """One informative source of a strategy: ``asset`` "" means each whitelisted pair."""
-
-    asset: str
-    timeframe: str
-    per_pair: bool
 
 
 @dataclass(frozen=True)
@@ -161,62 +153,6 @@ class WeightEstimate:
             f"on the same config: {self.single.total:,.0f}); set fleet.gateway so that the "
             "bots share one stream of candles and prices"
         )
-
-
-def strategy_informatives(cls: type, config: dict[str, Any], pairs: list[str]) -> list[Informative]:
-    """The informative sources of strategy class ``cls`` (decorators, ``informative_pairs``).
-
-    ``informative_pairs()`` runs on an instance that sees ``pairs`` as its whitelist; a
-    strategy that needs more (the exchange, data) is logged and counted without it.
-    """
-    found: list[Informative] = []
-    for klass in cls.__mro__:
-        for value in vars(klass).values():
-            for data in informative_data(value):
-                asset = getattr(data, "asset", None) or ""
-                timeframe = getattr(data, "timeframe", None)
-                if not isinstance(timeframe, str):
-                    continue
-                per_pair = not asset or "{base}" in asset.lower()
-                if not per_pair:
-                    stake = str(config.get("stake_currency", ""))
-                    asset = asset.format(stake_currency=stake, stake=stake).upper()
-                found.append(Informative(asset, timeframe, per_pair))
-    from freqtrade.strategy import IStrategy
-
-    if getattr(cls, "informative_pairs", None) is not IStrategy.informative_pairs:
-        for pair, timeframe in _informative_pairs(cls, config, pairs):
-            found.append(Informative(pair, timeframe, False))
-    return found
-
-
-class _PlannedWhitelist:
-    """The whitelist freqtrade's DataProvider hands the strategy (``current_whitelist``)."""
-
-    def __init__(self, pairs: list[str]) -> None:
-        self.whitelist = list(pairs)
-
-
-def _informative_pairs(
-    cls: type, config: dict[str, Any], pairs: list[str]
-) -> list[tuple[str, str]]:
-    from freqtrade.data.dataprovider import DataProvider
-    from freqtrade.enums import CandleType, RunMode
-
-    settings = {
-        **config,
-        "candle_type_def": CandleType.SPOT,
-        "runmode": RunMode.PLOT,
-        "exchange": {**(config.get("exchange") or {}), "pair_whitelist": pairs},
-    }
-    try:
-        strategy = cls(settings)
-        strategy.dp = DataProvider(settings, None, _PlannedWhitelist(pairs))
-        answer = strategy.informative_pairs()
-        return [(str(item[0]), str(item[1])) for item in answer]
-    except Exception as error:  # the user's code, run outside a bot: anything may fail
-        logger.info("%s.informative_pairs() not counted in the estimate: %s", cls.__name__, error)
-        return []
 
 
 def _open_trades(config: dict[str, Any], pairs: int, slots: int | None) -> int:
@@ -373,20 +309,6 @@ def producer_prices(config: dict[str, Any], trades: int, profile: WeightProfile)
     return loops * per_loop
 
 
-def strategy_class(name: str, source: Path | None, folder: Path | None) -> type | None:
-    """The strategy class a plan resolved (a freqfleet sample or the user's file)."""
-    from freqfleet.fleet.strategy_discovery import SAMPLES_MODULE, load_strategy_class
-
-    if source is None:
-        found = getattr(importlib.import_module(SAMPLES_MODULE), name, None)
-        return found if isinstance(found, type) else None
-    if folder is None:
-        return None
-
-    loaded = load_strategy_class(folder, name)
-    return None if loaded is None else loaded[0]
-
-
 def plan_weight_lines(
     config: dict[str, Any],
     spec: Any,
@@ -417,7 +339,6 @@ def plan_weight_lines(
 __all__ = [
     "BotWeight",
     "ExchangeStreams",
-    "Informative",
     "WeightEstimate",
     "bot_weight",
     "consumer_weight",
@@ -426,6 +347,4 @@ __all__ = [
     "exchange_streams",
     "plan_weight_lines",
     "producer_prices",
-    "strategy_class",
-    "strategy_informatives",
 ]

@@ -122,6 +122,40 @@ def parse_address(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
+def _open_feed(plan_dir: Path, entry: PairlistFeedEntry) -> PairlistFeed:
+    """The feed of the plan, or one line on why it cannot start."""
+    try:
+        return PairlistFeed(plan_dir, entry)
+    except ConfigError:
+        raise
+    except Exception as error:
+        raise RuntimeFleetError(
+            f"pairlist feed: cannot start ({type(error).__name__}: {str(error).splitlines()[0]}); "
+            f"check the exchange and pairlists of {entry.config_file}"
+        ) from None
+
+
+def _evaluate_until_stopped(
+    feed: PairlistFeed, refresh_period: int, once: bool, stop: threading.Event
+) -> int:
+    """Evaluate every ``refresh_period`` (after a failure: every :data:`RETRY_SECONDS`,
+    keeping the last shares) until ``stop``; ``once``: a single evaluation, which must work."""
+    while True:
+        try:
+            feed.evaluate()
+            wait = refresh_period
+        except Exception as error:
+            if once:
+                raise RuntimeFleetError(
+                    f"pairlist feed: evaluation failed ({type(error).__name__}); "
+                    "check the exchange and the pairlists section"
+                ) from None
+            logger.warning("Pairlist feed: evaluation failed, keeping the last shares: %s", error)
+            wait = RETRY_SECONDS
+        if once or stop.wait(wait):
+            return 0
+
+
 def run_feed(
     plan_dir: Path,
     *,
@@ -142,15 +176,7 @@ def run_feed(
     if not once and threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
-    try:
-        feed = PairlistFeed(Path(plan_dir), manifest.pairlist_feed)
-    except ConfigError:
-        raise
-    except Exception as error:
-        raise RuntimeFleetError(
-            f"pairlist feed: cannot start ({type(error).__name__}: {str(error).splitlines()[0]}); "
-            f"check the exchange and pairlists of {manifest.pairlist_feed.config_file}"
-        ) from None
+    feed = _open_feed(Path(plan_dir), manifest.pairlist_feed)
     server = None
     if serve is not None and not once:
         folder = (Path(plan_dir) / next(iter(manifest.pairlist_feed.files.values()))).parent
@@ -163,22 +189,7 @@ def run_feed(
             ) from None
         logger.info("Pairlist feed: serving shares on http://%s:%d/", *server.server_address[:2])
     try:
-        while True:
-            try:
-                feed.evaluate()
-                wait = manifest.pairlist_feed.refresh_period
-            except Exception as error:
-                if once:
-                    raise RuntimeFleetError(
-                        f"pairlist feed: evaluation failed ({type(error).__name__}); "
-                        "check the exchange and the pairlists section"
-                    ) from None
-                logger.warning(
-                    "Pairlist feed: evaluation failed, keeping the last shares: %s", error
-                )
-                wait = RETRY_SECONDS
-            if once or stop.wait(wait):
-                return 0
+        return _evaluate_until_stopped(feed, manifest.pairlist_feed.refresh_period, once, stop)
     finally:
         if server is not None:
             server.shutdown()

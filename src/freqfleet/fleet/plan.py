@@ -25,6 +25,7 @@ Plan directory (every path relative to it; bots run with it as working directory
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,19 +39,13 @@ from freqfleet.files import (
 )
 from freqfleet.fleet.addresses import (
     connect_address,
-    interface_addresses,
     is_loopback,
-    is_wildcard,
-    url_of,
 )
 from freqfleet.fleet.botconfigs import (
-    CONSUMER_FILE,
-    CONSUMER_NAME,
     FEED_CONFIG,
     PAIRLIST_DIR,
     USERDIR,
     check_freqtrade_schema,
-    consumer_config,
     feed_config,
     feed_port,
     fleet_timeframe,
@@ -59,8 +54,8 @@ from freqfleet.fleet.botconfigs import (
     producer_config,
     producer_file,
 )
+from freqfleet.fleet.consumer_config import CONSUMER_FILE, CONSUMER_NAME, consumer_config
 from freqfleet.fleet.kubespec import KubernetesSpec
-from freqfleet.fleet.live import live_warnings
 from freqfleet.fleet.manifest import (
     MANIFEST_NAME,
     BotEntry,
@@ -72,63 +67,8 @@ from freqfleet.fleet.model import FleetSpec
 from freqfleet.fleet.partition import partition
 from freqfleet.fleet.secrets import SECRETS_NAME, bot_secrets, load_secrets
 from freqfleet.fleet.strategy_discovery import resolve_strategy
-from freqfleet.fleet.stubs import check_strategy_files, stub_files
+from freqfleet.fleet.stubs import StrategyInfo, check_strategy_files, stub_files
 from freqfleet.gateway import exchange_profile, upstream_of
-
-# --- warnings ----------------------------------------------------------------------------
-
-
-def listen_warning(spec: FleetSpec) -> str | None:
-    """The warning for ``fleet.listen`` on every interface (0.0.0.0 or ::), else None."""
-    if not is_wildcard(spec.listen):
-        return None
-    ports = [
-        spec.producer_port(index)
-        for index in range(len(spec.producer_specs))
-        if is_loopback(spec.producer_host(index))
-    ]
-    ports.append(spec.consumer_api_port)
-    outside = [address for address in interface_addresses(spec.listen) if not is_loopback(address)]
-    reachable = ", ".join(url_of(address, ports[0]) for address in outside) or "its addresses"
-    return (
-        f'fleet.listen is "{spec.listen}": the bots\' REST APIs and websockets (ports '
-        f"{', '.join(str(port) for port in ports)}) listen on every interface of this machine, "
-        f"not only 127.0.0.1, e.g. at {reachable}; anyone who reaches them can try the API "
-        'passwords: set "secure": true (a TLS proxy in front) and firewall these ports, or '
-        'set "listen": "127.0.0.1"'
-    )
-
-
-def plan_warnings(config: dict[str, Any], spec: FleetSpec) -> list[str]:
-    """Things that work but deserve attention (printed by the CLI, never secrets)."""
-    from freqfleet.fleet.compose import upstream_warning
-
-    warnings: list[str] = live_warnings(config, spec)
-    listening = listen_warning(spec)
-    if listening:
-        warnings.append(listening)
-    upstream = upstream_warning(gateway_entry(config, spec))
-    if upstream:
-        warnings.append(upstream)
-    remote = spec.remote_hosts
-    if remote and not spec.secure:
-        warnings.append(
-            f"producers on {', '.join(remote)} are reached without TLS: set fleet.secure to "
-            "true (wss behind a TLS proxy) or keep the hosts on a private network"
-        )
-    if not is_dynamic(config):
-        pairs = (config.get("exchange") or {}).get("pair_whitelist") or []
-        shares = partition(pairs, spec.producer_names)
-        idle = [name for name, share in shares.items() if not share]
-        if idle:
-            warnings.append(
-                f"{', '.join(idle)} got no pairs ({len(pairs)} pairs for "
-                f"{len(spec.producer_names)} producers); use fewer producers or more pairs"
-            )
-    return warnings
-
-
-# --- the plan ----------------------------------------------------------------------------
 
 
 def gateway_entry(config: dict[str, Any], spec: FleetSpec) -> GatewayEntry | None:
@@ -197,6 +137,79 @@ def _feed_entry(spec: FleetSpec) -> PairlistFeedEntry:
     )
 
 
+def _bot_configs(
+    config: dict[str, Any],
+    spec: FleetSpec,
+    info: StrategyInfo,
+    all_secrets: dict[str, dict[str, str]],
+    shares: dict[str, list[str]] | None,
+) -> dict[str, dict[str, Any]]:
+    """Every bot's config by file name, producers then the consumer, checked against
+    freqtrade's schema."""
+    generated: dict[str, dict[str, Any]] = {}
+    for index, name in enumerate(spec.producer_names):
+        share = None if shares is None else shares[name]
+        producer = producer_config(config, spec, index, info, share, all_secrets[name])
+        generated[producer_file(name)] = producer
+    generated[CONSUMER_FILE] = consumer_config(
+        config, spec, info, all_secrets, all_secrets[CONSUMER_NAME], shares=shares
+    )
+    check_freqtrade_schema(generated)
+    return generated
+
+
+def _config_files(
+    out_dir: Path,
+    generated: dict[str, dict[str, Any]],
+    all_secrets: dict[str, dict[str, str]],
+    strategy_files: dict[str, str | bytes],
+) -> dict[Path, tuple[str | bytes, int]]:
+    """The configs and the secrets (owner only), the strategy stubs (readable)."""
+    files: dict[Path, tuple[str | bytes, int]] = {
+        out_dir / name: (dump_json(content), SECRET_MODE) for name, content in generated.items()
+    }
+    files[out_dir / SECRETS_NAME] = (dump_json(all_secrets), SECRET_MODE)
+    for filename, content in strategy_files.items():
+        files[out_dir / USERDIR / "strategies" / filename] = (content, PUBLIC_MODE)
+    return files
+
+
+def _kubernetes_files(
+    kubernetes: bool,
+    *,
+    out_dir: Path,
+    spec: FleetSpec,
+    manifest: FleetManifest,
+    configs: dict[str, dict[str, Any]],
+    all_secrets: dict[str, dict[str, str]],
+    strategy_files: dict[str, str | bytes],
+    info: StrategyInfo,
+    user_config: dict[str, Any],
+) -> Mapping[Path, tuple[str | bytes, int]]:
+    """The Kubernetes export (``kubernetes/``), rendered when the fleet section has a
+    ``kubernetes`` object, when ``kubernetes`` is true, or when the plan folder already
+    holds an export (so it never falls behind the plan's configs and secrets); else none."""
+    from freqfleet.fleet.kubernetes import KubernetesExport, exported_before, kubernetes_files
+
+    kube = spec.kubernetes
+    if kube is None and (kubernetes or exported_before(out_dir)):
+        kube = KubernetesSpec()
+    if kube is None:
+        return {}
+    export = KubernetesExport(
+        out_dir=out_dir,
+        spec=spec,
+        kube=kube,
+        manifest=manifest,
+        configs=configs,
+        all_secrets=all_secrets,
+        strategy_files=strategy_files,
+        info=info,
+        user_config=user_config,
+    )
+    return kubernetes_files(export)
+
+
 def render_plan(
     config: dict[str, Any],
     spec: FleetSpec,
@@ -207,14 +220,9 @@ def render_plan(
     userdir: Path | None = None,
     kubernetes: bool = False,
 ) -> tuple[dict[Path, tuple[str | bytes, int]], FleetManifest]:
-    """Every file of the plan, in memory, and its manifest (nothing is written).
-
-    The Kubernetes export (``kubernetes/``) is rendered when the fleet section has a
-    ``kubernetes`` object, when ``kubernetes`` is true, or when the plan folder already
-    holds an export (so it never falls behind the plan's configs and secrets).
-    """
+    """Every file of the plan, in memory, and its manifest (nothing is written); the
+    Kubernetes export with ``kubernetes`` or as :func:`_kubernetes_files` decides."""
     from freqfleet.fleet.compose import compose_files
-    from freqfleet.fleet.kubernetes import KubernetesExport, exported_before, kubernetes_files
 
     out_dir = Path(out_dir)
     info = resolve_strategy(config, Path(config_dir or Path.cwd()), userdir)
@@ -232,23 +240,10 @@ def render_plan(
     if gateway is not None:
         # Every bot (and the pairlist feed) asks the gateway for public market data.
         config = {**config, "exchange": gateway.route(config.get("exchange") or {})}
-    generated: dict[str, dict[str, Any]] = {}
-    for index, name in enumerate(names):
-        share = None if shares is None else shares[name]
-        producer = producer_config(config, spec, index, info, share, all_secrets[name])
-        generated[producer_file(name)] = producer
-    generated[CONSUMER_FILE] = consumer_config(
-        config, spec, info, all_secrets, all_secrets[CONSUMER_NAME], shares=shares
-    )
-    check_freqtrade_schema(generated)
+    generated = _bot_configs(config, spec, info, all_secrets, shares)
     if dynamic:
         generated[FEED_CONFIG] = feed_config(config, timeframe)
-    files: dict[Path, tuple[str | bytes, int]] = {
-        out_dir / name: (dump_json(content), SECRET_MODE) for name, content in generated.items()
-    }
-    files[out_dir / SECRETS_NAME] = (dump_json(all_secrets), SECRET_MODE)
-    for filename, content in strategy_files.items():
-        files[out_dir / USERDIR / "strategies" / filename] = (content, PUBLIC_MODE)
+    files = _config_files(out_dir, generated, all_secrets, strategy_files)
     manifest = FleetManifest(
         strategy=info.fleet_name,
         timeframe=timeframe,
@@ -259,25 +254,19 @@ def render_plan(
         gateway=gateway,
     )
     files.update(compose_files(out_dir, spec, manifest, all_secrets))
-    kube = spec.kubernetes
-    if kube is None and (kubernetes or exported_before(out_dir)):
-        kube = KubernetesSpec()
-    if kube is not None:
-        files.update(
-            kubernetes_files(
-                KubernetesExport(
-                    out_dir=out_dir,
-                    spec=spec,
-                    kube=kube,
-                    manifest=manifest,
-                    configs=generated,
-                    all_secrets=all_secrets,
-                    strategy_files=strategy_files,
-                    info=info,
-                    user_config=config,
-                )
-            )
+    files.update(
+        _kubernetes_files(
+            kubernetes,
+            out_dir=out_dir,
+            spec=spec,
+            manifest=manifest,
+            configs=generated,
+            all_secrets=all_secrets,
+            strategy_files=strategy_files,
+            info=info,
+            user_config=config,
         )
+    )
     files[out_dir / MANIFEST_NAME] = (manifest.model_dump_json(indent=4) + "\n", SECRET_MODE)
     return files, manifest
 
@@ -366,9 +355,4 @@ def write_plan(
     return manifest
 
 
-__all__ = [
-    "listen_warning",
-    "plan_warnings",
-    "render_plan",
-    "write_plan",
-]
+__all__ = ["gateway_entry", "render_plan", "write_plan"]

@@ -12,7 +12,8 @@ from freqfleet.run.control import read_state
 from freqfleet.run.demo import MARKET_ORDER_TYPES, DemoOptions, demo_config, run_demo
 from freqfleet.run.processes import local_api_url, process_specs
 from freqfleet.run.startup import wait_until_ready
-from freqfleet.run.status import BotStatus, FleetStatus, collect_status, render_status
+from freqfleet.run.status import BotStatus, FleetStatus, collect_status
+from freqfleet.run.status_table import render_status
 from freqfleet.run.supervisor import Supervisor
 
 __all__ = [

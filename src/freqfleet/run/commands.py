@@ -28,7 +28,8 @@ from freqfleet.run.demo import DemoOptions, run_demo
 from freqfleet.run.fleet_lock import RUN_DIR, FleetRefused, already_running, lock_holder
 from freqfleet.run.processes import STOP_TIMEOUTS, open_log, process_specs
 from freqfleet.run.startup import READY_TIMEOUT, gave_up_message, show_start_up
-from freqfleet.run.status import collect_status, render_status
+from freqfleet.run.status import collect_status
+from freqfleet.run.status_table import render_status
 from freqfleet.run.supervisor import PRODUCER_WAIT, Supervisor
 
 

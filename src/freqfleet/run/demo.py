@@ -44,7 +44,8 @@ from freqfleet.fleet import (
 from freqfleet.ports import free_ports
 from freqfleet.run.processes import local_api_url, process_specs
 from freqfleet.run.startup import show_start_up
-from freqfleet.run.status import collect_status, render_status
+from freqfleet.run.status import collect_status
+from freqfleet.run.status_table import render_status
 from freqfleet.run.supervisor import Supervisor
 from freqfleet.sim import RunningSimulator, running_simulator
 

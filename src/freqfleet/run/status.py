@@ -1,4 +1,5 @@
-"""The fleet's health in one table, from the bots' own REST APIs.
+"""The fleet's health, from the bots' own REST APIs (its table:
+:mod:`freqfleet.run.status_table`).
 
 Why through freqtrade's REST API (:mod:`freqfleet.botapi`) and not the processes: it works
 for a fleet started by ``up`` as well as for one run by docker-compose or on other hosts,
@@ -24,15 +25,12 @@ from typing import Any
 
 import httpx
 from freqtrade.exchange import timeframe_to_seconds
-from rich.console import RenderableType
-from rich.markup import escape
-from rich.table import Table
 
 from freqfleet.botapi import BotApi, BotApiError
 from freqfleet.fleet import BotEntry, FleetManifest
 from freqfleet.fleet_state import STATE_FILE, Role, StateFileRead, read_state_file
 from freqfleet.gateway import STATS_PATH
-from freqfleet.run.balances import WalletView, wallet_view, with_wallets
+from freqfleet.run.balances import WalletView, wallet_view
 from freqfleet.run.supervisor import local_api_url, read_state, running_supervisor
 
 
@@ -232,169 +230,11 @@ def gateway_status(manifest: FleetManifest, timeout: float = 5.0) -> dict[str, A
     return {"state": "running", **stats}
 
 
-def gateway_line(gateway: dict[str, Any]) -> str:
-    """One caption line: hit rate, upstream weight per minute against the limit, and
-    (when there were any) requests queued for budget and the exchange's 429/418."""
-    if gateway.get("state") != "running":
-        return f"gateway: [red]{escape(str(gateway.get('state')))}[/] at {gateway.get('url')}"
-    upstream = gateway["upstream"]
-    rate = gateway.get("hit_rate")
-    hits = "no requests yet" if rate is None else f"hit rate {rate:.0%}"
-    line = (
-        f"gateway: {hits} ({gateway.get('hits', 0)} from cache, "
-        f"{gateway.get('coalesced', 0)} coalesced), upstream weight "
-        f"{upstream.get('weight_last_minute')}/min of {upstream.get('budget_per_minute')} "
-        f"allowed (exchange limit {upstream.get('limit_per_minute')})"
-    )
-    if upstream.get("queued"):
-        line += (
-            f", {upstream['queued']} queued for budget "
-            f"({float(upstream.get('queued_seconds') or 0):.0f} s waited"
-            f"{', ' + str(upstream['dropped']) + ' dropped' if upstream.get('dropped') else ''})"
-        )
-    refused = {status: upstream.get(f"answered_{status}") for status in (429, 418)}
-    if any(refused.values()):
-        counts = ", ".join(f"{count} x {status}" for status, count in refused.items() if count)
-        line += f", [red]exchange answered {counts}[/]"
-    back_off = gateway.get("back_off")
-    if isinstance(back_off, dict):
-        line += (
-            f", [yellow]backing off after HTTP {back_off.get('status')} for "
-            f"{back_off.get('retry_after')} s[/]"
-        )
-    return line
-
-
-def mixed_versions_warning(status: FleetStatus) -> str | None:
-    """One line naming who runs which freqtrade, when the bots do not all run one."""
-    if not status.mixed_freqtrade_versions:
-        return None
-    running = "; ".join(
-        f"{version} ({', '.join(names)})" for version, names in status.freqtrade_versions.items()
-    )
-    return (
-        f"the fleet's bots run mixed freqtrade versions: {running}; run every bot on one "
-        "release (rebuild the images from the plan's Dockerfile, or install the same "
-        "freqtrade on every host)"
-    )
-
-
-def _age_text(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
-
-
-def _state_style(state: str) -> str:
-    if state == "running":
-        return "green"
-    if state in ("stopped", "paused"):
-        return "yellow"
-    return "red"
-
-
-def _pair_list(pairs: list[str], most: int = 6) -> str:
-    if not pairs:
-        return "none"
-    shown = ", ".join(pairs[:most])
-    return f"{len(pairs)} ({shown}" + (", ...)" if len(pairs) > most else ")")
-
-
-def _at_consumer(bot: BotStatus) -> str:
-    """A producer as the consumer sees it: why it cannot use it, what it rejected."""
-    parts = []
-    if bot.access:
-        parts.append(f"[red]{bot.access}[/]")
-    if bot.rejected:
-        total = sum(bot.rejected.values())
-        reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(bot.rejected.items()))
-        parts.append(f"rejected {total} ({reasons})")
-    return "; ".join(parts) or "-"
-
-
-def _version_cell(bot: BotStatus, status: FleetStatus) -> str:
-    if not bot.freqtrade:
-        return "-"
-    if status.mixed_freqtrade_versions:
-        return f"[yellow]{escape(bot.freqtrade)}[/]"
-    return escape(bot.freqtrade)
-
-
-def render_status(status: FleetStatus) -> RenderableType:
-    """The status table, one row per bot, consumer last, fleet facts in the caption; then
-    the consumer's wallet."""
-    table = Table(title="freqfleet status", title_justify="left")
-    columns = ("bot", "role", "state", "freqtrade", "pairs", "newest candle age", "trades", "stake")
-    for column in (*columns, "at consumer"):
-        table.add_column(column)
-    for bot in status.bots:
-        trades = "-" if bot.open_trades is None else str(bot.open_trades)
-        if bot.role == "consumer" and bot.max_open_trades is not None:
-            trades += f" / {bot.max_open_trades}"
-        stake = "-"
-        if bot.stake_in_use is not None:
-            currency = f" {bot.stake_currency}" if bot.stake_currency else ""
-            stake = f"{bot.stake_in_use:.6g}{currency} in use"
-            if bot.stake_available is not None:
-                stake += f", {bot.stake_available:.6g} free"
-        restarts = f" ({bot.restarts} restarts)" if bot.restarts else ""
-        table.add_row(
-            bot.name,
-            bot.role,
-            f"[{_state_style(bot.state)}]{bot.state}[/]{restarts}",
-            _version_cell(bot, status),
-            "-" if bot.pairs is None else str(bot.pairs),
-            _age_text(bot.newest_candle_age_s) if bot.role == "producer" else "-",
-            trades,
-            stake,
-            _at_consumer(bot) if bot.role == "producer" else "-",
-        )
-    if status.consumer_state_problem is not None:
-        age = _age_text(status.consumer_state_age_s)
-        caption = [
-            f"consumer strategy report: [red]{escape(status.consumer_state_problem)}[/]"
-            f" (written {age} ago)"
-        ]
-    elif status.consumer_state_age_s is None and status.consumer_state_updated is None:
-        caption = ["consumer strategy report: not available on this host yet"]
-    else:
-        age = _age_text(status.consumer_state_age_s)
-        caption = [f"consumer strategy report: written {age} ago"]
-        if status.consumer_running:
-            unserved = _pair_list(status.unrouted_pairs)
-            if status.unrouted_pairs:
-                unserved += ": the consumer expects them but no producer serves them"
-            caption += [
-                f"unserved pairs: {unserved}",
-                f"stale pairs: {_pair_list(status.stale_pairs)}",
-            ]
-        else:
-            caption[0] += " (the consumer is not running: its pair lists are not shown)"
-        if status.follow:
-            caption.append(
-                "follow: "
-                + ", ".join(f"{key} {value}" for key, value in sorted(status.follow.items()))
-            )
-    if status.gateway is not None:
-        caption.append(gateway_line(status.gateway))
-    warning = mixed_versions_warning(status)
-    if warning:
-        caption.insert(0, f"[yellow]warning: {escape(warning)}[/]")
-    table.caption = "\n".join(caption)
-    table.caption_justify = "left"
-    return with_wallets(table, [bot.wallet for bot in status.bots])
-
-
 __all__ = [
     "BotStatus",
     "FleetStatus",
     "bot_status",
     "collect_status",
     "freqtrade_versions",
-    "mixed_versions_warning",
-    "render_status",
+    "gateway_status",
 ]

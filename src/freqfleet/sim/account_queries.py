@@ -20,8 +20,8 @@ from freqfleet.sim.binance_errors import BinanceError
 from freqfleet.sim.units import units_text
 
 if TYPE_CHECKING:
-    from freqfleet.sim.app import Params
     from freqfleet.sim.private_api import Action, Endpoint, SignedRoutes
+    from freqfleet.sim.routing import Params
 
 DAY_MS = 86_400_000
 LIMIT_DEFAULT = 500

@@ -26,8 +26,8 @@ from freqfleet.sim.markets import SimMarket
 from freqfleet.sim.units import ASSET_DECIMALS, parse_units, quote_units
 
 if TYPE_CHECKING:
-    from freqfleet.sim.app import Params
     from freqfleet.sim.exchange import SimExchange
+    from freqfleet.sim.routing import Params
 
 logger = logging.getLogger(__name__)
 

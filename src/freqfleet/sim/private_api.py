@@ -42,11 +42,12 @@ from freqfleet.sim.account_views import (
     new_order_answer,
     order_result,
 )
-from freqfleet.sim.app import JSON, Params, sender
 from freqfleet.sim.binance_errors import BinanceError
 from freqfleet.sim.faults import FaultMiddleware, Faults, parse_fault
 from freqfleet.sim.order_limits import OrderLimits, too_many_orders
 from freqfleet.sim.order_requests import parse_new_order
+from freqfleet.sim.request_stats import sender
+from freqfleet.sim.routing import JSON, Params
 from freqfleet.sim.signing import API_KEY_HEADER, Credentials, authenticate
 from freqfleet.sim.units import parse_units, units_text
 

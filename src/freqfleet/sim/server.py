@@ -26,11 +26,12 @@ from freqfleet.local_server import (
     server_url,
     uvicorn_config,
 )
-from freqfleet.sim.app import Stats, create_app
+from freqfleet.sim.app import create_app
 from freqfleet.sim.exchange import SimExchange
 from freqfleet.sim.models.base import MarketModel
 from freqfleet.sim.order_limits import ORDERS_PER_10S
-from freqfleet.sim.streams import StreamStats
+from freqfleet.sim.request_stats import Stats
+from freqfleet.sim.stream_stats import StreamStats
 
 if TYPE_CHECKING:
     from freqfleet.sim.account import Account

@@ -65,6 +65,80 @@ def _trend_indicators(frame: DataFrame) -> DataFrame:
     return pd.concat([frame, DataFrame(columns, index=frame.index)], axis=1)
 
 
+def _talib_columns(dataframe: DataFrame, periods: tuple[int, ...]) -> dict[str, np.ndarray]:
+    """talib's indicators at each of ``periods``, Bollinger bands, MACDs, oscillators."""
+    open_, high, low, close, volume = (
+        dataframe[c].to_numpy(float) for c in ("open", "high", "low", "close", "volume")
+    )
+    columns: dict[str, np.ndarray] = {}
+    for n in periods:
+        columns[f"rsi_{n}"] = talib.RSI(close, n)
+        columns[f"ema_{n}"] = talib.EMA(close, n)
+        columns[f"sma_{n}"] = talib.SMA(close, n)
+        columns[f"wma_{n}"] = talib.WMA(close, n)
+        columns[f"kama_{n}"] = talib.KAMA(close, n)
+        columns[f"tema_{n}"] = talib.TEMA(close, n)
+        columns[f"atr_{n}"] = talib.ATR(high, low, close, n)
+        columns[f"natr_{n}"] = talib.NATR(high, low, close, n)
+        columns[f"adx_{n}"] = talib.ADX(high, low, close, n)
+        columns[f"plus_di_{n}"] = talib.PLUS_DI(high, low, close, n)
+        columns[f"minus_di_{n}"] = talib.MINUS_DI(high, low, close, n)
+        columns[f"cci_{n}"] = talib.CCI(high, low, close, n)
+        columns[f"mfi_{n}"] = talib.MFI(high, low, close, volume, n)
+        columns[f"willr_{n}"] = talib.WILLR(high, low, close, n)
+        columns[f"roc_{n}"] = talib.ROC(close, n)
+        columns[f"cmo_{n}"] = talib.CMO(close, n)
+        columns[f"aroonosc_{n}"] = talib.AROONOSC(high, low, n)
+        columns[f"slope_{n}"] = talib.LINEARREG_SLOPE(close, n)
+    for n in (20, 50):
+        upper, middle, lower = talib.BBANDS(close, n, 2.0, 2.0)
+        columns[f"bb_upper_{n}"], columns[f"bb_lower_{n}"] = upper, lower
+        columns[f"bb_width_{n}"] = (upper - lower) / middle
+        columns[f"bb_pct_{n}"] = (close - lower) / (upper - lower)
+    for fast, slow, signal in ((12, 26, 9), (5, 35, 5), (24, 52, 18)):
+        macd, macd_signal, histogram = talib.MACD(close, fast, slow, signal)
+        columns[f"macd_{fast}_{slow}"] = macd
+        columns[f"macdsignal_{fast}_{slow}"] = macd_signal
+        columns[f"macdhist_{fast}_{slow}"] = histogram
+    columns["slowk"], columns["slowd"] = talib.STOCH(high, low, close)
+    columns["fastk_rsi"], columns["fastd_rsi"] = talib.STOCHRSI(close)
+    columns["obv"] = talib.OBV(close, volume)
+    columns["ad"] = talib.AD(high, low, close, volume)
+    columns["adosc"] = talib.ADOSC(high, low, close, volume)
+    columns["sar"] = talib.SAR(high, low)
+    columns["ultosc"] = talib.ULTOSC(high, low, close)
+    columns["body"] = (close - open_) / (high - low + 1e-12)
+    return columns
+
+
+def _rolling_columns(dataframe: DataFrame, windows: tuple[int, ...]) -> dict[str, np.ndarray]:
+    """Rolling statistics of price, returns and volume over each of ``windows``."""
+    columns: dict[str, np.ndarray] = {}
+    price, amount = dataframe["close"], dataframe["volume"]
+    returns = price.pct_change()
+    log_returns = np.log(price).diff()
+    for w in windows:
+        rolling = price.rolling(w)
+        columns[f"zscore_{w}"] = ((price - rolling.mean()) / rolling.std()).to_numpy()
+        columns[f"q10_{w}"] = rolling.quantile(0.1).to_numpy()
+        columns[f"q90_{w}"] = rolling.quantile(0.9).to_numpy()
+        columns[f"rank_{w}"] = rolling.rank(pct=True).to_numpy()
+        columns[f"high_{w}"] = dataframe["high"].rolling(w).max().to_numpy()
+        columns[f"low_{w}"] = dataframe["low"].rolling(w).min().to_numpy()
+        moves = returns.rolling(w)
+        columns[f"vol_{w}"] = moves.std().to_numpy()
+        columns[f"skew_{w}"] = moves.skew().to_numpy()
+        columns[f"kurt_{w}"] = moves.kurt().to_numpy()
+        volume_mean = amount.rolling(w).mean()
+        columns[f"volz_{w}"] = ((amount - volume_mean) / amount.rolling(w).std()).to_numpy()
+        columns[f"corr_pv_{w}"] = log_returns.rolling(w).corr(amount.pct_change()).to_numpy()
+        columns[f"vwap_{w}"] = (
+            (price * amount).rolling(w).sum() / amount.rolling(w).sum()
+        ).to_numpy()
+        columns[f"ewm_vol_{w}"] = log_returns.ewm(span=w).std().to_numpy()
+    return columns
+
+
 class FleetHeavySampleStrategy(FleetStrategy, IStrategy):
     """A CPU-heavy strategy for benchmarks: what a fleet is for.
 
@@ -111,70 +185,11 @@ class FleetHeavySampleStrategy(FleetStrategy, IStrategy):
         return _trend_indicators(dataframe)
 
     def populate_indicators(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
-        open_, high, low, close, volume = (
-            dataframe[c].to_numpy(float) for c in ("open", "high", "low", "close", "volume")
-        )
-        columns: dict[str, np.ndarray] = {}
-        for n in self.periods:
-            columns[f"rsi_{n}"] = talib.RSI(close, n)
-            columns[f"ema_{n}"] = talib.EMA(close, n)
-            columns[f"sma_{n}"] = talib.SMA(close, n)
-            columns[f"wma_{n}"] = talib.WMA(close, n)
-            columns[f"kama_{n}"] = talib.KAMA(close, n)
-            columns[f"tema_{n}"] = talib.TEMA(close, n)
-            columns[f"atr_{n}"] = talib.ATR(high, low, close, n)
-            columns[f"natr_{n}"] = talib.NATR(high, low, close, n)
-            columns[f"adx_{n}"] = talib.ADX(high, low, close, n)
-            columns[f"plus_di_{n}"] = talib.PLUS_DI(high, low, close, n)
-            columns[f"minus_di_{n}"] = talib.MINUS_DI(high, low, close, n)
-            columns[f"cci_{n}"] = talib.CCI(high, low, close, n)
-            columns[f"mfi_{n}"] = talib.MFI(high, low, close, volume, n)
-            columns[f"willr_{n}"] = talib.WILLR(high, low, close, n)
-            columns[f"roc_{n}"] = talib.ROC(close, n)
-            columns[f"cmo_{n}"] = talib.CMO(close, n)
-            columns[f"aroonosc_{n}"] = talib.AROONOSC(high, low, n)
-            columns[f"slope_{n}"] = talib.LINEARREG_SLOPE(close, n)
-        for n in (20, 50):
-            upper, middle, lower = talib.BBANDS(close, n, 2.0, 2.0)
-            columns[f"bb_upper_{n}"], columns[f"bb_lower_{n}"] = upper, lower
-            columns[f"bb_width_{n}"] = (upper - lower) / middle
-            columns[f"bb_pct_{n}"] = (close - lower) / (upper - lower)
-        for fast, slow, signal in ((12, 26, 9), (5, 35, 5), (24, 52, 18)):
-            macd, macd_signal, histogram = talib.MACD(close, fast, slow, signal)
-            columns[f"macd_{fast}_{slow}"] = macd
-            columns[f"macdsignal_{fast}_{slow}"] = macd_signal
-            columns[f"macdhist_{fast}_{slow}"] = histogram
-        columns["slowk"], columns["slowd"] = talib.STOCH(high, low, close)
-        columns["fastk_rsi"], columns["fastd_rsi"] = talib.STOCHRSI(close)
-        columns["obv"] = talib.OBV(close, volume)
-        columns["ad"] = talib.AD(high, low, close, volume)
-        columns["adosc"] = talib.ADOSC(high, low, close, volume)
-        columns["sar"] = talib.SAR(high, low)
-        columns["ultosc"] = talib.ULTOSC(high, low, close)
-        columns["body"] = (close - open_) / (high - low + 1e-12)
-
-        price, amount = dataframe["close"], dataframe["volume"]
-        returns = price.pct_change()
-        log_returns = np.log(price).diff()
-        for w in self.windows:
-            rolling = price.rolling(w)
-            columns[f"zscore_{w}"] = ((price - rolling.mean()) / rolling.std()).to_numpy()
-            columns[f"q10_{w}"] = rolling.quantile(0.1).to_numpy()
-            columns[f"q90_{w}"] = rolling.quantile(0.9).to_numpy()
-            columns[f"rank_{w}"] = rolling.rank(pct=True).to_numpy()
-            columns[f"high_{w}"] = dataframe["high"].rolling(w).max().to_numpy()
-            columns[f"low_{w}"] = dataframe["low"].rolling(w).min().to_numpy()
-            moves = returns.rolling(w)
-            columns[f"vol_{w}"] = moves.std().to_numpy()
-            columns[f"skew_{w}"] = moves.skew().to_numpy()
-            columns[f"kurt_{w}"] = moves.kurt().to_numpy()
-            volume_mean = amount.rolling(w).mean()
-            columns[f"volz_{w}"] = ((amount - volume_mean) / amount.rolling(w).std()).to_numpy()
-            columns[f"corr_pv_{w}"] = log_returns.rolling(w).corr(amount.pct_change()).to_numpy()
-            columns[f"vwap_{w}"] = (
-                (price * amount).rolling(w).sum() / amount.rolling(w).sum()
-            ).to_numpy()
-            columns[f"ewm_vol_{w}"] = log_returns.ewm(span=w).std().to_numpy()
+        columns = {
+            **_talib_columns(dataframe, self.periods),
+            **_rolling_columns(dataframe, self.windows),
+        }
+        price = dataframe["close"]
         columns["hurst_64"] = price.rolling(65).apply(_hurst, raw=True).to_numpy()
         columns["trend_r2_50"] = price.rolling(50).apply(_trend_r2, raw=True).to_numpy()
         columns["perm_entropy_30"] = (

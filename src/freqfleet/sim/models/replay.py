@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,6 +25,9 @@ from freqfleet.errors import ConfigError
 from freqfleet.sim.markets import SimMarket
 from freqfleet.sim.models.base import BaseCandles
 from freqfleet.sim.timeframes import DAY_MS
+
+if TYPE_CHECKING:
+    from pandas import DataFrame
 
 FORMATS = ("feather", "parquet", "json", "jsongz")
 
@@ -48,6 +52,61 @@ class _Series:
     close: np.ndarray
     volume: np.ndarray
     growth: float  # last close / first open: the scale from one cycle to the next
+
+
+def _available_files(directory: Path) -> dict[tuple[str, str], str]:
+    """(pair, timeframe) -> data format of every spot OHLCV file in ``directory``."""
+    from freqtrade.data.history.datahandlers.idatahandler import get_datahandlerclass
+    from freqtrade.enums import CandleType, TradingMode
+
+    found: dict[tuple[str, str], str] = {}
+    for data_format in FORMATS:
+        handler_class = get_datahandlerclass(data_format)
+        for pair, timeframe, candle_type in handler_class.ohlcv_get_available_data(
+            directory, TradingMode.SPOT
+        ):
+            if candle_type == CandleType.SPOT and "/" in pair and ":" not in pair:
+                found.setdefault((pair, timeframe), data_format)
+    return found
+
+
+def _load_frames(
+    directory: Path, found: dict[tuple[str, str], str], base_ms: int
+) -> dict[str, DataFrame]:
+    """Each pair's candles of the base timeframe, missing candles filled (two at least)."""
+    from freqtrade.data.history.datahandlers.idatahandler import get_datahandlerclass
+    from freqtrade.enums import CandleType
+    from freqtrade.exchange import timeframe_to_msecs
+
+    pairs = sorted(pair for pair, tf in found if timeframe_to_msecs(tf) == base_ms)
+    frames = {}
+    for pair in pairs:
+        timeframe = next(tf for p, tf in found if p == pair and timeframe_to_msecs(tf) == base_ms)
+        handler = get_datahandlerclass(found[(pair, timeframe)])(directory)
+        frame = handler.ohlcv_load(
+            pair, timeframe, CandleType.SPOT, fill_missing=True, warn_no_data=False
+        )
+        if len(frame) >= 2:
+            frames[pair] = frame
+    return frames
+
+
+def _market_series(pair: str, frame: DataFrame) -> tuple[SimMarket, _Series]:
+    """The market a recording implies (its decimals) and the recording in its units."""
+    base, quote = pair.split("/")
+    prices = frame[["open", "high", "low", "close"]].to_numpy(dtype=np.float64)
+    volume = frame["volume"].to_numpy(dtype=np.float64)
+    market = SimMarket(base, quote, _decimals(prices.ravel()), _decimals(volume))
+    ticks = prices * 10.0**market.price_decimals
+    recording = _Series(
+        open=ticks[:, 0],
+        high=ticks[:, 1],
+        low=ticks[:, 2],
+        close=ticks[:, 3],
+        volume=volume * 10.0**market.amount_decimals,
+        growth=float(ticks[-1, 3] / ticks[0, 0]) if ticks[0, 0] > 0 else 1.0,
+    )
+    return market, recording
 
 
 class ReplayModel:
@@ -75,8 +134,6 @@ class ReplayModel:
     @classmethod
     def from_directory(cls, directory: Path, anchor_ms: int | None = None) -> ReplayModel:
         """Load every spot OHLCV file of the finest timeframe found in ``directory``."""
-        from freqtrade.data.history.datahandlers.idatahandler import get_datahandlerclass
-        from freqtrade.enums import CandleType, TradingMode
         from freqtrade.exchange import timeframe_to_msecs
 
         directory = Path(directory)
@@ -84,14 +141,7 @@ class ReplayModel:
             raise ConfigError(
                 f"--data-dir {directory}: no such folder; point it at freqtrade OHLCV files"
             )
-        found: dict[tuple[str, str], str] = {}
-        for data_format in FORMATS:
-            handler_class = get_datahandlerclass(data_format)
-            for pair, timeframe, candle_type in handler_class.ohlcv_get_available_data(
-                directory, TradingMode.SPOT
-            ):
-                if candle_type == CandleType.SPOT and "/" in pair and ":" not in pair:
-                    found.setdefault((pair, timeframe), data_format)
+        found = _available_files(directory)
         if not found:
             raise ConfigError(
                 f"--data-dir {directory} holds no freqtrade OHLCV files (PAIR-TIMEFRAME.feather, "
@@ -100,18 +150,7 @@ class ReplayModel:
         base_ms = min(timeframe_to_msecs(tf) for _, tf in found)
         if DAY_MS % base_ms:
             raise ConfigError(f"--data-dir {directory}: the finest timeframe must divide one day")
-        pairs = sorted(pair for pair, tf in found if timeframe_to_msecs(tf) == base_ms)
-        frames = {}
-        for pair in pairs:
-            timeframe = next(
-                tf for p, tf in found if p == pair and timeframe_to_msecs(tf) == base_ms
-            )
-            handler = get_datahandlerclass(found[(pair, timeframe)])(directory)
-            frame = handler.ohlcv_load(
-                pair, timeframe, CandleType.SPOT, fill_missing=True, warn_no_data=False
-            )
-            if len(frame) >= 2:
-                frames[pair] = frame
+        frames = _load_frames(directory, found, base_ms)
         if not frames:
             raise ConfigError(
                 f"--data-dir {directory}: the OHLCV files are empty; download data again"
@@ -124,21 +163,8 @@ class ReplayModel:
             frame = frame[(frame["date"] >= start) & (frame["date"] <= end)]
             if len(frame) < 2:
                 continue
-            base, quote = pair.split("/")
-            prices = frame[["open", "high", "low", "close"]].to_numpy(dtype=np.float64)
-            volume = frame["volume"].to_numpy(dtype=np.float64)
-            market = SimMarket(base, quote, _decimals(prices.ravel()), _decimals(volume))
-            ticks = prices * 10.0**market.price_decimals
-            series.append(
-                _Series(
-                    open=ticks[:, 0],
-                    high=ticks[:, 1],
-                    low=ticks[:, 2],
-                    close=ticks[:, 3],
-                    volume=volume * 10.0**market.amount_decimals,
-                    growth=float(ticks[-1, 3] / ticks[0, 0]) if ticks[0, 0] > 0 else 1.0,
-                )
-            )
+            market, recording = _market_series(pair, frame)
+            series.append(recording)
             markets.append(market)
         if not markets:
             raise ConfigError(

@@ -151,29 +151,7 @@ class SyntheticModel:
         # Prices at the count + 1 minute boundaries: open[i] = price[i], close[i] = price[i+1].
         size = count + 1
         edges = np.arange(start, start + size, dtype=np.int64)
-        # Volatility level: log-normal-like, bounded to 0.3x..4.5x so tails stay plausible.
-        volatility = np.exp(
-            np.clip(
-                0.45 * _value_noise(keys["vol"], start, size, 256)
-                + 0.3 * _value_noise(keys["vol2"], start, size, 1024),
-                -1.2,
-                1.5,
-            )
-        )
-        regime = 0.25 + 1.5 * np.clip(
-            0.5 + 0.35 * _value_noise(keys["regime"], start, size, 4096), 0, 1
-        )
-        log_price = np.full(len(edges), math.log(params["level"]))
-        for period in _PERIODS:
-            octave = (0.35 * sigma * math.sqrt(period)) * _value_noise(
-                keys[period], start, size, period
-            )
-            if period in _SHORT:
-                octave *= volatility
-            elif period in _TREND:
-                octave *= regime
-            log_price += octave
-        price = np.exp(log_price)
+        price, volatility = _price_path(params, start, size)
         open_, close = price[:-1], price[1:]
         minutes = edges[:-1]
         vol_now = volatility[:-1] * sigma
@@ -190,29 +168,73 @@ class SyntheticModel:
         h = np.maximum(np.rint(high / tick).astype(np.int64), np.maximum(o, c))
         lo = np.maximum(np.minimum(np.rint(low / tick).astype(np.int64), np.minimum(o, c)), 1)
 
-        move = np.abs(close / open_ - 1.0) / vol_now
-        time_of_day = 1.0 + 0.35 * np.sin(2.0 * math.pi * ((minutes % 1440) / 1440.0 - 0.3))
-        noise = np.exp(np.clip(0.35 * _laplace(keys["volume"], minutes), -2.0, 2.0))
-        quote_value = (
-            params["quote_per_minute"]
-            * volatility[:-1] ** 1.3
-            * (0.4 + 0.6 * move)
-            * time_of_day
-            * noise
-        )
         typical = (o + h + lo + c) * (tick / 4.0)
-        volume = np.maximum(np.rint(quote_value / typical / spec.step), 1).astype(np.int64)
-        quote_volume = volume * spec.step * typical
-        trades = np.maximum(np.rint(quote_volume / params["trade_size"]), 1).astype(np.int64)
-        taker_share = np.clip(
-            0.5
-            + 0.15 * np.tanh((close / open_ - 1.0) / vol_now)
-            + 0.1 * (_uniform(keys["taker"], minutes) - 0.5),
-            0.05,
-            0.95,
+        volume, quote_volume, trades, taker = _activity(
+            params, spec, minutes, open_, close, volatility[:-1], vol_now, typical
         )
-        taker = np.rint(volume * taker_share).astype(np.int64)
         return BaseCandles(o, h, lo, c, volume, quote_volume, trades, taker)
+
+
+def _price_path(params: dict, start: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Prices and volatility levels at ``size`` minute boundaries from minute ``start``."""
+    keys = params["keys"]
+    sigma = params["sigma"]
+    # Volatility level: log-normal-like, bounded to 0.3x..4.5x so tails stay plausible.
+    volatility = np.exp(
+        np.clip(
+            0.45 * _value_noise(keys["vol"], start, size, 256)
+            + 0.3 * _value_noise(keys["vol2"], start, size, 1024),
+            -1.2,
+            1.5,
+        )
+    )
+    regime = 0.25 + 1.5 * np.clip(
+        0.5 + 0.35 * _value_noise(keys["regime"], start, size, 4096), 0, 1
+    )
+    log_price = np.full(size, math.log(params["level"]))
+    for period in _PERIODS:
+        octave = (0.35 * sigma * math.sqrt(period)) * _value_noise(
+            keys[period], start, size, period
+        )
+        if period in _SHORT:
+            octave *= volatility
+        elif period in _TREND:
+            octave *= regime
+        log_price += octave
+    return np.exp(log_price), volatility
+
+
+def _activity(
+    params: dict,
+    spec: SimMarket,
+    minutes: np.ndarray,
+    open_: np.ndarray,
+    close: np.ndarray,
+    volatility: np.ndarray,
+    vol_now: np.ndarray,
+    typical: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Volume (steps), quote volume, trades and taker volume of each candle: they follow
+    volatility, the size of the move and the time of day."""
+    keys = params["keys"]
+    move = np.abs(close / open_ - 1.0) / vol_now
+    time_of_day = 1.0 + 0.35 * np.sin(2.0 * math.pi * ((minutes % 1440) / 1440.0 - 0.3))
+    noise = np.exp(np.clip(0.35 * _laplace(keys["volume"], minutes), -2.0, 2.0))
+    quote_value = (
+        params["quote_per_minute"] * volatility**1.3 * (0.4 + 0.6 * move) * time_of_day * noise
+    )
+    volume = np.maximum(np.rint(quote_value / typical / spec.step), 1).astype(np.int64)
+    quote_volume = volume * spec.step * typical
+    trades = np.maximum(np.rint(quote_volume / params["trade_size"]), 1).astype(np.int64)
+    taker_share = np.clip(
+        0.5
+        + 0.15 * np.tanh((close / open_ - 1.0) / vol_now)
+        + 0.1 * (_uniform(keys["taker"], minutes) - 0.5),
+        0.05,
+        0.95,
+    )
+    taker = np.rint(volume * taker_share).astype(np.int64)
+    return volume, quote_volume, trades, taker
 
 
 __all__ = ["LISTED_MS", "SyntheticModel"]

@@ -122,32 +122,53 @@ def from_message(
         "is_short": is_short,
     }
     trade_key = (producer, trade_id, _ms(open_date))
-
     if msg_type == RPCMessageType.ENTRY_FILL.value:
-        tag = msg.get("enter_tag") or ""
-        if not sub_trade:
-            return FollowEvent(
-                **base,
-                kind="entry",
-                reason=tag,
-                time=open_date,
-                key=("entry", *trade_key),
-                received=received,
-            )
-        ratio = _added_ratio(msg)
-        if ratio is None:
-            return None
-        stake_after = float(msg.get("stake_amount") or 0.0)
+        return _entry_event(msg, base, trade_key, open_date, sub_trade, received)
+    return _exit_event(msg, base, trade_key, sub_trade, received)
+
+
+def _entry_event(
+    msg: dict[str, Any],
+    base: dict[str, Any],
+    trade_key: tuple[str, int, int],
+    open_date: datetime,
+    sub_trade: bool,
+    received: datetime,
+) -> FollowEvent | None:
+    """An ``entry_fill``: the trade's entry, or an additional entry (``adjust``)."""
+    tag = msg.get("enter_tag") or ""
+    if not sub_trade:
         return FollowEvent(
             **base,
-            kind="adjust",
+            kind="entry",
             reason=tag,
-            time=received,
-            ratio=ratio,
-            key=("adjust", *trade_key, round(stake_after, 8)),
+            time=open_date,
+            key=("entry", *trade_key),
             received=received,
         )
+    ratio = _added_ratio(msg)
+    if ratio is None:
+        return None
+    stake_after = float(msg.get("stake_amount") or 0.0)
+    return FollowEvent(
+        **base,
+        kind="adjust",
+        reason=tag,
+        time=received,
+        ratio=ratio,
+        key=("adjust", *trade_key, round(stake_after, 8)),
+        received=received,
+    )
 
+
+def _exit_event(
+    msg: dict[str, Any],
+    base: dict[str, Any],
+    trade_key: tuple[str, int, int],
+    sub_trade: bool,
+    received: datetime,
+) -> FollowEvent | None:
+    """An ``exit_fill``: the trade's final exit, or a partial one."""
     close_date = parse_date(msg.get("close_date")) or received
     reason = msg.get("exit_reason") or ""
     final = bool(msg.get("is_final_exit", not sub_trade))

@@ -1,4 +1,5 @@
-"""Requests counted per sending bot: the header, freqtrade's exchange sending it, checks."""
+"""Requests counted per sending bot (the bot header, checked and capped), and freqtrade's
+exchange sending it on sync and async requests."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from fastapi.testclient import TestClient
 from freqtrade.enums import CandleType
 from freqtrade.resolvers import ExchangeResolver
 
-from freqfleet.sim.app import MAX_BOTS, UNATTRIBUTED
 from freqfleet.sim.config import BOT_HEADER
 from freqfleet.sim.launcher import RunningSimulator, running_simulator
+from freqfleet.sim.request_stats import MAX_BOTS, UNATTRIBUTED
 from tests.kit.sim_bots import dry_run_config
 
 KLINES = {"symbol": "BTCUSDT", "interval": "1m", "limit": 5}
