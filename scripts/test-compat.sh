@@ -62,7 +62,7 @@ run() {  # run RELEASE LABEL pytest-args...
 }
 
 for release in "$@"; do
-    run "$release" fast -m "not slow" -q -p no:cacheprovider
+    run "$release" fast -m "not slow" -q -p no:cacheprovider -n 3 --dist loadfile
     run "$release" e2e "$E2E" -q -p no:cacheprovider
 done
 

@@ -51,3 +51,10 @@ def simulator() -> RunningSimulator:
     """One real simulator (12 pairs, seed 5), shared by the session."""
     with running_simulator(pairs=12, seed=5) as sim:
         yield sim
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow end-to-end tests first (their order kept), then the rest: with the suite spread
+    over several workers (``make test``), the longest files start at once instead of
+    lengthening the tail."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
