@@ -202,7 +202,8 @@ DECLARED: tuple[Internal, ...] = (
     _call(EXCHANGE, "_order_contracts_to_amount", ORDERS, "order"),
     Internal(EXCHANGE, "_api", Use.READ, (*ORDERS, *TICKERS)),
     _call(ORDER, "parse_from_ccxt_object", ORDERS, "order", "pair", "side", "amount", "price"),
-    _call(ORDER, "order_by_id", ORDERS, "order_id", "pair"),
+    # 2026.7 added ``pair`` (orders are unique per pair and id); 2026.6 takes the id alone.
+    _call(ORDER, "order_by_id", ORDERS, "order_id"),
     # -- a producer's tickers ---------------------------------------------------------------
     _instance(EXCHANGE, "fetch_ticker", Use.WRAP, TICKERS, "pair"),
     _call(EXCHANGE, "_init_ccxt", TICKERS, "exchange_config", "sync", "ccxt_kwargs"),

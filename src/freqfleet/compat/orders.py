@@ -9,6 +9,7 @@ have (``freqtrade.persistence``, ``FreqtradeBot.update_trade_state``).
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 import time
@@ -203,7 +204,7 @@ class OrderGuard:
                 )
                 continue
             order_id = str(found["id"])
-            if Order.order_by_id(order_id, entry.pair) is not None:
+            if _recorded(Order, order_id, entry.pair):
                 self.journal.settle(entry.client_id, OrderState.PLACED, order_id=order_id)
                 continue
             if self.bot is None:
@@ -221,6 +222,16 @@ class OrderGuard:
 
 
 _LOOKUP_FAILED: Any = object()
+
+
+def _recorded(order_model: Any, order_id: str, pair: str) -> bool:
+    """Whether freqtrade's database holds exchange order ``order_id`` of ``pair``
+    (``Order.order_by_id`` takes the pair from freqtrade 2026.7 on)."""
+    parameters = inspect.signature(order_model.order_by_id).parameters
+    if "pair" in parameters:
+        return order_model.order_by_id(order_id, pair) is not None
+    found = order_model.order_by_id(order_id)
+    return found is not None and found.ft_pair == pair
 
 
 def _refused(error: BaseException) -> bool:
