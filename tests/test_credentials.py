@@ -43,6 +43,7 @@ def live_config() -> dict[str, Any]:
             settings[key] = f"{section}-{key}-value"
     config["discord"] = {"enabled": True, "webhook_url": "https://discord.example/hook"}
     config["webhook"] = {"enabled": True, "url": "https://hooks.example/x"}
+    config["coingecko"] = {"is_demo": True, "api_key": "coingecko-api_key-value"}
     return config
 
 
@@ -57,13 +58,14 @@ def test_a_config_without_credentials_holds_none_and_runs_dry() -> None:
     assert exchange_credentials(clean) == [] and given_ccxt_credentials(clean["exchange"]) == set()
     for notifier in ("telegram", "discord", "webhook"):
         assert notifier not in clean
+    assert "coingecko" not in clean
     # Everything else is kept: the exchange's URLs, pairs and the rest of the config.
     assert clean["exchange"]["ccxt_config"]["urls"] == config["exchange"]["ccxt_config"]["urls"]
     assert clean["exchange"]["pair_whitelist"] == config["exchange"]["pair_whitelist"]
     assert {k: v for k, v in clean.items() if k != "exchange"} == {
         k: v
         for k, v in config.items()
-        if k not in ("exchange", "dry_run", "telegram", "discord", "webhook")
+        if k not in ("exchange", "dry_run", "telegram", "discord", "webhook", "coingecko")
     } | {"dry_run": True}
     validate_config_schema(clean)
 

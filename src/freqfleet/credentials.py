@@ -46,6 +46,10 @@ EXCHANGE_SECRET_PATHS: tuple[tuple[str, ...], ...] = (
 NOTIFIERS = ("telegram", "webhook", "discord")
 """Sections that hold a notifier's token or URL: only the bot that notifies (the consumer)
 keeps them."""
+SERVICE_SECRET_PATHS: tuple[tuple[str, ...], ...] = (("coingecko", "api_key"),)
+"""Keys of services a bot may call besides the exchange. Their sections are the consumer's
+alone: a producer shows no fiat values, and without the section CoinGecko's public API
+still answers (freqtrade's schema requires the key whenever the section is there)."""
 
 
 def _given(value: Any) -> bool:
@@ -86,11 +90,14 @@ def given_ccxt_credentials(exchange: dict[str, Any]) -> set[str]:
 def without_credentials(config: dict[str, Any]) -> dict[str, Any]:
     """A copy of a freqtrade config that can reach no account: ``dry_run`` true, no
     exchange credential under any name freqtrade or ccxt reads (the ``exchange`` section
-    and its ccxt sections), no notifier section (their tokens and URLs)."""
+    and its ccxt sections), no notifier section (their tokens and URLs), no service section
+    (its key)."""
     clean = copy.deepcopy(config)
     clean["dry_run"] = True
     for notifier in NOTIFIERS:
         clean.pop(notifier, None)
+    for section, *_ in SERVICE_SECRET_PATHS:
+        clean.pop(section, None)
     exchange = clean.get("exchange")
     if isinstance(exchange, dict):
         for key in EXCHANGE_SECRET_KEYS:
@@ -110,6 +117,7 @@ __all__ = [
     "EXCHANGE_SECRET_KEYS",
     "EXCHANGE_SECRET_PATHS",
     "NOTIFIERS",
+    "SERVICE_SECRET_PATHS",
     "exchange_credentials",
     "given_ccxt_credentials",
     "without_credentials",

@@ -13,7 +13,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from freqfleet.compat import flat_vars_to_nested_dict
-from freqfleet.credentials import API_SERVER_SECRET_PATHS, EXCHANGE_SECRET_PATHS
+from freqfleet.credentials import (
+    API_SERVER_SECRET_PATHS,
+    EXCHANGE_SECRET_PATHS,
+    SERVICE_SECRET_PATHS,
+)
 from freqfleet.errors import ConfigError
 from freqfleet.fleet.envvars import ENV_PREFIX, env_name
 
@@ -25,7 +29,7 @@ SECRET_PATHS: tuple[tuple[str, ...], ...] = (
     ("telegram", "chat_id"),
     ("discord", "webhook_url"),
     ("webhook", "url"),
-    ("coingecko", "api_key"),
+    *SERVICE_SECRET_PATHS,
 )
 """Where a freqtrade config keeps secrets (freqtrade's own list of sensitive keys, plus the
 fleet's tokens and the ccxt sections). ``db_url`` counts when it is not SQLite."""

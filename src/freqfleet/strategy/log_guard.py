@@ -35,7 +35,11 @@ from logging.handlers import BufferingHandler
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from freqfleet.credentials import API_SERVER_SECRET_PATHS, EXCHANGE_SECRET_PATHS
+from freqfleet.credentials import (
+    API_SERVER_SECRET_PATHS,
+    EXCHANGE_SECRET_PATHS,
+    SERVICE_SECRET_PATHS,
+)
 
 REDACTED = "***"
 MIN_SECRET_LENGTH = 8
@@ -45,7 +49,7 @@ _SECRET_PATHS: tuple[tuple[str, ...], ...] = (
     *API_SERVER_SECRET_PATHS,
     *EXCHANGE_SECRET_PATHS,
     ("telegram", "token"),
-    ("coingecko", "api_key"),
+    *SERVICE_SECRET_PATHS,
 )
 
 _pattern: re.Pattern[str] | None = None
