@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -82,9 +83,32 @@ def test_yaml_holds_the_document(user_dir: Path, tmp_path: Path) -> None:
         ]
         assert service["ports"] == [f"127.0.0.1:{bot.api_port}:{bot.api_port}"]
         assert f"127.0.0.1:{bot.api_port}/api/v1/ping" in service["healthcheck"]["test"][-1]
-        assert service["working_dir"] == "/fleet" and service["volumes"] == ["./:/fleet"]
+        command = service["command"]
+        configs = [arg for flag, arg in pairwise(command) if flag == "-c"]
+        assert service["working_dir"] == "/fleet"
+        assert service["volumes"] == [
+            "./user_data:/fleet/user_data",
+            *(f"./{name}:/fleet/{name}:ro" for name in configs),
+        ]
         assert "profiles" not in service
     assert set(services["consumer"]["depends_on"]) == {"producer-1", "producer-2", "producer-3"}
+
+
+def test_no_container_but_the_consumers_sees_its_config_or_the_fleets_secrets(
+    user_dir: Path, tmp_path: Path
+) -> None:
+    config = user_config(pairlists=[{"method": "VolumePairList", "number_assets": 4}])
+    _, document, manifest = plan_files(config, user_dir, tmp_path)
+    consumer_only = {*manifest.consumer.config_files, "docker/consumer.json"}
+    for name, service in document["services"].items():
+        mounted = {volume.split(":")[0].removeprefix("./") for volume in service["volumes"]}
+        assert "" not in mounted and "." not in mounted  # never the whole plan folder
+        assert "fleet-secrets.json" not in mounted
+        if name != "consumer":
+            assert not mounted & consumer_only, name
+    feed = document["services"]["pairlist-feed"]["volumes"]
+    assert "./pairlists:/fleet/pairlists" in feed  # the feed writes the shares...
+    assert "./pairlists:/fleet/pairlists:ro" in document["services"]["producer-1"]["volumes"]
 
 
 def test_multi_host_services_carry_their_host_profile(user_dir: Path, tmp_path: Path) -> None:

@@ -28,7 +28,13 @@ from freqfleet.files import PUBLIC_MODE, SECRET_MODE, dump_json
 from freqfleet.fleet.addresses import is_loopback
 from freqfleet.fleet.envvars import env_variables
 from freqfleet.fleet.links import producer_links
-from freqfleet.fleet.manifest import BotEntry, FleetManifest, GatewayEntry, PairlistFeedEntry
+from freqfleet.fleet.manifest import (
+    MANIFEST_NAME,
+    BotEntry,
+    FleetManifest,
+    GatewayEntry,
+    PairlistFeedEntry,
+)
 from freqfleet.fleet.model import FleetSpec
 from freqfleet.fleet.yamltext import to_yaml
 from freqfleet.gateway import STATS_PATH
@@ -103,16 +109,29 @@ def gateway_variables(gateway: GatewayEntry) -> dict[str, str]:
     return env_variables(gateway_override(gateway))
 
 
-def _image_service(*, mount: bool) -> dict[str, Any]:
+def _image_service(
+    *, files: list[str] | None = None, folders: list[str] | None = None
+) -> dict[str, Any]:
     """The start of every service: the local image, restarted unless stopped, and (for
-    what reads the plan folder) the plan folder mounted as its working directory."""
+    what reads the plan folder) the parts of the plan folder it reads, under the plan's
+    working directory.
+
+    Why not the whole folder: it holds the consumer's config and the fleet's secrets, and a
+    producer's container on the same host would read them. Each service gets its own
+    config files (and the feed's shares) read-only and the folders it writes
+    (``user_data``; the feed its shares).
+    """
     service: dict[str, Any] = {
         "image": LOCAL_IMAGE,
         "build": {"context": "."},
         "restart": "unless-stopped",
     }
-    if mount:
-        service.update({"working_dir": MOUNT, "volumes": [f"./:{MOUNT}"]})
+    if files or folders:
+        service["working_dir"] = MOUNT
+        service["volumes"] = [
+            *(f"./{folder}:{MOUNT}/{folder}" for folder in folders or []),
+            *(f"./{name}:{MOUNT}/{name}:ro" for name in dict.fromkeys(files or [])),
+        ]
     return service
 
 
@@ -121,7 +140,7 @@ def _gateway_service(gateway: GatewayEntry) -> dict[str, Any]:
     `freqfleet status` reads its stats)."""
     port = gateway.port
     return {
-        **_image_service(mount=False),
+        **_image_service(),
         "entrypoint": ["freqfleet"],
         "command": gateway.container_args(),
         "ports": [f"127.0.0.1:{port}:{port}"],
@@ -129,11 +148,22 @@ def _gateway_service(gateway: GatewayEntry) -> dict[str, Any]:
     }
 
 
+def _share_folders(entry: PairlistFeedEntry | None) -> list[str]:
+    """The folders the pairlist feed writes the producers' shares to."""
+    if entry is None:
+        return []
+    return sorted({str(Path(name).parent) for name in entry.files.values()})
+
+
 def _feed_service(
-    entry: PairlistFeedEntry, gateway: GatewayEntry | None, *, multi_host: bool
+    entry: PairlistFeedEntry, manifest: FleetManifest, *, multi_host: bool
 ) -> dict[str, Any]:
+    gateway = manifest.gateway
     feed: dict[str, Any] = {
-        **_image_service(mount=True),
+        **_image_service(
+            files=[MANIFEST_NAME, entry.config_file],
+            folders=[manifest.userdir, *_share_folders(entry)],
+        ),
         "entrypoint": ["freqfleet"],
         "command": entry.command_args(MOUNT),
     }
@@ -151,8 +181,10 @@ def _service(
     bot: BotEntry, manifest: FleetManifest, *, multi_host: bool, extra_configs: list[str]
 ) -> dict[str, Any]:
     command = ["trade", "--userdir", manifest.userdir]
-    for config_file in [*bot.config_files, *extra_configs]:
+    config_files = [*bot.config_files, *extra_configs]
+    for config_file in config_files:
         command += ["-c", config_file]
+    read_only = [*config_files, *_share_folders(manifest.pairlist_feed)]
     command += ["--strategy", manifest.strategy]
     port = (
         f"{bot.api_port}:{bot.api_port}"
@@ -160,7 +192,7 @@ def _service(
         else f"127.0.0.1:{bot.api_port}:{bot.api_port}"
     )
     service: dict[str, Any] = {
-        **_image_service(mount=True),
+        **_image_service(files=read_only, folders=[manifest.userdir]),
         "ports": [port],
         "command": command,
         "healthcheck": _healthcheck(f"http://127.0.0.1:{bot.api_port}/api/v1/ping"),
@@ -181,7 +213,7 @@ def compose_document(spec: FleetSpec, manifest: FleetManifest) -> dict[str, Any]
         first[GATEWAY] = "service_healthy"
         extra_configs.append(GATEWAY_OVERRIDE)
     if manifest.pairlist_feed is not None:
-        feed = _feed_service(manifest.pairlist_feed, manifest.gateway, multi_host=multi_host)
+        feed = _feed_service(manifest.pairlist_feed, manifest, multi_host=multi_host)
         _wait_for(feed, first)
         services[FEED] = feed
         # Producers and the consumer's RemotePairList read the feed's files.
