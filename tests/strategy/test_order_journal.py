@@ -6,11 +6,16 @@ import re
 from pathlib import Path
 
 from freqfleet.strategy.order_journal import (
+    COMPACT_AFTER_LINES,
+    KEEP_SETTLED,
     JournalEntry,
     OrderJournal,
     OrderState,
     new_client_id,
 )
+
+LINES = KEEP_SETTLED + 150
+"""A journal compacting after this many lines: it must keep KEEP_SETTLED settled ones."""
 
 
 def entry(pair: str = "BTC/USDT", **changes: object) -> JournalEntry:
@@ -78,3 +83,22 @@ def test_compaction_keeps_the_unsettled_and_the_newest_settled(tmp_path: Path) -
     assert len(reread.entries()) == 201
     assert len(path.read_text().splitlines()) == 201
     assert not (tmp_path / "journal.jsonl.tmp").exists()
+
+
+def test_a_long_running_journal_compacts_itself(tmp_path: Path) -> None:
+    assert KEEP_SETTLED < COMPACT_AFTER_LINES  # what a consumer's journal runs with
+    path = tmp_path / "journal.jsonl"
+    journal = OrderJournal(path, compact_after=LINES)
+    pending = journal.write(entry(time=0.0))
+    for number in range(LINES):
+        done = journal.write(entry(time=float(number + 1)))
+        journal.settle(done.client_id, OrderState.PLACED, order_id=str(number))
+        lines = len(path.read_text().splitlines())
+        assert lines <= LINES + 1
+    assert lines < LINES  # it did compact on the way
+    assert len(journal.entries()) <= LINES
+    assert [e.client_id for e in journal.unsettled()] == [pending.client_id]
+    reread = OrderJournal(path)
+    assert {e.client_id: e for e in reread.entries()} == {e.client_id: e for e in journal.entries()}
+    newest = max(journal.entries(), key=lambda e: e.time)
+    assert newest.order_id == str(LINES - 1)  # nothing recent is lost

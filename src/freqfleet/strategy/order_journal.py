@@ -32,7 +32,10 @@ JOURNAL_FILE = "fleet-orders.jsonl"
 CLIENT_ID_PREFIX = "ff"
 """Binance takes client order ids of ``[.A-Z:/a-z0-9_-]{1,36}``: ``ff`` + 32 hex digits."""
 KEEP_SETTLED = 200
-"""Settled entries kept when the journal is compacted at start-up (for the log reader)."""
+"""Settled entries kept when the journal is compacted (for the log reader)."""
+COMPACT_AFTER_LINES = 5 * KEEP_SETTLED
+"""Lines written since the last compaction after which a write compacts the journal: a
+consumer that runs for months without a restart keeps it (and its memory) bounded."""
 
 
 class OrderState(StrEnum):
@@ -93,10 +96,12 @@ def new_client_id() -> str:
 class OrderJournal:
     """Append-only journal of the consumer's orders in ``path`` (fsync'd per line)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, compact_after: int = COMPACT_AFTER_LINES) -> None:
         self.path = path
+        self.compact_after = compact_after
         self._lock = threading.Lock()
         self._entries: dict[str, JournalEntry] = {}
+        self._lines = 0
         self._load()
 
     def _load(self) -> None:
@@ -112,6 +117,7 @@ class OrderJournal:
                 skipped += 1  # a line cut by a crash mid-write
                 continue
             self._entries[entry.client_id] = entry
+            self._lines += 1
         if skipped:
             logger.warning("Order journal %s: %d unreadable line(s) skipped", self.path, skipped)
 
@@ -130,6 +136,7 @@ class OrderJournal:
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temporary, self.path)
+            self._lines = len(kept)
 
     def write(self, entry: JournalEntry) -> JournalEntry:
         """Record ``entry`` durably (on disk before this returns)."""
@@ -140,6 +147,10 @@ class OrderJournal:
                 handle.flush()
                 os.fsync(handle.fileno())
             self._entries[entry.client_id] = entry
+            self._lines += 1
+            full = self._lines > self.compact_after
+        if full and entry.state in SETTLED:
+            self.compact()
         return entry
 
     def settle(self, client_id: str, state: OrderState, **changes: Any) -> JournalEntry | None:
