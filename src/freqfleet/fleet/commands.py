@@ -42,6 +42,7 @@ def _plan(args: argparse.Namespace) -> int:
         f"Planned {len(manifest.producers)} producers and a consumer running "
         f"{manifest.strategy} on {manifest.timeframe} in {out_dir}"
     )
+    console.print(f"  redundancy: {redundancy_line(manifest.redundancy)}", soft_wrap=True)
     for bot in manifest.bots:
         share = f"{len(bot.pairs)} pairs" if bot.role == "producer" else "trades"
         if bot.role == "producer" and manifest.pairlist_feed is not None:
@@ -65,6 +66,16 @@ def _plan(args: argparse.Namespace) -> int:
             soft_wrap=True,
         )
     return 0
+
+
+def redundancy_line(redundancy: int) -> str:
+    """What ``fleet.redundancy`` means for the pairs, in one line."""
+    if redundancy == 1:
+        return "1 producer per pair (a pair goes blind while its producer restarts)"
+    return (
+        f"{redundancy} producers per pair (a pair keeps its analysis while up to "
+        f"{redundancy - 1} of them are down)"
+    )
 
 
 def _new_config(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ Example::
 
     "fleet": {
         "producers": 3,          // or [{"name": "a", "host": "10.0.0.5", "port": 8081}, ...]
+        "redundancy": 1,         // producers analysing each pair (a pair survives N-1 down)
         "listen": "127.0.0.1",
         "base_port": 8081,
         "producer_overrides": {},
@@ -152,6 +153,14 @@ class FleetSpec(BaseModel):
         json_schema_extra=_fix(
             f'use a number of producers (1-{MAX_PRODUCERS}) or a list like [{{"name": "a"}}]'
         )
+    )
+    redundancy: int = Field(
+        1,
+        ge=1,
+        le=MAX_PRODUCERS,
+        json_schema_extra=_fix(
+            "use how many producers analyse each pair: 1 up to the number of producers"
+        ),
     )
     listen: str = Field(
         "127.0.0.1",

@@ -59,7 +59,7 @@ def plan_warnings(config: dict[str, Any], spec: FleetSpec) -> list[str]:
         )
     if not is_dynamic(config):
         pairs = (config.get("exchange") or {}).get("pair_whitelist") or []
-        shares = partition(pairs, spec.producer_names)
+        shares = partition(pairs, spec.producer_names, spec.redundancy)
         idle = [name for name, share in shares.items() if not share]
         if idle:
             warnings.append(
