@@ -78,6 +78,34 @@ def redundancy_line(redundancy: int) -> str:
     )
 
 
+def _apply(args: argparse.Namespace) -> int:
+    from freqfleet.errors import ConfigError
+    from freqfleet.fleet.apply import diff_fleet
+    from freqfleet.fleet.apply_report import apply_lines
+    from freqfleet.fleet.replan import replan
+    from freqfleet.fleet.spec import load_fleet_config
+
+    if not args.dry_run:
+        raise ConfigError(
+            "apply: only --dry-run is available yet; run `freqfleet apply "
+            f"{args.plan_dir} -c {args.config} --dry-run`, then `freqfleet plan` and "
+            "`freqfleet restart` for the bots it names"
+        )
+    config_path = Path(args.config)
+    config, spec = load_fleet_config(config_path)
+    plan = replan(
+        Path(args.plan_dir),
+        config,
+        spec,
+        config_dir=config_path.resolve().parent,
+        userdir=Path(args.userdir) if args.userdir else None,
+    )
+    console = Console(highlight=False)
+    for line in apply_lines(diff_fleet(plan), args.plan_dir):
+        console.print(escape(line), soft_wrap=True)
+    return 0
+
+
 def _new_config(args: argparse.Namespace) -> int:
     from freqfleet.fleet.newconfig import run_new_config
 
@@ -121,6 +149,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="Replace every ws token, JWT key and API password (default: keep existing ones)",
     )
     plan.set_defaults(func=_plan)
+
+    apply = subparsers.add_parser(
+        "apply",
+        help="Show what a changed config changes in a planned fleet (--dry-run)",
+        description="Plan the changed config in memory over the fleet in PLAN_DIR (same "
+        "ports and secrets for the bots it keeps) and print the producers started, "
+        "restarted and stopped, the pairs each gains or loses, the consumer's whitelist "
+        "change, the order of the steps and which pairs would go without analysis.",
+    )
+    apply.add_argument("plan_dir", help="Plan directory written by `freqfleet plan`")
+    apply.add_argument("-c", "--config", required=True, help="The changed config")
+    apply.add_argument(
+        "--userdir", "--user-data-dir", help="Your user_data folder (default: the config's)"
+    )
+    apply.add_argument(
+        "--dry-run", action="store_true", help="Print the changes; change nothing (required)"
+    )
+    apply.set_defaults(func=_apply)
 
     new_config = subparsers.add_parser(
         "new-config",
