@@ -163,3 +163,20 @@ def test_n_outside_the_producers_is_rejected() -> None:
         owners("BTC/USDT", ["a", "b"], 3)
     with pytest.raises(ValueError, match="between 1 and 2"):
         partition(["BTC/USDT"], ["a", "b"], 0)
+
+
+@given(pairs=pair_lists, setup=producers_and_n(), host_count=st.integers(1, 4))
+def test_a_pairs_producers_take_distinct_hosts_first(
+    pairs: list[str], setup: tuple[list[str], int], host_count: int
+) -> None:
+    producers, n = setup
+    hosts = {name: f"host-{index % host_count}" for index, name in enumerate(producers)}
+    for pair in pairs:
+        chosen = owners(pair, producers, n, hosts)
+        assert len(set(chosen)) == n
+        distinct = len({hosts[name] for name in chosen})
+        assert distinct == min(n, len(set(hosts.values())))
+        # The first producer is the plain ranking's first: n = 1 ignores hosts.
+        assert chosen[0] == owner(pair, producers)
+    one_host = dict.fromkeys(producers, "same")
+    assert routes(pairs, producers, n, one_host) == routes(pairs, producers, n)

@@ -101,7 +101,7 @@ def consumer_config(
     dynamic = is_dynamic(config)
     whitelist, pairlists = consumer_pairlist(config, spec, dynamic)
     if not dynamic and shares is None:
-        shares = partition(whitelist, spec.producer_names, spec.redundancy)
+        shares = partition(whitelist, spec.producer_names, spec.redundancy, spec.pair_hosts)
     exchange = name_bot(merged.get("exchange") or {}, CONSUMER_NAME)
     exchange["pair_whitelist"] = whitelist
     internals = dict(merged.get("internals") or {})
@@ -111,7 +111,7 @@ def consumer_config(
     fleet = fleet_section(config, spec, producer_api, None if dynamic else shares)
     if not dynamic and spec.redundancy > 1:
         # Each pair's producers, first preferred (with one per pair, fleet.shares says it all).
-        fleet["routes"] = routes(whitelist, spec.producer_names, spec.redundancy)
+        fleet["routes"] = routes(whitelist, spec.producer_names, spec.redundancy, spec.pair_hosts)
     merged.update(
         {
             "bot_name": "freqfleet-consumer",

@@ -59,6 +59,9 @@ class PairlistFeedEntry(BaseModel):
         None, description="HOST:PORT serving the shares to producers on other hosts"
     )
     redundancy: int = Field(1, description="Producers given each pair (fleet.redundancy)")
+    hosts: dict[str, str] | None = Field(
+        None, description="Producer -> host when they span hosts: a pair's on distinct ones"
+    )
 
     def command_args(self, plan_dir: Path | str = ".") -> list[str]:
         """Arguments after ``freqfleet`` that run the feed for ``plan_dir``."""
@@ -139,6 +142,9 @@ class FleetManifest(BaseModel):
         None, description="Set with fleet.gateway: run it before every other process"
     )
     redundancy: int = Field(1, description="Producers analysing each pair (fleet.redundancy)")
+    hosts: dict[str, str] | None = Field(
+        None, description="Producer -> host when they span hosts: a pair's on distinct ones"
+    )
     routes: dict[str, list[str]] | None = Field(
         None,
         description="A static pairlist's pair -> its producers, first preferred (None: "

@@ -326,6 +326,13 @@ class FleetSpec(BaseModel):
         return max(self.producer_port(i) for i in range(len(self.producer_specs))) + 1
 
     @property
+    def pair_hosts(self) -> dict[str, str] | None:
+        """Producer -> host, for putting a pair's producers on distinct hosts; None on
+        one host (every split is then the plain rendezvous ranking)."""
+        hosts = {name: self.producer_host(i) for i, name in enumerate(self.producer_names)}
+        return hosts if len(set(hosts.values())) > 1 else None
+
+    @property
     def remote_hosts(self) -> list[str]:
         """Producer hosts that are not this machine's loopback (a multi-host fleet)."""
         return sorted(

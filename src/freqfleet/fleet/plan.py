@@ -148,6 +148,7 @@ def _feed_entry(spec: FleetSpec) -> PairlistFeedEntry:
         files={name: f"{PAIRLIST_DIR}/{name}.json" for name in spec.producer_names},
         serve=f"0.0.0.0:{feed_port(spec.pairlist_url)}" if spec.pairlist_url else None,
         redundancy=spec.redundancy,
+        hosts=spec.pair_hosts,
     )
 
 
@@ -248,7 +249,7 @@ def render_plan(
     existing = {} if rotate_secrets else load_secrets(out_dir)
     all_secrets = bot_secrets([*names, CONSUMER_NAME], existing, rotate=rotate_secrets)
     pairs = (config.get("exchange") or {}).get("pair_whitelist") or []
-    shares = None if dynamic else partition(pairs, names, spec.redundancy)
+    shares = None if dynamic else partition(pairs, names, spec.redundancy, spec.pair_hosts)
 
     gateway = gateway_entry(config, spec)
     if gateway is not None:
@@ -267,7 +268,8 @@ def render_plan(
         pairlist_feed=_feed_entry(spec) if dynamic else None,
         gateway=gateway,
         redundancy=spec.redundancy,
-        routes=None if dynamic else routes(pairs, names, spec.redundancy),
+        hosts=spec.pair_hosts,
+        routes=None if dynamic else routes(pairs, names, spec.redundancy, spec.pair_hosts),
         freqtrade_version=freqtrade_version(),
         strategy_hashes=strategy_hashes(strategy_files),
     )
