@@ -143,10 +143,16 @@ def test_gaps_follow_the_order_of_the_steps() -> None:
     assert pair_gaps(old, {"X": ["a", "c"], "Y": ["b", "c"]}, started) == {"X": 0, "Y": 0}
 
 
-def test_without_dry_run_it_says_what_is_available(
+def test_without_dry_run_and_no_running_fleet_the_new_plan_is_written(
     user_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    planned(user_dir, {"producers": 2})
+    out = planned(user_dir, {"producers": 2})
+    old = FleetManifest.load(out)
     path = write_config(user_dir, user_config(fleet={"producers": 3}), "changed.json")
-    assert main(["apply", str(user_dir / "fleet"), "-c", str(path)]) == 2
-    assert "only --dry-run is available yet" in capsys.readouterr().err
+    assert main(["apply", str(out), "-c", str(path)]) == 0
+    assert "No fleet runs there" in capsys.readouterr().out
+    new = FleetManifest.load(out)
+    assert [bot.name for bot in new.producers] == ["producer-1", "producer-2", "producer-3"]
+    kept = {bot.name: bot.api_port for bot in old.bots}
+    assert {bot.name: bot.api_port for bot in new.bots if bot.name in kept} == kept
+    assert (out / "producer-3.json").is_file()

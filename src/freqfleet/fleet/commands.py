@@ -79,30 +79,39 @@ def redundancy_line(redundancy: int) -> str:
 
 
 def _apply(args: argparse.Namespace) -> int:
-    from freqfleet.errors import ConfigError
     from freqfleet.fleet.apply import diff_fleet
     from freqfleet.fleet.apply_report import apply_lines
+    from freqfleet.fleet.plan import write_plan
     from freqfleet.fleet.replan import replan
     from freqfleet.fleet.spec import load_fleet_config
 
-    if not args.dry_run:
-        raise ConfigError(
-            "apply: only --dry-run is available yet; run `freqfleet apply "
-            f"{args.plan_dir} -c {args.config} --dry-run`, then `freqfleet plan` and "
-            "`freqfleet restart` for the bots it names"
-        )
     config_path = Path(args.config)
     config, spec = load_fleet_config(config_path)
-    plan = replan(
-        Path(args.plan_dir),
-        config,
-        spec,
-        config_dir=config_path.resolve().parent,
-        userdir=Path(args.userdir) if args.userdir else None,
-    )
+    plan_dir = Path(args.plan_dir)
+    userdir = Path(args.userdir) if args.userdir else None
+    config_dir = config_path.resolve().parent
+    plan = replan(plan_dir, config, spec, config_dir=config_dir, userdir=userdir)
+    diff = diff_fleet(plan)
     console = Console(highlight=False)
-    for line in apply_lines(diff_fleet(plan), args.plan_dir):
+    for line in apply_lines(diff, args.plan_dir):
         console.print(escape(line), soft_wrap=True)
+    if args.dry_run or diff.unchanged:
+        return 0
+    from freqfleet.run.control import running_supervisor
+    from freqfleet.run.rollout import roll_out
+
+    write_plan(config, plan.spec, plan_dir, config_dir=config_dir, userdir=userdir)
+    console.print(f"Wrote the new plan to {plan_dir}")
+    if running_supervisor(plan_dir.resolve()) is None:
+        console.print(f"No fleet runs there: `freqfleet up {plan_dir}` starts the new one")
+        return 0
+    roll_out(plan_dir, diff, report=lambda line: console.print(escape(line)))
+    if diff.consumer.action != "keep":
+        console.print(
+            f"consumer: its new config is written but not applied yet (apply leaves the "
+            f"consumer to you for now): `freqfleet restart {plan_dir} consumer` takes it",
+            soft_wrap=True,
+        )
     return 0
 
 
@@ -152,20 +161,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     apply = subparsers.add_parser(
         "apply",
-        help="Show what a changed config changes in a planned fleet (--dry-run)",
+        help="Change a running fleet to a changed config, producer by producer",
         description="Plan the changed config in memory over the fleet in PLAN_DIR (same "
         "ports and secrets for the bots it keeps) and print the producers started, "
         "restarted and stopped, the pairs each gains or loses, the consumer's whitelist "
-        "change, the order of the steps and which pairs would go without analysis.",
+        "change, the order of the steps and which pairs would go without analysis; "
+        "without --dry-run, write the new plan and start, restart and stop the producers "
+        "in that order through the running supervisor (the consumer is left to you).",
     )
     apply.add_argument("plan_dir", help="Plan directory written by `freqfleet plan`")
     apply.add_argument("-c", "--config", required=True, help="The changed config")
     apply.add_argument(
         "--userdir", "--user-data-dir", help="Your user_data folder (default: the config's)"
     )
-    apply.add_argument(
-        "--dry-run", action="store_true", help="Print the changes; change nothing (required)"
-    )
+    apply.add_argument("--dry-run", action="store_true", help="Print the changes; change nothing")
     apply.set_defaults(func=_apply)
 
     new_config = subparsers.add_parser(

@@ -53,6 +53,8 @@ class Replan:
     old: FleetManifest
     new: FleetManifest
     files: dict[Path, tuple[str | bytes, int]]
+    spec: FleetSpec
+    """The fleet section with the kept ports: what writing this plan must use."""
 
     def old_config(self, file: str) -> dict[str, Any]:
         path = self.plan_dir / file
@@ -96,7 +98,7 @@ def replan(
     old = FleetManifest.load(plan_dir)
     kept = keep_ports(spec, old)
     files, new = render_plan(config, kept, plan_dir, config_dir=config_dir, userdir=userdir)
-    return Replan(plan_dir, old, new, dict(files))
+    return Replan(plan_dir, old, new, dict(files), kept)
 
 
 __all__ = ["Replan", "keep_ports", "replan"]
