@@ -46,3 +46,10 @@ def test_one_producer_per_pair_on_kubernetes_warns_that_a_drain_blinds_it() -> N
         for w in redundancy_lines({"producers": 2, "redundancy": 2, "kubernetes": {}})
         if "drain" in w
     ]
+
+
+def test_an_export_from_the_kubernetes_flag_warns_too() -> None:
+    config = user_config(fleet={"producers": 2})
+    spec = validate_fleet_config(config)
+    assert not [w for w in plan_warnings(config, spec) if "drain" in w]
+    assert [w for w in plan_warnings(config, spec, kubernetes=True) if "any drain" in w]

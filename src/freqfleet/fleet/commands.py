@@ -36,7 +36,8 @@ def _plan(args: argparse.Namespace) -> int:
     notes, budget = plan_weight_lines(
         config, spec, out_dir, manifest, config_path.resolve().parent, userdir
     )
-    for warning in [*plan_warnings(config, spec), *budget]:
+    exported = (out_dir / K8S_DIR / "kustomization.yaml").is_file()
+    for warning in [*plan_warnings(config, spec, exported), *budget]:
         err.print(f"[yellow]warning: {escape(warning)}[/yellow]", soft_wrap=True)
     console.print(
         f"Planned {len(manifest.producers)} producers and a consumer running "
@@ -97,8 +98,7 @@ def _apply(args: argparse.Namespace) -> int:
         console.print(escape(line), soft_wrap=True)
     if args.dry_run or diff.unchanged:
         return 0
-    from freqfleet.run.control import running_supervisor
-    from freqfleet.run.rollout import roll_out
+    from freqfleet.run import roll_out, running_supervisor
 
     write_plan(config, plan.spec, plan_dir, config_dir=config_dir, userdir=userdir)
     console.print(f"Wrote the new plan to {plan_dir}")

@@ -40,9 +40,10 @@ def listen_warning(spec: FleetSpec) -> str | None:
     )
 
 
-def redundancy_warnings(spec: FleetSpec) -> list[str]:
+def redundancy_warnings(spec: FleetSpec, kubernetes: bool = False) -> list[str]:
     """Where ``fleet.redundancy`` cannot keep a pair served: producers of a pair sharing a
-    host, and a cluster's drains with one producer per pair."""
+    host, and a cluster's drains with one producer per pair (``kubernetes``: the plan has
+    an export without a ``fleet.kubernetes`` section, from ``--kubernetes``)."""
     warnings: list[str] = []
     n = spec.redundancy
     hosts = sorted(set((spec.pair_hosts or {}).values()))
@@ -59,7 +60,7 @@ def redundancy_warnings(spec: FleetSpec) -> list[str]:
             f"going down can take {n - len(hosts) + 1} of a pair's {n}; add hosts or lower "
             "fleet.redundancy"
         )
-    if spec.kubernetes is not None and n == 1:
+    if (kubernetes or spec.kubernetes is not None) and n == 1:
         warnings.append(
             "fleet.redundancy 1 on Kubernetes: any drain or eviction of a producer's node "
             "blinds its pairs until the pod serves again elsewhere; set fleet.redundancy "
@@ -69,7 +70,7 @@ def redundancy_warnings(spec: FleetSpec) -> list[str]:
     return warnings
 
 
-def plan_warnings(config: dict[str, Any], spec: FleetSpec) -> list[str]:
+def plan_warnings(config: dict[str, Any], spec: FleetSpec, kubernetes: bool = False) -> list[str]:
     """Things that work but deserve attention (printed by the CLI, never secrets)."""
     from freqfleet.fleet.compose import upstream_warning
 
@@ -81,7 +82,7 @@ def plan_warnings(config: dict[str, Any], spec: FleetSpec) -> list[str]:
     if upstream:
         warnings.append(upstream)
     remote = spec.remote_hosts
-    warnings.extend(redundancy_warnings(spec))
+    warnings.extend(redundancy_warnings(spec, kubernetes))
     if remote and not spec.secure:
         warnings.append(
             f"producers on {', '.join(remote)} are reached without TLS: set fleet.secure to "

@@ -17,8 +17,7 @@ from pathlib import Path
 
 from freqfleet.botapi import BotApi, BotApiError
 from freqfleet.errors import RuntimeFleetError
-from freqfleet.fleet.apply import FleetDiff, Step
-from freqfleet.fleet.manifest import BotEntry, FleetManifest
+from freqfleet.fleet import BotEntry, FleetDiff, FleetManifest, Step
 from freqfleet.run.control import running_supervisor, send_request
 from freqfleet.run.processes import local_api_url
 

@@ -13,7 +13,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from freqfleet.fleet.manifest import FleetManifest
+from freqfleet.fleet import FleetManifest
 from freqfleet.run.control import HANDLED_KEPT, take_requests
 from freqfleet.run.processes import ProcessSpec
 from freqfleet.run.supervised import Supervised
