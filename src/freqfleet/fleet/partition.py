@@ -8,7 +8,10 @@ next producer in that pair's ranking); adding or removing a pair moves no other 
 With ``n`` producers per pair, any ``n - 1`` of them may stop and the pair is still
 analysed. Given each producer's host, a pair's producers are taken on distinct hosts
 first (the ranking walked in order, a producer skipped while its host already serves the
-pair), so one host going down leaves the pair served when the hosts allow it.
+pair), so one host going down leaves the pair served when the hosts allow it; there the
+host rule outranks the few-moves rule (a new producer may also move a pair's later
+producers to keep them on distinct hosts), while a pair's first producer is always the
+plain ranking's first.
 """
 
 from __future__ import annotations
