@@ -126,6 +126,9 @@ class BotApi:
     def version(self) -> dict[str, Any]:
         return self.get_object("version")
 
+    def health(self) -> dict[str, Any]:
+        return self.get_object("health")
+
     def whitelist(self) -> list[str]:
         pairs = self.get_object("whitelist").get("whitelist")
         if not isinstance(pairs, list):

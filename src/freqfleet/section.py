@@ -113,6 +113,16 @@ class ConsumerSection(BaseModel):
         ),
     )
 
+    routes: dict[str, list[str]] | None = Field(
+        None,
+        json_schema_extra=fix(
+            'map pairs to their producers, first preferred, e.g. {"BTC/USDT": ["a", "b"]}; '
+            "re-run freqfleet plan or remove it"
+        ),
+    )
+    """With ``fleet.redundancy`` above 1: each pair's producers in order of preference
+    (absent with one producer per pair, where ``shares`` says the same)."""
+
     @field_validator("follow")
     @classmethod
     def _follow_unique(cls, value: list[str]) -> list[str]:

@@ -10,6 +10,7 @@ import pytest
 from freqfleet.cli import main
 from freqfleet.fleet.exchange_weight import (
     KLINE_REST_SHARE_WS,
+    WeightEstimate,
     bot_weight,
     consumer_weight,
     estimate_fleet,
@@ -200,3 +201,24 @@ def test_which_streams_an_exchange_gives_freqtrade() -> None:
     assert binance.klines and binance.tickers
     assert not any(vars(exchange_streams({"name": "binance", "enable_ws": False})).values())
     assert not exchange_streams({"name": "no-such-exchange"}).tickers
+
+
+def test_n_producers_per_pair_pay_their_candles_n_times_but_a_gateway_fetches_them_once(
+    user_dir: Path, tmp_path: Path
+) -> None:
+    base = {
+        "timeframe": "5m",
+        "max_open_trades": 5,
+        "exchange": exchange_config("http://127.0.0.1:9", pairs(150), websocket=False),
+    }
+    single = user_config(fleet={"producers": 4, "gateway": True}, **base)
+    double = user_config(fleet={"producers": 4, "gateway": True, "redundancy": 2}, **base)
+    once = estimate_fleet(single, planned(user_dir, tmp_path / "one", single), None)
+    twice = estimate_fleet(double, planned(user_dir, tmp_path / "two", double), None, redundancy=2)
+
+    def producer_candles(estimate: WeightEstimate) -> float:
+        return sum(bot.candles for bot in estimate.bots if bot.role == "producer")
+
+    assert producer_candles(twice) == pytest.approx(2 * producer_candles(once))
+    assert twice.total > once.total
+    assert twice.through_gateway == pytest.approx(once.through_gateway, rel=0.01)

@@ -145,7 +145,7 @@ BAD_SECTIONS: list[tuple[str, Any, str]] = [
     (
         "unknown key",
         {"producers": 2, "workers": 4},
-        "fleet.workers: is not a fleet setting; remove it (known: producers, listen, base_port, consumer_port, secure, producer_overrides, consumer_overrides, max_signal_age, informative_candles, follow, exit_price_secs, pairlist_refresh, pairlist_url, initial_candle_limit, api_username, kubernetes, gateway)",
+        "fleet.workers: is not a fleet setting; remove it (known: producers, redundancy, listen, base_port, consumer_port, secure, producer_overrides, consumer_overrides, max_signal_age, informative_candles, follow, exit_price_secs, pairlist_refresh, pairlist_url, initial_candle_limit, api_username, kubernetes, gateway)",
     ),
     (
         "pairlist_url not http",
@@ -177,6 +177,18 @@ BAD_SECTIONS: list[tuple[str, Any, str]] = [
         "reserved feed name",
         {"producers": [{"name": "pairlist-feed"}]},
         "fleet.producers[0].name: 'pairlist-feed' is the pairlist feed's name; choose another producer name",
+    ),
+    (
+        "redundancy above the producers",
+        {"producers": 2, "redundancy": 3},
+        "fleet.redundancy: 3 producers per pair, but the fleet has 2; use at most 2 or add "
+        "producers",
+    ),
+    (
+        "redundancy zero",
+        {"producers": 2, "redundancy": 0},
+        "fleet.redundancy: must be >= 1, got 0; use how many producers analyse each "
+        "pair: 1 up to the number of producers",
     ),
     (
         "ports run out",

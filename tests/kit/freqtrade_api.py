@@ -61,3 +61,49 @@ def publish(message: dict[str, Any]) -> None:
     stream = ApiServer._message_stream
     assert stream is not None, "the API server is not running"
     stream._loop.call_soon_threadsafe(stream.publish, message)
+
+
+@contextlib.contextmanager
+def freqtrade_bot_api(
+    config: dict[str, Any], *, strategy_version: str | None, started_ts: int
+) -> Iterator[int]:
+    """freqtrade's API server answering as a running bot with ``config`` (merged over a
+    minimal one): ``/version``, ``/show_config`` and ``/health`` are freqtrade's own
+    endpoints; the bot behind them (state, strategy ``version()``, start time, an empty
+    whitelist, no trades) is a stand-in. Login ``API_USERNAME``/``API_PASSWORD``."""
+    from freqtrade.enums import State
+
+    port = free_port()
+    full: dict[str, Any] = {
+        "runmode": RunMode.DRY_RUN,
+        "dry_run": True,
+        "stake_currency": "USDT",
+        "stake_amount": 10,
+        "timeframe": "5m",
+        "exchange": {"name": "binance"},
+        "api_server": {
+            "enabled": True,
+            "listen_ip_address": "127.0.0.1",
+            "listen_port": port,
+            "username": API_USERNAME,
+            "password": API_PASSWORD,
+            "jwt_secret_key": "jwt-secret-key-0123456789-0123456789",
+            "ws_token": WS_TOKEN,
+            "CORS_origins": [],
+        },
+        **config,
+    }
+    rpc = MagicMock()
+    rpc._freqtrade.state = State.RUNNING
+    rpc._freqtrade.strategy.version.return_value = strategy_version
+    rpc.health.return_value = {"bot_startup_ts": started_ts, "bot_start_ts": started_ts}
+    rpc._rpc_whitelist.return_value = {"whitelist": [], "length": 0, "method": ["Static"]}
+    rpc._rpc_count.return_value = {"current": 0, "max": -1, "total_stake": 0.0}
+    with patch.object(Trade, "session", MagicMock(), create=True):
+        api = ApiServer(full)
+        try:
+            api.add_rpc_handler(rpc)
+            yield port
+        finally:
+            api.cleanup()
+            ApiServer.shutdown()

@@ -131,7 +131,11 @@ def main() -> None:
     plan_dir, events = Path(sys.argv[1]), Path(sys.argv[2])
     manifest = FleetManifest.load(plan_dir)
     supervisor = Supervisor(
-        plan_dir, fake_specs(plan_dir, manifest, events), backoff=FAST, producer_wait=10
+        plan_dir,
+        fake_specs(plan_dir, manifest, events),
+        backoff=FAST,
+        producer_wait=10,
+        specs_for=lambda folder, changed: fake_specs(folder, changed, events),
     )
     supervisor.install_signal_handlers()
     try:

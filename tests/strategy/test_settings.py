@@ -104,3 +104,13 @@ def test_a_wrong_consumer_config_is_one_error_naming_field_and_fix(
         check_fleet_config(config)
     assert message in str(raised.value)
     assert "token-" not in str(raised.value)
+
+
+def test_a_redundant_plans_routes_are_read_and_checked() -> None:
+    producers = [producer("p1"), producer("p2")]
+    routes = {"ETH/BTC": ["p2", "p1"], "LTC/BTC": ["p1", "p2"]}
+    settings = check_fleet_config(consumer(producers, fleet={"routes": routes}))
+    assert settings is not None
+    assert settings.routes == {"ETH/BTC": ("p2", "p1"), "LTC/BTC": ("p1", "p2")}
+    with pytest.raises(StrategySetupError, match=r"fleet\.routes names 'p9'"):
+        check_fleet_config(consumer(producers, fleet={"routes": {"ETH/BTC": ["p9"]}}))

@@ -6,10 +6,12 @@ What other parts of freqfleet use: the config's check (``load_fleet_config``,
 ``validate_fleet_config``), the plan (``write_plan``, ``FleetManifest`` and its
 ``BotEntry``), the pair split (``partition``), the user's strategy (``resolve_strategy``,
 ``sample_stub``), where a client reaches a listening bot (``connect_address``) and which
-bot trades live (``trading_line``).
+bot trades live (``trading_line``), and what applying a changed config does
+(``FleetDiff`` and its ``Step``).
 """
 
 from freqfleet.fleet.addresses import connect_address
+from freqfleet.fleet.apply import FleetDiff, Step
 from freqfleet.fleet.live import trading_line
 from freqfleet.fleet.manifest import BotEntry, FleetManifest, PairlistFeedEntry
 from freqfleet.fleet.model import FleetSpec
@@ -21,9 +23,11 @@ from freqfleet.fleet.stubs import sample_stub
 
 __all__ = [
     "BotEntry",
+    "FleetDiff",
     "FleetManifest",
     "FleetSpec",
     "PairlistFeedEntry",
+    "Step",
     "connect_address",
     "load_fleet_config",
     "partition",

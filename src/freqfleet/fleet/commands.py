@@ -36,12 +36,14 @@ def _plan(args: argparse.Namespace) -> int:
     notes, budget = plan_weight_lines(
         config, spec, out_dir, manifest, config_path.resolve().parent, userdir
     )
-    for warning in [*plan_warnings(config, spec), *budget]:
+    exported = (out_dir / K8S_DIR / "kustomization.yaml").is_file()
+    for warning in [*plan_warnings(config, spec, exported), *budget]:
         err.print(f"[yellow]warning: {escape(warning)}[/yellow]", soft_wrap=True)
     console.print(
         f"Planned {len(manifest.producers)} producers and a consumer running "
         f"{manifest.strategy} on {manifest.timeframe} in {out_dir}"
     )
+    console.print(f"  redundancy: {redundancy_line(manifest.redundancy)}", soft_wrap=True)
     for bot in manifest.bots:
         share = f"{len(bot.pairs)} pairs" if bot.role == "producer" else "trades"
         if bot.role == "producer" and manifest.pairlist_feed is not None:
@@ -62,6 +64,52 @@ def _plan(args: argparse.Namespace) -> int:
         console.print(
             f"On Kubernetes: build {kube.image} from {out_dir / 'Dockerfile'}, push it, then "
             f"kubectl apply --server-side -k {kubernetes_dir}",
+            soft_wrap=True,
+        )
+    return 0
+
+
+def redundancy_line(redundancy: int) -> str:
+    """What ``fleet.redundancy`` means for the pairs, in one line."""
+    if redundancy == 1:
+        return "1 producer per pair (a pair goes blind while its producer restarts)"
+    return (
+        f"{redundancy} producers per pair (a pair keeps its analysis while up to "
+        f"{redundancy - 1} of them are down)"
+    )
+
+
+def _apply(args: argparse.Namespace) -> int:
+    from freqfleet.fleet.apply import diff_fleet
+    from freqfleet.fleet.apply_report import apply_lines
+    from freqfleet.fleet.plan import write_plan
+    from freqfleet.fleet.replan import replan
+    from freqfleet.fleet.spec import load_fleet_config
+
+    config_path = Path(args.config)
+    config, spec = load_fleet_config(config_path)
+    plan_dir = Path(args.plan_dir)
+    userdir = Path(args.userdir) if args.userdir else None
+    config_dir = config_path.resolve().parent
+    plan = replan(plan_dir, config, spec, config_dir=config_dir, userdir=userdir)
+    diff = diff_fleet(plan)
+    console = Console(highlight=False)
+    for line in apply_lines(diff, args.plan_dir):
+        console.print(escape(line), soft_wrap=True)
+    if args.dry_run or diff.unchanged:
+        return 0
+    from freqfleet.run import roll_out, running_supervisor
+
+    write_plan(config, plan.spec, plan_dir, config_dir=config_dir, userdir=userdir)
+    console.print(f"Wrote the new plan to {plan_dir}")
+    if running_supervisor(plan_dir.resolve()) is None:
+        console.print(f"No fleet runs there: `freqfleet up {plan_dir}` starts the new one")
+        return 0
+    roll_out(plan_dir, diff, report=lambda line: console.print(escape(line)))
+    if diff.consumer.action != "keep":
+        console.print(
+            f"consumer: its new config is written but not applied yet (apply leaves the "
+            f"consumer to you for now): `freqfleet restart {plan_dir} consumer` takes it",
             soft_wrap=True,
         )
     return 0
@@ -110,6 +158,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="Replace every ws token, JWT key and API password (default: keep existing ones)",
     )
     plan.set_defaults(func=_plan)
+
+    apply = subparsers.add_parser(
+        "apply",
+        help="Change a running fleet to a changed config, producer by producer",
+        description="Plan the changed config in memory over the fleet in PLAN_DIR (same "
+        "ports and secrets for the bots it keeps) and print the producers started, "
+        "restarted and stopped, the pairs each gains or loses, the consumer's whitelist "
+        "change, the order of the steps and which pairs would go without analysis; "
+        "without --dry-run, write the new plan and start, restart and stop the producers "
+        "in that order through the running supervisor (the consumer is left to you).",
+    )
+    apply.add_argument("plan_dir", help="Plan directory written by `freqfleet plan`")
+    apply.add_argument("-c", "--config", required=True, help="The changed config")
+    apply.add_argument(
+        "--userdir", "--user-data-dir", help="Your user_data folder (default: the config's)"
+    )
+    apply.add_argument("--dry-run", action="store_true", help="Print the changes; change nothing")
+    apply.set_defaults(func=_apply)
 
     new_config = subparsers.add_parser(
         "new-config",

@@ -25,7 +25,7 @@ from freqfleet.fleet.botconfigs import (
 from freqfleet.fleet.links import producer_links
 from freqfleet.fleet.model import STATIC_PAIRLIST, FleetSpec
 from freqfleet.fleet.pairfeed import SUMMARY_FILE
-from freqfleet.fleet.partition import partition
+from freqfleet.fleet.partition import partition, routes
 from freqfleet.fleet.stubs import StrategyInfo
 from freqfleet.section import MAX_EXIT_PRICE_SECS, ConsumerSection
 from freqfleet.sim import name_bot
@@ -101,7 +101,7 @@ def consumer_config(
     dynamic = is_dynamic(config)
     whitelist, pairlists = consumer_pairlist(config, spec, dynamic)
     if not dynamic and shares is None:
-        shares = partition(whitelist, spec.producer_names)
+        shares = partition(whitelist, spec.producer_names, spec.redundancy, spec.pair_hosts)
     exchange = name_bot(merged.get("exchange") or {}, CONSUMER_NAME)
     exchange["pair_whitelist"] = whitelist
     internals = dict(merged.get("internals") or {})
@@ -109,6 +109,9 @@ def consumer_config(
     producers, producer_api = producer_links(spec, producer_secrets)
     dry = bool(merged.get("dry_run", True))
     fleet = fleet_section(config, spec, producer_api, None if dynamic else shares)
+    if not dynamic and spec.redundancy > 1:
+        # Each pair's producers, first preferred (with one per pair, fleet.shares says it all).
+        fleet["routes"] = routes(whitelist, spec.producer_names, spec.redundancy, spec.pair_hosts)
     merged.update(
         {
             "bot_name": "freqfleet-consumer",

@@ -107,6 +107,9 @@ class WeightEstimate:
     bots: tuple[BotWeight, ...]
     single: BotWeight
     limit: int
+    redundancy: int = 1
+    """Producers per pair: each producer's candles are counted (it fetches them itself),
+    but behind a gateway the N producers of a pair share one upstream request."""
 
     @property
     def total(self) -> float:
@@ -118,6 +121,7 @@ class WeightEstimate:
         and coalesced: the consumer's, which cover every pair, or the producers' together,
         whichever is more); prices and markets one for one (the gateway passes them on)."""
         producers = sum(bot.candles for bot in self.bots if bot.role == "producer")
+        producers /= self.redundancy
         others = max((bot.candles for bot in self.bots if bot.role != "producer"), default=0.0)
         rest = sum(bot.prices + bot.markets for bot in self.bots)
         return max(producers, others) + rest
@@ -147,11 +151,12 @@ class WeightEstimate:
         """One line when the fleet passes half the limit with no gateway; else None."""
         if gateway or self.total <= HALF * self.limit:
             return None
+        copies = f", {self.redundancy} producers per pair" if self.redundancy > 1 else ""
         return (
             f"exchange weight: the fleet will use about {self.total:,.0f} of the exchange's "
             f"{self.limit:,} request weight a minute ({self.total / self.limit:.0%}; one bot "
-            f"on the same config: {self.single.total:,.0f}); set fleet.gateway so that the "
-            "bots share one stream of candles and prices"
+            f"on the same config: {self.single.total:,.0f}{copies}); set fleet.gateway so "
+            "that the bots share one stream of candles and prices"
         )
 
 
@@ -215,10 +220,13 @@ def estimate_fleet(
     bot_configs: Mapping[str, dict[str, Any]],
     strategy: type | None,
     profile: WeightProfile | None = None,
+    redundancy: int = 1,
 ) -> WeightEstimate:
     """The fleet's weight per minute from the configs a plan writes (name -> config).
 
-    ``strategy``: the user's strategy class, for its informative pairs (None: none).
+    ``strategy``: the user's strategy class, for its informative pairs (None: none);
+    ``redundancy``: producers per pair (each producer's config already holds its N-fold
+    share, so only the gateway's coalescing needs it).
     """
     profile = profile or exchange_profile()
     pairs = list((user_config.get("exchange") or {}).get("pair_whitelist") or [])
@@ -246,7 +254,7 @@ def estimate_fleet(
         or getattr(strategy, "timeframe", None)
     )
     single = bot_weight("single", {**user_config, "timeframe": timeframe}, informatives, profile)
-    return WeightEstimate(tuple(bots), single, profile.limit_per_minute)
+    return WeightEstimate(tuple(bots), single, profile.limit_per_minute, redundancy)
 
 
 def consumer_weight(
@@ -326,7 +334,12 @@ def plan_weight_lines(
         bot.name: json.loads((Path(out_dir) / bot.config_files[0]).read_text(encoding="utf-8"))
         for bot in manifest.bots
     }
-    estimate = estimate_fleet(config, configs, strategy_class(info.name, info.source, info.folder))
+    estimate = estimate_fleet(
+        config,
+        configs,
+        strategy_class(info.name, info.source, info.folder),
+        redundancy=getattr(manifest, "redundancy", 1),
+    )
     gateway = getattr(spec, "gateway", None)
     notes: list[str] = []
     warnings = list(filter(None, [estimate.warning(gateway=gateway is not None)]))

@@ -19,11 +19,11 @@ from freqfleet.fleet.kube_pods import (
     labels,
     meta,
     pod_base,
-    producer_affinity,
     selector,
     service_doc,
     volume_claim,
 )
+from freqfleet.fleet.kube_redundancy import redundant_affinity
 from freqfleet.fleet.kubespec import KubernetesSpec
 from freqfleet.fleet.manifest import FleetManifest, GatewayEntry
 from freqfleet.fleet.model import FleetSpec
@@ -42,9 +42,8 @@ def producer_documents(
     node_selector = dict(kube.node_selector)
     if bot.name in kube.placement:
         node_selector["kubernetes.io/hostname"] = kube.placement[bot.name]
-    template = bot_pod_spec(
-        pod, manifest, kube, strategies, producer_affinity(kube), node_selector, None
-    )
+    affinity = redundant_affinity(kube, manifest, bot.name)
+    template = bot_pod_spec(pod, manifest, kube, strategies, affinity, node_selector, None)
     stateful_set = {
         "apiVersion": "apps/v1",
         "kind": "StatefulSet",

@@ -58,6 +58,7 @@ from freqfleet.fleet.kube_pods import (
     meta,
     secret_name,
 )
+from freqfleet.fleet.kube_redundancy import PDB_FILE, disruption_budget
 from freqfleet.fleet.kube_secrets import secret_key, split_secrets
 from freqfleet.fleet.kube_sizing import (
     consumer_resources,
@@ -230,6 +231,10 @@ def kubernetes_files(export: KubernetesExport) -> Files:
         strategies_volume,
     )
     _bot_files(assembly)
+    budget = disruption_budget(export.kube, export.manifest)
+    if budget is not None:
+        assembly.files[assembly.folder / PDB_FILE] = (HEADER + documents(budget), PUBLIC_MODE)
+        assembly.listed.append(PDB_FILE)
     if export.manifest.pairlist_feed is not None:
         _feed_file(assembly)
     if export.manifest.gateway is not None:

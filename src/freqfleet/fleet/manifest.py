@@ -58,6 +58,10 @@ class PairlistFeedEntry(BaseModel):
     serve: str | None = Field(
         None, description="HOST:PORT serving the shares to producers on other hosts"
     )
+    redundancy: int = Field(1, description="Producers given each pair (fleet.redundancy)")
+    hosts: dict[str, str] | None = Field(
+        None, description="Producer -> host when they span hosts: a pair's on distinct ones"
+    )
 
     def command_args(self, plan_dir: Path | str = ".") -> list[str]:
         """Arguments after ``freqfleet`` that run the feed for ``plan_dir``."""
@@ -136,6 +140,22 @@ class FleetManifest(BaseModel):
     )
     gateway: GatewayEntry | None = Field(
         None, description="Set with fleet.gateway: run it before every other process"
+    )
+    redundancy: int = Field(1, description="Producers analysing each pair (fleet.redundancy)")
+    hosts: dict[str, str] | None = Field(
+        None, description="Producer -> host when they span hosts: a pair's on distinct ones"
+    )
+    routes: dict[str, list[str]] | None = Field(
+        None,
+        description="A static pairlist's pair -> its producers, first preferred (None: "
+        "dynamic, the feed splits each refresh)",
+    )
+    freqtrade_version: str | None = Field(
+        None, description="The freqtrade release the plan was made with (drift check)"
+    )
+    strategy_hashes: dict[str, str] = Field(
+        default_factory=dict,
+        description="sha256 of every file the plan put in user_data/strategies (drift check)",
     )
 
     @property

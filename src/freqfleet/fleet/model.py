@@ -7,6 +7,7 @@ Example::
 
     "fleet": {
         "producers": 3,          // or [{"name": "a", "host": "10.0.0.5", "port": 8081}, ...]
+        "redundancy": 1,         // producers analysing each pair (a pair survives N-1 down)
         "listen": "127.0.0.1",
         "base_port": 8081,
         "producer_overrides": {},
@@ -152,6 +153,14 @@ class FleetSpec(BaseModel):
         json_schema_extra=_fix(
             f'use a number of producers (1-{MAX_PRODUCERS}) or a list like [{{"name": "a"}}]'
         )
+    )
+    redundancy: int = Field(
+        1,
+        ge=1,
+        le=MAX_PRODUCERS,
+        json_schema_extra=_fix(
+            "use how many producers analyse each pair: 1 up to the number of producers"
+        ),
     )
     listen: str = Field(
         "127.0.0.1",
@@ -315,6 +324,13 @@ class FleetSpec(BaseModel):
         if self.consumer_port is not None:
             return self.consumer_port
         return max(self.producer_port(i) for i in range(len(self.producer_specs))) + 1
+
+    @property
+    def pair_hosts(self) -> dict[str, str] | None:
+        """Producer -> host, for putting a pair's producers on distinct hosts; None on
+        one host (every split is then the plain rendezvous ranking)."""
+        hosts = {name: self.producer_host(i) for i, name in enumerate(self.producer_names)}
+        return hosts if len(set(hosts.values())) > 1 else None
 
     @property
     def remote_hosts(self) -> list[str]:

@@ -65,7 +65,7 @@ class PairlistFeed:
         self.exchange.reload_markets()
         self.pairlists.refresh_pairlist()
         whitelist = list(self.pairlists.whitelist)
-        shares = partition(whitelist, self.producers)
+        shares = partition(whitelist, self.producers, self.entry.redundancy, self.entry.hosts)
         files = {
             self.plan_dir / self.entry.files[name]: (dump_json({"pairs": share}), PUBLIC_MODE)
             for name, share in shares.items()

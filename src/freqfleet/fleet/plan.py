@@ -25,10 +25,12 @@ Plan directory (every path relative to it; bots run with it as working directory
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from freqfleet.compat import freqtrade_version
 from freqfleet.errors import ConfigError
 from freqfleet.files import (
     PUBLIC_MODE,
@@ -64,7 +66,7 @@ from freqfleet.fleet.manifest import (
     PairlistFeedEntry,
 )
 from freqfleet.fleet.model import FleetSpec
-from freqfleet.fleet.partition import partition
+from freqfleet.fleet.partition import partition, routes
 from freqfleet.fleet.secrets import SECRETS_NAME, bot_secrets, load_secrets
 from freqfleet.fleet.strategy_discovery import resolve_strategy
 from freqfleet.fleet.stubs import StrategyInfo, check_strategy_files, stub_files
@@ -85,6 +87,17 @@ def gateway_entry(config: dict[str, Any], spec: FleetSpec) -> GatewayEntry | Non
         live_ttl=spec.gateway.live_ttl,
         weight_limit=spec.gateway.weight_limit,
     )
+
+
+def strategy_hashes(strategy_files: Mapping[str, str | bytes]) -> dict[str, str]:
+    """sha256 of each strategy file by its path in the plan directory: what ``status``
+    compares the files on disk with, so a strategy edited after the plan shows as drift."""
+    return {
+        f"{USERDIR}/strategies/{name}": hashlib.sha256(
+            content.encode() if isinstance(content, str) else content
+        ).hexdigest()
+        for name, content in sorted(strategy_files.items())
+    }
 
 
 def _bot_host(spec: FleetSpec, index: int) -> str:
@@ -134,6 +147,8 @@ def _feed_entry(spec: FleetSpec) -> PairlistFeedEntry:
         refresh_period=spec.pairlist_refresh,
         files={name: f"{PAIRLIST_DIR}/{name}.json" for name in spec.producer_names},
         serve=f"0.0.0.0:{feed_port(spec.pairlist_url)}" if spec.pairlist_url else None,
+        redundancy=spec.redundancy,
+        hosts=spec.pair_hosts,
     )
 
 
@@ -234,7 +249,7 @@ def render_plan(
     existing = {} if rotate_secrets else load_secrets(out_dir)
     all_secrets = bot_secrets([*names, CONSUMER_NAME], existing, rotate=rotate_secrets)
     pairs = (config.get("exchange") or {}).get("pair_whitelist") or []
-    shares: dict[str, list[str]] | None = None if dynamic else partition(pairs, names)
+    shares = None if dynamic else partition(pairs, names, spec.redundancy, spec.pair_hosts)
 
     gateway = gateway_entry(config, spec)
     if gateway is not None:
@@ -252,6 +267,11 @@ def render_plan(
         bots=_bot_entries(spec, all_secrets, shares),
         pairlist_feed=_feed_entry(spec) if dynamic else None,
         gateway=gateway,
+        redundancy=spec.redundancy,
+        hosts=spec.pair_hosts,
+        routes=None if dynamic else routes(pairs, names, spec.redundancy, spec.pair_hosts),
+        freqtrade_version=freqtrade_version(),
+        strategy_hashes=strategy_hashes(strategy_files),
     )
     files.update(compose_files(out_dir, spec, manifest, all_secrets))
     files.update(
@@ -355,4 +375,4 @@ def write_plan(
     return manifest
 
 
-__all__ = ["gateway_entry", "render_plan", "write_plan"]
+__all__ = ["gateway_entry", "render_plan", "strategy_hashes", "write_plan"]

@@ -40,7 +40,37 @@ def listen_warning(spec: FleetSpec) -> str | None:
     )
 
 
-def plan_warnings(config: dict[str, Any], spec: FleetSpec) -> list[str]:
+def redundancy_warnings(spec: FleetSpec, kubernetes: bool = False) -> list[str]:
+    """Where ``fleet.redundancy`` cannot keep a pair served: producers of a pair sharing a
+    host, and a cluster's drains with one producer per pair (``kubernetes``: the plan has
+    an export without a ``fleet.kubernetes`` section, from ``--kubernetes``)."""
+    warnings: list[str] = []
+    n = spec.redundancy
+    hosts = sorted(set((spec.pair_hosts or {}).values()))
+    if n > 1 and not hosts:
+        warnings.append(
+            f"fleet.redundancy {n}: every producer runs on one machine, so each pair's "
+            f"{n} producers share it; this covers a producer's crash or restart, not the "
+            "machine's: give producers hosts (fleet.producers[].host) to spread them"
+        )
+    elif n > len(hosts) > 0:
+        warnings.append(
+            f"fleet.redundancy {n}: the producers run on {len(hosts)} hosts "
+            f"({', '.join(hosts)}), so some of a pair's producers share a host: one host "
+            f"going down can take {n - len(hosts) + 1} of a pair's {n}; add hosts or lower "
+            "fleet.redundancy"
+        )
+    if (kubernetes or spec.kubernetes is not None) and n == 1:
+        warnings.append(
+            "fleet.redundancy 1 on Kubernetes: any drain or eviction of a producer's node "
+            "blinds its pairs until the pod serves again elsewhere; set fleet.redundancy "
+            "to 2 (the export then adds a PodDisruptionBudget that keeps a producer of "
+            "every pair)"
+        )
+    return warnings
+
+
+def plan_warnings(config: dict[str, Any], spec: FleetSpec, kubernetes: bool = False) -> list[str]:
     """Things that work but deserve attention (printed by the CLI, never secrets)."""
     from freqfleet.fleet.compose import upstream_warning
 
@@ -52,6 +82,7 @@ def plan_warnings(config: dict[str, Any], spec: FleetSpec) -> list[str]:
     if upstream:
         warnings.append(upstream)
     remote = spec.remote_hosts
+    warnings.extend(redundancy_warnings(spec, kubernetes))
     if remote and not spec.secure:
         warnings.append(
             f"producers on {', '.join(remote)} are reached without TLS: set fleet.secure to "
@@ -59,7 +90,7 @@ def plan_warnings(config: dict[str, Any], spec: FleetSpec) -> list[str]:
         )
     if not is_dynamic(config):
         pairs = (config.get("exchange") or {}).get("pair_whitelist") or []
-        shares = partition(pairs, spec.producer_names)
+        shares = partition(pairs, spec.producer_names, spec.redundancy, spec.pair_hosts)
         idle = [name for name, share in shares.items() if not share]
         if idle:
             warnings.append(
@@ -69,4 +100,4 @@ def plan_warnings(config: dict[str, Any], spec: FleetSpec) -> list[str]:
     return warnings
 
 
-__all__ = ["listen_warning", "plan_warnings"]
+__all__ = ["listen_warning", "plan_warnings", "redundancy_warnings"]

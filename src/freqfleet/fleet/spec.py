@@ -61,6 +61,12 @@ def _cross_field_problems(spec: FleetSpec) -> list[str]:
                 "give each producer on a host its own port"
             )
         ports[key] = producer.name
+    if spec.redundancy > len(spec.producer_specs):
+        count = len(spec.producer_specs)
+        problems.append(
+            f"fleet.redundancy: {spec.redundancy} producers per pair, but the fleet has "
+            f"{count}; use at most {count} or add producers"
+        )
     consumer_key = ("127.0.0.1", spec.consumer_api_port)
     local_ports = {port for (host, port) in ports if is_loopback(host)}
     if consumer_key[1] in local_ports:

@@ -5,12 +5,14 @@ What other code (tests, benchmarks) uses: the ``Supervisor`` of a plan's
 ``process_specs``, ``wait_until_ready``, a bot's ``local_api_url``, the fleet's
 ``collect_status``/``render_status`` and the demo (``DemoOptions``, ``run_demo``, its
 ``demo_config``: an ordinary config benchmarks start from, and its
-``MARKET_ORDER_TYPES``).
+``MARKET_ORDER_TYPES``), and ``apply``'s steps on a running fleet (``roll_out``, with
+``running_supervisor`` to tell whether one runs).
 """
 
-from freqfleet.run.control import read_state
+from freqfleet.run.control import read_state, running_supervisor
 from freqfleet.run.demo import MARKET_ORDER_TYPES, DemoOptions, demo_config, run_demo
 from freqfleet.run.processes import local_api_url, process_specs
+from freqfleet.run.rollout import roll_out
 from freqfleet.run.startup import wait_until_ready
 from freqfleet.run.status import BotStatus, FleetStatus, collect_status
 from freqfleet.run.status_table import render_status
@@ -28,6 +30,8 @@ __all__ = [
     "process_specs",
     "read_state",
     "render_status",
+    "roll_out",
     "run_demo",
+    "running_supervisor",
     "wait_until_ready",
 ]

@@ -13,7 +13,9 @@ that is not that schema is named in one line, with its age, instead of its conte
 
 Each bot's freqtrade version (``/api/v1/version``) is shown, with a warning when the
 fleet's bots run different ones: producer and consumer exchange freqtrade's own messages
-and the consumer relies on freqtrade internals, so a fleet is tested on one release.
+and the consumer relies on freqtrade internals, so a fleet is tested on one release. A bot
+running another freqtrade or strategy file than the plan's is flagged
+(:mod:`freqfleet.run.drift`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from freqfleet.fleet import BotEntry, FleetManifest
 from freqfleet.fleet_state import STATE_FILE, Role, StateFileRead, read_state_file
 from freqfleet.gateway import STATS_PATH
 from freqfleet.run.balances import WalletView, wallet_view
+from freqfleet.run.drift import changed_files, fleet_drift, strategy_files
 from freqfleet.run.supervisor import local_api_url, read_state, running_supervisor
 
 
@@ -56,6 +59,13 @@ class BotStatus:
     freqtrade: str | None = None
     wallet: WalletView | None = None
     """The consumer's balances (exchange and bot view), live or dry-run."""
+    strategy: str | None = None
+    strategy_version: str | None = None
+    """The strategy's ``version()`` (``show_config``), if it defines one."""
+    started_ts: float | None = None
+    """When this bot's process started (``/api/v1/health``), epoch seconds."""
+    drift: list[str] = field(default_factory=list)
+    """Why it does not run what the plan says (:mod:`freqfleet.run.drift`)."""
 
 
 @dataclass
@@ -76,6 +86,8 @@ class FleetStatus:
     mixed_freqtrade_versions: bool = False
     gateway: dict[str, Any] | None = None
     """The market-data gateway's ``/gateway/stats`` (``{"state": ...}`` when unreachable)."""
+    strategy_files_changed: list[str] = field(default_factory=list)
+    """The plan's strategy files whose content on this host is no longer the plan's."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -110,6 +122,10 @@ def _ask(api: BotApi, bot: BotEntry, status: BotStatus, timeframe: str, now: dat
     status.state = str(config.get("state", "?")).lower()
     status.freqtrade = _freqtrade_version(api, config)
     status.stake_currency = config.get("stake_currency")
+    status.strategy = str(config["strategy"]) if config.get("strategy") else None
+    version = config.get("strategy_version")
+    status.strategy_version = str(version) if version is not None else None
+    status.started_ts = _started(api)
     whitelist = api.whitelist()
     status.pairs = len(whitelist)
     count = api.count()
@@ -146,6 +162,15 @@ def _freqtrade_version(api: BotApi, config: dict[str, Any]) -> str | None:
     if version is None:
         version = config.get("version")
     return str(version) if version else None
+
+
+def _started(api: BotApi) -> float | None:
+    """When the bot's process started (``/api/v1/health``'s ``bot_startup_ts``)."""
+    try:
+        started = api.health().get("bot_startup_ts")
+    except BotApiError:
+        return None
+    return float(started) if isinstance(started, int | float) and started > 0 else None
 
 
 def freqtrade_versions(bots: list[BotStatus]) -> dict[str, list[str]]:
@@ -201,6 +226,8 @@ def collect_status(plan_dir: Path, manifest: FleetManifest, timeout: float = 5.0
             status.access = entry.access
     updated = report.updated if report is not None else None
     versions = freqtrade_versions(bots)
+    for name, reasons in fleet_drift(plan_dir, manifest, list(bots)).items():
+        next(bot for bot in bots if bot.name == name).drift = reasons
     return FleetStatus(
         bots=bots,
         unrouted_pairs=list(report.unrouted_pairs) if report and consumer_running else [],
@@ -213,6 +240,7 @@ def collect_status(plan_dir: Path, manifest: FleetManifest, timeout: float = 5.0
         freqtrade_versions=versions,
         mixed_freqtrade_versions=len(versions) > 1,
         gateway=gateway_status(manifest, timeout),
+        strategy_files_changed=changed_files(strategy_files(plan_dir, manifest)),
     )
 
 

@@ -65,6 +65,24 @@ def mixed_versions_warning(status: FleetStatus) -> str | None:
     )
 
 
+def drift_warnings(status: FleetStatus) -> list[str]:
+    """One line per bot that does not run what the plan says, and one for strategy files
+    changed on disk since the plan."""
+    lines = [
+        f"drift: {bot.name} {'; '.join(bot.drift)}; restart it on the plan's freqtrade "
+        "and files (freqfleet restart)"
+        for bot in status.bots
+        if bot.drift
+    ]
+    if status.strategy_files_changed:
+        lines.append(
+            f"drift: {', '.join(status.strategy_files_changed)} changed since the plan; run "
+            "`freqfleet apply PLAN_DIR -c CONFIG --dry-run` to see what a new plan changes, "
+            "then plan and restart"
+        )
+    return lines
+
+
 def _age_text(seconds: float | None) -> str:
     if seconds is None:
         return "-"
@@ -142,8 +160,8 @@ def _caption(status: FleetStatus) -> list[str]:
     if status.gateway is not None:
         caption.append(gateway_line(status.gateway))
     warning = mixed_versions_warning(status)
-    if warning:
-        caption.insert(0, f"[yellow]warning: {escape(warning)}[/]")
+    for line in reversed([*([warning] if warning else []), *drift_warnings(status)]):
+        caption.insert(0, f"[yellow]warning: {escape(line)}[/]")
     return caption
 
 
@@ -165,10 +183,11 @@ def render_status(status: FleetStatus) -> RenderableType:
             if bot.stake_available is not None:
                 stake += f", {bot.stake_available:.6g} free"
         restarts = f" ({bot.restarts} restarts)" if bot.restarts else ""
+        drift = " [yellow](drift)[/]" if bot.drift else ""
         table.add_row(
             bot.name,
             bot.role,
-            f"[{_state_style(bot.state)}]{bot.state}[/]{restarts}",
+            f"[{_state_style(bot.state)}]{bot.state}[/]{restarts}{drift}",
             _version_cell(bot, status),
             "-" if bot.pairs is None else str(bot.pairs),
             _age_text(bot.newest_candle_age_s) if bot.role == "producer" else "-",
@@ -181,4 +200,4 @@ def render_status(status: FleetStatus) -> RenderableType:
     return with_wallets(table, [bot.wallet for bot in status.bots])
 
 
-__all__ = ["gateway_line", "mixed_versions_warning", "render_status"]
+__all__ = ["drift_warnings", "gateway_line", "mixed_versions_warning", "render_status"]

@@ -30,11 +30,9 @@ import psutil
 
 from freqfleet.files import SECRET_MODE, dump_json, write_atomic
 from freqfleet.run.control import (
-    HANDLED_KEPT,
     SUPERVISOR_PID,
     read_state,
     running_supervisor,
-    take_requests,
 )
 from freqfleet.run.fleet_lock import RUN_DIR, FleetLock, FleetRefused, already_running, lock_holder
 from freqfleet.run.processes import (
@@ -44,10 +42,12 @@ from freqfleet.run.processes import (
     local_api_url,
     open_log,
     process_identity,
+    process_specs,
     stop_order,
     stop_process_groups,
 )
 from freqfleet.run.supervised import Backoff, Supervised
+from freqfleet.run.supervisor_requests import RequestHandling, SpecsFor
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def _log_event(line: str) -> None:
     logger.log(logging.WARNING if ": warning: " in line else logging.INFO, line)
 
 
-class Supervisor:
+class Supervisor(RequestHandling):
     """Runs a fleet's processes until asked to stop."""
 
     def __init__(
@@ -73,6 +73,7 @@ class Supervisor:
         on_event: Callable[[str], None] | None = None,
         producer_wait: float = PRODUCER_WAIT,
         probe_timeout: float = 1.0,
+        specs_for: SpecsFor | None = None,
     ) -> None:
         self.plan_dir = Path(plan_dir).resolve()
         self.run_dir = self.plan_dir / RUN_DIR
@@ -88,6 +89,7 @@ class Supervisor:
         self._started_wall: float | None = None
         self._consumer_deadline = 0.0
         self._handled: list[str] = []
+        self.specs_for = specs_for or process_specs
 
     @property
     def owner(self) -> bool:
@@ -306,20 +308,6 @@ class Supervisor:
         if changed:
             self._write_state()
 
-    # --- requests from `restart` and `down --only` ---------------------------------------
-    def _handle_requests(self) -> bool:
-        requests = take_requests(self.run_dir)
-        for request in requests:
-            names = [n for n in request.get("bots") or [] if n in self.children]
-            action = request.get("action")
-            if action == "stop":
-                self._hold(names)
-            elif action == "restart":
-                self._restart(names)
-            if request.get("id"):
-                self._handled = [*self._handled, str(request["id"])][-HANDLED_KEPT:]
-        return bool(requests)
-
     def _stop_children(self, children: list[Supervised]) -> None:
         order = stop_order({child.spec.name: child.spec.role for child in children})
         for group in order:
@@ -334,27 +322,6 @@ class Supervisor:
                     child.process.poll()
                 child.ready = False
                 self._event(child, "stopped")
-
-    def _hold(self, names: list[str]) -> None:
-        children = [self.children[name] for name in names]
-        for child in children:
-            child.held = True
-            child.restart_at = None
-        self._stop_children(children)
-        for child in children:
-            self._event(child, "held down until `freqfleet restart`")
-
-    def _restart(self, names: list[str]) -> None:
-        children = [self.children[name] for name in names]
-        for child in children:
-            child.held = True  # no crash-restart while it is being stopped
-        self._stop_children(children)
-        for child in children:
-            child.held = child.gave_up = False
-            child.restarts = child.quick_crashes = 0
-            child.last_exit = None
-            process = self._spawn(child)
-            self._event(child, f"restarted on request (pid {process.pid})")
 
     # --- running and stopping -----------------------------------------------------------
     def request_stop(self, *_: object) -> None:

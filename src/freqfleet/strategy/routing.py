@@ -3,6 +3,9 @@
 The table is a dict (pair -> producers in config order), rebuilt only when a producer's
 whitelist changes, so a lookup costs O(1) on every loop. When several producers serve a
 pair, the one whose analysed candle is newer wins; ties go to the first in the config.
+A redundant plan's ``routes`` (pair -> producers, first preferred: ``fleet.routes``)
+orders a pair's producers by the plan instead of the config; without it, or for a pair it
+does not name, the order is the config's, exactly as with one producer per pair.
 """
 
 from __future__ import annotations
@@ -27,8 +30,13 @@ def newest_candle(frame: DataFrame) -> int | None:
 class ProducerRouter:
     """pair -> producers serving it, in config order."""
 
-    def __init__(self, producer_names: Sequence[str]) -> None:
+    def __init__(
+        self,
+        producer_names: Sequence[str],
+        routes: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         self.producer_names = list(producer_names)
+        self.routes = {pair: list(order) for pair, order in (routes or {}).items()}
         self._whitelists: dict[str, list[str]] = {}
         self._table: dict[str, tuple[str, ...]] = {}
         self.rebuilds = 0
@@ -50,12 +58,20 @@ class ProducerRouter:
                 serving = table.setdefault(pair, [])
                 if name not in serving:
                     serving.append(name)
-        self._table = {pair: tuple(names) for pair, names in table.items()}
+        self._table = {pair: self._ordered(pair, names) for pair, names in table.items()}
         self.rebuilds += 1
         return True
 
+    def _ordered(self, pair: str, serving: list[str]) -> tuple[str, ...]:
+        """``serving`` in the plan's order for ``pair`` (others after it, in config order)."""
+        order = self.routes.get(pair)
+        if not order:
+            return tuple(serving)
+        rank = {name: index for index, name in enumerate(order)}
+        return tuple(sorted(serving, key=lambda name: rank.get(name, len(order))))
+
     def producers_for(self, pair: str) -> tuple[str, ...]:
-        """Producers whose whitelist holds ``pair`` (config order)."""
+        """Producers whose whitelist holds ``pair`` (the plan's order, else config order)."""
         return self._table.get(pair, ())
 
     def pair_counts(self) -> dict[str, int]:

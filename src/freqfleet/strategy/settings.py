@@ -32,6 +32,9 @@ class ConsumerSettings:
     exit_price_secs: float | None = None
     """Seconds an open trade's exit price may be reused (``fleet.exit_price_secs``; None:
     priced every loop, as freqtrade does)."""
+    routes: dict[str, tuple[str, ...]] | None = None
+    """A redundant fleet's pair -> producers, first preferred (``fleet.routes``; None: one
+    producer per pair, or no plan)."""
 
 
 def external_producers(config: dict[str, Any]) -> list[dict[str, Any]]:
@@ -89,6 +92,17 @@ def check_fleet_config(config: dict[str, Any]) -> ConsumerSettings | None:
                 "external_message_consumer.producers; re-run freqfleet plan or remove it"
             )
         shares = {name: tuple(pairs) for name, pairs in section.shares.items()}
+    routes = None
+    if section.routes is not None:
+        unknown = sorted(
+            {name for names_ in section.routes.values() for name in names_} - set(names)
+        )
+        if unknown:
+            raise StrategySetupError(
+                f"fleet.routes names {unknown[0]!r}, which is not in "
+                "external_message_consumer.producers; re-run freqfleet plan or remove it"
+            )
+        routes = {pair: tuple(order) for pair, order in section.routes.items()}
     return ConsumerSettings(
         tuple(names),
         section.max_signal_age,
@@ -97,6 +111,7 @@ def check_fleet_config(config: dict[str, Any]) -> ConsumerSettings | None:
         tuple(section.follow),
         dict(section.producer_api),
         section.exit_price_secs,
+        routes,
     )
 
 
