@@ -80,25 +80,27 @@ def liquidation_price(
     wallet: int,
     others_maint: int = 0,
     others_unrealized: int = 0,
-    mark_ticks: int | None = None,
 ) -> Decimal:
     """Binance's one-way liquidation price of a position (0 when there is none or it
-    cannot be liquidated); ``wallet``: isolated margin, or the cross wallet balance."""
+    cannot be liquidated); ``wallet``: isolated margin, or the cross wallet balance. The
+    bracket is the one of the position's notional at that price (found by trying the
+    entry's bracket, then the price's, as the formula is per bracket)."""
     if qty == 0:
         return Decimal(0)
-    size = notional(market, mark_ticks, qty) if mark_ticks is not None else entry_value
-    chosen = bracket(market, size)
     side = 1 if qty > 0 else -1
     base = Decimal(abs(qty)).scaleb(-market.amount_decimals)
-    numerator = (
-        Decimal(wallet - others_maint + others_unrealized) / UNIT
-        + chosen.cum
-        - side * Decimal(entry_value) / UNIT
-    )
-    denominator = base * chosen.maint_margin_ratio - side * base
-    price = numerator / denominator
-    if price <= 0:
-        return Decimal(0)
+    funds = Decimal(wallet - others_maint + others_unrealized) / UNIT
+    chosen = bracket(market, entry_value)
+    price = Decimal(0)
+    for _ in range(len(market.brackets)):
+        numerator = funds + chosen.cum - side * Decimal(entry_value) / UNIT
+        price = numerator / (base * chosen.maint_margin_ratio - side * base)
+        if price <= 0:
+            return Decimal(0)
+        there = market.bracket_for(price * base)
+        if there == chosen:
+            break
+        chosen = there
     return price.quantize(Decimal(1).scaleb(-8), ROUND_HALF_UP)
 
 

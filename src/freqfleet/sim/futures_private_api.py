@@ -331,7 +331,9 @@ def register_futures_settings(f: FuturesRoutes) -> None:
 
 
 def install_futures(routes: SignedRoutes, account: FuturesAccount) -> None:
-    """Add the futures endpoints beside the spot account's (before the app starts)."""
+    """Add the futures endpoints beside the spot account's (before the app starts); their
+    weight is spent on the futures meter (Binance's fapi host has its own minute)."""
+    routes.meter = getattr(routes.app.state, "futures_meter", routes.meter)
     f = FuturesRoutes(routes, account)
     register_futures_orders(f)
     register_futures_history(f)

@@ -126,7 +126,7 @@ def position_risk(account: FuturesAccount, market: int, now_ms: int) -> dict[str
         others_maint = sum(account.maint_margin(m, now_ms) for m in cross)
         others_upnl = sum(account.unrealized(m, now_ms) for m in cross)
     liquidation = fm.liquidation_price(
-        spec, pos.qty, pos.entry_value, wallet, others_maint, others_upnl, mark
+        spec, pos.qty, pos.entry_value, wallet, others_maint, others_upnl
     )
     entry = fm.entry_price(spec, pos.qty, pos.entry_value)
     margin = account.position_margin(market, now_ms)

@@ -45,6 +45,8 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8500
 DEFAULT_PAIRS = 150
 STATS_LOG_SECONDS = 60
+FUTURES_ORDERS_PER_10S = 300
+"""Binance USD-M's order limit per 10 seconds (apart from spot's)."""
 MATCH_SECONDS = 1.0
 """How often resting orders are matched while no request asks."""
 
@@ -214,7 +216,9 @@ def _open_account(
     credentials = Credentials(account_file.key, account_file.secret)
     limits = OrderLimits(order_limit)
     install_account(app, account, credentials, limits)
-    _open_futures(app, exchange, account_file, SignedRoutes(app, credentials, account, limits))
+    futures_limits = OrderLimits(FUTURES_ORDERS_PER_10S)
+    routes = SignedRoutes(app, credentials, account, futures_limits)
+    _open_futures(app, exchange, account_file, routes)
     logger.info(
         "Account %s%s: %s",
         account_file.path,
