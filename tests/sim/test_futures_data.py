@@ -138,3 +138,10 @@ def test_futures_paths_not_simulated_are_logged_404s(client: TestClient) -> None
     assert response.status_code == 404
     assert client.get("/sim/stats").json()["not_simulated"] == {"GET /fapi/v1/openInterest": 1}
     assert client.get("/dapi/v1/exchangeInfo").status_code == 404
+
+
+def test_sim_stats_report_the_futures_minute_apart(client: TestClient) -> None:
+    _, used = _get(client, "/fapi/v1/depth", symbol="BTCUSDT", limit=1000)
+    _, spot_used = _get(client, "/api/v3/ping")
+    stats = client.get("/sim/stats").json()
+    assert (stats["futures_weight_1m"], stats["weight_1m"]) == (used, spot_used) == (20, 1)

@@ -68,7 +68,8 @@ def create_app(
 
     routes = GetRoutes(app, exchange, stats, meter)
     market = MarketData(exchange)
-    own = SimEndpoints(exchange, stats, meter, stream_stats, weight_limit)
+    futures = install_futures_public(app, exchange, stats, weight_limit)
+    own = SimEndpoints(exchange, stats, meter, stream_stats, weight_limit, futures.meter)
     routes.add("/api/v3/ping", ping)
     routes.add("/api/v3/time", server_time)
     routes.add("/api/v3/exchangeInfo", ExchangeInfo(exchange, weight_limit, order_limit))
@@ -79,7 +80,6 @@ def create_app(
     routes.add("/api/v3/ticker/bookTicker", market.one_or_many(exchange.book_ticker))
     routes.add("/api/v3/depth", market.depth)
     routes.add("/api/v3/avgPrice", market.avg_price)
-    install_futures_public(app, exchange, stats, weight_limit)
     routes.add("/sim/stats", own.sim_stats, counted=False)
     routes.add("/sim/info", own.sim_info, counted=False)
 
