@@ -65,6 +65,7 @@ class FuturesData:
         self.by_symbol: dict[str, FuturesMarket] = {m.symbol: m for m in self.markets}
         self.seed = model_seed(exchange)
         self.weight_limit = weight_limit
+        self.meter = WeightMeter(weight_limit)
         self.symbols_json = orjson.dumps([m.exchange_info() for m in self.markets])
 
     def market(self, symbol: str) -> FuturesMarket:
@@ -256,9 +257,10 @@ def install_futures_public(
 ) -> FuturesData:
     """Register the public ``/fapi`` endpoints on ``app``, with their own weight meter
     (Binance counts USD-M futures apart from spot, 2,400 a minute); ``weight_limit``, when
-    set, is enforced on it too. The meter is ``app.state.futures_meter``."""
+    set, is enforced on it too. The meter is ``app.state.futures_meter`` (and the
+    returned endpoints' ``meter``)."""
     data = FuturesData(exchange, weight_limit)
-    meter = WeightMeter(weight_limit)
+    meter = data.meter
     app.state.futures_meter = meter
     app.state.futures = data
     routes = GetRoutes(app, exchange, stats, meter)
