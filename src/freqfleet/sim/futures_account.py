@@ -17,11 +17,8 @@ background matcher change the same positions.
 from __future__ import annotations
 
 import functools
-import random
 import string
-import threading
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from freqfleet.sim import futures_margin as fm
 from freqfleet.sim.account import CANCELED, EXPIRED, FILLED, PARTIALLY_FILLED
@@ -33,16 +30,10 @@ from freqfleet.sim.futures_records import (
     FuturesTrade,
     Income,
     NewFuturesOrder,
-    Position,
-    SymbolSettings,
 )
-from freqfleet.sim.matching import BUY, Fill, FillModel, match_resting, take
+from freqfleet.sim.futures_wallet import DEFAULT_LEVERAGE, FuturesBook, adding
+from freqfleet.sim.matching import BUY, Fill, match_resting, take
 
-if TYPE_CHECKING:
-    from freqfleet.sim.exchange import SimExchange
-    from freqfleet.sim.futures_markets import FuturesMarket
-
-DEFAULT_LEVERAGE = 20
 MAKER_BPS = Decimal(2)
 TAKER_BPS = Decimal(5)
 _CLIENT_ID_ALPHABET = string.ascii_letters + string.digits
@@ -56,109 +47,9 @@ def too_large_for_leverage() -> BinanceError:
     return BinanceError(-2027, "Exceeded the maximum allowable position at current leverage.")
 
 
-class FuturesAccount:
-    """The futures side of one account on ``markets``; every method takes the time it
-    acts at. ``wallet``: the starting USDT wallet in units; ``seed``: the funding rates'."""
-
-    def __init__(
-        self,
-        exchange: SimExchange,
-        markets: list[FuturesMarket],
-        wallet: int,
-        seed: int = 0,
-        model: FillModel | None = None,
-        first_id: int | None = None,
-    ) -> None:
-        self.exchange = exchange
-        self.markets = {m.index: m for m in markets}
-        self.by_symbol = {m.symbol: m.index for m in markets}
-        self.seed = seed
-        self.model = model or FillModel()
-        self.wallet = wallet
-        self.positions: dict[int, Position] = {}
-        self.settings: dict[int, SymbolSettings] = {}
-        self.orders: dict[int, FuturesOrder] = {}
-        self.open_orders: dict[int, FuturesOrder] = {}
-        self.trades: list[FuturesTrade] = []
-        self.incomes: list[Income] = []
-        start = exchange.clock() if first_id is None else first_id
-        self._next_order = self._next_trade = self._first_trade = start
-        self._next_income = start
-        self.settled_ms = start // 1000 * 1000
-        """Liquidation and funding are applied up to this whole second."""
-        self._client_ids: dict[tuple[int, str], int] = {}
-        self._taken: dict[int, tuple[int, dict[int, int]]] = {}
-        self._random = random.Random(start)
-        self.lock = threading.RLock()
-
-    # -- per symbol ---------------------------------------------------------------------------
-    def setting(self, market: int) -> SymbolSettings:
-        found = self.settings.get(market)
-        if found is None:
-            leverage = min(DEFAULT_LEVERAGE, self.markets[market].max_leverage)
-            found = self.settings[market] = SymbolSettings(leverage)
-        return found
-
-    def position(self, market: int) -> Position:
-        return self.positions.setdefault(market, Position())
-
-    def mark(self, market: int, now_ms: int) -> int:
-        from freqfleet.sim.funding import mark_price_ticks
-
-        return mark_price_ticks(self.exchange, market, now_ms)
-
-    # -- margin -------------------------------------------------------------------------------
-    def cross_wallet(self) -> int:
-        return self.wallet - sum(p.isolated_margin for p in self.positions.values())
-
-    def unrealized(self, market: int, now_ms: int) -> int:
-        pos = self.positions.get(market)
-        if pos is None or pos.qty == 0:
-            return 0
-        return fm.unrealized(
-            self.markets[market], pos.qty, pos.entry_value, self.mark(market, now_ms)
-        )
-
-    def position_margin(self, market: int, now_ms: int) -> int:
-        """Initial margin of the position at the mark price (its isolated margin when
-        isolated)."""
-        pos = self.positions.get(market)
-        if pos is None or pos.qty == 0:
-            return 0
-        if self.setting(market).isolated:
-            return pos.isolated_margin
-        value = fm.notional(self.markets[market], self.mark(market, now_ms), pos.qty)
-        return fm.initial_margin(value, self.setting(market).leverage)
-
-    def maint_margin(self, market: int, now_ms: int) -> int:
-        pos = self.positions.get(market)
-        if pos is None or pos.qty == 0:
-            return 0
-        spec = self.markets[market]
-        return fm.maintenance_margin(spec, fm.notional(spec, self.mark(market, now_ms), pos.qty))
-
-    def order_margin(self, market: int) -> int:
-        """Initial margin the open orders of ``market`` hold: the part of each that would
-        add to the position."""
-        pos = self.positions.get(market, Position())
-        spec, leverage = self.markets[market], self.setting(market).leverage
-        total = 0
-        for order in self.open_orders.values():
-            if order.market != market or order.reduce_only:
-                continue
-            adds = _adding(pos.qty, order.side, order.remaining)
-            total += fm.initial_margin(fm.notional(spec, order.price, adds), leverage)
-        return total
-
-    def available(self, now_ms: int) -> int:
-        """Wallet left for new margin: the cross wallet with the cross positions'
-        unrealised PnL, less their initial margin and every open order's."""
-        free = self.cross_wallet()
-        for market in {*self.positions, *(o.market for o in self.open_orders.values())}:
-            if not self.setting(market).isolated:
-                free += self.unrealized(market, now_ms) - self.position_margin(market, now_ms)
-            free -= self.order_margin(market)
-        return max(0, free)
+class FuturesAccount(FuturesBook):
+    """The futures side of one account (:class:`FuturesBook`'s state) and what changes it;
+    every method takes the time it acts at."""
 
     # -- settings -----------------------------------------------------------------------------
     def set_leverage(self, market: int, leverage: int, now_ms: int) -> int:
@@ -208,7 +99,7 @@ class FuturesAccount:
             if known is not None and self.orders[known].is_open:
                 raise BinanceError(-4116, "ClientOrderId is duplicated.")
             pos = self.position(new.market)
-            if new.reduce_only and _adding(pos.qty, new.side, new.qty) == new.qty:
+            if new.reduce_only and adding(pos.qty, new.side, new.qty) == new.qty:
                 raise BinanceError(-2022, "ReduceOnly Order is rejected.")
             order = FuturesOrder(
                 id=self._next_order,
@@ -261,12 +152,12 @@ class FuturesAccount:
         pos = self.position(order.market)
         filled = sum(f.qty for f in fills)
         value = sum(fm.notional(spec, f.price, f.qty) for f in fills)
-        adds = _adding(pos.qty, order.side, filled)
+        adds = adding(pos.qty, order.side, filled)
         needed = fm.initial_margin(value * adds // filled, setting.leverage) if filled else 0
         needed += fm.commission(value, TAKER_BPS)
         rest = order.orig_qty - filled if order.type == "LIMIT" else 0
         signed = filled if order.side == BUY else -filled
-        rest_adds = _adding(pos.qty + signed, order.side, rest)
+        rest_adds = adding(pos.qty + signed, order.side, rest)
         needed += fm.initial_margin(fm.notional(spec, order.price, rest_adds), setting.leverage)
         if needed > self.available(now_ms):
             raise margin_insufficient()
@@ -420,7 +311,7 @@ class FuturesAccount:
         booked = 0
         for fill in fills:
             if order.reduce_only:
-                room = order.remaining - _adding(
+                room = order.remaining - adding(
                     self.position(order.market).qty, order.side, order.remaining
                 )
                 if room <= 0:
@@ -447,13 +338,6 @@ class FuturesAccount:
     def add_order(self, order: FuturesOrder) -> None:
         self.orders[order.id] = order
         self._client_ids[(order.market, order.client_id)] = order.id
-
-
-def _adding(position: int, side: str, qty: int) -> int:
-    """The part of ``qty`` steps on ``side`` that adds to (or flips) ``position``."""
-    if position == 0 or (position > 0) == (side == BUY):
-        return qty
-    return max(0, qty - abs(position))
 
 
 __all__ = [
