@@ -46,7 +46,7 @@ def exchange(sim: RunningSimulator) -> ccxt.binance:
 
 
 def futures(sim: RunningSimulator) -> dict[str, Any]:
-    return sim.account()["futures"]
+    return sim.futures_account()
 
 
 def position(sim: RunningSimulator, symbol: str) -> dict[str, Any] | None:

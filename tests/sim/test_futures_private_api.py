@@ -148,3 +148,21 @@ def test_the_sim_account_shows_the_futures_side(api: Any) -> None:
     [position] = futures["positions"]
     assert position["positionAmt"] == "0.1000"
     assert view["balances"]["USDT"]["free"] == "10000.00000000"  # spot apart
+
+
+def test_the_futures_wallet_changes_behind_the_bots_back_apart_from_spot(api: Any) -> None:
+    client, futures = api
+    answer = client.client.post(
+        "/sim/account/balance", json={"asset": "USDT", "delta": "-9990", "wallet": "futures"}
+    )
+    assert answer.status_code == 200 and answer.json()["free"] == "10.00000000"
+    assert futures.wallet == 10 * UNIT
+    assert client.client.get("/sim/account").json()["balances"]["USDT"]["free"] == "10000.00000000"
+    code = client.refused(
+        "POST", "/fapi/v1/order", symbol="ETHUSDT", side="BUY", type="MARKET", quantity="1"
+    )[1]
+    assert code == -2019
+    too_much = client.client.post(
+        "/sim/account/balance", json={"asset": "USDT", "delta": "-11", "wallet": "futures"}
+    )
+    assert too_much.status_code == 400 and futures.wallet == 10 * UNIT

@@ -21,11 +21,12 @@ import string
 from decimal import Decimal
 
 from freqfleet.sim import futures_margin as fm
-from freqfleet.sim.account import CANCELED, EXPIRED, FILLED, PARTIALLY_FILLED
+from freqfleet.sim.account import CANCELED, EXPIRED, FILLED, PARTIALLY_FILLED, Balance
 from freqfleet.sim.binance_errors import BinanceError
 from freqfleet.sim.futures_records import (
     COMMISSION,
     REALIZED_PNL,
+    SETTLE,
     FuturesOrder,
     FuturesTrade,
     Income,
@@ -325,6 +326,18 @@ class FuturesAccount(FuturesBook):
         elif fills:
             order.status = PARTIALLY_FILLED
         return booked
+
+    def adjust(self, asset: str, delta: int) -> Balance:
+        """Add ``delta`` units to the USDT wallet (a transfer behind the bot's back); never
+        below what positions and orders hold."""
+        with self.lock:
+            if asset != SETTLE:
+                raise ValueError(f"{asset}: the futures wallet holds only {SETTLE}")
+            if delta < 0 and -delta > self.available(self.exchange.clock()):
+                raise ValueError(f"{asset}: the available balance would go below zero")
+            self.wallet += delta
+            held = self.wallet - self.available(self.exchange.clock())
+            return Balance(self.wallet - held, held)
 
     # -- reading ------------------------------------------------------------------------------
     def trade(self, trade_id: int) -> FuturesTrade:

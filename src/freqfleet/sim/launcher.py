@@ -119,10 +119,17 @@ class RunningSimulator:
         """``DELETE /sim/faults``; the number of rules removed."""
         return int(self._sim("DELETE", "/sim/faults")["cleared"])
 
-    def adjust_balance(self, asset: str, delta: str | int) -> dict[str, Any]:
+    def futures_account(self) -> dict[str, Any]:
+        """The USD-M futures side of :meth:`account`: ``wallet`` (the ``/fapi/v3/account``
+        totals), ``settings`` (leverage, margin type per symbol), ``positions`` (as
+        ``positionRisk``), ``orders``, ``trades`` and ``income``."""
+        return dict(self.account()["futures"])
+
+    def adjust_balance(self, asset: str, delta: str | int, wallet: str = "spot") -> dict[str, Any]:
         """``POST /sim/account/balance``: add ``delta`` (e.g. ``"-9500"``) to ``asset``'s
-        free balance; the balance after it."""
-        return self._sim("POST", "/sim/account/balance", {"asset": asset, "delta": str(delta)})
+        free balance (``wallet="futures"``: the USD-M futures wallet); the balance after."""
+        body = {"asset": asset, "delta": str(delta), "wallet": wallet}
+        return self._sim("POST", "/sim/account/balance", body)
 
     def _sim(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
         response = httpx.request(method, self.url + path, json=body, timeout=10)
