@@ -9,8 +9,10 @@ import sys
 import time
 from pathlib import Path
 
+import pandas
 import pytest
 
+from freqfleet.sim.funding import FUNDING_INTERVAL_MS, funding_rate
 from freqfleet.sim.launcher import RunningSimulator, running_simulator
 from tests.kit.bots import bot_env
 
@@ -135,3 +137,41 @@ def test_a_futures_dry_run_bot_opens_a_short_on_the_simulator(tmp_path: Path) ->
     assert requests["/fapi/v1/fundingRate"] >= len(pairs)
     assert not any(path.startswith("/api/") for path in requests), requests
     assert "Traceback" not in text
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_futures_download_data_stores_futures_mark_and_funding_rate_candles(
+    tmp_path: Path,
+) -> None:
+    with running_simulator(pairs=4, seed=2) as sim:
+        pairs = sim.futures_pairs[:2]
+        config = futures_bot_config(sim, tmp_path, pairs)
+        result = subprocess.run(
+            [*FREQTRADE, "download-data", "-c", str(config), "--days", "3", "-t", "1h", "5m"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=150,
+        )
+        stats = sim.stats()
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert stats["not_simulated"] == {} and stats["errors"] == {}, stats
+    assert {"/fapi/v1/klines", "/fapi/v1/markPriceKlines", "/fapi/v1/fundingRate"} <= set(
+        stats["requests"]
+    )
+    stored = sorted(
+        p.name for p in (tmp_path / "user_data" / "data" / "binance").rglob("*.feather")
+    )
+    kinds = ("1h-futures", "5m-futures", "1h-mark", "1h-funding_rate")
+    # The stored funding rates are the simulator's, at its 8-hourly funding instants.
+    btc_file = next((tmp_path / "user_data").rglob("BTC_USDT_USDT-1h-funding_rate.feather"))
+    frame = pandas.read_feather(btc_file)
+    assert len(frame) >= 9
+    for date, rate in zip(frame["date"], frame["funding_rate"], strict=True):
+        moment = int(date.timestamp() * 1000)
+        assert moment % FUNDING_INTERVAL_MS == 0
+        assert rate == pytest.approx(float(funding_rate(2, 0, moment)), abs=1e-12)
+    assert stored == sorted(
+        f"{p.replace('/', '_').replace(':', '_')}-{k}.feather" for p in pairs for k in kinds
+    )

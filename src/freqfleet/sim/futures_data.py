@@ -41,6 +41,7 @@ from freqfleet.sim.weights import (
 KLINES_MAX = 1500
 KLINES_DEFAULT = 500
 DEPTH_LIMITS = (5, 10, 20, 50, 100, 500, 1000)
+HOUR_MS = 3_600_000
 FUNDING_DEFAULT = 100
 FUNDING_MAX = 1000
 # Columns of a mark or index price kline that Binance leaves at zero (volumes, trades).
@@ -179,7 +180,9 @@ class FuturesData:
         last = now_ms if end is None else min(end, now_ms)
         first = max(self.exchange.model.listed_ms, start if start is not None else 0) - 1
         times = funding_times(first, last)
-        times = times[:limit] if start is not None else times[-limit:]
+        # Rows run by time, then market: only the instants the limit reaches are worked out.
+        needed = -(-limit // len(markets)) if markets else 0
+        times = times[:needed] if start is not None else times[len(times) - needed :]
         return Deferred(lambda: self._funding_rows(markets, times, limit, start is not None)), 1
 
     def _funding_rows(
@@ -202,15 +205,18 @@ class FuturesData:
         return orjson.dumps(rows)
 
     def _prices_at(self, market: int, times: list[int]) -> list[int]:
-        """The mark price at consecutive funding instants: the opens of the 8-hour candles
-        (one read of the candle store rather than a base candle block per instant)."""
+        """The mark price at consecutive funding instants: the opens of their 1h candles,
+        read at once (the blocks bots' own 1h and mark candles use, rather than a block of
+        base candles per instant)."""
         if not times:
             return []
-        if FUNDING_INTERVAL_MS % self.exchange.model.base_ms:
+        if HOUR_MS % self.exchange.model.base_ms:
             return [mark_price_ticks(self.exchange, market, t) for t in times]
-        first = times[0] // FUNDING_INTERVAL_MS
-        candles = self.exchange.store.closed(market, FUNDING_INTERVAL_MS, first, len(times))
-        return [int(price) for price in candles.open]
+        first = times[0] // HOUR_MS
+        count = (times[-1] - times[0]) // HOUR_MS + 1
+        candles = self.exchange.store.closed(market, HOUR_MS, first, count)
+        step = FUNDING_INTERVAL_MS // HOUR_MS
+        return [int(price) for price in candles.open[::step]]
 
     # -- tickers and book -----------------------------------------------------------------
     def ticker_24hr(self, params: Params, now_ms: int) -> tuple[Any, int]:
