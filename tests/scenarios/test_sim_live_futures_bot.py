@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,7 @@ def test_a_live_futures_bot_trades_short_and_long_on_the_simulators_account(
             assert wait_until(lambda: settled(client, short["trade_id"], False), 120, 1), (
                 client.trade(short["trade_id"])
             )
+            wallet_ms = time.time_ns() // 1_000_000
             client.reload_config()  # the wallet is read again as the bot starts over
             assert wait_until(lambda: (client.show_config() or {}).get("state") == "running", 60)
             trades = [client.trade(short["trade_id"]), client.trade(long["trade_id"])]
@@ -152,7 +154,7 @@ def test_a_live_futures_bot_trades_short_and_long_on_the_simulators_account(
     assert position["marginType"] == "isolated" and float(position["positionAmt"]) > 0
     usdt = next(c for c in balance["currencies"] if c["currency"] == "USDT")
     wallet = {"free": usdt["free"], "total": usdt["balance"]}
-    result = reconcile_futures(futures, trades, wallet)
+    result = reconcile_futures(futures, trades, wallet, wallet_ms)
     assert result.clean, result.differences
     assert not result.liquidations
     asked = set(stats["requests"])
