@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from freqtrade.exceptions import ConfigurationError
 from freqtrade.resolvers import ExchangeResolver
 
 from freqfleet.fleet.plan import write_plan
@@ -105,3 +106,37 @@ def test_the_plan_names_every_bot_and_quiets_only_the_producers(
         }
         assert producer["entry_pricing"]["use_order_book"] is False
         assert producer["exit_pricing"]["use_order_book"] is False
+
+
+def test_a_futures_producer_keeps_order_book_pricing_freqtrade_accepts(
+    sim: RunningSimulator, tmp_path: Path
+) -> None:
+    """freqtrade refuses ticker pricing on Binance futures (no bid/ask in its tickers), so
+    a futures producer prices from the top of the book, and bookkeeps a short with it."""
+    pair = sim.futures_pairs[0]
+    keys = sim.futures_config([pair], bot="futures-producer")
+    user = dry_run_config(
+        sim, tmp_path, "futures-producer", **USER_PRICING, **keys, candle_type_def="futures"
+    )
+    producer = producer_exchange_settings(user, ["exits"], "5m")
+    assert producer["exit_pricing"]["use_order_book"] is True
+    assert producer["exit_pricing"]["order_book_top"] == 1
+    assert producer["entry_pricing"]["check_depth_of_market"]["enabled"] is False
+    assert "_ft_has_params" not in producer["exchange"]
+    exchange = ExchangeResolver.load_exchange(producer, validate=True)
+    try:
+        rate = exchange.get_rate(pair, refresh=True, side="entry", is_short=True)
+        order = exchange.create_dry_run_order(pair, "limit", "sell", 0.01, rate, 1.0)
+        assert exchange.fetch_dry_run_order(order["id"])["status"] == "closed"
+    finally:
+        exchange.close()
+    requests = sim.bot_stats()["futures-producer"]["requests"]
+    assert requests["/fapi/v1/depth"] >= 1 and "/api/v3/depth" not in requests
+    ticker_priced = {
+        **producer,
+        "exit_pricing": {**producer["exit_pricing"], "use_order_book": False},
+    }
+    with pytest.raises(ConfigurationError, match="Ticker pricing not available"):
+        ExchangeResolver.load_exchange(ticker_priced, validate=True)
+    spot = producer_exchange_settings(bot_config(sim, tmp_path, "p"), ["exits"], "5m")
+    assert spot["exit_pricing"]["use_order_book"] is False  # spot producers: unchanged

@@ -15,19 +15,19 @@ from tests.kit.sim_client import error_of
 def test_unknown_paths_are_logged_and_counted(
     client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    response = client.get("/fapi/v1/exchangeInfo")
+    response = client.get("/dapi/v1/exchangeInfo")
     assert response.status_code == 404 and "code" in response.json()
     assert client.post("/api/v3/order", params={"symbol": "BTCUSDT"}).status_code == 404
     assert client.get("/api/v3/ping/", follow_redirects=False).status_code == 404
     assert client.post("/api/v3/klines", params={"symbol": "BTCUSDT"}).status_code == 405
     stats = client.get("/sim/stats").json()
     assert stats["not_simulated"] == {
-        "GET /fapi/v1/exchangeInfo": 1,
+        "GET /dapi/v1/exchangeInfo": 1,
         "POST /api/v3/order": 1,
         "POST /api/v3/klines": 1,
         "GET /api/v3/ping/": 1,
     }
-    assert "Not simulated: GET /fapi/v1/exchangeInfo" in caplog.text
+    assert "Not simulated: GET /dapi/v1/exchangeInfo" in caplog.text
 
 
 def test_failures_inside_are_answered_without_a_500(

@@ -16,6 +16,9 @@ the producer analyses or signals. So a producer gets:
   level) instead of the order book, and no ``check_depth_of_market`` (the consumer, which
   places the real orders, keeps the user's pricing and depth check);
 - (a stoploss on exchange needs nothing: in dry-run freqtrade checks the stoploss itself);
+- a futures producer (``trading_mode: futures``) keeps order-book pricing at the book's
+  top level and its dry-run fills' books: freqtrade refuses ticker pricing on Binance
+  futures, whose tickers carry no bid/ask (``tickers_have_price``);
 - when the consumer follows none of the producers' price-driven exits (``follow`` without
   ``exits`` and ``position_adjustments``): one loop per candle
   (``internals.process_throttle_secs`` = the timeframe; freqtrade wakes a bot one second
@@ -64,11 +67,17 @@ def producer_exchange_settings(
     if name is not None:
         config["exchange"] = name_bot(config.get("exchange") or {}, name)
     exchange = config.setdefault("exchange", {})
-    has = exchange.setdefault("_ft_has_params", {})
-    has.setdefault("exchange_has_overrides", {})["fetchL2OrderBook"] = False
+    # freqtrade refuses ticker pricing where tickers carry no bid/ask (Binance futures):
+    # there a producer keeps the order book, its cheapest (top level, fewest levels).
+    books = str(config.get("trading_mode") or "spot") == "futures"
+    if not books:
+        has = exchange.setdefault("_ft_has_params", {})
+        has.setdefault("exchange_has_overrides", {})["fetchL2OrderBook"] = False
     for side in ("entry_pricing", "exit_pricing"):
         pricing = dict(config.get(side) or {})
-        pricing["use_order_book"] = False
+        pricing["use_order_book"] = books
+        if books:
+            pricing["order_book_top"] = 1
         config[side] = pricing
     depth = dict(config["entry_pricing"].get("check_depth_of_market") or {})
     depth["enabled"] = False

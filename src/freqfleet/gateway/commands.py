@@ -36,7 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--exchange",
         default="binance",
         choices=sorted(PROFILES),
-        help="exchange profile (default binance: spot)",
+        help="exchange profile (default binance: spot; binance-futures: USD-M futures, "
+        "upstream e.g. https://fapi.binance.com or a simulator)",
     )
     parser.add_argument(
         "--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})"
@@ -56,7 +57,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--weight-limit",
         type=int,
-        help="the exchange's request weight a minute, when not the profile's (binance: 6000); "
+        help="the exchange's request weight a minute, when not the profile's (binance: 6000, "
+        "binance-futures: 2400); "
         "the budget is --share of it",
     )
     parser.add_argument(

@@ -3,8 +3,10 @@
 Endpoints (GET): ``/api/v3/ping``, ``/api/v3/time``, ``/api/v3/exchangeInfo``
 (:mod:`freqfleet.sim.general`), ``/api/v3/klines``, ``/api/v3/uiKlines``,
 ``/api/v3/ticker/24hr``, ``/api/v3/ticker/price``, ``/api/v3/ticker/bookTicker``,
-``/api/v3/depth``, ``/api/v3/avgPrice`` (:mod:`freqfleet.sim.market_data`); Binance's kline
-websocket streams on ``/ws`` and ``/stream`` (:mod:`freqfleet.sim.streams`); and the
+``/api/v3/depth``, ``/api/v3/avgPrice`` (:mod:`freqfleet.sim.market_data`); USD-M futures
+market data under ``/fapi`` (:mod:`freqfleet.sim.futures_data`); Binance's kline
+websocket streams on ``/ws`` and ``/stream``, and as USD-M futures streams under
+``/market`` (:mod:`freqfleet.sim.streams`); and the
 simulator's own ``/sim/stats`` (request counts and weight, in total and per bot: see
 :data:`BOT_HEADER`; stream connections and messages under ``streams``) and ``/sim/info``
 (model, pairs) (:mod:`freqfleet.sim.sim_endpoints`). A simulator with an account also
@@ -26,6 +28,7 @@ from starlette.routing import WebSocketRoute
 
 from freqfleet.sim.config import BOT_HEADER
 from freqfleet.sim.exchange import SimExchange
+from freqfleet.sim.futures_data import install_futures_public
 from freqfleet.sim.general import ExchangeInfo, ping, server_time
 from freqfleet.sim.market_data import MarketData
 from freqfleet.sim.order_limits import ORDERS_PER_10S
@@ -65,7 +68,8 @@ def create_app(
 
     routes = GetRoutes(app, exchange, stats, meter)
     market = MarketData(exchange)
-    own = SimEndpoints(exchange, stats, meter, stream_stats, weight_limit)
+    futures = install_futures_public(app, exchange, stats, weight_limit)
+    own = SimEndpoints(exchange, stats, meter, stream_stats, weight_limit, futures.meter)
     routes.add("/api/v3/ping", ping)
     routes.add("/api/v3/time", server_time)
     routes.add("/api/v3/exchangeInfo", ExchangeInfo(exchange, weight_limit, order_limit))
@@ -82,6 +86,7 @@ def create_app(
     # Websocket streams (no request weight, counted apart); any other websocket path last.
     app.router.routes += [
         *streams.routes(),
+        *streams.routes("/market"),
         WebSocketRoute("/{path:path}", websocket_not_simulated(stats)),
     ]
     app.exception_handler(StarletteHTTPException)(not_simulated_handler(stats))

@@ -14,8 +14,9 @@ Binance's weights:
   once it has a key (:mod:`freqfleet.sim.currencies`).
 
 Unsigned, the simulator's own (not counted): ``GET /sim/account`` (balances, orders,
-trades), ``POST /sim/account/balance`` (``{"asset", "delta"}``: change a free balance
-behind the bot's back), ``GET/POST/DELETE /sim/faults`` (:mod:`freqfleet.sim.faults`).
+trades; ``futures``: the USD-M wallet, positions, orders, trades and income),
+``POST /sim/account/balance`` (``{"asset", "delta"}``, ``"wallet": "futures"`` for the
+futures wallet: change a free balance behind the bot's back), ``GET/POST/DELETE /sim/faults`` (:mod:`freqfleet.sim.faults`).
 
 Every signed request first matches resting orders up to now, so a bot always reads an
 account as of the moment it asks.
@@ -178,8 +179,16 @@ def register_sim_routes(app: FastAPI, account: Account, faults: Faults) -> None:
         return Response(orjson.dumps(body), status_code=status, media_type=JSON)
 
     async def sim_account(request: Request) -> Response:
-        account.match(app.state.exchange.clock())
-        return answer(account_snapshot(account))
+        now_ms = app.state.exchange.clock()
+        account.match(now_ms)
+        body = account_snapshot(account)
+        futures = getattr(app.state, "futures_account", None)
+        if futures is not None:
+            from freqfleet.sim.futures_views import futures_snapshot
+
+            futures.match(now_ms)
+            body["futures"] = futures_snapshot(futures, now_ms)
+        return answer(body)
 
     async def adjust_balance(request: Request) -> Response:
         try:
@@ -187,8 +196,17 @@ def register_sim_routes(app: FastAPI, account: Account, faults: Faults) -> None:
             asset, delta = spec["asset"], parse_units(spec["delta"])
             if not isinstance(asset, str) or delta is None:
                 raise ValueError('send {"asset": "USDT", "delta": "-9500"}')
-            account.match(app.state.exchange.clock())
-            balance = account.adjust(asset, delta)
+            if spec.get("wallet", "spot") == "futures":
+                futures = getattr(app.state, "futures_account", None)
+                if futures is None:
+                    raise ValueError("this simulator has no futures wallet")
+                futures.match(app.state.exchange.clock())
+                balance = futures.adjust(asset, delta)
+            elif spec.get("wallet", "spot") != "spot":
+                raise ValueError('wallet: "spot" (default) or "futures"')
+            else:
+                account.match(app.state.exchange.clock())
+                balance = account.adjust(asset, delta)
         except (ValueError, KeyError, TypeError, orjson.JSONDecodeError) as error:
             return answer({"error": str(error)}, 400)
         free, locked = units_text(balance.free), units_text(balance.locked)

@@ -2,7 +2,8 @@
 
 ``/sim/stats``: request counts and weight, in total and per bot (see
 :mod:`freqfleet.sim.request_stats`), the minute's used weight and the limit, stream
-connections and messages under ``streams``. ``/sim/info``: the model and its pairs. They
+connections and messages under ``streams``; ``futures_weight_1m``: the USD-M futures
+minute's, counted apart. ``/sim/info``: the model and its pairs. They
 weigh nothing and are left out of the counts they report.
 """
 
@@ -27,7 +28,9 @@ class SimEndpoints:
         meter: WeightMeter,
         stream_stats: StreamStats,
         weight_limit: int | None,
+        futures_meter: WeightMeter | None = None,
     ) -> None:
+        self.futures_meter = futures_meter
         self.exchange = exchange
         self.stats = stats
         self.meter = meter
@@ -39,6 +42,11 @@ class SimEndpoints:
             **self.stats.snapshot(),
             "weight_1m": self.meter.used(now_ms),
             "weight_limit": self.weight_limit,
+            **(
+                {"futures_weight_1m": self.futures_meter.used(now_ms)}
+                if self.futures_meter is not None
+                else {}
+            ),
             "streams": self.stream_stats.snapshot(),
         }, 0
 
