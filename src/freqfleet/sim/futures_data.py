@@ -36,6 +36,7 @@ from freqfleet.sim.weights import (
     WeightMeter,
     futures_depth_weight,
     futures_klines_weight,
+    futures_weight,
 )
 
 KLINES_MAX = 1500
@@ -46,6 +47,11 @@ FUNDING_DEFAULT = 100
 FUNDING_MAX = 1000
 # Columns of a mark or index price kline that Binance leaves at zero (volumes, trades).
 _PRICE_ONLY_ZEROS = {5: "0", 7: "0", 8: 0, 9: "0", 10: "0"}
+
+
+def _weight(path: str, selected: list[FuturesMarket] | None) -> int:
+    """The weight the gateway's futures profile gives ``path`` for one symbol or all."""
+    return futures_weight(path, {"symbol": selected[0].symbol} if selected else {})
 
 
 def _price_only(body: bytes) -> bytes:
@@ -162,7 +168,9 @@ class FuturesData:
                     "time": now_ms,
                 }
             )
-        return (views[0] if selected is not None else views), (1 if selected else 10)
+        return (views[0] if selected is not None else views), _weight(
+            "/fapi/v1/premiumIndex", selected
+        )
 
     def funding_rate_history(self, params: Params, now_ms: int) -> tuple[Any, int]:
         """Funding instants with their rates and mark prices: from ``startTime`` on (at
@@ -231,7 +239,7 @@ class FuturesData:
             }
             for m in markets
         ]
-        return (views[0] if selected else views), (1 if selected else 40)
+        return (views[0] if selected else views), _weight("/fapi/v1/ticker/24hr", selected)
 
     def book_ticker(self, params: Params, now_ms: int) -> tuple[Any, int]:
         selected = self._one_or_all(params)
@@ -240,13 +248,13 @@ class FuturesData:
             {**self.exchange.book_ticker(m.index, now_ms), "lastUpdateId": now_ms, "time": now_ms}
             for m in markets
         ]
-        return (views[0] if selected else views), (2 if selected else 5)
+        return (views[0] if selected else views), _weight("/fapi/v1/ticker/bookTicker", selected)
 
     def price_ticker(self, params: Params, now_ms: int) -> tuple[Any, int]:
         selected = self._one_or_all(params)
         markets = self.markets if selected is None else selected
         views = [{**self.exchange.price_ticker(m.index, now_ms), "time": now_ms} for m in markets]
-        return (views[0] if selected else views), (1 if selected else 2)
+        return (views[0] if selected else views), _weight("/fapi/v1/ticker/price", selected)
 
     def depth(self, params: Params, now_ms: int) -> tuple[Any, int]:
         market = self.market(params.required("symbol"))
