@@ -195,8 +195,25 @@ def wire(message: dict[str, Any]) -> dict[str, Any]:
 
 
 def market_of(pair: str) -> dict[str, Any]:
-    base, quote = pair.split("/")
-    return {"symbol": pair, "base": base, "quote": quote, "active": True, "spot": True}
+    """A spot market, or a linear swap settled in its quote for ``BASE/QUOTE:SETTLE``."""
+    base, rest = pair.split("/")
+    quote, _, settle = rest.partition(":")
+    if not settle:
+        return {"symbol": pair, "base": base, "quote": quote, "active": True, "spot": True}
+    return {
+        "symbol": pair,
+        "base": base,
+        "quote": quote,
+        "settle": settle,
+        "active": True,
+        "spot": False,
+        "swap": True,
+        "future": False,
+        "type": "swap",
+        "linear": True,
+        "contract": True,
+        "contractSize": 1.0,
+    }
 
 
 class CandleExchange:
