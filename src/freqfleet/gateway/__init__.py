@@ -3,9 +3,10 @@ cache, one request-weight budget and one back-off for every bot of a fleet.
 
 What other parts of freqfleet (and tests, benchmarks) use:
 
-- exchange profiles: ``BINANCE_SPOT`` (``weight(path, params)``, ``limit_per_minute``),
-  ``ExchangeProfile``, ``profile_for(exchange_name)``, and Binance's weight rules by
-  symbol count or depth (``binance_*_weight``, the simulator charges the same) (:mod:`.profile`);
+- exchange profiles: ``BINANCE_SPOT`` and ``BINANCE_FUTURES`` (``weight(path, params)``,
+  ``limit_per_minute``), ``ExchangeProfile``, ``profile_for(exchange_name, trading_mode)``,
+  and Binance's weight rules by symbol count, depth or candle count (``binance_*_weight``,
+  the simulator charges the same) (:mod:`.profile`);
 - pointing bots' public market-data URLs at a gateway: ``route_public``, ``upstream_of``,
   ``exchange_profile``, ``config_problems`` (:mod:`.routing`);
 - the defaults ``fleet.gateway`` and the command share, and ``STATS_PATH`` (:mod:`.settings`);
@@ -14,11 +15,14 @@ What other parts of freqfleet (and tests, benchmarks) use:
 
 from freqfleet.gateway.launcher import RunningGateway, gateway_command, running_gateway
 from freqfleet.gateway.profile import (
+    BINANCE_FUTURES,
     BINANCE_SPOT,
     PROFILES,
     ExchangeProfile,
     KlineQuery,
     binance_depth_weight,
+    binance_futures_depth_weight,
+    binance_futures_klines_weight,
     binance_one_or_many_weight,
     binance_ticker_24hr_weight,
     profile_for,
@@ -34,6 +38,7 @@ from freqfleet.gateway.settings import (
 )
 
 __all__ = [
+    "BINANCE_FUTURES",
     "BINANCE_SPOT",
     "DEFAULT_HOST",
     "DEFAULT_LIVE_TTL",
@@ -45,6 +50,8 @@ __all__ = [
     "KlineQuery",
     "RunningGateway",
     "binance_depth_weight",
+    "binance_futures_depth_weight",
+    "binance_futures_klines_weight",
     "binance_one_or_many_weight",
     "binance_ticker_24hr_weight",
     "budget_per_minute",

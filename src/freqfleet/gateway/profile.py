@@ -4,8 +4,9 @@ Why a profile: the gateway's cache, coalescing and shared budget are the same fo
 exchange; what differs is which REST paths are public market data (and so may pass
 through a shared process), what each costs in request weight, the limit per minute, the
 header the exchange reports used weight in, and how a candle request reads. Another
-exchange is supported by building another :class:`ExchangeProfile`; Binance spot
-(``BINANCE_SPOT``) is the first.
+exchange is supported by building another :class:`ExchangeProfile`: Binance spot
+(``BINANCE_SPOT``) and Binance USD-M futures (``BINANCE_FUTURES``, its own host, weights
+and a 2,400 a minute limit).
 
     BINANCE_SPOT.weight("/api/v3/klines", {"symbol": "BTCUSDT", "interval": "5m"})  # 2
     BINANCE_SPOT.limit_per_minute                                                    # 6000
@@ -157,6 +158,10 @@ def binance_kline_query(path: str, params: Params) -> KlineQuery | None:
     """The candle request in ``params``; None when the cache cannot answer it exactly
     (unknown or calendar interval, a time zone, a malformed or out-of-range value: the
     exchange answers those itself, errors included)."""
+    return _kline_query(params, BINANCE_KLINES_MAX)
+
+
+def _kline_query(params: Params, max_limit: int) -> KlineQuery | None:
     if not set(params) <= _KLINE_PARAMS:
         return None
     symbol = params.get("symbol")
@@ -173,7 +178,7 @@ def binance_kline_query(path: str, params: Params) -> KlineQuery | None:
         return None
     if limit is None:
         limit = BINANCE_KLINES_DEFAULT
-    if not 1 <= limit <= BINANCE_KLINES_MAX or (start is not None and start < 0):
+    if not 1 <= limit <= max_limit or (start is not None and start < 0):
         return None
     if start is not None and end is not None and start > end:
         return None
@@ -246,20 +251,115 @@ BINANCE_SPOT = ExchangeProfile(
     ccxt_public_urls={"public": "/api/v3"},
 )
 
-# Profiles by freqtrade's exchange name (``exchange.name`` in a bot's config).
-PROFILES: dict[str, ExchangeProfile] = {"binance": BINANCE_SPOT}
+# -- Binance USD-M futures --------------------------------------------------------------------
+
+BINANCE_FUTURES_KLINES_MAX = 1500
 
 
-def profile_for(exchange: str) -> ExchangeProfile | None:
-    return PROFILES.get(exchange.lower())
+def binance_futures_klines_weight(limit: int) -> int:
+    """Weight of a futures candle request (trade, mark or index price) of ``limit`` candles."""
+    if limit < 100:
+        return 1
+    if limit < 500:
+        return 2
+    return 5 if limit <= 1000 else 10
+
+
+def binance_futures_depth_weight(limit: int) -> int:
+    """Weight of a futures order book ``limit`` levels deep (5 ... 1000)."""
+    if limit <= 50:
+        return 2
+    if limit <= 100:
+        return 5
+    return 10 if limit <= 500 else 20
+
+
+def _one_or_all(one: int, every: int) -> WeightRule:
+    """Futures tickers: ``one`` for a symbol, ``every`` without (futures take no lists)."""
+    return lambda params: one if params.get("symbol") or params.get("pair") else every
+
+
+def _futures_klines(params: Params) -> int:
+    limit = _int_param(params, "limit")
+    return binance_futures_klines_weight(BINANCE_KLINES_DEFAULT if limit is None else limit)
+
+
+def _futures_depth(params: Params) -> int:
+    limit = _int_param(params, "limit")
+    return binance_futures_depth_weight(500 if limit is None else limit)
+
+
+def binance_futures_kline_query(path: str, params: Params) -> KlineQuery | None:
+    """A futures candle request (up to 1,500 candles) as the cache reads it."""
+    return _kline_query(params, BINANCE_FUTURES_KLINES_MAX)
+
+
+BINANCE_FUTURES = ExchangeProfile(
+    name="binance-futures",
+    limit_per_minute=2400,
+    used_weight_header="x-mbx-used-weight-1m",
+    public_weights={
+        "/fapi/v1/ping": _fixed(1),
+        "/fapi/v1/time": _fixed(1),
+        "/fapi/v1/exchangeInfo": _fixed(1),
+        "/fapi/v1/klines": _futures_klines,
+        "/fapi/v1/markPriceKlines": _futures_klines,
+        "/fapi/v1/indexPriceKlines": _futures_klines,
+        "/fapi/v1/premiumIndexKlines": _futures_klines,
+        "/fapi/v1/continuousKlines": _futures_klines,
+        "/fapi/v1/depth": _futures_depth,
+        "/fapi/v1/trades": _fixed(5),
+        "/fapi/v1/aggTrades": _fixed(20),
+        "/fapi/v1/premiumIndex": _one_or_all(1, 10),
+        # Binance's own: a separate 500 a 5 minutes per IP; counted as weight 1 here.
+        "/fapi/v1/fundingRate": _fixed(1),
+        "/fapi/v1/fundingInfo": _fixed(1),
+        "/fapi/v1/openInterest": _fixed(1),
+        "/fapi/v1/ticker/24hr": _one_or_all(1, 40),
+        "/fapi/v1/ticker/price": _one_or_all(1, 2),
+        "/fapi/v2/ticker/price": _one_or_all(1, 2),
+        "/fapi/v1/ticker/bookTicker": _one_or_all(2, 5),
+    },
+    kline_paths=frozenset({"/fapi/v1/klines", "/fapi/v1/markPriceKlines"}),
+    kline_query=binance_futures_kline_query,
+    credential_headers=frozenset({"x-mbx-apikey"}),
+    credential_params=frozenset({"signature", "timestamp", "recvWindow"}),
+    answer_ttl={"/fapi/v1/exchangeInfo": 60.0},
+    default_retry_after={429: 60.0, 418: 120.0},
+    default_upstream="https://fapi.binance.com",
+    ccxt_public_urls={
+        "fapiPublic": "/fapi/v1",
+        "fapiPublicV2": "/fapi/v2",
+        "fapiPublicV3": "/fapi/v3",
+    },
+)
+
+# Profiles by freqtrade's exchange name (``exchange.name`` in a bot's config); a futures
+# bot's (``trading_mode: futures``) is the name's ``-futures`` profile.
+PROFILES: dict[str, ExchangeProfile] = {
+    "binance": BINANCE_SPOT,
+    "binance-futures": BINANCE_FUTURES,
+}
+
+
+def profile_for(exchange: str, trading_mode: str = "spot") -> ExchangeProfile | None:
+    name = exchange.lower()
+    if trading_mode == "futures" and not name.endswith("-futures"):
+        name += "-futures"
+    return PROFILES.get(name)
 
 
 __all__ = [
+    "BINANCE_FUTURES",
+    "BINANCE_FUTURES_KLINES_MAX",
     "BINANCE_SPOT",
     "PROFILES",
     "ExchangeProfile",
     "KlineQuery",
     "binance_depth_weight",
+    "binance_futures_depth_weight",
+    "binance_futures_kline_query",
+    "binance_futures_klines_weight",
     "binance_kline_query",
     "binance_one_or_many_weight",
     "binance_ticker_24hr_weight",

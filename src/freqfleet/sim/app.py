@@ -3,7 +3,8 @@
 Endpoints (GET): ``/api/v3/ping``, ``/api/v3/time``, ``/api/v3/exchangeInfo``
 (:mod:`freqfleet.sim.general`), ``/api/v3/klines``, ``/api/v3/uiKlines``,
 ``/api/v3/ticker/24hr``, ``/api/v3/ticker/price``, ``/api/v3/ticker/bookTicker``,
-``/api/v3/depth``, ``/api/v3/avgPrice`` (:mod:`freqfleet.sim.market_data`); Binance's kline
+``/api/v3/depth``, ``/api/v3/avgPrice`` (:mod:`freqfleet.sim.market_data`); USD-M futures
+market data under ``/fapi`` (:mod:`freqfleet.sim.futures_data`); Binance's kline
 websocket streams on ``/ws`` and ``/stream`` (:mod:`freqfleet.sim.streams`); and the
 simulator's own ``/sim/stats`` (request counts and weight, in total and per bot: see
 :data:`BOT_HEADER`; stream connections and messages under ``streams``) and ``/sim/info``
@@ -26,6 +27,7 @@ from starlette.routing import WebSocketRoute
 
 from freqfleet.sim.config import BOT_HEADER
 from freqfleet.sim.exchange import SimExchange
+from freqfleet.sim.futures_data import install_futures_public
 from freqfleet.sim.general import ExchangeInfo, ping, server_time
 from freqfleet.sim.market_data import MarketData
 from freqfleet.sim.order_limits import ORDERS_PER_10S
@@ -76,6 +78,7 @@ def create_app(
     routes.add("/api/v3/ticker/bookTicker", market.one_or_many(exchange.book_ticker))
     routes.add("/api/v3/depth", market.depth)
     routes.add("/api/v3/avgPrice", market.avg_price)
+    install_futures_public(app, exchange, stats, weight_limit)
     routes.add("/sim/stats", own.sim_stats, counted=False)
     routes.add("/sim/info", own.sim_info, counted=False)
 

@@ -17,7 +17,8 @@ which costs CPU right after the close and request weight no real bot spends.
 off: candles over REST only.
 
 Spot-only market loading (``options.fetchMarkets.types``) keeps ccxt from asking for
-futures markets, empty key/secret keep it from account calls (a live section, with the
+futures markets (a futures bot's section loads the linear perpetuals only: no inverse
+``dapi`` markets are simulated), empty key/secret keep it from account calls (a live section, with the
 ``--account`` file's key and secret, makes them: the simulator serves them) and
 ``only_from_ccxt`` keeps ``download-data`` on the simulator's klines.
 
@@ -88,11 +89,22 @@ BOT_HEADER = "X-Freqfleet-Bot"
 """Request header naming the sending bot (set through ccxt's ``headers`` option)."""
 
 
-def ccxt_settings(url: str, bot: str | None = None) -> dict[str, Any]:
+TRADING_MODES = ("spot", "futures")
+# ccxt's market types a bot of each trading mode loads: a futures bot's markets are the
+# linear swaps (``fapi``); no inverse (``dapi``) markets are simulated, so none is asked.
+_MARKET_TYPES = {"spot": ["spot"], "futures": ["linear"]}
+
+
+def ccxt_settings(url: str, bot: str | None = None, trading_mode: str = "spot") -> dict[str, Any]:
     """What goes into both ``ccxt_config`` and ``ccxt_async_config``."""
+    if trading_mode not in _MARKET_TYPES:
+        raise ValueError(f"trading_mode {trading_mode!r}: use one of {', '.join(TRADING_MODES)}")
     settings: dict[str, Any] = {
         "urls": {"api": {**ccxt_urls(url), "ws": ccxt_ws_urls(url)}},
-        "options": {"fetchMarkets": {"types": ["spot"]}, "fetchMargins": False},
+        "options": {
+            "fetchMarkets": {"types": list(_MARKET_TYPES[trading_mode])},
+            "fetchMargins": False,
+        },
     }
     if bot is not None:
         settings["headers"] = {BOT_HEADER: bot}
@@ -170,8 +182,14 @@ def exchange_config(
     websocket: bool = True,
     key: str | None = None,
     secret: str | None = None,
+    trading_mode: str = "spot",
 ) -> dict[str, Any]:
     """A complete freqtrade ``exchange`` section for the simulator at ``url``.
+
+    ``trading_mode="futures"``: for a bot with ``trading_mode: futures`` (see
+    :func:`futures_config` for the keys beside the section): ccxt loads the simulator's
+    perpetuals; ``pairs`` are then futures pairs (``BTC/USDT:USDT``). freqtrade reads no
+    futures websocket on Binance, so such a bot asks REST for its candles.
 
     Without ``key``/``secret`` they are empty on purpose (market data only, dry-run bots).
     With them (the simulator's ``--account`` file), a live section: the bot trades on the
@@ -182,12 +200,12 @@ def exchange_config(
     """
     if (key is None) != (secret is None):
         raise ValueError("give both key and secret, or neither")
-    settings = ccxt_settings(url, bot)
+    settings = ccxt_settings(url, bot, trading_mode)
     return {
         "name": "binance",
         "key": key or "",
         "secret": secret or "",
-        "enable_ws": websocket,
+        "enable_ws": websocket and trading_mode == "spot",
         # Candles come from the simulator's REST API only, never from Binance's public
         # archive (which freqtrade would otherwise try for 1m-5m downloads).
         "only_from_ccxt": True,
@@ -198,11 +216,39 @@ def exchange_config(
     }
 
 
+def futures_pair(spot_pair: str) -> str:
+    """The perpetual of a USDT spot pair: ``BTC/USDT`` -> ``BTC/USDT:USDT``."""
+    return f"{spot_pair}:{spot_pair.rsplit('/', 1)[1]}"
+
+
+def futures_config(
+    url: str,
+    pairs: list[str],
+    bot: str | None = None,
+    *,
+    margin_mode: str = "isolated",
+    key: str | None = None,
+    secret: str | None = None,
+) -> dict[str, Any]:
+    """The top-level keys of a futures bot's config on the simulator at ``url``:
+    ``trading_mode``, ``margin_mode`` and the ``exchange`` section (``pairs``: futures
+    pairs, ``BTC/USDT:USDT``). Merge them into a config, replacing its own."""
+    if margin_mode not in ("isolated", "cross"):
+        raise ValueError(f"margin_mode {margin_mode!r}: use isolated or cross")
+    exchange = exchange_config(
+        url, pairs, bot, websocket=False, key=key, secret=secret, trading_mode="futures"
+    )
+    return {"trading_mode": "futures", "margin_mode": margin_mode, "exchange": exchange}
+
+
 __all__ = [
     "BOT_HEADER",
+    "TRADING_MODES",
     "ccxt_settings",
     "ccxt_urls",
     "ccxt_ws_urls",
     "exchange_config",
+    "futures_config",
+    "futures_pair",
     "name_bot",
 ]

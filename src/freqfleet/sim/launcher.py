@@ -27,7 +27,7 @@ import httpx
 import rapidjson
 
 from freqfleet.local_server import start_logged, stop, wait_ready
-from freqfleet.sim.config import exchange_config
+from freqfleet.sim.config import exchange_config, futures_config, futures_pair
 
 
 @dataclass
@@ -40,6 +40,28 @@ class RunningSimulator:
     log_path: Path
     process: subprocess.Popen
     account_path: Path | None = None
+
+    @property
+    def futures_pairs(self) -> list[str]:
+        """The perpetuals the simulator serves: one per USDT pair (``BTC/USDT:USDT``)."""
+        return [futures_pair(pair) for pair in self.pairs if pair.endswith("/USDT")]
+
+    def futures_config(
+        self,
+        pairs: list[str] | None = None,
+        bot: str | None = None,
+        *,
+        margin_mode: str = "isolated",
+        live: bool = False,
+    ) -> dict[str, Any]:
+        """A futures bot's ``trading_mode``, ``margin_mode`` and ``exchange`` keys for this
+        simulator (``pairs`` default: every perpetual); ``live``: with the account's key."""
+        chosen = list(self.futures_pairs if pairs is None else pairs)
+        if not live:
+            return futures_config(self.url, chosen, bot, margin_mode=margin_mode)
+        return futures_config(
+            self.url, chosen, bot, margin_mode=margin_mode, key=self.key, secret=self.secret
+        )
 
     def exchange_config(
         self,

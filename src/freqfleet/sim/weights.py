@@ -11,8 +11,11 @@ from __future__ import annotations
 import threading
 
 from freqfleet.gateway import (
+    BINANCE_FUTURES,
     BINANCE_SPOT,
     binance_depth_weight,
+    binance_futures_depth_weight,
+    binance_futures_klines_weight,
     binance_one_or_many_weight,
     binance_ticker_24hr_weight,
 )
@@ -24,6 +27,11 @@ BINANCE_WEIGHT_LIMIT = BINANCE_SPOT.limit_per_minute
 depth_weight = binance_depth_weight
 ticker_24hr_weight = binance_ticker_24hr_weight
 one_or_many_weight = binance_one_or_many_weight
+# USD-M futures: their own host at Binance, so their own minute and limit here.
+BINANCE_FUTURES_WEIGHT_LIMIT = BINANCE_FUTURES.limit_per_minute
+futures_weight = BINANCE_FUTURES.weight
+futures_depth_weight = binance_futures_depth_weight
+futures_klines_weight = binance_futures_klines_weight
 
 
 class WeightMeter:
@@ -53,9 +61,13 @@ class WeightMeter:
 
 
 __all__ = [
+    "BINANCE_FUTURES_WEIGHT_LIMIT",
     "BINANCE_WEIGHT_LIMIT",
     "WeightMeter",
     "depth_weight",
+    "futures_depth_weight",
+    "futures_klines_weight",
+    "futures_weight",
     "one_or_many_weight",
     "ticker_24hr_weight",
 ]
