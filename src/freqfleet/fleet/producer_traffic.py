@@ -15,6 +15,10 @@ the producer analyses or signals. So a producer gets:
 - ``entry_pricing`` / ``exit_pricing`` from the ticker (best bid/ask, the book's top
   level) instead of the order book, and no ``check_depth_of_market`` (the consumer, which
   places the real orders, keeps the user's pricing and depth check);
+- on futures the order book's top level instead of the ticker: Binance's futures tickers
+  carry no bid or ask (freqtrade's ``tickers_have_price`` is false there and it refuses
+  ticker pricing), so a futures producer keeps ``use_order_book`` with one level and may
+  ask for order books;
 - (a stoploss on exchange needs nothing: in dry-run freqtrade checks the stoploss itself);
 - when the consumer follows none of the producers' price-driven exits (``follow`` without
   ``exits`` and ``position_adjustments``): one loop per candle
@@ -64,11 +68,15 @@ def producer_exchange_settings(
     if name is not None:
         config["exchange"] = name_bot(config.get("exchange") or {}, name)
     exchange = config.setdefault("exchange", {})
-    has = exchange.setdefault("_ft_has_params", {})
-    has.setdefault("exchange_has_overrides", {})["fetchL2OrderBook"] = False
+    futures = config.get("trading_mode") == "futures"
+    if not futures:
+        has = exchange.setdefault("_ft_has_params", {})
+        has.setdefault("exchange_has_overrides", {})["fetchL2OrderBook"] = False
     for side in ("entry_pricing", "exit_pricing"):
         pricing = dict(config.get(side) or {})
-        pricing["use_order_book"] = False
+        pricing["use_order_book"] = futures
+        if futures:
+            pricing["order_book_top"] = 1
         config[side] = pricing
     depth = dict(config["entry_pricing"].get("check_depth_of_market") or {})
     depth["enabled"] = False
