@@ -200,3 +200,39 @@ def test_which_streams_an_exchange_gives_freqtrade() -> None:
     assert binance.klines and binance.tickers
     assert not any(vars(exchange_streams({"name": "binance", "enable_ws": False})).values())
     assert not exchange_streams({"name": "no-such-exchange"}).tickers
+
+
+def test_a_futures_bot_is_estimated_on_usdm_weights_with_its_funding_reads() -> None:
+    from freqfleet.gateway import BINANCE_FUTURES
+    from freqfleet.sim.config import futures_config
+
+    futures_pairs = [f"{pair}:USDT" for pair in pairs(150)]
+    keys = futures_config("http://127.0.0.1:9", futures_pairs)
+    keys["exchange"]["enable_ws"] = True  # freqtrade reads no futures kline streams anyway
+    config = user_config(
+        timeframe="5m",
+        max_open_trades=4,
+        internals={"process_throttle_secs": 5},
+        exit_pricing={"price_side": "other", "use_order_book": True, "order_book_top": 1},
+        **keys,
+    )
+    profile = exchange_profile("futures")
+    assert profile is BINANCE_FUTURES and profile.limit_per_minute == 2400
+    weight = bot_weight("single", config, [], profile)
+    # 499 candles a refresh weigh 2 on USD-M, every pair every 5 minutes, all over REST.
+    assert weight.candles == pytest.approx(2 * 150 / 5)
+    assert weight.prices == pytest.approx(4 * 12 * 2)  # a 1-level futures book weighs 2
+    assert weight.markets == pytest.approx(1 / 60)
+    # Each open trade: 1h mark candles (2) and funding rates (1) every 30 minutes.
+    assert weight.funding == pytest.approx(4 * 3 / 30)
+    cross = bot_weight("single", {**config, "margin_mode": "cross"}, [], profile)
+    assert cross.funding == pytest.approx(4 * (3 + 10) / 30)  # plus every premium index
+    spot = bot_weight(
+        "single", user_config(timeframe="5m", max_open_trades=4), [], exchange_profile()
+    )
+    assert spot.funding == 0.0
+    estimate = estimate_fleet(config, {"single": config}, None)
+    assert estimate.limit == 2400
+    assert estimate.total == pytest.approx(weight.total)
+    assert not exchange_streams(keys["exchange"], "futures").klines
+    assert exchange_streams(keys["exchange"]).klines  # the same section on spot would

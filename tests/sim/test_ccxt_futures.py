@@ -4,6 +4,7 @@ tickers and book, at Binance's futures weights."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import itertools
 import time
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import ccxt
+import ccxt.pro as ccxt_pro
 import httpx
 import pytest
 
@@ -150,3 +152,24 @@ def test_futures_weight_has_its_own_minute(sim: RunningSimulator) -> None:
     assert wrong.status_code == 400 and wrong.json()["code"] == -1130
     unknown = httpx.get(f"{sim.url}/fapi/v1/klines", params={"symbol": "BTCUSDC", "interval": "1m"})
     assert unknown.json()["code"] == -1121
+
+
+def test_ccxt_pro_watches_futures_klines_on_the_simulators_streams(
+    sim: RunningSimulator,
+) -> None:
+    """freqtrade reads no futures websocket on Binance (``ws_enabled`` is off for futures),
+    but ccxt.pro's futures klines (``/market/ws``) are served: a perpetual's candles are
+    its spot market's."""
+
+    async def watch() -> list[list[float]]:
+        client = ccxt_pro.binanceusdm(_settings(sim, "ws-client"))
+        try:
+            return await asyncio.wait_for(client.watch_ohlcv("BTC/USDT:USDT", "1m"), 20)
+        finally:
+            await client.close()
+
+    candles = asyncio.run(watch())
+    rest = ccxt.binanceusdm(_settings(sim, "ws-rest")).fetch_ohlcv("BTC/USDT:USDT", "1m", limit=2)
+    assert candles[-1][0] in {row[0] for row in rest}
+    assert sim.stats()["streams"]["bots"]["ws-client"]["messages"] >= 1
+    assert sim.stats()["not_simulated"] == {}

@@ -68,6 +68,32 @@ def test_sim_config_no_websocket_turns_freqtrades_websockets_off(
     assert section["ccxt_config"]["urls"]["api"]["ws"]["spot"] == "ws://127.0.0.1:8500/ws"
 
 
+def test_sim_config_futures_writes_a_futures_bots_keys(capsys: pytest.CaptureFixture) -> None:
+    assert main(["sim", "config", "--port", "8602", "--pairs", "4", "--futures"]) == 0
+    keys = json.loads(capsys.readouterr().out)
+    assert (keys["trading_mode"], keys["margin_mode"]) == ("futures", "isolated")
+    section = keys["exchange"]
+    assert section["pair_whitelist"] == [
+        "BTC/USDT:USDT",
+        "ETH/USDT:USDT",
+        "BNB/USDT:USDT",
+        "SOL/USDT:USDT",
+    ]
+    assert section["ccxt_config"]["urls"]["api"]["fapiPublic"] == "http://127.0.0.1:8602/fapi/v1"
+    bot = {
+        "max_open_trades": 3,
+        "stake_currency": "USDT",
+        "stake_amount": 10,
+        "dry_run": True,
+        "timeframe": "1m",
+        "entry_pricing": {"price_side": "same"},
+        "exit_pricing": {"price_side": "same"},
+        "pairlists": [{"method": "StaticPairList"}],
+        **keys,
+    }
+    validate_config_schema(bot)
+
+
 def test_sim_config_prints_replay_pairs(capsys: pytest.CaptureFixture) -> None:
     assert main(["sim", "config", "--model", "replay", "--dataset", "binance-2018"]) == 0
     section = json.loads(capsys.readouterr().out)["exchange"]

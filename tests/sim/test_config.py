@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from freqfleet.sim.config import BOT_HEADER, ccxt_urls, ccxt_ws_urls, exchange_config, name_bot
+from freqfleet.sim.config import (
+    BOT_HEADER,
+    ccxt_urls,
+    ccxt_ws_urls,
+    exchange_config,
+    futures_config,
+    futures_pair,
+    name_bot,
+)
 
 
 def test_name_bot_labels_only_a_redirected_exchange() -> None:
@@ -100,3 +108,26 @@ def test_a_live_section_carries_the_accounts_key_and_secret() -> None:
     validate_config_schema(bot)
     with pytest.raises(ValueError, match="both"):
         exchange_config("http://127.0.0.1:8500", ["BTC/USDT"], key=key)
+
+
+def test_a_futures_config_loads_linear_perpetuals_from_the_simulators_fapi() -> None:
+    pairs = [futures_pair("BTC/USDT"), futures_pair("ETH/USDT")]
+    assert pairs == ["BTC/USDT:USDT", "ETH/USDT:USDT"]
+    config = futures_config("http://127.0.0.1:8600", pairs, "bot-7")
+    assert (config["trading_mode"], config["margin_mode"]) == ("futures", "isolated")
+    section = config["exchange"]
+    assert section["pair_whitelist"] == pairs and section["enable_ws"] is False
+    for key in ("ccxt_config", "ccxt_async_config"):
+        settings = section[key]
+        assert settings["options"]["fetchMarkets"]["types"] == ["linear"]
+        api = settings["urls"]["api"]
+        for name in ("fapiPublic", "fapiPublicV2", "fapiPublicV3", "fapiPrivate", "fapiData"):
+            assert api[name].startswith("http://127.0.0.1:8600/"), name
+        assert api["fapiPublic"] == "http://127.0.0.1:8600/fapi/v1"
+        assert api["ws"]["linear"] == "ws://127.0.0.1:8600/ws"  # the same kline streams
+        assert settings["headers"] == {"X-Freqfleet-Bot": "bot-7"}
+    assert futures_config("http://h:1", pairs, margin_mode="cross")["margin_mode"] == "cross"
+    with pytest.raises(ValueError, match="margin_mode"):
+        futures_config("http://h:1", pairs, margin_mode="portfolio")
+    with pytest.raises(ValueError, match="trading_mode"):
+        exchange_config("http://h:1", pairs, trading_mode="margin")

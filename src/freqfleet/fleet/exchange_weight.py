@@ -26,6 +26,10 @@ What one freqtrade bot asks for, per minute, in steady state:
   request per loop for every 20 open trades;
 - markets: ``exchangeInfo`` once per ``exchange.markets_refresh_interval`` (60 min).
 
+A futures bot (``trading_mode: futures``) is estimated on Binance's USD-M API, its paths,
+weights and limit, with what it reads for funding fees on top
+(:mod:`freqfleet.fleet.futures_weight`); a spot bot's estimate does not change.
+
 A fleet's consumer loops every second but reuses an open trade's price for
 ``fleet.exit_price_secs`` (the plan writes the user's loop): its prices are counted at
 that pace, not its loop's (:func:`consumer_weight`).
@@ -45,6 +49,13 @@ from typing import Any, Protocol
 from freqtrade.exchange import timeframe_to_seconds
 
 from freqfleet.compat import freqtrade_ws_enabled
+from freqfleet.fleet.futures_weight import (
+    SPOT_PATHS,
+    api_paths,
+    funding_weight,
+    futures_ws_enabled,
+    is_futures,
+)
 from freqfleet.fleet.strategy_informatives import (
     Informative,
     strategy_class,
@@ -55,17 +66,17 @@ HALF = 0.5
 """Share of the exchange's limit above which ``plan`` warns (room for entries, restarts)."""
 DEFAULT_THROTTLE = 5
 MARKETS_REFRESH_MINUTES = 60
-KLINES = "/api/v3/klines"
-DEPTH = "/api/v3/depth"
-TICKER = "/api/v3/ticker/24hr"
-MARKETS = "/api/v3/exchangeInfo"
+KLINES = SPOT_PATHS.klines
+DEPTH = SPOT_PATHS.depth
+TICKER = SPOT_PATHS.ticker
+MARKETS = SPOT_PATHS.markets
 REST_BATCH = 20
 """Pairs a producer's batched REST ticker asks for at most (Binance: 1-20 weigh 2)."""
 KLINE_REST_SHARE_WS = 0.0
 """Kline REST requests per pair and candle after start-up with the kline streams on:
 measured on the simulator (BENCHMARKS.md, "Exchange budget"), each close comes from the
 stream."""
-CANDLE_LIMIT = "1000"
+CANDLE_LIMIT = SPOT_PATHS.candle_limit
 """Candles freqtrade asks for per refresh on Binance (its ``ohlcv_candle_limit``)."""
 
 
@@ -78,11 +89,12 @@ class WeightProfile(Protocol):
     def weight(self, path: str, params: Mapping[str, str]) -> int: ...
 
 
-def exchange_profile() -> WeightProfile:
-    """Binance spot's weights and limit: the gateway's profile, their one home."""
-    from freqfleet.gateway import BINANCE_SPOT
+def exchange_profile(trading_mode: str = "spot") -> WeightProfile:
+    """Binance's weights and limit (spot, or USD-M for ``futures``): the gateway's
+    profiles, their one home."""
+    from freqfleet.gateway import BINANCE_FUTURES, BINANCE_SPOT
 
-    return BINANCE_SPOT
+    return BINANCE_FUTURES if trading_mode == "futures" else BINANCE_SPOT
 
 
 @dataclass(frozen=True)
@@ -94,10 +106,11 @@ class BotWeight:
     prices: float
     markets: float
     role: str = "bot"  # producer, consumer, or a bot of its own
+    funding: float = 0.0  # futures: funding-fee candles and rates (and cross margin's)
 
     @property
     def total(self) -> float:
-        return self.candles + self.prices + self.markets
+        return self.candles + self.prices + self.markets + self.funding
 
 
 @dataclass(frozen=True)
@@ -119,7 +132,7 @@ class WeightEstimate:
         whichever is more); prices and markets one for one (the gateway passes them on)."""
         producers = sum(bot.candles for bot in self.bots if bot.role == "producer")
         others = max((bot.candles for bot in self.bots if bot.role != "producer"), default=0.0)
-        rest = sum(bot.prices + bot.markets for bot in self.bots)
+        rest = sum(bot.prices + bot.markets + bot.funding for bot in self.bots)
         return max(producers, others) + rest
 
     def gateway_budget(self, share: float, weight_limit: int | None) -> tuple[str, bool]:
@@ -187,10 +200,12 @@ def bot_weight(
             )
         else:
             series.add((source.asset, source.timeframe))
+    paths = api_paths(config)
     kline = profile.weight(
-        KLINES, {"symbol": "BTCUSDT", "interval": timeframe, "limit": CANDLE_LIMIT}
+        paths.klines, {"symbol": "BTCUSDT", "interval": timeframe, "limit": paths.candle_limit}
     )
-    share = KLINE_REST_SHARE_WS if exchange_streams(exchange).klines else 1.0
+    mode = "futures" if is_futures(config) else "spot"
+    share = KLINE_REST_SHARE_WS if exchange_streams(exchange, mode).klines else 1.0
     candles = share * sum(kline * 60 / timeframe_to_seconds(tf) for _, tf in series)
 
     throttle = float((config.get("internals") or {}).get("process_throttle_secs", DEFAULT_THROTTLE))
@@ -199,15 +214,16 @@ def bot_weight(
     overrides = (exchange.get("_ft_has_params") or {}).get("exchange_has_overrides") or {}
     if pricing.get("use_order_book", False) and overrides.get("fetchL2OrderBook", True):
         top = str(pricing.get("order_book_top", 1))
-        price = profile.weight(DEPTH, {"symbol": "BTCUSDT", "limit": top})
+        price = profile.weight(paths.depth, {"symbol": "BTCUSDT", "limit": top})
     else:
-        price = profile.weight(TICKER, {"symbol": "BTCUSDT"})
+        price = profile.weight(paths.ticker, {"symbol": "BTCUSDT"})
     held = trades if trades is not None else _open_trades(config, len(pairs), None)
     prices = held * loops * price
 
     refresh = float(exchange.get("markets_refresh_interval", MARKETS_REFRESH_MINUTES)) or 60
-    markets = profile.weight(MARKETS, {}) / refresh
-    return BotWeight(name, candles, prices, markets)
+    markets = profile.weight(paths.markets, {}) / refresh
+    funding = funding_weight(config, held, profile)
+    return BotWeight(name, candles, prices, markets, funding=funding)
 
 
 def estimate_fleet(
@@ -220,7 +236,7 @@ def estimate_fleet(
 
     ``strategy``: the user's strategy class, for its informative pairs (None: none).
     """
-    profile = profile or exchange_profile()
+    profile = profile or exchange_profile(str(user_config.get("trading_mode") or "spot"))
     pairs = list((user_config.get("exchange") or {}).get("pair_whitelist") or [])
     user_slots = _open_trades(user_config, len(pairs), None)
     informatives = [] if strategy is None else strategy_informatives(strategy, user_config, pairs)
@@ -270,16 +286,18 @@ class ExchangeStreams:
     tickers: bool
 
 
-def exchange_streams(exchange: Mapping[str, Any]) -> ExchangeStreams:
+def exchange_streams(exchange: Mapping[str, Any], trading_mode: str = "spot") -> ExchangeStreams:
     """Kline streams: ``enable_ws`` (freqtrade's default: on) and freqtrade enables them
-    for the exchange (``ws_enabled``) and ccxt.pro watches candles; ticker streams (what a
-    producer prices from): ``enable_ws`` and ccxt.pro's ``watchTickers``."""
+    for the exchange (``ws_enabled``; for ``futures`` its futures setting, off on Binance)
+    and ccxt.pro watches candles; ticker streams (what a producer prices from):
+    ``enable_ws`` and ccxt.pro's ``watchTickers``."""
     if not exchange.get("enable_ws", True):
         return ExchangeStreams(False, False)
     name = str(exchange.get("name") or "").lower()
     has = _ccxt_pro_has(name)
+    enabled = futures_ws_enabled(name) if trading_mode == "futures" else freqtrade_ws_enabled(name)
     return ExchangeStreams(
-        bool(has.get("watchOHLCV")) and freqtrade_ws_enabled(name),
+        bool(has.get("watchOHLCV")) and enabled,
         bool(has.get("watchTickers")),
     )
 
@@ -299,12 +317,13 @@ def producer_prices(config: dict[str, Any], trades: int, profile: WeightProfile)
     exchange = config.get("exchange") or {}
     if trades <= 0 or exchange_streams(exchange).tickers:
         return 0.0
+    ticker = api_paths(config).ticker
     throttle = float((config.get("internals") or {}).get("process_throttle_secs", DEFAULT_THROTTLE))
     loops = 60 / max(throttle, 1.0)
     full, rest = divmod(trades, REST_BATCH)
     sizes = [REST_BATCH] * full + ([rest] if rest else [])
     per_loop = sum(
-        profile.weight(TICKER, {"symbols": json.dumps(["BTCUSDT"] * size)}) for size in sizes
+        profile.weight(ticker, {"symbols": json.dumps(["BTCUSDT"] * size)}) for size in sizes
     )
     return loops * per_loop
 

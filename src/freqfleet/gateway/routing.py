@@ -1,7 +1,8 @@
 """Pointing a bot's public market-data URLs at the gateway, and only those.
 
 Why only the public entries: ccxt keeps one URL per API family in ``urls.api``; the
-profile names the ones that carry public market data (Binance spot: ``public``), and only
+profile names the ones that carry public market data (Binance spot: ``public``; USD-M
+futures: ``fapiPublic``, ``fapiPublicV2``, ``fapiPublicV3``), and only
 they are replaced in ``ccxt_config`` and ``ccxt_async_config``. Private, signed requests
 keep their URL and go straight to the exchange; the gateway would refuse them anyway.
 Websocket streams (``urls.api.ws``, what freqtrade's ``enable_ws`` reads closed candles
@@ -20,13 +21,15 @@ from freqfleet.gateway.profile import PROFILES, ExchangeProfile, profile_for
 CCXT_SECTIONS = ("ccxt_config", "ccxt_async_config")
 
 
-def exchange_profile(exchange: dict[str, Any]) -> ExchangeProfile:
-    """The gateway profile of a freqtrade ``exchange`` section, or ConfigError."""
+def exchange_profile(exchange: dict[str, Any], trading_mode: str = "spot") -> ExchangeProfile:
+    """The gateway profile of a freqtrade ``exchange`` section (of a bot in
+    ``trading_mode``: futures bots use the exchange's futures profile), or ConfigError."""
     name = str(exchange.get("name") or "")
-    profile = profile_for(name)
+    profile = profile_for(name, trading_mode)
     if profile is None:
+        mode = " (trading_mode futures)" if trading_mode == "futures" else ""
         raise ConfigError(
-            f"fleet.gateway: exchange.name {name!r} has no gateway profile; use one of "
+            f"fleet.gateway: exchange.name {name!r}{mode} has no gateway profile; use one of "
             f"{', '.join(sorted(PROFILES))} or remove fleet.gateway"
         )
     return profile
@@ -57,12 +60,12 @@ def upstream_of(exchange: dict[str, Any], profile: ExchangeProfile) -> str:
     return profile.default_upstream
 
 
-def config_problems(exchange: Any) -> list[str]:
+def config_problems(exchange: Any, trading_mode: str = "spot") -> list[str]:
     """What keeps ``fleet.gateway`` from working with this ``exchange`` section."""
     if not isinstance(exchange, dict):
         return []  # reported by the exchange section's own checks
     try:
-        upstream_of(exchange, exchange_profile(exchange))
+        upstream_of(exchange, exchange_profile(exchange, trading_mode))
     except ConfigError as error:
         return [str(error)]
     return []

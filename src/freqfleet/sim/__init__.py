@@ -1,5 +1,8 @@
 """freqfleet.sim: a Binance-style spot exchange simulator for offline freqtrade bots: REST
-market data (:mod:`.app`) and kline websocket streams (:mod:`.streams`); with ``--account``
+market data (:mod:`.app`) and kline websocket streams (:mod:`.streams`); USD-M futures
+market data beside it under ``/fapi`` (:mod:`.futures_data`: one USDT-margined perpetual
+per USDT pair, :mod:`.futures_markets`, with the spot market's prices; funding every 8
+hours, :mod:`.funding`; the kline streams also under ``/market``); with ``--account``
 a spot account that live bots (``dry_run: false``) trade on with signed requests
 (:mod:`.private_api`), orders matched on the simulated prices (:mod:`.matching`,
 :mod:`.account`).
@@ -26,13 +29,30 @@ What other parts of freqfleet (and tests, benchmarks) use:
   ``.clear_faults()``.
 - ``exchange_config(url, pairs)``: the freqtrade ``exchange`` section that points a bot at
   a simulator, REST and kline streams (``websocket=False``: REST only; ``key``/``secret``:
-  a live bot's); ``ccxt_settings``, ``name_bot`` and ``BOT_HEADER`` (:mod:`.config`).
+  a live bot's; ``trading_mode="futures"``: a futures bot's); ``futures_config(url,
+  pairs)``: a futures bot's ``trading_mode``, ``margin_mode`` and ``exchange`` keys
+  (``running_simulator``'s ``.futures_config()``, ``.futures_pairs``); ``ccxt_settings``,
+  ``name_bot`` and ``BOT_HEADER`` (:mod:`.config`).
+- What a dry-run futures bot (freqtrade 2026.9) asks for, as found by running one:
+  ``/fapi/v1/exchangeInfo``, ``/fapi/v1/time``, ``/fapi/v1/klines``, ``/fapi/v1/depth``,
+  and for the funding fees of an exit (and every 30 minutes per open trade)
+  ``/fapi/v1/markPriceKlines`` and ``/fapi/v1/fundingRate``. Not simulated: inverse
+  (``dapi``) and delivery markets, open interest, trades, premium index and continuous
+  candles; ``/fapi/v1/leverageBracket`` and the signed futures routes are the account's.
 - ``BINANCE_WEIGHT_LIMIT``, ``depth_weight``, ``ticker_24hr_weight``: Binance's request
-  weights as the simulator counts them (:mod:`.weights`).
+  weights as the simulator counts them (:mod:`.weights`; USD-M futures:
+  ``BINANCE_FUTURES_WEIGHT_LIMIT``, ``futures_weight``, counted on a meter of their own).
 - ``freqfleet sim`` / ``freqfleet sim config``: the command line (:mod:`.commands`).
 """
 
-from freqfleet.sim.config import BOT_HEADER, ccxt_settings, exchange_config, name_bot
+from freqfleet.sim.config import (
+    BOT_HEADER,
+    ccxt_settings,
+    exchange_config,
+    futures_config,
+    futures_pair,
+    name_bot,
+)
 from freqfleet.sim.launcher import RunningSimulator, running_simulator, simulator_command
 from freqfleet.sim.weights import BINANCE_WEIGHT_LIMIT, depth_weight, ticker_24hr_weight
 
@@ -43,6 +63,8 @@ __all__ = [
     "ccxt_settings",
     "depth_weight",
     "exchange_config",
+    "futures_config",
+    "futures_pair",
     "name_bot",
     "running_simulator",
     "simulator_command",

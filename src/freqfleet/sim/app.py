@@ -5,7 +5,8 @@ Endpoints (GET): ``/api/v3/ping``, ``/api/v3/time``, ``/api/v3/exchangeInfo``
 ``/api/v3/ticker/24hr``, ``/api/v3/ticker/price``, ``/api/v3/ticker/bookTicker``,
 ``/api/v3/depth``, ``/api/v3/avgPrice`` (:mod:`freqfleet.sim.market_data`); USD-M futures
 market data under ``/fapi`` (:mod:`freqfleet.sim.futures_data`); Binance's kline
-websocket streams on ``/ws`` and ``/stream`` (:mod:`freqfleet.sim.streams`); and the
+websocket streams on ``/ws`` and ``/stream``, and as USD-M futures streams under
+``/market`` (:mod:`freqfleet.sim.streams`); and the
 simulator's own ``/sim/stats`` (request counts and weight, in total and per bot: see
 :data:`BOT_HEADER`; stream connections and messages under ``streams``) and ``/sim/info``
 (model, pairs) (:mod:`freqfleet.sim.sim_endpoints`). A simulator with an account also
@@ -85,6 +86,7 @@ def create_app(
     # Websocket streams (no request weight, counted apart); any other websocket path last.
     app.router.routes += [
         *streams.routes(),
+        *streams.routes("/market"),
         WebSocketRoute("/{path:path}", websocket_not_simulated(stats)),
     ]
     app.exception_handler(StarletteHTTPException)(not_simulated_handler(stats))

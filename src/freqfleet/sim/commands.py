@@ -6,7 +6,8 @@ account (:mod:`freqfleet.sim.account_file`): where it is and its starting balanc
 printed, its key and secret never; ``freqfleet sim config --account PATH -o FILE`` writes
 the live section with them (mode 0600). ``freqfleet sim config -o FILE``
 writes that section (as ``{"exchange": {...}}``, usable as an extra ``--config``) without
-starting a server. ``--no-websocket`` writes a section with freqtrade's websockets off
+starting a server; with ``--futures`` a futures bot's keys (``trading_mode``,
+``margin_mode`` and the section on the USDT perpetuals). ``--no-websocket`` writes a section with freqtrade's websockets off
 (candles over REST only); the simulator serves its streams either way.
 """
 
@@ -22,7 +23,7 @@ from freqfleet.datasets import BUILTIN_DATASETS
 from freqfleet.errors import ConfigError
 from freqfleet.files import PUBLIC_MODE, SECRET_MODE, dump_json, write_atomic
 from freqfleet.sim.account_file import AccountFile
-from freqfleet.sim.config import exchange_config
+from freqfleet.sim.config import exchange_config, futures_config, futures_pair
 from freqfleet.sim.models.base import MarketModel
 from freqfleet.sim.order_limits import ORDERS_PER_10S
 from freqfleet.sim.server import (
@@ -75,6 +76,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     _add_options(config, suppress=True)
     config.add_argument("-o", "--output", type=Path, help="file to write (default: print it)")
+    config.add_argument(
+        "--futures",
+        action="store_true",
+        help="a futures bot's keys instead: trading_mode futures, margin_mode isolated and the "
+        "exchange section on the simulator's USDT perpetuals (BTC/USDT:USDT, ...)",
+    )
     config.set_defaults(func=run_config)
 
 
@@ -180,12 +187,20 @@ def options_from(args: argparse.Namespace) -> SimOptions:
 
 
 def section_text(
-    url: str, pairs: list[str], websocket: bool = True, account: AccountFile | None = None
+    url: str,
+    pairs: list[str],
+    websocket: bool = True,
+    account: AccountFile | None = None,
+    futures: bool = False,
 ) -> str:
     """The ``exchange`` section as JSON; with ``account``, a live one holding its key and
-    secret (for files only: never printed)."""
+    secret (for files only: never printed). ``futures``: a futures bot's ``trading_mode``,
+    ``margin_mode`` and section, on the perpetuals of the USDT ``pairs``."""
     key = account.key if account else None
     secret = account.secret if account else None
+    if futures:
+        perpetuals = [futures_pair(pair) for pair in pairs if pair.endswith("/USDT")]
+        return dump_json(futures_config(url, perpetuals, key=key, secret=secret))
     section = exchange_config(url, pairs, websocket=websocket, key=key, secret=secret)
     return dump_json({"exchange": section})
 
@@ -238,7 +253,11 @@ def run_config(args: argparse.Namespace) -> int:
             "--account: the live section holds the account's secret; write it to a file "
             "with -o FILE instead of printing it"
         )
-    text = section_text(url, [m.pair for m in model.markets], _websocket(args), account)
+    futures = bool(getattr(args, "futures", False))
+    pairs = [m.pair for m in model.markets]
+    if futures and not any(pair.endswith("/USDT") for pair in pairs):
+        raise ConfigError("--futures: the model has no USDT pairs, so no perpetuals to trade")
+    text = section_text(url, pairs, _websocket(args), account, futures)
     if args.output is None:
         sys.stdout.write(text)
     else:

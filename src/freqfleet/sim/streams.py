@@ -73,12 +73,14 @@ class KlineStreams:
         self.events = StreamEvents(exchange)
         self.requests = StreamRequests(self.events.stream, stats)
 
-    def routes(self) -> list[WebSocketRoute]:
-        """The streams' paths: ``/ws``, ``/ws/<name>`` and ``/stream``."""
+    def routes(self, prefix: str = "") -> list[WebSocketRoute]:
+        """The streams' paths: ``/ws``, ``/ws/<name>`` and ``/stream`` under ``prefix``
+        (USD-M futures: ``/market``, where ccxt.pro reads futures klines; a perpetual's
+        candles are its spot market's, so the same streams serve both)."""
         return [
-            WebSocketRoute("/ws", self.raw),
-            WebSocketRoute("/ws/{name:path}", self.raw),
-            WebSocketRoute("/stream", self.combined),
+            WebSocketRoute(prefix + "/ws", self.raw),
+            WebSocketRoute(prefix + "/ws/{name:path}", self.raw),
+            WebSocketRoute(prefix + "/stream", self.combined),
         ]
 
     async def raw(self, websocket: WebSocket) -> None:
