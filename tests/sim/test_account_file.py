@@ -12,6 +12,7 @@ import pytest
 from freqfleet.errors import ConfigError
 from freqfleet.sim.account_file import (
     DEFAULT_BALANCES,
+    DEFAULT_FUTURES,
     KEY_PATTERN,
     load_account_file,
     random_credential,
@@ -31,7 +32,9 @@ def test_a_missing_file_is_created_private_with_random_credentials(tmp_path: Pat
         "key": account.key,
         "secret": account.secret,
         "balances": {"USDT": 10000},
+        "futures": {"USDT": 10000},
     }
+    assert account.futures == DEFAULT_FUTURES == {"USDT": 10_000 * UNIT}
     assert account.secret not in repr(account) and account.key not in repr(account)
     again = load_account_file(path)
     assert (again.key, again.secret, again.created) == (account.key, account.secret, False)
@@ -48,6 +51,18 @@ def test_comments_decimals_and_several_assets_are_read_exactly(tmp_path: Path) -
     )
     account = load_account_file(path)
     assert account.balances == {"USDT": 2500 * UNIT + UNIT // 2, "BTC": 1, "ETH": 0}
+    assert account.futures == {"USDT": 10_000 * UNIT}  # a file from before futures
+
+
+def test_the_futures_wallet_is_read_from_its_own_section(tmp_path: Path) -> None:
+    key, secret = random_credential(), random_credential()
+    path = tmp_path / "account.json"
+    content = {"key": key, "secret": secret, "balances": {}, "futures": {"USDT": "12.5"}}
+    path.write_text(json.dumps(content))
+    assert load_account_file(path).futures == {"USDT": 1250 * UNIT // 100}
+    path.write_text(json.dumps({**content, "futures": {"BTC": 1}}))
+    with pytest.raises(ConfigError, match="futures: only USDT"):
+        load_account_file(path)
 
 
 @pytest.mark.parametrize(

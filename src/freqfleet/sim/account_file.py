@@ -32,7 +32,9 @@ KEY_PATTERN = re.compile(r"^[A-Za-z0-9]{64}\Z")
 """Binance's API keys and secrets: 64 letters and digits."""
 ASSET_PATTERN = re.compile(r"^[A-Z0-9]{1,20}\Z")
 DEFAULT_BALANCES = {"USDT": 10_000 * UNIT}
-_FIELDS = ("key", "secret", "balances")
+DEFAULT_FUTURES = {"USDT": 10_000 * UNIT}
+"""The USD-M futures wallet of a new account, and of a file written before it had one."""
+_FIELDS = ("key", "secret", "balances", "futures")
 _ALPHABET = string.ascii_letters + string.digits
 
 
@@ -45,20 +47,28 @@ class AccountFile:
     secret: str = field(repr=False)
     balances: dict[str, int]
     created: bool = False
+    futures: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_FUTURES))
+    """The USD-M futures wallet (Binance keeps it apart from spot): asset -> units."""
 
 
 def random_credential() -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(64))
 
 
-def create_account_file(path: Path, balances: dict[str, int] | None = None) -> AccountFile:
+def create_account_file(
+    path: Path, balances: dict[str, int] | None = None, futures: dict[str, int] | None = None
+) -> AccountFile:
     """A new file at ``path`` with a random key and secret (mode 0600)."""
     chosen = dict(DEFAULT_BALANCES if balances is None else balances)
-    account = AccountFile(path, random_credential(), random_credential(), chosen, created=True)
+    wallet = dict(DEFAULT_FUTURES if futures is None else futures)
+    account = AccountFile(
+        path, random_credential(), random_credential(), chosen, created=True, futures=wallet
+    )
     content = {
         "key": account.key,
         "secret": account.secret,
         "balances": {asset: _number(units) for asset, units in chosen.items()},
+        "futures": {asset: _number(units) for asset, units in wallet.items()},
     }
     write_atomic(path, dump_json(content), SECRET_MODE)
     return account
@@ -99,7 +109,8 @@ def _account(path: Path, content: Any, where: str) -> AccountFile:
     unknown = sorted(set(content) - set(_FIELDS))
     if unknown:
         raise ConfigError(
-            f"{where}: unknown field {unknown[0]!r}; the file holds only key, secret and balances"
+            f"{where}: unknown field {unknown[0]!r}; the file holds only key, secret, balances "
+            "and futures"
         )
     for name in ("key", "secret"):
         value = content.get(name)
@@ -108,24 +119,38 @@ def _account(path: Path, content: Any, where: str) -> AccountFile:
                 f"{where}: {name!r} must be 64 letters and digits (as Binance's); fix it, or "
                 "delete the file to have a new account created"
             )
-    balances = content.get("balances", {})
-    if not isinstance(balances, dict):
-        raise ConfigError(f"{where}: 'balances' must be an object such as {{\"USDT\": 10000}}")
+    parsed = _amounts(content.get("balances", {}), "balances", where)
+    futures = _amounts(content.get("futures", DEFAULT_FUTURES_TEXT), "futures", where)
+    if set(futures) - {"USDT"}:
+        raise ConfigError(
+            f"{where}: futures: only USDT is held in the USD-M futures wallet "
+            '(e.g. "futures": {"USDT": 10000})'
+        )
+    return AccountFile(path, content["key"], content["secret"], parsed, futures=futures)
+
+
+DEFAULT_FUTURES_TEXT = {"USDT": 10_000}
+
+
+def _amounts(section: Any, name: str, where: str) -> dict[str, int]:
+    """A ``{"ASSET": amount}`` section in units; ConfigError naming the field."""
+    if not isinstance(section, dict):
+        raise ConfigError(f'{where}: {name!r} must be an object such as {{"USDT": 10000}}')
     parsed: dict[str, int] = {}
-    for asset, amount in balances.items():
+    for asset, amount in section.items():
         if not ASSET_PATTERN.match(asset):
             raise ConfigError(
-                f"{where}: balances: asset {asset!r} must be 1 to 20 capital letters or digits "
+                f"{where}: {name}: asset {asset!r} must be 1 to 20 capital letters or digits "
                 "(e.g. USDT)"
             )
         units = parse_units(Decimal(repr(amount)) if isinstance(amount, float) else amount)
         if units is None or units < 0:
             raise ConfigError(
-                f"{where}: balances.{asset} must be a number of at least 0 with at most 8 "
+                f"{where}: {name}.{asset} must be a number of at least 0 with at most 8 "
                 'decimals (e.g. 10000 or "0.5")'
             )
         parsed[asset] = units
-    return AccountFile(path, content["key"], content["secret"], parsed)
+    return parsed
 
 
 def _number(units: int) -> int | str:
@@ -136,6 +161,7 @@ def _number(units: int) -> int | str:
 
 __all__ = [
     "DEFAULT_BALANCES",
+    "DEFAULT_FUTURES",
     "KEY_PATTERN",
     "AccountFile",
     "create_account_file",

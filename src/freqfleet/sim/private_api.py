@@ -178,8 +178,16 @@ def register_sim_routes(app: FastAPI, account: Account, faults: Faults) -> None:
         return Response(orjson.dumps(body), status_code=status, media_type=JSON)
 
     async def sim_account(request: Request) -> Response:
-        account.match(app.state.exchange.clock())
-        return answer(account_snapshot(account))
+        now_ms = app.state.exchange.clock()
+        account.match(now_ms)
+        body = account_snapshot(account)
+        futures = getattr(app.state, "futures_account", None)
+        if futures is not None:
+            from freqfleet.sim.futures_views import futures_snapshot
+
+            futures.match(now_ms)
+            body["futures"] = futures_snapshot(futures, now_ms)
+        return answer(body)
 
     async def adjust_balance(request: Request) -> Response:
         try:

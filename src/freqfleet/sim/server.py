@@ -36,6 +36,8 @@ from freqfleet.sim.stream_stats import StreamStats
 if TYPE_CHECKING:
     from freqfleet.sim.account import Account
     from freqfleet.sim.account_file import AccountFile
+    from freqfleet.sim.futures_account import FuturesAccount
+    from freqfleet.sim.private_api import SignedRoutes
 
 logger = logging.getLogger("freqfleet.sim")
 
@@ -43,6 +45,8 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8500
 DEFAULT_PAIRS = 150
 STATS_LOG_SECONDS = 60
+FUTURES_ORDERS_PER_10S = 300
+"""Binance USD-M's order limit per 10 seconds (apart from spot's)."""
 MATCH_SECONDS = 1.0
 """How often resting orders are matched while no request asks."""
 
@@ -114,14 +118,16 @@ async def _log_stats(stats: Stats, streams: StreamStats) -> None:
             previous_messages = flow["messages"]
 
 
-async def _match_orders(account: Account) -> None:
-    """Fill resting orders as the price path moves, also while no bot asks."""
+async def _match_orders(accounts: list[Account | FuturesAccount]) -> None:
+    """Fill resting orders as the price path moves (and liquidate, and pay funding, on the
+    futures side), also while no bot asks."""
     while True:
         await asyncio.sleep(MATCH_SECONDS)
-        try:
-            account.match(account.exchange.clock())
-        except Exception:  # a bug must not stop matching for good
-            logger.exception("Matching resting orders failed")
+        for account in accounts:
+            try:
+                account.match(account.exchange.clock())
+            except Exception:  # a bug must not stop matching for good
+                logger.exception("Matching resting orders failed")
 
 
 def load_account(options: SimOptions) -> AccountFile | None:
@@ -153,8 +159,15 @@ def serve(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stats_task = asyncio.create_task(_log_stats(app.state.stats, app.state.stream_stats))
-        account = getattr(app.state, "account", None)
-        match_task = asyncio.create_task(_match_orders(account)) if account else None
+        accounts = [
+            found
+            for found in (
+                getattr(app.state, "account", None),
+                getattr(app.state, "futures_account", None),
+            )
+            if found is not None
+        ]
+        match_task = asyncio.create_task(_match_orders(accounts)) if accounts else None
         logger.info(
             "%s; serving %s, kline streams on %s (GET /sim/stats for request counts)",
             model.describe(),
@@ -196,18 +209,39 @@ def _open_account(
 ) -> None:
     from freqfleet.sim.account import Account
     from freqfleet.sim.order_limits import OrderLimits
-    from freqfleet.sim.private_api import install_account
+    from freqfleet.sim.private_api import SignedRoutes, install_account
     from freqfleet.sim.signing import Credentials
 
     account = Account(exchange, account_file.balances)
     credentials = Credentials(account_file.key, account_file.secret)
-    install_account(app, account, credentials, OrderLimits(order_limit))
+    limits = OrderLimits(order_limit)
+    install_account(app, account, credentials, limits)
+    futures_limits = OrderLimits(FUTURES_ORDERS_PER_10S)
+    routes = SignedRoutes(app, credentials, account, futures_limits)
+    _open_futures(app, exchange, account_file, routes)
     logger.info(
         "Account %s%s: %s",
         account_file.path,
         " (created)" if account_file.created else "",
         balances_text(account_file.balances),
     )
+
+
+def _open_futures(
+    app: FastAPI, exchange: SimExchange, account_file: AccountFile, routes: SignedRoutes
+) -> None:
+    """The account's USD-M futures wallet on the perpetuals of the USDT markets."""
+    from freqfleet.sim.funding import model_seed
+    from freqfleet.sim.futures_account import FuturesAccount
+    from freqfleet.sim.futures_markets import futures_markets
+    from freqfleet.sim.futures_private_api import install_futures
+
+    markets = futures_markets(exchange.markets)
+    if not markets:
+        return
+    wallet = account_file.futures.get("USDT", 0)
+    install_futures(routes, FuturesAccount(exchange, markets, wallet, model_seed(exchange)))
+    logger.info("Futures wallet: %s", balances_text({"USDT": wallet}))
 
 
 def balances_text(balances: dict[str, int]) -> str:

@@ -1,0 +1,466 @@
+"""The simulated USD-M futures account: a USDT wallet, one-way positions, orders and fills.
+
+Why its own wallet: Binance keeps the USD-M futures wallet apart from the spot wallet, and
+a futures bot sees only it. Positions are one-way (``positionSide`` BOTH): a buy adds to a
+long or reduces a short, and a fill larger than the short flips it. Fills come from the
+same book and price path as spot market ``index`` (the rules of
+:mod:`freqfleet.sim.matching`); commission is 0.02 % (maker) / 0.05 % (taker) of the
+fill's value, in USDT. Cross positions share the wallet; an isolated position has its own
+margin (part of the wallet), taken from the available balance as it opens. Liquidation
+and funding run on the market's time (:mod:`freqfleet.sim.futures_settlement`) each time
+the account is matched, so they do not depend on when a bot asks.
+
+One lock, as the spot account: a bot's requests, the simulator's endpoints and the
+background matcher change the same positions.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import string
+import threading
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from freqfleet.sim import futures_margin as fm
+from freqfleet.sim.account import CANCELED, EXPIRED, FILLED, PARTIALLY_FILLED
+from freqfleet.sim.binance_errors import BinanceError
+from freqfleet.sim.futures_records import (
+    COMMISSION,
+    REALIZED_PNL,
+    FuturesOrder,
+    FuturesTrade,
+    Income,
+    NewFuturesOrder,
+    Position,
+    SymbolSettings,
+)
+from freqfleet.sim.matching import BUY, Fill, FillModel, match_resting, take
+
+if TYPE_CHECKING:
+    from freqfleet.sim.exchange import SimExchange
+    from freqfleet.sim.futures_markets import FuturesMarket
+
+DEFAULT_LEVERAGE = 20
+MAKER_BPS = Decimal(2)
+TAKER_BPS = Decimal(5)
+_CLIENT_ID_ALPHABET = string.ascii_letters + string.digits
+
+
+def margin_insufficient() -> BinanceError:
+    return BinanceError(-2019, "Margin is insufficient.")
+
+
+def too_large_for_leverage() -> BinanceError:
+    return BinanceError(-2027, "Exceeded the maximum allowable position at current leverage.")
+
+
+class FuturesAccount:
+    """The futures side of one account on ``markets``; every method takes the time it
+    acts at. ``wallet``: the starting USDT wallet in units; ``seed``: the funding rates'."""
+
+    def __init__(
+        self,
+        exchange: SimExchange,
+        markets: list[FuturesMarket],
+        wallet: int,
+        seed: int = 0,
+        model: FillModel | None = None,
+        first_id: int | None = None,
+    ) -> None:
+        self.exchange = exchange
+        self.markets = {m.index: m for m in markets}
+        self.by_symbol = {m.symbol: m.index for m in markets}
+        self.seed = seed
+        self.model = model or FillModel()
+        self.wallet = wallet
+        self.positions: dict[int, Position] = {}
+        self.settings: dict[int, SymbolSettings] = {}
+        self.orders: dict[int, FuturesOrder] = {}
+        self.open_orders: dict[int, FuturesOrder] = {}
+        self.trades: list[FuturesTrade] = []
+        self.incomes: list[Income] = []
+        start = exchange.clock() if first_id is None else first_id
+        self._next_order = self._next_trade = self._first_trade = start
+        self._next_income = start
+        self.settled_ms = start // 1000 * 1000
+        """Liquidation and funding are applied up to this whole second."""
+        self._client_ids: dict[tuple[int, str], int] = {}
+        self._taken: dict[int, tuple[int, dict[int, int]]] = {}
+        self._random = random.Random(start)
+        self.lock = threading.RLock()
+
+    # -- per symbol ---------------------------------------------------------------------------
+    def setting(self, market: int) -> SymbolSettings:
+        found = self.settings.get(market)
+        if found is None:
+            leverage = min(DEFAULT_LEVERAGE, self.markets[market].max_leverage)
+            found = self.settings[market] = SymbolSettings(leverage)
+        return found
+
+    def position(self, market: int) -> Position:
+        return self.positions.setdefault(market, Position())
+
+    def mark(self, market: int, now_ms: int) -> int:
+        from freqfleet.sim.funding import mark_price_ticks
+
+        return mark_price_ticks(self.exchange, market, now_ms)
+
+    # -- margin -------------------------------------------------------------------------------
+    def cross_wallet(self) -> int:
+        return self.wallet - sum(p.isolated_margin for p in self.positions.values())
+
+    def unrealized(self, market: int, now_ms: int) -> int:
+        pos = self.positions.get(market)
+        if pos is None or pos.qty == 0:
+            return 0
+        return fm.unrealized(
+            self.markets[market], pos.qty, pos.entry_value, self.mark(market, now_ms)
+        )
+
+    def position_margin(self, market: int, now_ms: int) -> int:
+        """Initial margin of the position at the mark price (its isolated margin when
+        isolated)."""
+        pos = self.positions.get(market)
+        if pos is None or pos.qty == 0:
+            return 0
+        if self.setting(market).isolated:
+            return pos.isolated_margin
+        value = fm.notional(self.markets[market], self.mark(market, now_ms), pos.qty)
+        return fm.initial_margin(value, self.setting(market).leverage)
+
+    def maint_margin(self, market: int, now_ms: int) -> int:
+        pos = self.positions.get(market)
+        if pos is None or pos.qty == 0:
+            return 0
+        spec = self.markets[market]
+        return fm.maintenance_margin(spec, fm.notional(spec, self.mark(market, now_ms), pos.qty))
+
+    def order_margin(self, market: int) -> int:
+        """Initial margin the open orders of ``market`` hold: the part of each that would
+        add to the position."""
+        pos = self.positions.get(market, Position())
+        spec, leverage = self.markets[market], self.setting(market).leverage
+        total = 0
+        for order in self.open_orders.values():
+            if order.market != market or order.reduce_only:
+                continue
+            adds = _adding(pos.qty, order.side, order.remaining)
+            total += fm.initial_margin(fm.notional(spec, order.price, adds), leverage)
+        return total
+
+    def available(self, now_ms: int) -> int:
+        """Wallet left for new margin: the cross wallet with the cross positions'
+        unrealised PnL, less their initial margin and every open order's."""
+        free = self.cross_wallet()
+        for market in {*self.positions, *(o.market for o in self.open_orders.values())}:
+            if not self.setting(market).isolated:
+                free += self.unrealized(market, now_ms) - self.position_margin(market, now_ms)
+            free -= self.order_margin(market)
+        return max(0, free)
+
+    # -- settings -----------------------------------------------------------------------------
+    def set_leverage(self, market: int, leverage: int, now_ms: int) -> int:
+        """The leverage of ``market`` from now on; BinanceError as Binance refuses it."""
+        with self.lock:
+            self.match(now_ms)
+            spec = self.markets[market]
+            if not 1 <= leverage <= spec.max_leverage:
+                raise BinanceError(-4028, f"Leverage {leverage} is not valid")
+            pos = self.position(market)
+            setting = self.setting(market)
+            if pos.qty:
+                value = fm.notional(spec, self.mark(market, now_ms), pos.qty)
+                if value > fm.max_notional(spec, leverage) * 10**8:
+                    raise too_large_for_leverage()
+                if setting.isolated:
+                    needed = fm.initial_margin(value, leverage) - pos.isolated_margin
+                    if needed > 0:
+                        if needed > self.available(now_ms):
+                            raise margin_insufficient()
+                        pos.isolated_margin += needed
+            setting.leverage = leverage
+            return leverage
+
+    def set_margin_type(self, market: int, margin_type: str, now_ms: int) -> None:
+        with self.lock:
+            self.match(now_ms)
+            setting = self.setting(market)
+            if setting.margin_type == margin_type:
+                raise BinanceError(-4046, "No need to change margin type.")
+            if self.position(market).qty:
+                raise BinanceError(-4048, "Margin type cannot be changed if there exists position.")
+            if any(o.market == market for o in self.open_orders.values()):
+                raise BinanceError(
+                    -4047, "Margin type cannot be changed if there exists open orders."
+                )
+            setting.margin_type = margin_type
+
+    # -- placing and cancelling -------------------------------------------------------------
+    def place(self, new: NewFuturesOrder, now_ms: int) -> FuturesOrder:
+        """A new order, matched at once as far as it can be; BinanceError when refused."""
+        with self.lock:
+            self.match(now_ms)
+            spec = self.markets[new.market]
+            client_id = new.client_id or self.new_client_id()
+            known = self._client_ids.get((new.market, client_id))
+            if known is not None and self.orders[known].is_open:
+                raise BinanceError(-4116, "ClientOrderId is duplicated.")
+            pos = self.position(new.market)
+            if new.reduce_only and _adding(pos.qty, new.side, new.qty) == new.qty:
+                raise BinanceError(-2022, "ReduceOnly Order is rejected.")
+            order = FuturesOrder(
+                id=self._next_order,
+                client_id=client_id,
+                market=new.market,
+                symbol=spec.symbol,
+                side=new.side,
+                type=new.type,
+                time_in_force=new.time_in_force,
+                price=new.price,
+                orig_qty=new.qty,
+                reduce_only=new.reduce_only,
+                time_ms=now_ms,
+                update_ms=now_ms,
+                matched_ms=now_ms,
+            )
+            levels, taken = self._levels(order, now_ms)
+            limit = order.price if order.type == "LIMIT" else None
+            qty = min(new.qty, abs(pos.qty)) if new.reduce_only else new.qty
+            fills = take(levels, order.side, now_ms, qty=qty, limit=limit, taken=taken)
+            if order.time_in_force == "FOK" and sum(f.qty for f in fills) < order.orig_qty:
+                fills = []
+            self._check_margin(order, fills, now_ms)
+            self._next_order += 1
+            self.orders[order.id] = order
+            self._client_ids[(new.market, client_id)] = order.id
+            for fill in fills:
+                self.book_fill(order, fill)
+                taken[fill.price] = taken.get(fill.price, 0) + fill.qty
+            if order.executed == order.orig_qty:
+                self.finish(order, FILLED, now_ms)
+            elif order.type == "MARKET" or order.time_in_force in ("IOC", "FOK"):
+                if order.type == "MARKET" and order.executed:
+                    order.orig_qty = order.executed
+                    self.finish(order, FILLED, now_ms)
+                else:
+                    self.finish(order, EXPIRED, now_ms)
+            else:
+                order.status = PARTIALLY_FILLED if order.executed else order.status
+                self.open_orders[order.id] = order
+            return order
+
+    def _check_margin(self, order: FuturesOrder, fills: list[Fill], now_ms: int) -> None:
+        """-2019 when the order's new margin (its part adding to the position, at its fills'
+        and then its limit price) and taker commission exceed the available balance;
+        -2027 when the position would outgrow the leverage's bracket."""
+        if order.reduce_only:
+            return
+        spec, setting = self.markets[order.market], self.setting(order.market)
+        pos = self.position(order.market)
+        filled = sum(f.qty for f in fills)
+        value = sum(fm.notional(spec, f.price, f.qty) for f in fills)
+        adds = _adding(pos.qty, order.side, filled)
+        needed = fm.initial_margin(value * adds // filled, setting.leverage) if filled else 0
+        needed += fm.commission(value, TAKER_BPS)
+        rest = order.orig_qty - filled if order.type == "LIMIT" else 0
+        signed = filled if order.side == BUY else -filled
+        rest_adds = _adding(pos.qty + signed, order.side, rest)
+        needed += fm.initial_margin(fm.notional(spec, order.price, rest_adds), setting.leverage)
+        if needed > self.available(now_ms):
+            raise margin_insufficient()
+        after = abs(pos.qty + signed) + rest_adds
+        price = order.price or self.mark(order.market, now_ms)
+        if fm.notional(spec, price, after) > fm.max_notional(spec, setting.leverage) * 10**8:
+            raise too_large_for_leverage()
+
+    def cancel(
+        self, market: int, order_id: int | None, client_id: str | None, now_ms: int
+    ) -> FuturesOrder:
+        with self.lock:
+            self.match(now_ms)
+            order = self._find(market, order_id, client_id)
+            if order is None or not order.is_open:
+                raise BinanceError(-2011, "Unknown order sent.")
+            self.finish(order, CANCELED, now_ms)
+            return order
+
+    def cancel_all(self, market: int, now_ms: int) -> list[FuturesOrder]:
+        with self.lock:
+            self.match(now_ms)
+            orders = [o for o in self.open_orders.values() if o.market == market]
+            for order in orders:
+                self.finish(order, CANCELED, now_ms)
+            return orders
+
+    def order(
+        self, market: int, order_id: int | None, client_id: str | None, now_ms: int
+    ) -> FuturesOrder:
+        with self.lock:
+            self.match(now_ms)
+            order = self._find(market, order_id, client_id)
+            if order is None:
+                raise BinanceError(-2013, "Order does not exist.")
+            return order
+
+    def _find(
+        self, market: int, order_id: int | None, client_id: str | None
+    ) -> FuturesOrder | None:
+        if order_id is not None:
+            order = self.orders.get(order_id)
+        else:
+            known = self._client_ids.get((market, client_id or ""))
+            order = None if known is None else self.orders[known]
+        return order if order is not None and order.market == market else None
+
+    def new_client_id(self) -> str:
+        return "".join(self._random.choice(_CLIENT_ID_ALPHABET) for _ in range(22))
+
+    def _levels(
+        self, order: FuturesOrder, now_ms: int
+    ) -> tuple[list[tuple[int, int]], dict[int, int]]:
+        bids, asks = self.exchange.book(order.market, now_ms, self.model.book_levels)
+        second = now_ms // 1000
+        seen = self._taken.get(order.market)
+        if seen is None or seen[0] != second:
+            seen = self._taken[order.market] = (second, {})
+        return (asks if order.side == BUY else bids), seen[1]
+
+    # -- fills --------------------------------------------------------------------------------
+    def book_fill(self, order: FuturesOrder, fill: Fill) -> FuturesTrade:
+        """Book one fill: the position, realised PnL, commission, the order's totals."""
+        spec, setting = self.markets[order.market], self.setting(order.market)
+        pos = self.position(order.market)
+        value = fm.notional(spec, fill.price, fill.qty)
+        sign = 1 if order.side == BUY else -1
+        realized, opening, open_value = 0, fill.qty, value
+        if pos.qty and (pos.qty > 0) != (sign > 0):
+            closing = min(fill.qty, abs(pos.qty))
+            removed = pos.entry_value * closing // abs(pos.qty)
+            closed_value = value * closing // fill.qty
+            realized = closed_value - removed if pos.qty > 0 else removed - closed_value
+            pos.isolated_margin -= pos.isolated_margin * closing // abs(pos.qty)
+            pos.entry_value -= removed
+            pos.qty += sign * closing
+            opening, open_value = fill.qty - closing, value - closed_value
+        if opening:
+            pos.qty += sign * opening
+            pos.entry_value += open_value
+            if setting.isolated:
+                pos.isolated_margin += fm.initial_margin(open_value, setting.leverage)
+        if pos.qty == 0:
+            pos.entry_value = pos.isolated_margin = 0
+        pos.update_ms = fill.time_ms
+        fee = fm.commission(value, MAKER_BPS if fill.maker else TAKER_BPS)
+        self.wallet += realized - fee
+        trade = FuturesTrade(
+            id=self._next_trade,
+            order_id=order.id,
+            market=order.market,
+            symbol=order.symbol,
+            side=order.side,
+            price=fill.price,
+            qty=fill.qty,
+            quote=value,
+            commission=fee,
+            realized_pnl=realized,
+            time_ms=fill.time_ms,
+            maker=fill.maker,
+        )
+        self._next_trade += 1
+        self.trades.append(trade)
+        if realized:
+            self.book_income(order.symbol, REALIZED_PNL, realized, fill.time_ms, trade.id)
+        if fee:
+            self.book_income(order.symbol, COMMISSION, -fee, fill.time_ms, trade.id)
+        order.executed += fill.qty
+        order.cum_quote += value
+        order.update_ms = fill.time_ms
+        order.trades.append(trade.id)
+        return trade
+
+    def book_income(
+        self, symbol: str, kind: str, amount: int, time_ms: int, trade_id: int | None = None
+    ) -> None:
+        self.incomes.append(Income(self._next_income, symbol, kind, amount, time_ms, trade_id))
+        self._next_income += 1
+
+    def finish(self, order: FuturesOrder, status: str, now_ms: int) -> None:
+        order.status = status
+        order.update_ms = max(order.update_ms, now_ms)
+        self.open_orders.pop(order.id, None)
+
+    # -- resting orders, liquidation and funding on the price path -----------------------------
+    def match(self, now_ms: int) -> int:
+        """Fill resting orders up to ``now_ms``, then liquidate and pay funding up to its
+        whole second; the number of fills."""
+        from freqfleet.sim.futures_settlement import settle
+
+        count = 0
+        with self.lock:
+            for order in list(self.open_orders.values()):
+                count += self._match_order(order, now_ms)
+            settle(self, now_ms)
+        return count
+
+    def _match_order(self, order: FuturesOrder, now_ms: int) -> int:
+        store, base_ms = self.exchange.store, self.exchange.model.base_ms
+        fills, reached = match_resting(
+            order.side,
+            order.price,
+            order.remaining,
+            order.matched_ms,
+            now_ms,
+            functools.partial(store.closed, order.market, base_ms, count=1),
+            base_ms,
+            self.model,
+        )
+        order.matched_ms = max(order.matched_ms, reached)
+        booked = 0
+        for fill in fills:
+            if order.reduce_only:
+                room = order.remaining - _adding(
+                    self.position(order.market).qty, order.side, order.remaining
+                )
+                if room <= 0:
+                    self.finish(order, EXPIRED, fill.time_ms)
+                    return booked
+                fill = Fill(fill.price, min(fill.qty, room), fill.time_ms, fill.maker)
+            self.book_fill(order, fill)
+            booked += 1
+        if order.executed == order.orig_qty:
+            self.finish(order, FILLED, order.update_ms)
+        elif fills:
+            order.status = PARTIALLY_FILLED
+        return booked
+
+    # -- reading ------------------------------------------------------------------------------
+    def trade(self, trade_id: int) -> FuturesTrade:
+        return self.trades[trade_id - self._first_trade]
+
+    def next_order_id(self) -> int:
+        """An id for an order the exchange places itself (a liquidation)."""
+        self._next_order += 1
+        return self._next_order - 1
+
+    def add_order(self, order: FuturesOrder) -> None:
+        self.orders[order.id] = order
+        self._client_ids[(order.market, order.client_id)] = order.id
+
+
+def _adding(position: int, side: str, qty: int) -> int:
+    """The part of ``qty`` steps on ``side`` that adds to (or flips) ``position``."""
+    if position == 0 or (position > 0) == (side == BUY):
+        return qty
+    return max(0, qty - abs(position))
+
+
+__all__ = [
+    "DEFAULT_LEVERAGE",
+    "MAKER_BPS",
+    "TAKER_BPS",
+    "FuturesAccount",
+    "margin_insufficient",
+    "too_large_for_leverage",
+]
