@@ -124,3 +124,23 @@ def test_a_futures_demo_config_plans_a_futures_fleet(tmp_path, user_dir) -> None
 def test_the_futures_demo_option_on_the_command_line(capsys) -> None:
     assert main(["demo", "--futures", "--producers", "0"]) == 2  # checked before anything starts
     assert "--producers 0" in capsys.readouterr().err
+
+
+def test_account_line_shows_the_futures_wallet() -> None:
+    account = {
+        "balances": {"USDT": {"free": "10000", "locked": "0"}},
+        "futures": {
+            "wallet": {
+                "totalWalletBalance": "9990.5",
+                "totalUnrealizedProfit": "-1.25",
+                "availableBalance": "9800",
+                "totalMaintMargin": "1",
+            },
+            "positions": [{"symbol": "BTCUSDT"}],
+        },
+    }
+    line = account_line(account)
+    assert line.endswith(
+        "futures (USDT): totalWalletBalance 9990.5, totalUnrealizedProfit -1.25, "
+        "availableBalance 9800; 1 open position(s)"
+    )

@@ -225,7 +225,15 @@ def account_line(account: dict[str, Any]) -> str:
         for asset, values in sorted(balances.items())
         if isinstance(values, dict)
     ]
-    return "simulator account: " + ("; ".join(held) or "no balances")
+    line = "simulator account: " + ("; ".join(held) or "no balances")
+    futures = account.get("futures")
+    if isinstance(futures, dict) and isinstance(futures.get("wallet"), dict):
+        sums = futures["wallet"]
+        shown = ("totalWalletBalance", "totalUnrealizedProfit", "availableBalance")
+        wallet = ", ".join(f"{key} {sums[key]}" for key in shown if key in sums)
+        positions = len(futures.get("positions") or [])
+        line += f"; futures (USDT): {wallet}; {positions} open position(s)"
+    return line
 
 
 def plan_demo(
