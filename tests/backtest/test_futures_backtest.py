@@ -15,16 +15,13 @@ from typing import Any
 import pandas as pd
 import pytest
 from freqtrade.data.btanalysis import load_backtest_data
-from freqtrade.data.history import get_datahandler
-from freqtrade.enums import CandleType
 
 from freqfleet.backtest.commands import offline_markets
 from freqfleet.backtest.engine import BacktestRequest, FleetBacktester
-from freqfleet.backtest.futures_data import USDT_PER_BTC, write_futures_dataset
+from freqfleet.backtest.futures_data import write_futures_dataset
 from freqfleet.cli import main
 from freqfleet.datasets import dataset_dir
 from freqfleet.fleet.partition import partition
-from freqfleet.sim.funding import funding_rate
 from tests.backtest.test_engine import trade_keys
 from tests.kit.backtest_configs import fleet_config, write_config
 
@@ -61,22 +58,6 @@ def futures_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def futures_markets(futures_data: Path) -> Iterator[dict[str, Any]]:
     with offline_markets(futures_data, "futures") as exchange:
         yield exchange
-
-
-def test_perpetuals_have_futures_mark_and_funding_rate_files(futures_data: Path) -> None:
-    data = get_datahandler(futures_data, "feather")
-    spot = pd.read_feather(dataset_dir() / "ETH_BTC-5m.feather")
-    candles = data.ohlcv_load("ETH/USDT:USDT", "5m", CandleType.FUTURES)
-    assert (futures_data / "futures" / "ETH_USDT_USDT-5m-futures.feather").is_file()
-    assert candles["close"].iat[-1] == pytest.approx(spot["close"].iat[-1] * USDT_PER_BTC)
-    mark = data.ohlcv_load("ETH/USDT:USDT", "1h", CandleType.MARK)
-    assert (mark["date"].diff().dropna() == pd.Timedelta(hours=1)).all()
-    funding = data.ohlcv_load("LTC/USDT:USDT", "1h", CandleType.FUNDING_RATE)
-    assert set(funding["date"].dt.hour) == {0, 8, 16}  # Binance's funding times
-    first = funding.iloc[0]
-    expected = funding_rate(7, 1, int(first["date"].value // 1_000_000))
-    assert first["funding_rate"] == pytest.approx(float(expected))
-    assert funding["funding_rate"].abs().max() <= 0.00075
 
 
 @pytest.mark.timeout(900)

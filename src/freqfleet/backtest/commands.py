@@ -62,10 +62,9 @@ def run_backtest(args: argparse.Namespace, console: Console | None = None) -> in
 
 
 def _trading_mode(config_path: Path) -> str:
-    from freqfleet.fleet import load_fleet_config
-    from freqfleet.fleet.trading_mode import trading_mode
+    from freqfleet.fleet import load_fleet_config, trading_mode_of
 
-    return trading_mode(load_fleet_config(config_path)[0])
+    return trading_mode_of(load_fleet_config(config_path)[0])
 
 
 def bundled_futures(config_path: Path, target: Path) -> Path:

@@ -20,7 +20,7 @@ import pandas as pd
 from freqtrade.data.history import get_datahandler
 from freqtrade.enums import CandleType
 
-from freqfleet.sim.funding import funding_rate, funding_times
+from freqfleet.sim import funding_rate, funding_times
 
 SETTLE = "USDT"
 USDT_PER_BTC = 10_000

@@ -16,13 +16,13 @@ MARGIN_MODES = ("isolated", "cross")
 MODE_KEYS = ("trading_mode", "margin_mode")
 
 
-def trading_mode(config: dict[str, Any]) -> str:
+def trading_mode_of(config: dict[str, Any]) -> str:
     """The config's trading mode (freqtrade's default: spot)."""
     return str(config.get("trading_mode") or "spot")
 
 
 def is_futures(config: dict[str, Any]) -> bool:
-    return trading_mode(config) == "futures"
+    return trading_mode_of(config) == "futures"
 
 
 def swap_pair(pair: str, settle: str) -> str:
@@ -137,6 +137,6 @@ __all__ = [
     "override_problems",
     "pin_mode",
     "swap_pair",
-    "trading_mode",
+    "trading_mode_of",
     "trading_mode_problems",
 ]
