@@ -132,7 +132,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Backtest a fleet config with freqtrade's own backtesting: the fleet "
         "(every pair, one wallet) against its producers' shares each with 1/K of the "
         "wallet and of max_open_trades. Without --datadir it runs on the bundled "
-        "binance-2018 candles (10 BTC pairs, 5m).",
+        "binance-2018 candles (10 BTC pairs, 5m); a futures config (trading_mode futures, "
+        "BASE/USDT:USDT pairs) on perpetuals made from them, with mark and funding-rate "
+        "candles, so that shorts and funding fees are backtested too.",
     )
     parser.add_argument(
         "-c", "--config", required=True, help="freqtrade config with a fleet section."
