@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from freqfleet.errors import ConfigError
+from freqfleet.fleet.live import trading_line
 from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.spec import validate_fleet_config
 from freqfleet.fleet.trading_mode import swap_pair, trading_mode_problems
@@ -72,6 +73,9 @@ def test_a_live_futures_fleet_gives_the_key_to_the_consumer_only(
     consumer = written.pop("consumer.json")
     assert consumer["dry_run"] is False and consumer["trading_mode"] == "futures"
     assert consumer["exchange"]["key"] == "key-of-the-user"
+    assert trading_line(config, validate_fleet_config(config)).startswith(
+        "consumer trades LIVE on binance futures (isolated margin) with your key"
+    )
     assert written
     for name, bot in written.items():
         assert bot["dry_run"] is True and bot["trading_mode"] == "futures", name
