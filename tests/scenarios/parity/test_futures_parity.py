@@ -51,7 +51,7 @@ SOURCES = {
 }
 PAIRS = list(SOURCES)[:4]
 SHARES = {"producer-1": PAIRS[0::2], "producer-2": PAIRS[1::2]}
-STEPS = int(os.environ.get("FUTURES_PARITY_STEPS", "120"))
+STEPS = int(os.environ.get("FUTURES_PARITY_STEPS", "100"))
 CALLBACKS = {
     "custom_exit",
     "custom_stoploss",
