@@ -115,6 +115,7 @@ def test_interactive_questions_on_a_scripted_terminal(tmp_path: Path) -> None:
         erase + "MyStrat\r",  # strategy
         "\x1b[B\r",  # timeframe: one below the default 5m
         "\r",  # exchange
+        "\r",  # trading mode: spot (no margin mode question then)
         "\r",  # stake currency
         erase + "20\r",  # stake amount
         "\r",  # max open trades
@@ -135,3 +136,64 @@ def test_interactive_questions_on_a_scripted_terminal(tmp_path: Path) -> None:
     config = json.loads(files[tmp_path / "config.json"][0])
     assert config["pairlists"][0]["number_assets"] == 12
     assert config["fleet"]["producers"] == 3
+
+
+def test_interactive_futures_asks_the_margin_mode(tmp_path: Path) -> None:
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from freqfleet.fleet.newconfig import DEFAULTS, ask, new_config_files
+
+    down = "\x1b[B"
+    keys = ["\r", "\r", "\r", down + "\r", down + "\r", *["\r"] * 8]
+    with create_pipe_input() as terminal:
+        terminal.send_text("".join(keys))
+        answers = ask(dict(DEFAULTS), input=terminal, output=DummyOutput())
+    assert (answers["trading_mode"], answers["margin_mode"]) == ("futures", "cross")
+    files = new_config_files(answers, tmp_path / "config.json", Path("user_data"))
+    config = json.loads(files[tmp_path / "config.json"][0])
+    assert config["margin_mode"] == "cross"
+    assert config["exchange"]["pair_whitelist"][0] == "BTC/USDT:USDT"
+
+
+def test_new_config_on_futures_then_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.json"
+    args = ["new-config", "-c", str(config), "--non-interactive", "--trading-mode", "futures"]
+    assert main([*args, "--pairs", "BTC/USDT,ETH/USDT:USDT,SOL/USDT"]) == 0
+    out = capsys.readouterr().out
+    assert "can_short = True" in out
+    loaded, _ = load_fleet_config(config)
+    assert (loaded["trading_mode"], loaded["margin_mode"]) == ("futures", "isolated")
+    assert loaded["exchange"]["pair_whitelist"] == [
+        "BTC/USDT:USDT",
+        "ETH/USDT:USDT",
+        "SOL/USDT:USDT",
+    ]
+    assert loaded["strategy"] == "FleetFuturesSampleStrategy"
+    stub = tmp_path / "user_data" / "strategies" / "FleetFuturesSampleStrategy.py"
+    assert "samples.FleetFuturesSampleStrategy" in stub.read_text()
+    assert main(["plan", "-c", str(config), "-o", str(tmp_path / "fleet")]) == 0
+    for name in ("producer-1.json", "producer-2.json", "consumer.json"):
+        bot = json.loads((tmp_path / "fleet" / name).read_text())
+        assert (bot["trading_mode"], bot["margin_mode"]) == ("futures", "isolated"), name
+        assert all(pair.endswith(":USDT") for pair in bot["exchange"]["pair_whitelist"])
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--trading-mode", "margin"], "--trading-mode: 'margin' is not a trading mode; use spot"),
+        (
+            ["--trading-mode", "futures", "--margin-mode", "portfolio"],
+            "--margin-mode: 'portfolio' is not a margin mode; use isolated or cross",
+        ),
+    ],
+)
+def test_new_config_bad_modes_write_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    assert main(["new-config", "-c", str(tmp_path / "c.json"), "--non-interactive", *extra]) == 2
+    assert message in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

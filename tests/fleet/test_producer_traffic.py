@@ -68,6 +68,29 @@ def test_a_producer_keeps_its_trades_without_order_books(
         assert quiet["price"] == pytest.approx(plain["price"], rel=0.01)
 
 
+def test_a_futures_producer_prices_on_the_books_top_level(
+    sim: RunningSimulator, tmp_path: Path
+) -> None:
+    """Binance's futures tickers have no bid or ask: freqtrade refuses ticker pricing there."""
+    keys = sim.futures_config(bot="futures-producer")
+    config = {**bot_config(sim, tmp_path, "futures-producer"), **keys}
+    config["candle_type_def"] = "futures"
+    producer = producer_exchange_settings(config, ["exits"], "5m")
+    assert producer["entry_pricing"]["use_order_book"] is True
+    assert producer["entry_pricing"]["order_book_top"] == 1
+    assert not producer["entry_pricing"]["check_depth_of_market"]["enabled"]
+    assert "_ft_has_params" not in producer["exchange"]
+    pair = sim.futures_pairs[0]
+    exchange = ExchangeResolver.load_exchange(producer, validate=True)
+    try:
+        rate = exchange.get_rate(pair, refresh=True, side="entry", is_short=True)
+        order = exchange.create_dry_run_order(pair, "limit", "sell", 1.0, rate, 2.0)
+        assert exchange.fetch_dry_run_order(order["id"])["status"] in ("open", "closed")
+    finally:
+        exchange.close()
+    assert sim.bot_stats()["futures-producer"]["requests"]["/fapi/v1/depth"] >= 1
+
+
 def test_settings_keep_the_users_others_and_loop_once_a_candle_only_without_followed_exits() -> (
     None
 ):

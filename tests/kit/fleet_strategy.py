@@ -195,8 +195,25 @@ def wire(message: dict[str, Any]) -> dict[str, Any]:
 
 
 def market_of(pair: str) -> dict[str, Any]:
-    base, quote = pair.split("/")
-    return {"symbol": pair, "base": base, "quote": quote, "active": True, "spot": True}
+    """A spot market, or a linear swap settled in its quote for ``BASE/QUOTE:SETTLE``."""
+    base, rest = pair.split("/")
+    quote, _, settle = rest.partition(":")
+    if not settle:
+        return {"symbol": pair, "base": base, "quote": quote, "active": True, "spot": True}
+    return {
+        "symbol": pair,
+        "base": base,
+        "quote": quote,
+        "settle": settle,
+        "active": True,
+        "spot": False,
+        "swap": True,
+        "future": False,
+        "type": "swap",
+        "linear": True,
+        "contract": True,
+        "contractSize": 1.0,
+    }
 
 
 class CandleExchange:
@@ -219,7 +236,8 @@ class ProducerFeed:
     """A consumer DataProvider fed through freqtrade's own producer message handling."""
 
     def __init__(self, config: dict[str, Any]) -> None:
-        self.exchange = CandleExchange()
+        whitelist = config["exchange"]["pair_whitelist"]
+        self.exchange = CandleExchange(list(dict.fromkeys([*PAIRS, *whitelist])))
         self.dp = DataProvider(config, self.exchange)
         quiet = {"external_message_consumer": {"enabled": True, "producers": []}}
         self.consumer = ExternalMessageConsumer(quiet, self.dp)
@@ -236,11 +254,12 @@ class ProducerFeed:
         frame: pd.DataFrame,
         last_analyzed: datetime | None = None,
         timeframe: str = TIMEFRAME,
+        candle_type: str = "spot",
     ) -> None:
         message = {
             "type": "analyzed_df",
             "data": {
-                "key": [pair, timeframe, "spot"],
+                "key": [pair, timeframe, candle_type],
                 # freqtrade's serialiser rewrites the dates of the frame it sends.
                 "df": frame.copy(),
                 "la": last_analyzed or datetime.now(UTC),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from freqfleet.cli import main
@@ -101,3 +103,44 @@ def test_max_concurrent_counts_overlaps() -> None:
         {"open_date": "2026-01-01T00:07:00"},  # still open
     ]
     assert max_concurrent(trades) == 2
+
+
+def test_a_futures_demo_config_plans_a_futures_fleet(tmp_path, user_dir) -> None:
+    from freqfleet.fleet.plan import write_plan
+    from freqfleet.sim.config import futures_config
+
+    keys = futures_config("http://127.0.0.1:9", ["BTC/USDT:USDT", "ETH/USDT:USDT"])
+    config = demo_config(keys["exchange"], DemoOptions(producers=2, pairs=4, futures=True))
+    assert (config["trading_mode"], config["margin_mode"]) == ("futures", "isolated")
+    assert config["strategy"] == "FleetFuturesSampleStrategy"
+    manifest = write_plan(config, validate_fleet_config(config), tmp_path / "fleet")
+    assert manifest.strategy == "FleetFuturesSampleStrategy"
+    for bot in manifest.bots:
+        written = json.loads((tmp_path / "fleet" / bot.config_files[0]).read_text())
+        assert written["trading_mode"] == "futures", bot.name
+        assert all(pair.endswith(":USDT") for pair in written["exchange"]["pair_whitelist"])
+
+
+def test_the_futures_demo_option_on_the_command_line(capsys) -> None:
+    assert main(["demo", "--futures", "--producers", "0"]) == 2  # checked before anything starts
+    assert "--producers 0" in capsys.readouterr().err
+
+
+def test_account_line_shows_the_futures_wallet() -> None:
+    account = {
+        "balances": {"USDT": {"free": "10000", "locked": "0"}},
+        "futures": {
+            "wallet": {
+                "totalWalletBalance": "9990.5",
+                "totalUnrealizedProfit": "-1.25",
+                "availableBalance": "9800",
+                "totalMaintMargin": "1",
+            },
+            "positions": [{"symbol": "BTCUSDT"}],
+        },
+    }
+    line = account_line(account)
+    assert line.endswith(
+        "futures (USDT): totalWalletBalance 9990.5, totalUnrealizedProfit -1.25, "
+        "availableBalance 9800; 1 open position(s)"
+    )

@@ -104,7 +104,7 @@ def test_another_timeframe_candle_type_or_size_is_dropped(fleet):
     huge = pd.concat([frame] * (MAX_ROWS // len(frame) + 1), ignore_index=True)
     huge["date"] = pd.date_range(end=frame["date"].iat[-1], periods=len(huge), freq="5min")
     feed.analyzed("p1", PAIR, huge)
-    assert rejected(consumer) == {"p1": {"timeframe": 1, "candle_type": 1, "too_large": 1}}
+    assert rejected(consumer) == {"p1": {"timeframe": 1, "futures_on_spot": 1, "too_large": 1}}
 
 
 def test_a_producer_cannot_take_over_another_producers_pair(fleet):

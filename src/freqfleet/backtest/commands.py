@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,11 @@ EXAMPLE_CONFIG = EXAMPLES_DIR / "backtest-fleet.json"
 
 
 @contextlib.contextmanager
-def offline_markets(datadir: Path | None) -> Iterator[dict[str, Any] | None]:
-    """Markets from freqfleet's simulator replaying the data, so no exchange is needed."""
+def offline_markets(
+    datadir: Path | None, trading_mode: str = "spot"
+) -> Iterator[dict[str, Any] | None]:
+    """Markets from freqfleet's simulator replaying the data, so no exchange is needed
+    (on futures its perpetuals: one per USDT spot market it replays)."""
     from freqfleet.sim import ccxt_settings, running_simulator
 
     options: dict[str, Any] = {"model": "replay"}
@@ -28,7 +32,7 @@ def offline_markets(datadir: Path | None) -> Iterator[dict[str, Any] | None]:
     else:
         options["data_dir"] = str(datadir)
     with running_simulator(**options) as sim:
-        settings = ccxt_settings(sim.url)
+        settings = ccxt_settings(sim.url, trading_mode=trading_mode)
         yield {
             "name": "binance",
             "key": "",
@@ -40,10 +44,7 @@ def offline_markets(datadir: Path | None) -> Iterator[dict[str, Any] | None]:
 
 
 def run_backtest(args: argparse.Namespace, console: Console | None = None) -> int:
-    # freqtrade's backtesting takes a second to import: only when this command runs.
-    from freqfleet.backtest.engine import BacktestRequest, FleetBacktester
-    from freqfleet.backtest.report import comparison_table, write_html
-
+    """On futures without --datadir: perpetuals made from the bundled recording."""
     console = console or Console()
     if not args.verbose:  # freqtrade's own start-up chatter; its warnings still show
         logging.getLogger("freqtrade").setLevel(logging.WARNING)
@@ -52,6 +53,53 @@ def run_backtest(args: argparse.Namespace, console: Console | None = None) -> in
         raise ConfigError(f"--config {args.config}: no such file; try the example {EXAMPLE_CONFIG}")
     datadir = Path(args.datadir) if args.datadir else None
     offline = args.offline or datadir is None
+    trading_mode = _trading_mode(config_path)
+    with contextlib.ExitStack() as stack:
+        if trading_mode == "futures" and datadir is None:
+            made = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="freqfleet-")))
+            datadir = bundled_futures(config_path, made)
+        return _run(args, console, config_path, datadir, offline, trading_mode)
+
+
+def _trading_mode(config_path: Path) -> str:
+    from freqfleet.fleet import load_fleet_config, trading_mode_of
+
+    return trading_mode_of(load_fleet_config(config_path)[0])
+
+
+def bundled_futures(config_path: Path, target: Path) -> Path:
+    """Perpetuals of the bundled recording for the config's ``BASE/USDT:USDT`` pairs."""
+    from freqfleet.backtest.futures_data import perpetual_of, write_futures_dataset
+    from freqfleet.fleet import load_fleet_config
+
+    config, _ = load_fleet_config(config_path)
+    wanted = list((config.get("exchange") or {}).get("pair_whitelist") or [])
+    recorded = {perpetual_of(path.name.split("-")[0].replace("_", "/")): path.name.split("-")[0]
+                for path in dataset_dir().glob("*_BTC-5m.feather")}  # fmt: skip
+    missing = [pair for pair in wanted if pair not in recorded]
+    if missing or not wanted:
+        raise ConfigError(
+            f"exchange.pair_whitelist: {', '.join(missing) or 'no pairs'} not in the bundled "
+            f"recording; backtest futures on {', '.join(sorted(recorded))}, or give --datadir "
+            "with futures data (freqtrade download-data --trading-mode futures)"
+        )
+    sources = [recorded[pair].replace("_", "/") for pair in wanted]
+    write_futures_dataset(dataset_dir(), target, sources)
+    return target
+
+
+def _run(
+    args: argparse.Namespace,
+    console: Console,
+    config_path: Path,
+    datadir: Path | None,
+    offline: bool,
+    trading_mode: str,
+) -> int:
+    # freqtrade's backtesting takes a second to import: only when this command runs.
+    from freqfleet.backtest.engine import BacktestRequest, FleetBacktester
+    from freqfleet.backtest.report import comparison_table, write_html
+
     request = BacktestRequest(
         config_path=config_path,
         datadir=datadir,
@@ -59,7 +107,7 @@ def run_backtest(args: argparse.Namespace, console: Console | None = None) -> in
         delayed=args.delayed,
         userdir=Path(args.userdir) if args.userdir else None,
     )
-    markets = offline_markets(datadir) if offline else contextlib.nullcontext()
+    markets = offline_markets(datadir, trading_mode) if offline else contextlib.nullcontext()
     with console.status("backtesting") as status, markets as exchange:
         backtester = FleetBacktester(
             request, exchange_override=exchange, on_progress=lambda text: status.update(text)
@@ -84,7 +132,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Backtest a fleet config with freqtrade's own backtesting: the fleet "
         "(every pair, one wallet) against its producers' shares each with 1/K of the "
         "wallet and of max_open_trades. Without --datadir it runs on the bundled "
-        "binance-2018 candles (10 BTC pairs, 5m).",
+        "binance-2018 candles (10 BTC pairs, 5m); a futures config (trading_mode futures, "
+        "BASE/USDT:USDT pairs) on perpetuals made from them, with mark and funding-rate "
+        "candles, so that shorts and funding fees are backtested too.",
     )
     parser.add_argument(
         "-c", "--config", required=True, help="freqtrade config with a fleet section."

@@ -12,6 +12,9 @@ so markets are loaded once too.
   of the wallet and of ``max_open_trades`` (and of a fixed ``stake_amount``'s wallet).
 - delayed run: the fleet run with every entry one candle later (producer analysis and
   websocket delay).
+
+On futures (``trading_mode: futures``) every run books funding fees from the rates the
+first load read (``futures/<pair>-1h-funding_rate`` and ``-mark``), and trades short too.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from freqfleet.compat import (
     Feature,
     counting_stake_refusals,
     entries_one_candle_late,
+    funding_data,
     prepare_run,
     require,
     use_first_strategy,
@@ -165,6 +169,7 @@ class FleetBacktester:
         self.config = self._freqtrade_config(user_config, exchange_override)
         self._exchange = None
         self._analysed: dict[str, pd.DataFrame] = {}
+        self._funding: Any = None
 
     def close(self) -> None:
         # Backtesting switches freqtrade's database use off process-wide; switch it back
@@ -248,6 +253,8 @@ class FleetBacktester:
         # Tick sizes observed in the candles (freqtrade derives them while loading data);
         # every run must round prices the same way.
         self._price_precision = backtesting.price_pair_prec
+        # On futures: funding and mark rates of every pair, loaded with the candles.
+        self._funding = funding_data(backtesting)
         self._progress("computing indicators once for every run")
         self._analysed = backtesting.strategy.advise_all_indicators(data)
         trimmed = trim_dataframes(self._analysed, self.timerange, self._required_startup)
@@ -260,7 +267,13 @@ class FleetBacktester:
         self, name: str, backtesting: Backtesting, pairs: list[str], *, delayed: bool = False
     ) -> RunResult:
         processed = {pair: self._analysed[pair].copy() for pair in pairs}
-        prepare_run(backtesting, self.timerange, self._required_startup, self._price_precision)
+        prepare_run(
+            backtesting,
+            self.timerange,
+            self._required_startup,
+            self._price_precision,
+            self._funding,
+        )
         late = entries_one_candle_late(backtesting) if delayed else contextlib.nullcontext()
         with counting_stake_refusals(backtesting) as refused, late:
             results = backtesting.backtest(

@@ -20,6 +20,7 @@ freqtrade is imported only when a function here runs, so importing freqfleet sta
 from freqfleet.compat.backtesting import (
     counting_stake_refusals,
     entries_one_candle_late,
+    funding_data,
     prepare_run,
     use_first_strategy,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "freqtrade_image_tag",
     "freqtrade_version",
     "freqtrade_ws_enabled",
+    "funding_data",
     "guard_of",
     "guard_orders",
     "informative_data",

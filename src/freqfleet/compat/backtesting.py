@@ -23,12 +23,32 @@ def use_first_strategy(backtesting: Any) -> None:
     backtesting._set_strategy(backtesting.strategylist[0])
 
 
-def prepare_run(backtesting: Any, timerange: Any, required_startup: int, tick_sizes: Any) -> None:
+FundingData = tuple[dict[str, Any], int]
+"""Per pair the combined funding and mark rates, and the funding timeframe in seconds."""
+
+
+def prepare_run(
+    backtesting: Any,
+    timerange: Any,
+    required_startup: int,
+    tick_sizes: Any,
+    funding: FundingData | None = None,
+) -> None:
     """Give a run the time range, start-up candles and tick sizes of the first load, so
-    that every run trades the same candles and rounds prices the same way."""
+    that every run trades the same candles and rounds prices the same way; on futures the
+    first load's funding and mark rates too (freqtrade loads them with the candles only)."""
     backtesting.timerange = timerange
     backtesting.required_startup = required_startup
     backtesting.price_pair_prec = tick_sizes
+    if funding is not None:
+        backtesting.futures_data, backtesting.funding_fee_timeframe_secs = funding
+
+
+def funding_data(backtesting: Any) -> FundingData | None:
+    """What a futures run loaded to book funding fees (None on spot)."""
+    if not getattr(backtesting, "futures_data", None):
+        return None
+    return dict(backtesting.futures_data), int(backtesting.funding_fee_timeframe_secs)
 
 
 @contextlib.contextmanager
@@ -70,8 +90,10 @@ def entries_one_candle_late(backtesting: Any) -> Iterator[None]:
 
 __all__ = [
     "SIGNAL_COLUMNS",
+    "FundingData",
     "counting_stake_refusals",
     "entries_one_candle_late",
+    "funding_data",
     "prepare_run",
     "use_first_strategy",
 ]

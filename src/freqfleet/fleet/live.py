@@ -60,6 +60,8 @@ def trading_line(config: dict[str, Any], spec: FleetSpec) -> str:
     settings = consumer_settings(config, spec)
     exchange = settings.get("exchange") or {}
     name = exchange.get("name") or "the exchange"
+    if settings.get("trading_mode") == "futures":
+        name = f"{name} futures ({settings.get('margin_mode')} margin)"
     others = "producers: dry-run, no exchange credentials"
     if not is_live(config, spec):
         wallet = settings.get("dry_run_wallet", 1000)

@@ -17,8 +17,10 @@ from freqfleet.errors import ConfigError
 from freqfleet.files import PUBLIC_MODE, SECRET_MODE, dump_json, write_all_atomic
 from freqfleet.fleet.spec import TIMEFRAME_FIX, timeframe_problem, validate_fleet_config
 from freqfleet.fleet.stubs import sample_stub
+from freqfleet.fleet.trading_mode import MARGIN_MODES, TRADING_MODES, swap_pair
 
-SAMPLE_STRATEGIES = ("FleetSampleStrategy", "DummyConsumerStrategy")
+SAMPLE_STRATEGIES = ("FleetSampleStrategy", "FleetFuturesSampleStrategy", "DummyConsumerStrategy")
+FUTURES_SAMPLE = "FleetFuturesSampleStrategy"
 USERDATA_SUBDIRS = (
     "strategies",
     "data",
@@ -41,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
     "volume_pairs": 0,
     "producers": 2,
     "base_port": 8081,
+    "trading_mode": "spot",
+    "margin_mode": "isolated",
 }
 
 
@@ -67,6 +71,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stake-amount", help="Stake per trade, a number or 'unlimited'")
     parser.add_argument("--max-open-trades", type=int, help="Slots of the one wallet")
     parser.add_argument("--live", action="store_true", help="Trade live (default: dry-run)")
+    parser.add_argument(
+        "--trading-mode", help="spot (default) or futures: USDT-margined swaps, long and short"
+    )
+    parser.add_argument(
+        "--margin-mode",
+        help=f"Futures margin: isolated (default) or cross ({'/'.join(MARGIN_MODES)})",
+    )
     parser.add_argument("--pairs", help="Comma-separated static whitelist")
     parser.add_argument(
         "--volume-pairs", type=int, help="Use VolumePairList with this many pairs instead"
@@ -91,6 +102,8 @@ def _answers_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "volume_pairs",
         "producers",
         "base_port",
+        "trading_mode",
+        "margin_mode",
     ):
         value = getattr(args, key, None)
         if value is not None:
@@ -102,7 +115,21 @@ def _answers_from_args(args: argparse.Namespace) -> dict[str, Any]:
         raise ConfigError(f"--timeframe: {problem}; {TIMEFRAME_FIX}")
     if args.live:
         answers["dry_run"] = False
+    if answers["trading_mode"] == "futures" and args.strategy is None:
+        answers["strategy"] = FUTURES_SAMPLE  # the sample that shorts
+    _check_modes(answers, flags=True)
     return answers
+
+
+def _check_modes(answers: dict[str, Any], *, flags: bool) -> None:
+    """A trading mode and margin mode a fleet trades in, or one line naming the fix."""
+    mode, margin = answers["trading_mode"], answers["margin_mode"]
+    if mode not in TRADING_MODES:
+        where = "--trading-mode" if flags else "trading mode"
+        raise ConfigError(f"{where}: {mode!r} is not a trading mode; use spot or futures")
+    if margin not in MARGIN_MODES:
+        where = "--margin-mode" if flags else "margin mode"
+        raise ConfigError(f"{where}: {margin!r} is not a margin mode; use isolated or cross")
 
 
 def _stake(text: str) -> float | str:
@@ -148,6 +175,21 @@ def ask(answers: dict[str, Any], **prompt_options: Any) -> dict[str, Any]:
             "name": "exchange",
             "message": "Exchange:",
             "default": answers["exchange"],
+        },
+        {
+            "type": "select",
+            "name": "trading_mode",
+            "message": "Trading mode (futures: USDT-margined swaps, long and short):",
+            "default": answers["trading_mode"],
+            "choices": list(TRADING_MODES),
+        },
+        {
+            "type": "select",
+            "name": "margin_mode",
+            "message": "Margin mode:",
+            "default": answers["margin_mode"],
+            "choices": list(MARGIN_MODES),
+            "when": lambda a: a.get("trading_mode") == "futures",
         },
         {
             "type": "text",
@@ -210,12 +252,17 @@ def ask(answers: dict[str, Any], **prompt_options: Any) -> dict[str, Any]:
     merged["stake_amount"] = _stake(str(merged["stake_amount"]))
     for key in ("max_open_trades", "producers", "base_port", "volume_pairs"):
         merged[key] = int(merged.get(key) or 0)
+    _check_modes(merged, flags=False)
     return merged
 
 
 def build_config(answers: dict[str, Any], userdir: str) -> dict[str, Any]:
     """The user's freqtrade config with a fleet section, from the answers."""
     pairs = [pair.strip() for pair in str(answers.get("pairs") or "").split(",") if pair.strip()]
+    futures = answers.get("trading_mode") == "futures"
+    if futures:
+        # Swaps settled in the stake currency: its margin and profit are counted in it.
+        pairs = [swap_pair(pair, str(answers["stake_currency"])) for pair in pairs]
     volume = int(answers.get("volume_pairs") or 0)
     if volume > 0:
         pairs = []
@@ -232,7 +279,9 @@ def build_config(answers: dict[str, Any], userdir: str) -> dict[str, Any]:
     if answers.get("simulator"):
         from freqfleet.sim import exchange_config
 
-        exchange = exchange_config(answers["simulator"], pairs)
+        exchange = exchange_config(
+            answers["simulator"], pairs, trading_mode="futures" if futures else "spot"
+        )
     else:
         exchange = {
             "name": answers["exchange"],
@@ -241,6 +290,11 @@ def build_config(answers: dict[str, Any], userdir: str) -> dict[str, Any]:
             "pair_whitelist": pairs,
             "pair_blacklist": [],
         }
+    mode = (
+        {"trading_mode": "futures", "margin_mode": answers["margin_mode"]}
+        if futures
+        else {"trading_mode": "spot"}
+    )
     return {
         "$schema": "https://schema.freqtrade.io/schema.json",
         "strategy": answers["strategy"],
@@ -252,7 +306,7 @@ def build_config(answers: dict[str, Any], userdir: str) -> dict[str, Any]:
         "dry_run": answers["dry_run"],
         "dry_run_wallet": DEFAULTS["dry_run_wallet"],
         "cancel_open_orders_on_exit": False,
-        "trading_mode": "spot",
+        **mode,
         "user_data_dir": userdir,
         "unfilledtimeout": {"entry": 10, "exit": 10, "exit_timeout_count": 0, "unit": "minutes"},
         "entry_pricing": {
@@ -332,6 +386,12 @@ def run_new_config(args: argparse.Namespace) -> int:
     write_all_atomic(files)
     console = Console(highlight=False)
     console.print(f"Wrote {config_path} and {config_path.parent / args.userdir}/")
+    if answers["trading_mode"] == "futures":
+        console.print(
+            f"Futures ({answers['margin_mode']} margin): pairs are swaps settled in "
+            f"{answers['stake_currency']}; a strategy shorts only with can_short = True "
+            f"({FUTURES_SAMPLE} does) and sets its leverage in leverage()"
+        )
     console.print(f"Next: freqfleet plan -c {config_path} -o fleet && freqfleet up fleet")
     return 0
 

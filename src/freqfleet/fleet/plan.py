@@ -70,6 +70,7 @@ from freqfleet.fleet.partition import partition, routes
 from freqfleet.fleet.secrets import SECRETS_NAME, bot_secrets, load_secrets
 from freqfleet.fleet.strategy_discovery import resolve_strategy
 from freqfleet.fleet.stubs import StrategyInfo, check_strategy_files, stub_files
+from freqfleet.fleet.trading_mode import pin_mode
 from freqfleet.gateway import exchange_profile, upstream_of
 
 
@@ -169,6 +170,8 @@ def _bot_configs(
     generated[CONSUMER_FILE] = consumer_config(
         config, spec, info, all_secrets, all_secrets[CONSUMER_NAME], shares=shares
     )
+    for bot in generated.values():
+        pin_mode(bot, config)  # one trading and margin mode for every bot
     check_freqtrade_schema(generated)
     return generated
 
@@ -257,7 +260,7 @@ def render_plan(
         config = {**config, "exchange": gateway.route(config.get("exchange") or {})}
     generated = _bot_configs(config, spec, info, all_secrets, shares)
     if dynamic:
-        generated[FEED_CONFIG] = feed_config(config, timeframe)
+        generated[FEED_CONFIG] = pin_mode(feed_config(config, timeframe), config)
     files = _config_files(out_dir, generated, all_secrets, strategy_files)
     manifest = FleetManifest(
         strategy=info.fleet_name,

@@ -18,6 +18,7 @@ from freqfleet.errors import ConfigError
 from freqfleet.fleet.addresses import is_loopback
 from freqfleet.fleet.kubespec import K8S_SERVICE_NAME, KubernetesSpec
 from freqfleet.fleet.model import REJECTED_PAIRLISTS, RESERVED_NAMES, STATIC_PAIRLIST, FleetSpec
+from freqfleet.fleet.trading_mode import override_problems, trading_mode_problems
 from freqfleet.gateway import config_problems as gateway_problems
 from freqfleet.problems import format_problems, problems_from
 
@@ -197,7 +198,9 @@ def validate_fleet_config(config: dict[str, Any]) -> FleetSpec:
             problems.extend(problems_from(error, FleetSpec, "fleet"))
         else:
             problems.extend(_cross_field_problems(spec))
+        problems.extend(override_problems(section))
     problems.extend(_config_problems(config, spec))
+    problems.extend(trading_mode_problems(config))
     if problems:
         raise ConfigError(format_problems(problems))
     assert spec is not None

@@ -71,7 +71,7 @@ def _informative_pairs(
 
     settings = {
         **config,
-        "candle_type_def": CandleType.SPOT,
+        "candle_type_def": CandleType.get_default(str(config.get("trading_mode") or "spot")),
         "runmode": RunMode.PLOT,
         "exchange": {**(config.get("exchange") or {}), "pair_whitelist": pairs},
     }

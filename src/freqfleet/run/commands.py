@@ -255,6 +255,7 @@ def _demo(args: argparse.Namespace) -> int:
             seed=args.seed,
             directory=Path(args.dir) if args.dir else None,
             live=args.live,
+            futures=args.futures,
         )
     )
 
@@ -345,5 +346,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="The consumer trades live (dry_run false) on the simulator's account, whose key "
         "and secret only the consumer gets (account file: sim-account.json in the folder).",
+    )
+    demo.add_argument(
+        "--futures",
+        action="store_true",
+        help="Trade the simulator's USDT perpetuals (BTC/USDT:USDT), long and short, in "
+        "isolated margin, with FleetFuturesSampleStrategy.",
     )
     demo.set_defaults(func=_demo)

@@ -11,6 +11,10 @@ signed requests, as it would on Binance. The account file (key, secret, starting
 balances; mode 0600) lives in the demo's folder; the config the demo plans from holds its
 key and secret, so the plan hands them to the consumer alone, exactly as for a user's live
 config.
+
+``--futures``: the fleet trades the simulator's USDT-margined perpetuals (``BTC/USDT:USDT``)
+in isolated margin, long and short, with ``FleetFuturesSampleStrategy`` (a leverage per
+entry tag); with ``--live`` on the account's separate futures wallet.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ ACCOUNT_FILE = "sim-account.json"
 """The simulator's account with ``--live``, in the demo's folder (created when missing)."""
 DEMO_TIMEFRAME = "1m"
 DEMO_STRATEGY = "FleetSampleStrategy"
+FUTURES_STRATEGY = "FleetFuturesSampleStrategy"
 # Market orders fill at once in dry-run (a limit order at the touch waits for the price to
 # come back), so the demo's slots hold trades, not pending orders.
 MARKET_ORDER_TYPES: dict[str, str | bool] = {
@@ -75,6 +80,11 @@ class DemoOptions:
     seed: int = 7
     directory: Path | None = None
     live: bool = False
+    futures: bool = False
+
+    @property
+    def strategy(self) -> str:
+        return FUTURES_STRATEGY if self.futures else DEMO_STRATEGY
 
     def check(self) -> None:
         if not 1 <= self.producers <= 20:
@@ -92,8 +102,13 @@ class DemoOptions:
 def demo_config(exchange: dict[str, Any], options: DemoOptions) -> dict[str, Any]:
     """An ordinary freqtrade config plus a fleet section, as a user would write it."""
     ports = free_ports(options.producers + 1)
+    mode = (
+        {"trading_mode": "futures", "margin_mode": "isolated"}
+        if options.futures
+        else {"trading_mode": "spot"}
+    )
     return {
-        "strategy": DEMO_STRATEGY,
+        "strategy": options.strategy,
         "timeframe": DEMO_TIMEFRAME,
         "max_open_trades": options.max_open_trades,
         "stake_currency": "USDT",
@@ -101,7 +116,7 @@ def demo_config(exchange: dict[str, Any], options: DemoOptions) -> dict[str, Any
         "stake_amount": "unlimited",
         "dry_run": not options.live,
         "dry_run_wallet": 100 * options.max_open_trades,
-        "trading_mode": "spot",
+        **mode,
         "order_types": dict(MARKET_ORDER_TYPES),
         "entry_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
         "exit_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
@@ -191,8 +206,11 @@ def summary_table(manifest: FleetManifest) -> Table:
             str(matched),
         )
     slots = max_concurrent(consumer_trades)
+    shorts = sum(1 for trade in consumer_trades if trade.get("is_short"))
     table.caption = (
-        f"consumer: {len(consumer_trades)} trades, {total_matched} entered on a producer's signal candle; "
+        f"consumer: {len(consumer_trades)} trades"
+        + (f" ({shorts} short)" if shorts else "")
+        + f", {total_matched} entered on a producer's signal candle; "
         f"at most {slots} open at once"
     )
     table.caption_justify = "left"
@@ -207,14 +225,26 @@ def account_line(account: dict[str, Any]) -> str:
         for asset, values in sorted(balances.items())
         if isinstance(values, dict)
     ]
-    return "simulator account: " + ("; ".join(held) or "no balances")
+    line = "simulator account: " + ("; ".join(held) or "no balances")
+    futures = account.get("futures")
+    if isinstance(futures, dict) and isinstance(futures.get("wallet"), dict):
+        sums = futures["wallet"]
+        shown = ("totalWalletBalance", "totalUnrealizedProfit", "availableBalance")
+        wallet = ", ".join(f"{key} {sums[key]}" for key in shown if key in sums)
+        positions = len(futures.get("positions") or [])
+        line += f"; futures (USDT): {wallet}; {positions} open position(s)"
+    return line
 
 
 def plan_demo(
     sim: RunningSimulator, options: DemoOptions, root: Path, console: Console
 ) -> tuple[Path, FleetManifest]:
     """Plan the demo's fleet in ``root/fleet`` as a user would, and say who trades what."""
-    config = demo_config(sim.exchange_config(sim.pairs, live=options.live), options)
+    if options.futures:
+        exchange = sim.futures_config(live=options.live)["exchange"]
+    else:
+        exchange = sim.exchange_config(sim.pairs, live=options.live)
+    config = demo_config(exchange, options)
     check_every_producer_has_pairs(config, options)
     plan_dir = root / "fleet"
     spec = validate_fleet_config(config)
@@ -270,8 +300,9 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
     wallet = "LIVE on the simulator's account" if options.live else "dry-run"
     console.print(
         f"[bold]freqfleet demo[/]: {options.producers} producers, {options.pairs} pairs, "
-        f"1 consumer (max {options.max_open_trades} trades, {wallet}), {DEMO_STRATEGY} on "
+        f"1 consumer (max {options.max_open_trades} trades, {wallet}), {options.strategy} on "
         f"{DEMO_TIMEFRAME} candles"
+        + (" (USDT perpetuals, long and short, isolated margin)" if options.futures else "")
     )
     root = options.directory or Path(tempfile.mkdtemp(prefix="freqfleet-demo-"))
     try:
@@ -293,6 +324,7 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
 
 __all__ = [
     "ACCOUNT_FILE",
+    "FUTURES_STRATEGY",
     "MARKET_ORDER_TYPES",
     "DemoOptions",
     "account_line",

@@ -53,6 +53,7 @@ from freqfleet.sim.config import (
     futures_pair,
     name_bot,
 )
+from freqfleet.sim.funding import funding_rate, funding_times
 from freqfleet.sim.launcher import RunningSimulator, running_simulator, simulator_command
 from freqfleet.sim.weights import BINANCE_WEIGHT_LIMIT, depth_weight, ticker_24hr_weight
 
@@ -63,6 +64,8 @@ __all__ = [
     "ccxt_settings",
     "depth_weight",
     "exchange_config",
+    "funding_rate",
+    "funding_times",
     "futures_config",
     "futures_pair",
     "name_bot",

@@ -1,11 +1,14 @@
 """Checks on every producer message, where it arrives, before anything stores or routes it.
 
 A producer (or anything holding its token) can send any frame and any whitelist. What
-the consumer keeps must be a frame of a market it trades, on the timeframe and candle
-type it runs, with dates present, datetime, strictly increasing and not in the future,
-and of a sane size; a whitelist keeps only such pairs (and, for a planned fleet with
-static shares, only the producer's own). Everything else is dropped and counted per
-producer and reason; each producer and reason is logged at most once a minute.
+the consumer keeps must be a frame of a market it trades (a spot pair quoted in its stake
+currency, or on futures a swap settled in it), on the timeframe and candle type it runs,
+with dates present, datetime, strictly increasing and not in the future, and of a sane
+size; a whitelist keeps only such pairs (and, for a planned fleet with static shares, only
+the producer's own). Spot data on a futures consumer and futures data on a spot consumer
+have their own reasons: they mean a producer runs in the other trading mode. Everything
+else is dropped and counted per producer and reason; each producer and reason is logged
+at most once a minute.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ it, and freqtrade asks for at most 1,500 candles; every other message is one can
 MAX_COLUMNS = 3000
 MAX_PAIR_LENGTH = 64
 LOG_INTERVAL_SECS = 60.0
+SPOT, FUTURES = "spot", "futures"
+"""freqtrade's candle types of the two trading modes (``candle_type_def``)."""
 
 _PAIR_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,32}/[A-Za-z0-9._-]{1,32}(:[A-Za-z0-9._-]{1,32})?\Z")
 
@@ -40,6 +45,8 @@ REJECT_REASONS = {
     "malformed": "not an analysed dataframe",
     "timeframe": "another timeframe than this consumer's",
     "candle_type": "another candle type than this consumer's",
+    "spot_on_futures": "spot candles or a spot pair on a futures consumer",
+    "futures_on_spot": "futures candles or a swap on a spot consumer",
     "pair_invalid": "not a pair name",
     "pair_not_market": "not a market of this exchange in the stake currency",
     "pair_not_in_share": "a pair outside the producer's share",
@@ -65,6 +72,11 @@ class IntakeRules:
     shares: Mapping[str, frozenset[str]] | None = None
     """Static shares of a planned fleet: producer -> pairs it may serve."""
 
+    @property
+    def futures(self) -> bool:
+        """A futures consumer: swaps settled in the stake currency, ``futures`` candles."""
+        return self.candle_type == FUTURES
+
 
 def pair_problem(rules: IntakeRules, producer: str, pair: Any) -> str | None:
     """Why ``producer`` may not serve ``pair``, or None."""
@@ -72,15 +84,30 @@ def pair_problem(rules: IntakeRules, producer: str, pair: Any) -> str | None:
         return "pair_invalid"
     if rules.shares is not None and pair not in rules.shares.get(producer, frozenset()):
         return "pair_not_in_share"
-    if rules.market is not None:
-        try:
-            market = rules.market(pair)
-        except Exception:
-            market = None
-        if not market or (
-            rules.stake_currency is not None and market.get("quote") != rules.stake_currency
-        ):
-            return "pair_not_market"
+    if rules.market is None:
+        return _mode_problem(rules, ":" in pair)
+    try:
+        market = rules.market(pair)
+    except Exception:
+        market = None
+    if not market:
+        return "pair_not_market"
+    problem = _mode_problem(rules, bool(market.get("swap") or market.get("contract")))
+    if problem is not None:
+        return problem
+    # A swap's margin and profit are in its settle currency, a spot pair's in its quote.
+    currency = market.get("settle") if rules.futures else market.get("quote")
+    if rules.stake_currency is not None and currency != rules.stake_currency:
+        return "pair_not_market"
+    return None
+
+
+def _mode_problem(rules: IntakeRules, is_contract: bool) -> str | None:
+    """A futures consumer trades swaps only, a spot consumer spot pairs only."""
+    if rules.futures and not is_contract:
+        return "spot_on_futures"
+    if not rules.futures and is_contract:
+        return "futures_on_spot"
     return None
 
 
@@ -96,7 +123,10 @@ def frame_problem(
     """Why an ``analyzed_df`` message must be dropped, or None when it may be stored."""
     if timeframe != rules.timeframe:
         return "timeframe"
-    if str(candle_type) != rules.candle_type:
+    kind = str(candle_type)
+    if kind != rules.candle_type:
+        if {kind, rules.candle_type} == {SPOT, FUTURES}:
+            return "spot_on_futures" if rules.futures else "futures_on_spot"
         return "candle_type"
     problem = pair_problem(rules, producer, pair)
     if problem is not None:

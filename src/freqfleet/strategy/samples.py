@@ -85,6 +85,54 @@ class FleetSampleStrategy(FleetStrategy, IStrategy):
         return None
 
 
+class FleetFuturesSampleStrategy(FleetSampleStrategy):
+    """The light sample on futures: long on an upward crossing, short on a downward one.
+
+    Each crossing closes the other side's trade. ``leverage`` is chosen by entry tag, so
+    a consumer must see the producers' tags to size its trades as a plain bot would.
+    Runs with ``trading_mode: futures``; on spot freqtrade refuses ``can_short``.
+    """
+
+    can_short = True
+    leverage_by_tag = {"ema_cross_up": 2.0, "ema_cross_down": 3.0}
+
+    def populate_entry_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
+        dataframe = super().populate_entry_trend(dataframe, metadata)
+        crossed_down = self._crossed_down(dataframe) & (dataframe["volume"] > 0)
+        dataframe.loc[crossed_down, "enter_short"] = 1
+        dataframe.loc[crossed_down, "enter_tag"] = "ema_cross_down"
+        return dataframe
+
+    def populate_exit_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
+        dataframe = super().populate_exit_trend(dataframe, metadata)
+        crossed_up = (dataframe["ema_fast"] > dataframe["ema_slow"]) & (
+            dataframe["ema_fast"].shift(1) <= dataframe["ema_slow"].shift(1)
+        )
+        dataframe.loc[crossed_up, "exit_short"] = 1
+        dataframe.loc[crossed_up & (dataframe["exit_long"] != 1), "exit_tag"] = "ema_cross_up"
+        return dataframe
+
+    @staticmethod
+    def _crossed_down(dataframe: DataFrame) -> Any:
+        return (dataframe["ema_fast"] < dataframe["ema_slow"]) & (
+            dataframe["ema_fast"].shift(1) >= dataframe["ema_slow"].shift(1)
+        )
+
+    def leverage(
+        self,
+        pair: str,
+        current_time: datetime,
+        current_rate: float,
+        proposed_leverage: float,
+        max_leverage: float,
+        entry_tag: str | None,
+        side: str,
+        **kwargs: Any,
+    ) -> float:
+        """A leverage per entry tag (1 for an unknown tag), within the market's maximum."""
+        return min(self.leverage_by_tag.get(entry_tag or "", 1.0), max_leverage)
+
+
 class DummyConsumerStrategy(FleetStrategy, IStrategy):
     """A consumer that trades exactly the producers' entry and exit signals.
 
@@ -118,4 +166,4 @@ class DummyConsumerStrategy(FleetStrategy, IStrategy):
         return dataframe
 
 
-__all__ = ["DummyConsumerStrategy", "FleetSampleStrategy"]
+__all__ = ["DummyConsumerStrategy", "FleetFuturesSampleStrategy", "FleetSampleStrategy"]

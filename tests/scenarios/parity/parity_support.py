@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 from freqtrade.data.dataprovider import DataProvider
-from freqtrade.enums import CandleType, RPCMessageType, RunMode
+from freqtrade.enums import CandleType, RPCMessageType, RunMode, TradingMode
 from freqtrade.exchange import timeframe_to_minutes
 from freqtrade.persistence import Order, Trade
 from freqtrade.resolvers import StrategyResolver
@@ -96,6 +96,56 @@ class RecordedMarket:
         )
         closed = frame["date"] + pd.Timedelta(minutes=minutes) <= self.now
         return frame[closed].reset_index(drop=True)
+
+
+class FuturesRecordedMarket(RecordedMarket):
+    """Swap markets (``BASE/USDT:USDT``) over recorded candles, with mark and funding rates.
+
+    ``sources`` names the recorded pair behind each swap. The futures candles are the
+    recording; the mark candles are the same candles half a basis point higher; the funding
+    rate of an hour is a tenth of that hour's price change, within Binance's +-0.075 %.
+    """
+
+    FUNDING_TIMEFRAME = "1h"
+
+    def __init__(self, sources: dict[str, str], end: datetime, window_start: datetime) -> None:
+        super().__init__(list(sources.values()), end, window_start)
+        self.pairs = list(sources)
+        self.markets = {pair: market_of(pair) for pair in sources}
+        self._base = {pair: self._base[source] for pair, source in sources.items()}
+        self._typed: dict[tuple[str, str, str], pd.DataFrame] = {}
+
+    def move_to(self, now: pd.Timestamp) -> None:
+        super().move_to(now)
+        self._typed = {}
+
+    def get_option(self, name: str) -> Any:
+        return {"funding_fee_timeframe": self.FUNDING_TIMEFRAME}[name]
+
+    def klines(self, pair_key: tuple[str, str, Any], copy: bool = True) -> pd.DataFrame:
+        pair, timeframe, candle_type = pair_key
+        kind = str(candle_type or CandleType.FUTURES)
+        if kind == CandleType.FUTURES:
+            return super().klines(pair_key, copy)
+        key = (pair, timeframe, kind)
+        frame = self._typed.get(key)
+        if frame is None:
+            frame = self._typed[key] = self._derived(pair, timeframe, kind)
+        return frame.copy() if copy else frame
+
+    def _derived(self, pair: str, timeframe: str, kind: str) -> pd.DataFrame:
+        candles = self.klines((pair, timeframe, CandleType.FUTURES), copy=True)
+        if candles.empty:
+            return candles
+        if kind == CandleType.MARK:
+            for column in ("open", "high", "low", "close"):
+                candles[column] = candles[column] * 1.00005
+            return candles
+        if kind == CandleType.FUNDING_RATE:
+            change = (candles["close"] / candles["open"] - 1.0) / 10.0
+            rate = change.clip(-0.00075, 0.00075).round(8)
+            return pd.DataFrame({"date": candles["date"], "funding_rate": rate})
+        return pd.DataFrame()
 
 
 class RpcSink:
@@ -198,7 +248,9 @@ def deliver(consumer: Bot, producer_name: str, messages: list[dict[str, Any]]) -
         consumer.emc.handle_producer_message(producer_entry(producer_name), wire(message))
 
 
-def initial_messages(producer: Bot) -> list[dict[str, Any]]:
+def initial_messages(
+    producer: Bot, candle_type: CandleType = CandleType.SPOT
+) -> list[dict[str, Any]]:
     """What a producer answers a consumer that connects: whitelist, then full frames."""
     messages: list[dict[str, Any]] = [{"type": RPCMessageType.WHITELIST, "data": producer.pairs}]
     for pair in producer.pairs:
@@ -207,7 +259,7 @@ def initial_messages(producer: Bot) -> list[dict[str, Any]]:
             {
                 "type": RPCMessageType.ANALYZED_DF,
                 "data": {
-                    "key": (pair, BASE_TIMEFRAME, CandleType.SPOT),
+                    "key": (pair, BASE_TIMEFRAME, candle_type),
                     "df": frame.tail(1500),
                     "la": analysed,
                 },
@@ -382,6 +434,72 @@ def run_order_filled(strategy: Any, trade: Trade, now: datetime) -> dict[str, An
     """``order_filled`` for the trade's entry order; what it wrote to custom data."""
     strategy.order_filled(pair=trade.pair, trade=trade, order=trade.orders[0], current_time=now)
     return {item.cd_key: item.value for item in trade.get_all_custom_data()}
+
+
+def futures_parity_config(
+    user_data: Path, strategy: str, pairs: list[str], producers: list[str] | None = None
+) -> dict[str, Any]:
+    """``parity_config`` for USDT-settled swaps in isolated margin."""
+    config = parity_config(user_data, strategy, pairs, producers)
+    config.update(
+        stake_currency="USDT",
+        stake_amount=100.0,
+        trading_mode="futures",
+        margin_mode="isolated",
+        candle_type_def=CandleType.FUTURES,
+    )
+    return config
+
+
+def open_futures_trade(
+    pair: str, opened: datetime, rate: float, bot: str, *, short: bool, leverage: float
+) -> Trade:
+    """A filled isolated-margin trade of ``bot`` on the swap ``pair``, long or short."""
+    stake = 100.0
+    amount = stake * leverage / rate
+    side = "sell" if short else "buy"
+    trade = Trade(
+        pair=pair,
+        open_date=opened.replace(tzinfo=None),
+        open_rate=rate,
+        amount=amount,
+        stake_amount=stake,
+        fee_open=0.0005,
+        fee_close=0.0005,
+        exchange="binance",
+        is_open=True,
+        is_short=short,
+        leverage=leverage,
+        trading_mode=TradingMode.FUTURES,
+        interest_rate=0.0,
+        funding_fees=0.0,
+        enter_tag="rsi_spike" if short else "rsi_dip",
+        timeframe=5,
+    )
+    order = Order(
+        ft_order_side=side,
+        ft_pair=pair,
+        ft_is_open=False,
+        ft_amount=amount,
+        ft_price=rate,
+        order_id=f"{bot}-{pair}-{side}-{opened.timestamp()}",
+        status="closed",
+        symbol=pair,
+        order_type="limit",
+        side=side,
+        price=rate,
+        average=rate,
+        amount=amount,
+        filled=amount,
+        remaining=0,
+        cost=amount * rate,
+        order_date=opened.replace(tzinfo=None),
+        order_filled_date=opened.replace(tzinfo=None),
+    )
+    trade.orders.append(order)
+    Trade.session.add(trade)
+    Trade.commit()
+    return trade
 
 
 def step_time(market: RecordedMarket) -> datetime:
