@@ -28,6 +28,8 @@ from freqfleet.dashboard.page import page_html
 HEARTBEAT_SECS = 15.0
 """A comment line this often keeps proxies from closing a quiet event stream."""
 POLL_SECS = 0.2
+BASIC = HTTPBasic(realm="freqfleet")
+"""At module level: FastAPI resolves the string annotations of routes in module globals."""
 
 
 def plotly_js() -> bytes:
@@ -55,12 +57,11 @@ async def events(feed: SnapshotFeed, poll: float = POLL_SECS) -> AsyncIterator[b
 def create_app(feed: SnapshotFeed, username: str, password: str, title: str) -> FastAPI:
     """The app over ``feed``, asking for ``username``/``password`` (HTTP basic)."""
     app = FastAPI(title="freqfleet dashboard", docs_url=None, redoc_url=None, openapi_url=None)
-    basic = HTTPBasic(realm="freqfleet")
     script = plotly_js()
     script_gz = gzip.compress(script, compresslevel=9, mtime=0)  # once, not per request
     html = page_html(title)
 
-    def login(credentials: Annotated[HTTPBasicCredentials, Depends(basic)]) -> None:
+    def login(credentials: Annotated[HTTPBasicCredentials, Depends(BASIC)]) -> None:
         user_ok = secrets.compare_digest(credentials.username.encode(), username.encode())
         password_ok = secrets.compare_digest(credentials.password.encode(), password.encode())
         if not (user_ok and password_ok):
