@@ -21,10 +21,10 @@ def running_dashboard(plan_dir: Path, interval: float = 0.5) -> Iterator[tuple[s
     port = free_ports(1)[0]
     log = plan_dir / "dashboard-test.log"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    argv = [sys.executable, "-m", "freqfleet", "dashboard", str(plan_dir)]
     with open(log, "wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "freqfleet", "dashboard", str(plan_dir)]
-            + ["--port", str(port), "--interval", str(interval)],
+            [*argv, "--port", str(port), "--interval", str(interval)],
             stdout=output,
             stderr=subprocess.STDOUT,
             env=env,

@@ -19,9 +19,11 @@ from tests.dashboard.server import running_dashboard
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory) -> Iterator[tuple[FakeFleet, str, Path]]:
-    with fake_fleet(tmp_path_factory.mktemp("app") / "fleet") as fleet:
-        with running_dashboard(fleet.plan_dir) as (url, log):
-            yield fleet, url, log
+    with (
+        fake_fleet(tmp_path_factory.mktemp("app") / "fleet") as fleet,
+        running_dashboard(fleet.plan_dir) as (url, log),
+    ):
+        yield fleet, url, log
 
 
 def login(fleet: FakeFleet) -> tuple[str, str]:
