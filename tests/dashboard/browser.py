@@ -153,7 +153,7 @@ def _targets(port: int) -> list[dict[str, Any]]:
         time.sleep(0.1)
 
 
-def load(page: Page, url: str, ready: str = "document.body.dataset.taken") -> None:
+def load(page: Page, url: str, ready: str = "document.body?.dataset.taken") -> None:
     """Open ``url`` and wait until the first snapshot is drawn."""
     page.call("Page.navigate", url=url)
     page.wait_for(ready, 30, "a first snapshot")

@@ -175,6 +175,7 @@ def page_html(title: str) -> str:
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f"<title>freqfleet: {html.escape(title)}</title>"
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        '<link rel="icon" href="data:,">'
         f'<style>{_STYLE}</style><script src="plotly.min.js"></script></head>'
         f"<body>{body}<script>{_SCRIPT}</script></body></html>"
     )
