@@ -10,7 +10,7 @@ import itertools
 import json
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +159,5 @@ def load(page: Page, url: str, ready: str = "document.body?.dataset.taken") -> N
     page.wait_for(ready, 30, "a first snapshot")
 
 
-Check = Callable[[Page], Any]
 
 __all__ = ["Page", "browser_page", "load"]
