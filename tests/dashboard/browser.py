@@ -159,5 +159,4 @@ def load(page: Page, url: str, ready: str = "document.body?.dataset.taken") -> N
     page.wait_for(ready, 30, "a first snapshot")
 
 
-
 __all__ = ["Page", "browser_page", "load"]

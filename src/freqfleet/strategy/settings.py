@@ -32,6 +32,8 @@ class ConsumerSettings:
     exit_price_secs: float | None = None
     """Seconds an open trade's exit price may be reused (``fleet.exit_price_secs``; None:
     priced every loop, as freqtrade does)."""
+    alerts: bool = True
+    """Fleet events sent on the consumer's notification channels (``fleet.alerts``)."""
 
 
 def external_producers(config: dict[str, Any]) -> list[dict[str, Any]]:
@@ -97,6 +99,7 @@ def check_fleet_config(config: dict[str, Any]) -> ConsumerSettings | None:
         tuple(section.follow),
         dict(section.producer_api),
         section.exit_price_secs,
+        alerts=section.alerts,
     )
 
 
