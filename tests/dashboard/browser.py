@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from websockets.sync.client import ClientConnection, connect
 
-from tests.backtest.test_report import CHROMIUM_FLAGS, chromium
+from tests.kit.chromium import CHROMIUM_FLAGS, chromium
 
 
 class Page:

@@ -12,13 +12,20 @@ What other parts of freqfleet use:
   runs it beside the bots (:mod:`.address`).
 """
 
-from freqfleet.dashboard.address import dashboard_spec, dashboard_url, default_port, listen_address
+from freqfleet.dashboard.address import (
+    PROCESS_NAME,
+    dashboard_spec,
+    dashboard_url,
+    default_port,
+    listen_address,
+)
 from freqfleet.dashboard.app import create_app
 from freqfleet.dashboard.feed import SnapshotFeed
 from freqfleet.dashboard.metrics import metrics_text
 from freqfleet.dashboard.snapshot import Snapshot, take_snapshot
 
 __all__ = [
+    "PROCESS_NAME",
     "Snapshot",
     "SnapshotFeed",
     "create_app",

@@ -16,11 +16,10 @@ import sys
 from pathlib import Path
 
 from freqfleet.fleet import FleetManifest, connect_address
-from freqfleet.run.fleet_lock import RUN_DIR
-from freqfleet.run.processes import ProcessSpec
+from freqfleet.run import RUN_DIR, ProcessSpec
 
 DEFAULT_LISTEN = "127.0.0.1"
-NAME = "dashboard"
+PROCESS_NAME = "dashboard"
 
 
 def listen_address(plan_dir: Path, manifest: FleetManifest) -> str:
@@ -67,18 +66,18 @@ def dashboard_spec(plan_dir: Path, manifest: FleetManifest, port: int) -> Proces
     plan_dir = Path(plan_dir).resolve()
     host = listen_address(plan_dir, manifest)
     return ProcessSpec(
-        name=NAME,
-        argv=[sys.executable, "-m", "freqfleet", NAME, str(plan_dir), "--port", str(port)],
+        name=PROCESS_NAME,
+        argv=[sys.executable, "-m", "freqfleet", PROCESS_NAME, str(plan_dir), "--port", str(port)],
         cwd=plan_dir,
-        console_log=plan_dir / RUN_DIR / f"{NAME}.console.log",
+        console_log=plan_dir / RUN_DIR / f"{PROCESS_NAME}.console.log",
         ping_url=f"{dashboard_url(host, port)}healthz",
-        role=NAME,
+        role=PROCESS_NAME,
     )
 
 
 __all__ = [
     "DEFAULT_LISTEN",
-    "NAME",
+    "PROCESS_NAME",
     "dashboard_spec",
     "dashboard_url",
     "default_port",

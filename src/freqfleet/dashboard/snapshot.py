@@ -21,9 +21,14 @@ from freqtrade.exchange import timeframe_to_seconds
 from freqfleet.botapi import BotApi, BotApiError
 from freqfleet.fleet import FleetManifest
 from freqfleet.fleet_state import FleetState
-from freqfleet.run.control import read_state
-from freqfleet.run.processes import alive, local_api_url
-from freqfleet.run.status import FleetStatus, collect_status, read_consumer_state
+from freqfleet.run import (
+    FleetStatus,
+    alive,
+    collect_status,
+    local_api_url,
+    read_consumer_state,
+    read_state,
+)
 
 QUARTER = 0.25
 """freqtrade warns when a strategy's analysis takes more than a quarter of a candle."""

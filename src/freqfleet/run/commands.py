@@ -14,8 +14,6 @@ from typing import Any
 from rich.console import Console
 from rich.live import Live
 
-from freqfleet.dashboard.address import NAME as DASHBOARD
-from freqfleet.dashboard.address import dashboard_spec, default_port, listen_address
 from freqfleet.errors import ConfigError, RuntimeFleetError
 from freqfleet.fleet import FleetManifest
 from freqfleet.run.control import (
@@ -88,7 +86,9 @@ def _dashboard_spec(
     plan_dir: Path, manifest: FleetManifest, args: argparse.Namespace, only: set[str] | None
 ) -> ProcessSpec | None:
     """The fleet's dashboard, unless ``--no-dashboard`` or ``--only`` leaves it out."""
-    if args.no_dashboard or (only is not None and DASHBOARD not in only):
+    from freqfleet.dashboard import PROCESS_NAME, dashboard_spec, default_port, listen_address
+
+    if args.no_dashboard or (only is not None and PROCESS_NAME not in only):
         return None
     port = args.dashboard_port or default_port(manifest, listen_address(plan_dir, manifest))
     return dashboard_spec(plan_dir, manifest, port)
