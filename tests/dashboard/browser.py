@@ -110,7 +110,7 @@ def browser_page(
     try:
         port = _devtools_port(profile, process)
         target = next(t for t in _targets(port) if t.get("type") == "page")
-        with connect(target["webSocketDebuggerUrl"], max_size=None) as socket:
+        with connect(target["webSocketDebuggerUrl"], max_size=None, ping_interval=None) as socket:
             page = Page(socket)
             for domain in ("Runtime", "Log", "Network", "Page"):
                 page.call(f"{domain}.enable")

@@ -16,7 +16,7 @@ _STYLE = """
 body{font:14px system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d232b}
 header{background:#1d232b;color:#fff;padding:10px 18px;display:flex;gap:18px;align-items:baseline}
 header h1{font-size:18px;margin:0}#link{font-size:12px;opacity:.8}
-main{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:14px;padding:14px}
+main{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:14px;padding:14px}
 section{background:#fff;border-radius:6px;padding:10px 14px;box-shadow:0 1px 2px #0002}
 section.wide{grid-column:1/-1}h2{font-size:15px;margin:4px 0 8px}
 table{border-collapse:collapse;width:100%;font-size:13px}
@@ -25,7 +25,7 @@ th{font-weight:600;color:#556}.up{color:#18794e}.down{color:#c4320a;font-weight:
 .fresh{color:#18794e}.stale{color:#c4320a;font-weight:600}.missing{color:#a15c07}
 #warnings div{background:#fff4e5;border-left:4px solid #f5a623;padding:6px 10px;margin:4px 0}
 .kv{display:flex;flex-wrap:wrap;gap:6px 22px}.kv b{display:block;font-size:18px}
-.scroll{max-height:320px;overflow:auto}
+.scroll{max-height:320px;overflow:auto}.note{font-size:12px;color:#556}
 """
 
 _BODY = """
@@ -35,7 +35,7 @@ _BODY = """
 <main>
 <section><h2>Topology</h2><table><thead><tr><th>process</th><th>role</th><th>state</th>
 <th>version</th></tr></thead><tbody id="topology"></tbody></table></section>
-<section><h2>Wallet</h2><div class="kv" id="wallet"></div>
+<section><h2>Wallet</h2><div class="kv" id="wallet"></div><p id="follow" class="note"></p>
 <h2>Open trades</h2><table><thead><tr><th>id</th><th>pair</th><th>opened</th><th>stake</th>
 <th>profit %</th></tr></thead><tbody id="trades"></tbody></table></section>
 <section class="wide"><h2>Coverage: pairs by freshness (lag in candles)</h2>
@@ -98,8 +98,9 @@ function wallet(s) {
     ["stake in use " + cur, num(w.stake_in_use)], ["free " + cur, num(w.stake_free)],
     ["profit closed " + cur, num(w.profit_closed, 4)], ["profit all " + cur, num(w.profit_all, 4)],
     ["entries waiting for producers", w.waiting_pairs.length],
-    ["followed events", Object.entries(w.follow).map(([k, v]) => k + " " + v).join(", ") || "-"],
   ]);
+  $("follow").textContent = "followed events: " +
+    (Object.entries(w.follow).map(([k, v]) => k + " " + v).join(", ") || "none");
   rows("trades", w.trades, (r, t) => {
     r.dataset.tradeId = t.trade_id; cell(r, t.trade_id); cell(r, t.pair);
     cell(r, t.open_date); cell(r, num(t.stake_amount)); cell(r, num(t.profit_pct));
