@@ -19,6 +19,7 @@ from freqtrade.rpc import RPCManager
 
 from freqfleet.fleet_state import FleetState, ProducerState, Role
 from freqfleet.strategy.fleet_alerts import PREFIX, AlertHook, FleetAlerts
+from tests.kit.fleet_strategy import bot_config, load_strategy
 
 CANDLE = 60
 NOW = 1_800_000_000.0 + 30  # half-way through a candle
@@ -182,3 +183,23 @@ def test_an_alert_reaches_the_consumers_webhook_once(receiver) -> None:
         "entries on its 2 pairs",
         PREFIX + "producer p2 is fresh again",
     ]
+
+
+@pytest.mark.parametrize("alerts", [True, False])
+def test_the_consumer_strategy_sends_them_unless_turned_off(user_data, alerts: bool) -> None:
+    """The hook in the consumer's bot_loop_start, with ``fleet.alerts`` on and off."""
+    config = bot_config(
+        user_data, "FleetSampleStrategy", ["p1"], fleet={"follow": [], "alerts": alerts}
+    )
+    strategy = load_strategy(config)
+    strategy.dp = DataProvider(strategy.config, None)
+    strategy.bot_start()
+    try:
+        strategy.fleet_consumer.rejections.add("p1", "malformed")
+        for _ in range(3):
+            strategy.bot_loop_start(current_time=datetime.now(UTC))
+    finally:
+        strategy.ft_bot_cleanup()
+    sent = list(strategy.dp._msg_queue)
+    expected = [PREFIX + "rejected messages from producer p1: malformed 1"]
+    assert sent == (expected if alerts else [])
