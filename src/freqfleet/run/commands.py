@@ -54,11 +54,11 @@ def _up(args: argparse.Namespace) -> int:
     console = Console()
     only = set(args.only) if args.only else None
     specs = process_specs(plan_dir, manifest, only)
-    if not specs:
+    dashboard = _dashboard_spec(plan_dir, manifest, args, only)
+    if not specs and dashboard is None:
         raise ConfigError(f"--only {' '.join(args.only)}: no bot of that name in the plan")
     if args.detach:
         return _up_detached(plan_dir, args, console)
-    dashboard = _dashboard_spec(plan_dir, manifest, args, only)
     if dashboard is not None:
         specs.append(dashboard)
     supervisor = Supervisor(
