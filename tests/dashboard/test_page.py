@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.dashboard.browser import Page, browser_page, load
 from tests.dashboard.fake_fleet import FakeFleet, fake_fleet, trade
 from tests.dashboard.server import running_dashboard
+from tests.kit.browser import Page, browser_page, load
 
 pytestmark = pytest.mark.timeout(180)
 

@@ -17,7 +17,7 @@ from freqfleet.fleet import FleetManifest, validate_fleet_config, write_plan
 from freqfleet.ports import free_ports
 from freqfleet.run import DemoOptions, demo_config, local_api_url
 from freqfleet.sim import running_simulator
-from tests.dashboard.browser import Page, browser_page, load
+from tests.kit.browser import Page, browser_page, load
 from tests.kit.cli import log_tail, run_freqfleet
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
