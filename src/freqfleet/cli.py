@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "freqfleet.run.commands",
     "freqfleet.sim.commands",
     "freqfleet.gateway.commands",
+    "freqfleet.dashboard.commands",
     "freqfleet.backtest.commands",
 )
 

@@ -67,8 +67,29 @@ class ProducerState(_Schema):
     access: str | None = Field(None, exclude_if=lambda value: value is None)
     """Why the consumer cannot use it (``producer_access.PROBLEMS``); absent when it can."""
 
+    analysis_secs: float | None = Field(None, exclude_if=lambda value: value is None)
+    """Seconds from the close of its newest candle to its analysis of the last pair of its
+    share for that candle (freqtrade warns past a quarter of a candle)."""
+
     @field_serializer("newest_candle")
     def _newest_candle(self, value: datetime | None) -> str | None:
+        return _iso(value)
+
+
+class PairState(_Schema):
+    """One pair the consumer trades: who serves it and how fresh that is."""
+
+    producer: str | None = None
+    """The producer whose analysis the consumer uses; None without data."""
+    newest_candle: datetime | None = None
+    """The newest candle of that analysis."""
+    analyzed: datetime | None = None
+    """When the producer analysed it (freqtrade's ``last_analyzed``)."""
+    lag: int | None = None
+    """Candles between the consumer's newest candle and ``newest_candle``."""
+
+    @field_serializer("newest_candle", "analyzed")
+    def _dates(self, value: datetime | None) -> str | None:
         return _iso(value)
 
 
@@ -85,6 +106,10 @@ class FleetState(_Schema):
     """Pairs the consumer trades that no producer serves."""
     stale_pairs: list[str] = Field(default_factory=list)
     missing_pairs: list[str] = Field(default_factory=list)
+    waiting_pairs: list[str] = Field(default_factory=list)
+    """Pairs whose entries wait for their producer's analysis of the newest candle."""
+    pairs: dict[str, PairState] = Field(default_factory=dict)
+    """Every pair the consumer trades (empty from consumers before this field)."""
     follow: dict[str, int | float | str] = Field(default_factory=dict)
     """The trade follower's counters (``FleetTradeFollower.stats``); empty without one."""
     exit_prices: dict[str, int | float] = Field(default_factory=dict)
@@ -160,6 +185,7 @@ __all__ = [
     "STATE_VERSION",
     "FleetState",
     "Freshness",
+    "PairState",
     "ProducerState",
     "Role",
     "StateFileError",

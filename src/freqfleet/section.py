@@ -105,6 +105,15 @@ class ConsumerSection(BaseModel):
             "re-run freqfleet plan"
         ),
     )
+    alerts: bool = Field(
+        True,
+        json_schema_extra=fix(
+            "use false to keep fleet events (stale producers, unserved pairs, rejected "
+            "messages, version drift, slow analysis) out of the consumer's notifications"
+        ),
+    )
+    """Fleet events as strategy messages on the consumer's channels
+    (:mod:`freqfleet.strategy.fleet_alerts`)."""
     shares: dict[str, list[str]] | None = Field(
         None,
         json_schema_extra=fix(

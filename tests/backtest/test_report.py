@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -14,26 +12,7 @@ from rich.console import Console
 from freqfleet.backtest.commands import offline_markets
 from freqfleet.backtest.engine import BacktestRequest, FleetBacktester
 from freqfleet.backtest.report import comparison_table, write_html
-
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing: .ci/run installs it (apt-get install chromium)")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    return found
+from tests.kit.chromium import CHROMIUM_FLAGS, chromium
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ dates out of range."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from freqfleet.strategy.consumer_report import iso, moment
@@ -33,12 +33,25 @@ def test_state_file(user_data: Path):
     state = json.loads((user_data / "fleet-state.json").read_text())
     assert state["role"] == "consumer" and state["timeframe"] == "5m"
     assert state["max_signal_age"] == 2
+    newest = frame["date"].iat[-1]
+    pair = state["pairs"]["ETH/BTC"]
+    assert pair["producer"] == "p1" and pair["lag"] == 0
+    assert pair["newest_candle"] == newest.isoformat()
+    analyzed = datetime.fromisoformat(pair["analyzed"])
+    took = state["producers"]["p1"].pop("analysis_secs")
+    assert took == round((analyzed - (newest + timedelta(minutes=5))).total_seconds(), 3)
     assert state["producers"]["p1"] == {
         "pairs": 1,
-        "newest_candle": frame["date"].iat[-1].isoformat(),
+        "newest_candle": newest.isoformat(),
         "rejected": {},
     }
-    assert state["producers"]["p2"] == {"pairs": 0, "newest_candle": None, "rejected": {}}
+    assert state["pairs"]["LTC/BTC"]["producer"] is None
+    assert state["waiting_pairs"] == []
+    assert state["producers"]["p2"] == {
+        "pairs": 0,
+        "newest_candle": None,
+        "rejected": {},
+    }
     assert state["unrouted_pairs"] == ["LTC/BTC"] and state["missing_pairs"] == ["LTC/BTC"]
     assert state["stale_pairs"] == []
     assert state["follow"] == {}

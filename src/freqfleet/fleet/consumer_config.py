@@ -159,6 +159,7 @@ def fleet_section(
             "follow": list(spec.follow),
             "exit_price_secs": exit_price_secs(config, spec),
             "producer_api": producer_api,
+            "alerts": spec.alerts,
             "shares": shares,
         }
     ).to_config()

@@ -199,6 +199,14 @@ class FleetSpec(BaseModel):
     follow: list[FollowChoice] = follow_field()
     exit_price_secs: float | None = exit_price_secs_field()
     """The consumer's ``fleet.exit_price_secs``; None: the user's ``process_throttle_secs``."""
+    alerts: bool = Field(
+        True,
+        json_schema_extra=_fix(
+            "use false to keep fleet events (stale producers, unserved pairs, rejected "
+            "messages, version drift, slow analysis) out of the consumer's notifications"
+        ),
+    )
+    """The consumer's ``fleet.alerts``: fleet events on its Telegram, Discord or webhook."""
     pairlist_refresh: int = Field(
         1800,
         ge=60,

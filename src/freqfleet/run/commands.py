@@ -26,7 +26,13 @@ from freqfleet.run.control import (
 )
 from freqfleet.run.demo import DemoOptions, run_demo
 from freqfleet.run.fleet_lock import RUN_DIR, FleetRefused, already_running, lock_holder
-from freqfleet.run.processes import STOP_TIMEOUTS, open_log, process_specs
+from freqfleet.run.processes import (
+    STOP_TIMEOUTS,
+    ProcessSpec,
+    local_api_url,
+    open_log,
+    process_specs,
+)
 from freqfleet.run.startup import READY_TIMEOUT, gave_up_message, show_start_up
 from freqfleet.run.status import collect_status
 from freqfleet.run.status_table import render_status
@@ -48,10 +54,13 @@ def _up(args: argparse.Namespace) -> int:
     console = Console()
     only = set(args.only) if args.only else None
     specs = process_specs(plan_dir, manifest, only)
-    if not specs:
+    dashboard = _dashboard_spec(plan_dir, manifest, args, only)
+    if not specs and dashboard is None:
         raise ConfigError(f"--only {' '.join(args.only)}: no bot of that name in the plan")
     if args.detach:
         return _up_detached(plan_dir, args, console)
+    if dashboard is not None:
+        specs.append(dashboard)
     supervisor = Supervisor(
         plan_dir, specs, on_event=lambda line: console.print(line, highlight=False)
     )
@@ -65,10 +74,33 @@ def _up(args: argparse.Namespace) -> int:
                 f"Ctrl-C or `freqfleet down {plan_dir}` stops it; "
                 f"`freqfleet status {plan_dir}` shows it."
             )
+            for line in _urls(plan_dir, manifest, dashboard):
+                console.print(line, soft_wrap=True, highlight=False)
             supervisor.run()
     finally:
         supervisor.stop()
     return 0
+
+
+def _dashboard_spec(
+    plan_dir: Path, manifest: FleetManifest, args: argparse.Namespace, only: set[str] | None
+) -> ProcessSpec | None:
+    """The fleet's dashboard, unless ``--no-dashboard`` or ``--only`` leaves it out."""
+    from freqfleet.dashboard import PROCESS_NAME, dashboard_spec, default_port, listen_address
+
+    if args.no_dashboard or (only is not None and PROCESS_NAME not in only):
+        return None
+    port = args.dashboard_port or default_port(manifest, listen_address(plan_dir, manifest))
+    return dashboard_spec(plan_dir, manifest, port)
+
+
+def _urls(plan_dir: Path, manifest: FleetManifest, dashboard: ProcessSpec | None) -> list[str]:
+    """Where each bot's API and the dashboard answer (the consumer's login opens both)."""
+    lines = [f"  {bot.name}: {local_api_url(bot)}" for bot in manifest.bots]
+    if dashboard is not None and dashboard.ping_url:
+        url = dashboard.ping_url.removesuffix("healthz")
+        lines.append(f"  dashboard: {url} (the consumer's API username and password)")
+    return lines
 
 
 def _last_error_line(log: Path, offset: int) -> str | None:
@@ -107,6 +139,10 @@ def _up_detached(plan_dir: Path, args: argparse.Namespace, console: Console) -> 
     ]
     if args.only:
         argv += ["--only", *args.only]
+    if args.no_dashboard:
+        argv.append("--no-dashboard")
+    elif args.dashboard_port:
+        argv += ["--dashboard-port", str(args.dashboard_port)]
     output = open_log(log)
     try:
         offset = os.fstat(output).st_size
@@ -279,6 +315,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=float,
         default=READY_TIMEOUT,
         help="Seconds to wait for every bot's API (default: %(default)s).",
+    )
+    up.add_argument(
+        "--no-dashboard",
+        action="store_true",
+        help="Do not serve the fleet's dashboard (`freqfleet dashboard DIR` serves it alone).",
+    )
+    up.add_argument(
+        "--dashboard-port",
+        type=int,
+        default=None,
+        help="The dashboard's port (default: the first free one after the consumer's).",
     )
     up.set_defaults(func=_up)
 

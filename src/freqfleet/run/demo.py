@@ -267,11 +267,22 @@ def supervise(
     plan_dir: Path, manifest: FleetManifest, options: DemoOptions, console: Console
 ) -> None:
     """Run the fleet with the live status table until Ctrl-C or ``--minutes``."""
-    supervisor = Supervisor(plan_dir, process_specs(plan_dir, manifest), on_event=lambda line: None)
+    from freqfleet.dashboard import dashboard_spec, default_port  # it reads run/
+
+    dashboard = dashboard_spec(plan_dir, manifest, default_port(manifest))
+    specs = [*process_specs(plan_dir, manifest), dashboard]
+    supervisor = Supervisor(plan_dir, specs, on_event=lambda line: None)
     supervisor.install_signal_handlers()
     try:
         supervisor.start()
         show_start_up(supervisor, console)
+        console.print(
+            f"dashboard: {(dashboard.ping_url or '').removesuffix('healthz')} (user "
+            f"{manifest.consumer.username}, the consumer's API password in "
+            f"{plan_dir / manifest.consumer.config_files[0]})",
+            soft_wrap=True,
+            markup=False,
+        )
         deadline = None if options.minutes is None else time.monotonic() + options.minutes * 60
         console.print("trading; new candles arrive every minute. Ctrl-C stops the demo.")
         with Live(

@@ -366,6 +366,8 @@ class FleetConsumer:
             access=self.access_watch.problems(),
             follower=self.follower,
             exit_prices=self.exit_prices,
+            analyzed=lambda producer, pair: (self.inbox.frame(producer, pair) or (None, None))[1],
+            candle_ns=self._candle_ns,
         )
 
     def write_state(self, force: bool = False) -> None:

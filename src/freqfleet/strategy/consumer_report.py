@@ -8,11 +8,11 @@ none; the consumer calls it under its lock and writes what it returns
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from freqfleet.fleet_state import FleetState, Freshness, ProducerState, Role
+from freqfleet.fleet_state import FleetState, Freshness, PairState, ProducerState, Role
 from freqfleet.strategy.exit_pricing import ExitPrices
 from freqfleet.strategy.freshness import FreshnessLog
 from freqfleet.strategy.merge import MergeCache
@@ -35,6 +35,52 @@ def iso(epoch_ns: int | None) -> str | None:
     return None if when is None else when.isoformat()
 
 
+Analyzed = Callable[[str, str], datetime | None]
+"""``analyzed(producer, pair)``: when the producer analysed the frame the consumer holds."""
+
+
+def _analysis_secs(
+    pairs: Mapping[str, PairState], newest: Mapping[str, int | None], candle_ns: int | None
+) -> dict[str, float]:
+    """Per producer: seconds from its newest candle's close to its last pair's analysis."""
+    took: dict[str, float] = {}
+    if not candle_ns:
+        return took
+    for state in pairs.values():
+        if state.producer is None or state.analyzed is None or state.newest_candle is None:
+            continue
+        newest_ns = newest.get(state.producer)
+        candle = int(state.newest_candle.timestamp() * 1e9)
+        if newest_ns is None or abs(candle - newest_ns) > 1000:
+            continue  # a pair still on an older candle: its share is not done
+        closed = state.newest_candle + timedelta(microseconds=candle_ns // 1000)
+        secs = round((state.analyzed - closed).total_seconds(), 3)
+        took[state.producer] = max(took.get(state.producer, secs), secs)
+    return took
+
+
+def _pair_states(
+    cache: MergeCache, max_signal_age: int, analyzed: Analyzed | None
+) -> tuple[dict[str, PairState], list[str]]:
+    """Each pair's producer, newest analysed candle and lag; and the pairs whose entries
+    wait for their producer (behind, not yet stale)."""
+    states: dict[str, PairState] = {}
+    waiting = []
+    for pair, entry in cache.pairs().items():
+        when = None
+        if entry.producer is not None and analyzed is not None:
+            when = analyzed(entry.producer, pair)
+        states[pair] = PairState(
+            producer=entry.producer,
+            newest_candle=moment(entry.producer_newest),
+            analyzed=when,
+            lag=entry.lag,
+        )
+        if entry.lag is not None and 0 < entry.lag <= max_signal_age:
+            waiting.append(pair)
+    return dict(sorted(states.items())), sorted(waiting)
+
+
 def consumer_report(
     *,
     producer_names: tuple[str, ...],
@@ -46,6 +92,8 @@ def consumer_report(
     access: Mapping[str, str],
     follower: Any,
     exit_prices: ExitPrices | None,
+    analyzed: Analyzed | None = None,
+    candle_ns: int | None = None,
 ) -> FleetState:
     """Routing, freshness and intake summary of one consumer, as of now."""
     newest: dict[str, int | None] = dict.fromkeys(producer_names)
@@ -63,6 +111,8 @@ def consumer_report(
             if current is None or entry.producer_newest > current:
                 newest[entry.producer] = entry.producer_newest
     counts = router.pair_counts()
+    pairs, waiting = _pair_states(cache, freshness.max_signal_age, analyzed)
+    took = _analysis_secs(pairs, newest, candle_ns)
     return FleetState(
         role=Role.CONSUMER,
         updated=datetime.now(UTC),
@@ -74,12 +124,15 @@ def consumer_report(
                 newest_candle=moment(newest[name]),
                 rejected=rejected.get(name, {}),
                 access=access.get(name),
+                analysis_secs=took.get(name),
             )
             for name in producer_names
         },
         unrouted_pairs=sorted(unrouted),
         stale_pairs=sorted(stale),
         missing_pairs=sorted(missing),
+        waiting_pairs=waiting,
+        pairs=pairs,
         follow=follower.stats() if follower is not None else {},
         exit_prices=(
             {}

@@ -28,6 +28,7 @@ from freqfleet.strategy.callbacks import guard_callbacks
 from freqfleet.strategy.codec import decode_frame, encode_frame, is_fleet_encoded
 from freqfleet.strategy.consumer import FleetConsumer
 from freqfleet.strategy.exit_pricing import ExitPrices
+from freqfleet.strategy.fleet_alerts import AlertHook, alert_hook
 from freqfleet.strategy.order_journal import JOURNAL_FILE, OrderJournal
 from freqfleet.strategy.settings import check_fleet_config, is_consumer_config
 
@@ -232,6 +233,7 @@ class _ConsumerHooks:
     def __init__(self, strategy: Any, consumer: FleetConsumer) -> None:
         self.strategy = strategy
         self.consumer = consumer
+        self.alerts: AlertHook | None = None
 
     def bind(self) -> None:
         strategy, consumer = self.strategy, self.consumer
@@ -284,11 +286,15 @@ class _ConsumerHooks:
         self.consumer.follower = follower
         if follower is not None:
             follower.start()
+        if config.get("runmode") in _TRADING:
+            self.alerts = alert_hook(self.strategy, self.consumer)
         self.original["bot_start"](**kwargs)
 
     def bot_loop_start(self, current_time: datetime, **kwargs: Any) -> None:
         if self.consumer.follower is not None:
             self.consumer.follower.on_loop(current_time)
+        if self.alerts is not None:
+            self.alerts.on_loop()
         self.original["bot_loop_start"](current_time=current_time, **kwargs)
 
     def custom_exit(
@@ -331,6 +337,8 @@ class _ConsumerHooks:
         if self.consumer.follower is not None:
             self.consumer.follower.stop()
         self.consumer.write_state(force=True)
+        if self.alerts is not None:
+            self.alerts.stop()
         self.original["ft_bot_cleanup"]()
 
 

@@ -35,6 +35,8 @@ class ConsumerSettings:
     routes: dict[str, tuple[str, ...]] | None = None
     """A redundant fleet's pair -> producers, first preferred (``fleet.routes``; None: one
     producer per pair, or no plan)."""
+    alerts: bool = True
+    """Fleet events sent on the consumer's notification channels (``fleet.alerts``)."""
 
 
 def external_producers(config: dict[str, Any]) -> list[dict[str, Any]]:
@@ -112,6 +114,7 @@ def check_fleet_config(config: dict[str, Any]) -> ConsumerSettings | None:
         dict(section.producer_api),
         section.exit_price_secs,
         routes,
+        alerts=section.alerts,
     )
 
 
