@@ -280,6 +280,7 @@ def test_message_access_and_bot_threads_run_together(user_data: Path, monkeypatc
     produced = {p: produce(producer, p, candles(p, 300 + steps, end=start + steps)) for p in pairs}
     own = {pair: candles(pair, 200 + steps, end=start + steps) for pair in pairs}
     progress = [0]  # producer rows sent beyond the first 300
+    bot_loops = [0]
     done = threading.Event()
 
     with (
@@ -301,8 +302,12 @@ def test_message_access_and_bot_threads_run_together(user_data: Path, monkeypatc
                 feed.whitelist("p1", pairs)
                 for pair in pairs:
                     feed.analyzed("p1", pair, produced[pair].iloc[:300])
-                deadline = time.monotonic() + 4
-                while progress[0] < steps and time.monotonic() < deadline:
+                # A few seconds of traffic, longer on a loaded machine until the bot has
+                # looped and the producer sent enough to have crossed each other (60 s cap).
+                soft, hard = time.monotonic() + 4, time.monotonic() + 60
+                while progress[0] < steps and time.monotonic() < hard:
+                    if time.monotonic() > soft and progress[0] > 50 and bot_loops[0] > 20:
+                        break
                     sent = progress[0] + 1
                     for pair in pairs:
                         feed.analyzed("p1", pair, produced[pair].iloc[299 + sent : 300 + sent])
@@ -342,6 +347,7 @@ def test_message_access_and_bot_threads_run_together(user_data: Path, monkeypatc
                 fleet.write_state(force=True)
                 assert json.loads((user_data / "fleet-state.json").read_text())["role"]
                 loops += 1
+                bot_loops[0] = loops
         finally:
             fleet.stop()
             message_thread.join(10)

@@ -352,6 +352,10 @@ def test_public_names():
         "is_consumer_config",
     }
     assert strategy.STATE_FILE == "fleet-state.json"
-    assert set(samples.__all__) == {"DummyConsumerStrategy", "FleetSampleStrategy"}
+    assert set(samples.__all__) == {
+        "DummyConsumerStrategy",
+        "FleetFuturesSampleStrategy",
+        "FleetSampleStrategy",
+    }
     assert samples.FleetSampleStrategy.startup_candle_count <= 50
     assert samples.FleetSampleStrategy.__mro__[1] is strategy.FleetStrategy

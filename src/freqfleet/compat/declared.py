@@ -225,6 +225,7 @@ DECLARED: tuple[Internal, ...] = (
     _call(ENVIRONMENT, "_flat_vars_to_nested_dict", PLAN, "env_dict", "prefix"),
     _call(RESOLVER, "_search_object", (*PLAN, *BACKTEST), "directory", "object_name"),
     Internal(EXCHANGE, "_ft_has", Use.READ, PLAN),
+    Internal(EXCHANGE, "_ft_has_futures", Use.READ, PLAN),
     Internal(
         INFORMATIVE,
         "_ft_informative",

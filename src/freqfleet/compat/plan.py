@@ -45,9 +45,10 @@ def informative_data(value: Any) -> list[Any]:
     return list(getattr(value, "_ft_informative", None) or [])
 
 
-def freqtrade_ws_enabled(name: str) -> bool:
+def freqtrade_ws_enabled(name: str, trading_mode: str = "spot") -> bool:
     """Whether freqtrade takes candles from websocket streams on exchange ``name`` (its
-    class's ``_ft_has["ws_enabled"]``, spot), given ``enable_ws``."""
+    class's ``_ft_has["ws_enabled"]``; on futures its ``_ft_has_futures`` setting, else the
+    spot one), given ``enable_ws``."""
     import freqtrade.exchange as exchanges
 
     for value in vars(exchanges).values():
@@ -56,7 +57,10 @@ def freqtrade_ws_enabled(name: str) -> bool:
             and issubclass(value, exchanges.Exchange)
             and value.__name__.lower() == name.lower()
         ):
-            return bool(getattr(value, "_ft_has", {}).get("ws_enabled", False))
+            has = dict(getattr(value, "_ft_has", {}))
+            if trading_mode == "futures":
+                has.update(getattr(value, "_ft_has_futures", {}))
+            return bool(has.get("ws_enabled", False))
     return False
 
 

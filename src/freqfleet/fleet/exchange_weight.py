@@ -53,7 +53,6 @@ from freqfleet.fleet.futures_weight import (
     SPOT_PATHS,
     api_paths,
     funding_weight,
-    futures_ws_enabled,
     is_futures,
 )
 from freqfleet.fleet.strategy_informatives import (
@@ -303,7 +302,7 @@ def exchange_streams(exchange: Mapping[str, Any], trading_mode: str = "spot") ->
         return ExchangeStreams(False, False)
     name = str(exchange.get("name") or "").lower()
     has = _ccxt_pro_has(name)
-    enabled = futures_ws_enabled(name) if trading_mode == "futures" else freqtrade_ws_enabled(name)
+    enabled = freqtrade_ws_enabled(name, trading_mode)
     return ExchangeStreams(
         bool(has.get("watchOHLCV")) and enabled,
         bool(has.get("watchTickers")),

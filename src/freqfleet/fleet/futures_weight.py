@@ -70,29 +70,11 @@ def funding_weight(config: Mapping[str, Any], trades: int, profile: _Weights) ->
     return trades * per_trade / FUNDING_UPDATE_MINUTES
 
 
-def futures_ws_enabled(name: str) -> bool:
-    """Whether freqtrade takes futures candles from websocket streams on exchange ``name``
-    (its class's ``_ft_has_futures["ws_enabled"]``, else the spot setting)."""
-    import freqtrade.exchange as exchanges
-
-    for value in vars(exchanges).values():
-        if (
-            isinstance(value, type)
-            and issubclass(value, exchanges.Exchange)
-            and value.__name__.lower() == name.lower()
-        ):
-            futures = getattr(value, "_ft_has_futures", {})
-            spot = getattr(value, "_ft_has", {})
-            return bool(futures.get("ws_enabled", spot.get("ws_enabled", False)))
-    return False
-
-
 __all__ = [
     "FUTURES_PATHS",
     "SPOT_PATHS",
     "ApiPaths",
     "api_paths",
     "funding_weight",
-    "futures_ws_enabled",
     "is_futures",
 ]
