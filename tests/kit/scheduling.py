@@ -23,6 +23,8 @@ DURATIONS = Path(__file__).parent.parent / "durations.json"
 UNKNOWN_SLOW_SECONDS = 300.0
 """Cost of a file with slow tests that has no recorded time yet: it starts early."""
 UNKNOWN_SECONDS_PER_TEST = 0.5
+LONG_TEST_SECONDS = 20.0
+"""A worker waiting to start a test this long gets the shortest file left, not the longest."""
 
 
 def recorded_seconds() -> dict[str, float]:
@@ -75,12 +77,16 @@ def longest_first_scheduling(config: pytest.Config, log: Any) -> Any:
     """The scheduler for ``--dist loadfile`` (xdist's own one when that is not installed)."""
     from xdist.scheduler import LoadFileScheduling
 
+    recorded = recorded_seconds()
+
     class LongestFirstScheduling(LoadFileScheduling):
-        """Files in collection order, the next one to a worker left with its last test.
+        """Files in collection order, the next one to a worker left with one test to run.
 
         A worker holds its last test until it knows the next one (or is told to stop), so
-        "one test pending" means it is idle: then it gets the next file. The initial
-        distribution is one file per worker (xdist gives two)."""
+        "one test pending" means it waits for work. When that test is short it gets the
+        longest file left; when it is long (a one-test end-to-end file, say) it gets the
+        shortest one instead, so that no long file waits behind it while other workers
+        may be about to free up. The initial distribution is one file per worker."""
 
         def schedule(self) -> None:
             self.config.option.loadscopereorder = False
@@ -94,7 +100,23 @@ def longest_first_scheduling(config: pytest.Config, log: Any) -> Any:
                 return
             if self._pending_of(self.assigned_work[node]) > 1:
                 return
-            self._assign_work_unit(node)
+            self._assign(node, shortest=self._holds_a_long_test(node))
+
+        def _holds_a_long_test(self, node: Any) -> bool:
+            for scope, tests in self.assigned_work[node].items():
+                if not all(tests.values()):
+                    if scope not in recorded:
+                        return len(tests) == 1  # a new end-to-end file is one long test
+                    return recorded[scope] / len(tests) > LONG_TEST_SECONDS
+            return False
+
+        def _assign(self, node: Any, shortest: bool) -> None:
+            scope, work_unit = self.workqueue.popitem(last=shortest)
+            self.assigned_work.setdefault(node, {})[scope] = work_unit
+            collection = self.registered_collections[node]
+            node.send_runtest_some(
+                [collection.index(nodeid) for nodeid, done in work_unit.items() if not done]
+            )
 
     return LongestFirstScheduling(config, log)
 
