@@ -7,6 +7,7 @@ whose behaviour it relies on, with the feature that needs it. The start-up check
 touch freqtrade's private names:
 
     frames        the consumer's producer frames in and analysed frames out, the codec hooks
+    candles       the consumer's candles from its producers' frames, none downloaded
     pricing       open trades' prices between loops, the order path
     orders        a live consumer's order guard
     tickers       a producer's tickers from the exchange's streams
@@ -23,6 +24,7 @@ from freqfleet.compat.backtesting import (
     prepare_run,
     use_first_strategy,
 )
+from freqfleet.compat.candles import ProducerCandles
 from freqfleet.compat.checks import check_supported, missing, require
 from freqfleet.compat.declared import DECLARED, FLEET_STRATEGY
 from freqfleet.compat.frames import (
@@ -69,6 +71,7 @@ __all__ = [
     "Internal",
     "OrderGuard",
     "Owner",
+    "ProducerCandles",
     "UndeclaredInternal",
     "Undo",
     "Use",

@@ -47,7 +47,13 @@ from typing import Any
 from freqtrade.exchange import timeframe_to_seconds
 from pandas import DataFrame
 
-from freqfleet.compat import column_values, set_analyzed_frame, watch_producer_messages
+from freqfleet.compat import (
+    ProducerCandles,
+    bot_exchange,
+    column_values,
+    set_analyzed_frame,
+    watch_producer_messages,
+)
 from freqfleet.files import dump_json, write_atomic
 from freqfleet.fleet_state import STATE_FILE, FleetState
 from freqfleet.strategy.access_watch import AccessWatch
@@ -98,6 +104,11 @@ class FleetConsumer:
         self.access_watch = AccessWatch(self.inbox.last_heard, self._stopping)
         self._entries_open = True
         self._entry_wait_logged: int | None = None
+        self.candles: ProducerCandles | None = None
+        """The pairs' candles from the producers' frames (``fleet.consumer_candles``
+        "producers"); None: the consumer downloads its own, as freqtrade does."""
+        self._served: frozenset[str] | None = None
+        self._closed_ns = 0
         self.exit_prices: ExitPrices | None = None
         """When open trades' prices may be reused (``fleet.exit_price_secs``; None: never)."""
         if settings.exit_price_secs is not None:
@@ -139,6 +150,12 @@ class FleetConsumer:
         self._candle_type = candle_type
         self._candle_ns = self.rules.candle_ns
         self.state_path = state_path
+        if self.settings.consumer_candles == "producers":
+            candles = ProducerCandles(bot_exchange(dp), timeframe, candle_type, self._serves)
+            if candles.install():
+                self.candles = candles
+                if self.rules.shares is not None:
+                    self._served = frozenset().union(*self.rules.shares.values())
         limit_producer_complaints()
         watch_producer_messages(
             dp,
@@ -160,10 +177,21 @@ class FleetConsumer:
             return
         inbox.whitelists_changed = False
         if self.router.refresh(inbox.whitelists):
+            served = self.router.served()
+            if self.rules is not None and self.rules.shares is None and served:
+                self._served = served
             logger.info(
                 "Fleet routes: %s",
                 ", ".join(f"{n} {c} pairs" for n, c in self.router.pair_counts().items()),
             )
+
+    def _serves(self, pair: str) -> bool:
+        """Whether the producers give ``pair``'s candles (none downloaded). Until a first
+        whitelist arrives every pair is taken as served: a consumer starting with its
+        producers downloads nothing; a pair no producer lists (an open trade's, left out
+        of every whitelist) is downloaded, as freqtrade does."""
+        served = self._served
+        return served is None or pair in served
 
     def analyze(self, pairs: list[str]) -> None:
         """One loop: hand freqtrade the analysed frame of every pair that changed; while
@@ -187,11 +215,17 @@ class FleetConsumer:
     def _analyze_all(self, pairs: list[str]) -> None:
         with self._lock:
             self._refresh_routes()
+            candle_ns = self._candle_ns
+            if candle_ns:
+                # The newest candle the clock says has closed (its open date).
+                self._closed_ns = (time.time_ns() // candle_ns - 1) * candle_ns
             for pair in pairs:
                 self._analyze_pair(pair)
             keep = set(pairs)
             self.cache.forget(keep)
             self.freshness.forget(keep)
+            if self.candles is not None:
+                self.candles.forget(keep)
             self._entries_open = self._entries_may_open(pairs)
 
     def _entries_may_open(self, pairs: list[str]) -> bool:
@@ -228,6 +262,11 @@ class FleetConsumer:
         return True
 
     def _analyze_pair(self, pair: str) -> None:
+        if self.candles is not None:
+            name, data = self.router.choose(pair, lambda n: self.inbox.frame(n, pair))
+            if data is not None:
+                self._take_producer_frame(pair, name, data)
+                return
         candles = self._dp.ohlcv(pair, self.timeframe, copy=False, candle_type=self._candle_type)
         if not isinstance(candles, DataFrame) or candles.empty:
             return
@@ -247,6 +286,36 @@ class FleetConsumer:
         entry = self._merge(pair, candles, key, name, data, consumer_newest, cached)
         if entry is not cached:
             set_analyzed_frame(self._dp, pair, self.timeframe, entry.frame, self._candle_type)
+        self.freshness.note(pair, entry)
+
+    def _take_producer_frame(self, pair: str, name: str | None, data: ProducerData) -> None:
+        """The producer's frame is the pair's candles and its analysis (nothing to merge);
+        its lag is counted from the candle the clock says has closed."""
+        key = (self._closed_ns, name, id(data[0]), data[1])
+        cached = self.cache.get(pair)
+        if cached is not None and cached.key == key:
+            return
+        producer_newest = newest_candle(data[0])
+        if producer_newest is None:
+            return
+        lag = (self._closed_ns - producer_newest) // self._candle_ns
+        if (
+            cached is not None
+            and cached.producer == name
+            and cached.producer_newest == producer_newest
+            and lag > 0
+        ):
+            # A candle closed that the producer has not analysed yet: keep the frame.
+            cached.key = key
+            cached.lag = lag
+            entry = cached
+        else:
+            # A shallow copy: a callback writing into its frame leaves the producer's alone.
+            frame = data[0].copy(deep=False)
+            entry = self.cache.store(pair, MergedEntry(key, frame, name, producer_newest, lag))
+            assert self.candles is not None
+            self.candles.store(pair, frame)
+            set_analyzed_frame(self._dp, pair, self.timeframe, frame, self._candle_type)
         self.freshness.note(pair, entry)
 
     def _merge(
@@ -340,6 +409,8 @@ class FleetConsumer:
         self.access_watch.start(producers, interval, first)
 
     def stop(self) -> None:
+        if self.candles is not None:
+            self.candles.undo()
         self._stopping.set()
         self.inbox.arrival.set()
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from freqfleet.errors import StrategySetupError
-from freqfleet.section import DEFAULT_FOLLOW, ProducerApi, read_consumer_section
+from freqfleet.section import DEFAULT_FOLLOW, ConsumerCandles, ProducerApi, read_consumer_section
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,9 @@ class ConsumerSettings:
     exit_price_secs: float | None = None
     """Seconds an open trade's exit price may be reused (``fleet.exit_price_secs``; None:
     priced every loop, as freqtrade does)."""
+    consumer_candles: ConsumerCandles = "producers"
+    """Where the whitelist's candles come from (``fleet.consumer_candles``): the producers'
+    frames, or the consumer's own download from the exchange."""
 
 
 def external_producers(config: dict[str, Any]) -> list[dict[str, Any]]:
@@ -97,6 +100,7 @@ def check_fleet_config(config: dict[str, Any]) -> ConsumerSettings | None:
         tuple(section.follow),
         dict(section.producer_api),
         section.exit_price_secs,
+        section.consumer_candles,
     )
 
 
