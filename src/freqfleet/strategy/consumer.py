@@ -190,6 +190,9 @@ class FleetConsumer:
         whitelist arrives every pair is taken as served: a consumer starting with its
         producers downloads nothing; a pair no producer lists (an open trade's, left out
         of every whitelist) is downloaded, as freqtrade does."""
+        if self.inbox.whitelists_changed:
+            with self._lock:
+                self._refresh_routes()
         served = self._served
         return served is None or pair in served
 
