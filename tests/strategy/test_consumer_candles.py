@@ -187,19 +187,19 @@ def test_freshness_is_counted_from_the_candle_the_clock_says_closed(user_data: P
     frame = produce(producer, pair, candles(pair, 300))
     newest = frame["date"].iat[-1].to_pydatetime()
     # Ten seconds after the newest candle closed: it is the one the clock says closed.
-    with time_machine.travel(newest + timedelta(minutes=5, seconds=10), tick=False):
-        with producer_feed(config) as feed:
-            consumer.dp = feed.dp
-            feed.whitelist("p1", [pair])
-            feed.analyzed("p1", pair, frame.iloc[:-1])
-            consumer.analyze([pair])
-            fleet = consumer.fleet_consumer
-            assert fleet.cache.get(pair).lag == 1
-            assert not fleet.entry_allowed(pair)
-            feed.analyzed("p1", pair, frame.tail(1))
-            consumer.analyze([pair])
-            assert fleet.cache.get(pair).lag == 0
-            assert fleet.entry_allowed(pair)
-            analysed, _ = consumer.dp.get_analyzed_dataframe(pair, "5m")
-            assert analysed["date"].iat[-1] == frame["date"].iat[-1]
-            assert analysed["ema_fast"].iat[-1] == frame["ema_fast"].iat[-1]
+    after_close = newest + timedelta(minutes=5, seconds=10)
+    with time_machine.travel(after_close, tick=False), producer_feed(config) as feed:
+        consumer.dp = feed.dp
+        feed.whitelist("p1", [pair])
+        feed.analyzed("p1", pair, frame.iloc[:-1])
+        consumer.analyze([pair])
+        fleet = consumer.fleet_consumer
+        assert fleet.cache.get(pair).lag == 1
+        assert not fleet.entry_allowed(pair)
+        feed.analyzed("p1", pair, frame.tail(1))
+        consumer.analyze([pair])
+        assert fleet.cache.get(pair).lag == 0
+        assert fleet.entry_allowed(pair)
+        analysed, _ = consumer.dp.get_analyzed_dataframe(pair, "5m")
+        assert analysed["date"].iat[-1] == frame["date"].iat[-1]
+        assert analysed["ema_fast"].iat[-1] == frame["ema_fast"].iat[-1]
