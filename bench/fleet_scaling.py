@@ -801,12 +801,15 @@ def consumer_cpu(result: CaseResult) -> dict[str, list[float]]:
     process = dict(zip(result.candles, cpu_per_candle(result).get("consumer", []), strict=False))
     out: dict[str, list[float]] = defaultdict(list)
     for close in result.candles:
-        first = next((r for r in refreshes if r["t0"] >= close), None)
-        last = next((r for r in refreshes if r["t0"] >= close + MINUTE), None)
-        if first is None or last is None or close not in process:
+        # From the first loop after the close to the last one before the next close.
+        within = [r for r in refreshes if close <= r["t0"] < close + MINUTE]
+        if len(within) < 2 or close not in process:
             continue
-        candles = sum(r["cpu"] for r in steps if first["t0"] <= r["t0"] < last["t0"])
-        bot_thread = last["c0"] - first["c0"]
+        first, last = within[0], within[-1]
+        # Whole loops cover most of the minute: scaled to all of it.
+        scale = MINUTE / max(last["t0"] - first["t0"], 1e-9)
+        candles = scale * sum(r["cpu"] for r in steps if first["t0"] <= r["t0"] < last["t0"])
+        bot_thread = scale * (last["c0"] - first["c0"])
         out["candles (refresh + merge)"].append(candles)
         out["freqtrade's own loop work"].append(bot_thread - candles)
         out["other threads"].append(process[close] - bot_thread)
