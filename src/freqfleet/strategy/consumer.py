@@ -25,14 +25,14 @@ A pair's frame only moves forward when the producer's analysis of the consumer's
 candle has arrived; until then it stays the previous complete frame (what a plain bot
 holds while it analyses) and no new entry is taken on it.
 
-New entries of a candle also wait until every pair whose producer is merely behind (not
-stale) has its analysis of that candle, for at most a quarter of a candle after it
-closed: a plain bot analyses every pair before it fills free slots in whitelist order,
-and a consumer that entered pairs as their rows arrive would give the slots to the
-fastest producer's pairs instead. While that wait lasts, the bot thread waits inside
-``analyze`` for the missing rows (woken by each arrival, at most ``LOOP_WAIT_SECS`` a
-loop) rather than sleeping out freqtrade's throttle: a plain bot's loop is busy analysing
-in that time too, and the entries follow the last row at once.
+New entries of a candle also wait for the pairs whose producer is merely behind
+(``entry_wait``); meanwhile the bot thread waits inside ``analyze`` for the missing rows
+(woken by each arrival, at most ``LOOP_WAIT_SECS`` a loop) rather than sleeping out
+freqtrade's throttle, so the entries follow the last row at once.
+
+With ``fleet.consumer_candles`` "producers" (the default) a producer's frame is also the
+pair's candles: nothing to merge, none downloaded (``compat.ProducerCandles``), and a
+pair's lag is counted from the candle the clock says has closed.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ from freqfleet.files import dump_json, write_atomic
 from freqfleet.fleet_state import STATE_FILE, FleetState
 from freqfleet.strategy.access_watch import AccessWatch
 from freqfleet.strategy.consumer_report import consumer_report, iso
+from freqfleet.strategy.entry_wait import EntryWait
 from freqfleet.strategy.exit_pricing import ExitPrices
 from freqfleet.strategy.freshness import FreshnessLog
 from freqfleet.strategy.intake import IntakeRules, Rejections, limit_producer_complaints
@@ -74,9 +75,6 @@ from freqfleet.strategy.settings import ConsumerSettings
 logger = logging.getLogger(__name__)
 
 STATE_INTERVAL_SECS = 5.0
-ENTRY_WAIT_FRACTION = 0.25
-"""How long after a candle closed entries wait for producers still behind, in candles
-(freqtrade warns when a bot's analysis takes more than a quarter of a candle)."""
 LOOP_WAIT_SECS = 5.0
 """The longest one loop's ``analyze`` waits for rows still missing: open trades' exits are
 checked after the analysis, so the loop goes on and the next loop waits again."""
@@ -102,8 +100,7 @@ class FleetConsumer:
         self._candle_type: Any = None
         self._stopping = threading.Event()
         self.access_watch = AccessWatch(self.inbox.last_heard, self._stopping)
-        self._entries_open = True
-        self._entry_wait_logged: int | None = None
+        self.entry_wait = EntryWait(settings.max_signal_age)
         self.candles: ProducerCandles | None = None
         """The pairs' candles from the producers' frames (``fleet.consumer_candles``
         "producers"); None: the consumer downloads its own, as freqtrade does."""
@@ -206,7 +203,7 @@ class FleetConsumer:
             self._analyze_all(pairs)
             remaining = deadline - time.monotonic()
             if (
-                self._entries_open
+                self.entry_wait.open
                 or remaining <= 0
                 or self._stopping.is_set()
                 or not self.inbox.rows_come_meanwhile()
@@ -229,40 +226,9 @@ class FleetConsumer:
             self.freshness.forget(keep)
             if self.candles is not None:
                 self.candles.forget(keep)
-            self._entries_open = self._entries_may_open(pairs)
-
-    def _entries_may_open(self, pairs: list[str]) -> bool:
-        """Whether this loop may take new entries (the per-candle wait, see above)."""
-        behind: list[MergedEntry] = []
-        awaited: set[str] = set()
-        newest = 0
-        for pair in pairs:
-            entry = self.cache.get(pair)
-            if entry is None or entry.lag is None:
-                continue
-            newest = max(newest, entry.key[0])
-            if 0 < entry.lag <= self.settings.max_signal_age:
-                behind.append(entry)
-                awaited.add(pair)
-        self.inbox.await_rows(awaited)
-        if not behind:
-            return True
-        closed_ns = newest + self._candle_ns
-        waited = time.time_ns() - closed_ns
-        if waited < ENTRY_WAIT_FRACTION * self._candle_ns:
-            return False
-        if self._entry_wait_logged != newest:
-            self._entry_wait_logged = newest
-            late = sorted({entry.producer for entry in behind if entry.producer})
-            logger.warning(
-                "Fleet: entries of the candle closed at %s taken after %.0f s without the "
-                "analysis of %d pair(s) from %s",
-                iso(closed_ns),
-                waited / 1e9,
-                len(behind),
-                ", ".join(late),
-            )
-        return True
+            cache = self.cache
+            self.entry_wait.update([cache.get(p) for p in pairs], pairs, self._candle_ns)
+            self.inbox.await_rows(self.entry_wait.awaited)
 
     def _analyze_pair(self, pair: str) -> None:
         if self.candles is not None:
@@ -366,7 +332,9 @@ class FleetConsumer:
         """New entries need the producer's analysis of the consumer's newest candle, of
         every pair's whose producer is not stale (or a quarter of a candle gone by)."""
         entry = self.cache.get(pair)
-        return self._entries_open and entry is not None and entry.lag is not None and entry.lag <= 0
+        return (
+            self.entry_wait.open and entry is not None and entry.lag is not None and entry.lag <= 0
+        )
 
     def analysis_mark(self, pair: str) -> Hashable:
         """What identifies the producer analysis the pair's frame holds (producer, newest
