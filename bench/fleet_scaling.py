@@ -568,12 +568,17 @@ def load_case(work: Path) -> CaseResult:
 
 
 def bot_weight(sim) -> dict[str, float]:
-    """bot -> exchange weight so far (the simulator's counts by the bot's name)."""
+    """bot (and ``bot endpoint``) -> exchange weight so far (the simulator's counts by the
+    bot's name)."""
     try:
         found = sim.bot_stats()
     except Exception:  # the simulator's stats are optional to the timings
         return {}
-    return {bot: float(sum(counts["weight"].values())) for bot, counts in found.items()}
+    out: dict[str, float] = {}
+    for bot, counts in found.items():
+        out[bot] = float(sum(counts["weight"].values()))
+        out.update({f"{bot} {path}": float(w) for path, w in counts["weight"].items()})
+    return out
 
 
 # -- reading a case -----------------------------------------------------------------------

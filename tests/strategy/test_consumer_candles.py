@@ -8,6 +8,7 @@ an analysis column, handed to freqtrade's own producer message handling.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ import time_machine
 from freqtrade.configuration import Configuration
 from freqtrade.enums import RunMode
 from freqtrade.freqtradebot import FreqtradeBot
+from freqtrade.persistence import Trade
 
 from freqfleet import compat
 from freqfleet.sim import RunningSimulator, running_simulator
@@ -203,3 +205,44 @@ def test_freshness_is_counted_from_the_candle_the_clock_says_closed(user_data: P
         analysed, _ = consumer.dp.get_analyzed_dataframe(pair, "5m")
         assert analysed["date"].iat[-1] == frame["date"].iat[-1]
         assert analysed["ema_fast"].iat[-1] == frame["ema_fast"].iat[-1]
+
+
+def away_from_a_close(margin: float = 8.0) -> None:
+    """Wait until a minute's close is at least ``margin`` seconds away (no new candle
+    during a test of a few loops)."""
+    into = time.time() % 60
+    if into > 60 - margin:
+        time.sleep(60 - into + 1)
+
+
+def test_the_entry_scan_asks_freqtrade_only_for_pairs_whose_frame_changed(
+    sim: RunningSimulator, tmp_path: Path, monkeypatch
+):
+    pairs = list(sim.pairs)
+    bot = consumer_bot(sim, tmp_path, "scan", {})
+    checked: list[str] = []
+    latest = bot.strategy.get_latest_candle
+
+    def counted(pair, timeframe, dataframe):
+        checked.append(pair)
+        return latest(pair, timeframe, dataframe)
+
+    monkeypatch.setattr(bot.strategy, "get_latest_candle", counted)
+    try:
+        away_from_a_close()
+        frames = {pair: producer_frame(sim, pair) for pair in pairs}
+        send(bot, pairs, frames)
+        bot.process()
+        assert sorted(checked) == sorted(pairs)  # every new frame once ...
+        checked.clear()
+        bot.process()
+        bot.process()
+        assert checked == []  # ... and not again while it is the same
+        signal = frames[pairs[1]].copy()
+        signal.loc[signal.index[-1], "enter_long"] = 1
+        send(bot, [*pairs], {**frames, pairs[1]: signal})
+        bot.process()
+        assert pairs[1] in checked
+        assert [t.pair for t in Trade.get_open_trades()] == [pairs[1]]
+    finally:
+        bot.cleanup()

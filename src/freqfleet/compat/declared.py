@@ -132,6 +132,7 @@ DECLARED: tuple[Internal, ...] = (
         exact=True,
     ),
     _instance(STRATEGY, "gather_informative_pairs", Use.WRAP, CONSUMER, exact=True),
+    _class(BOT, "create_trade", Use.WRAP, CONSUMER, "pair", exact=True),
     _instance(STRATEGY, "ft_bot_cleanup", Use.WRAP, (*CONSUMER, *TICKERS), exact=True),
     _instance(STRATEGY, "bot_start", Use.WRAP, (*CONSUMER, *TICKERS)),
     _instance(STRATEGY, "bot_loop_start", Use.WRAP, (*CONSUMER, *TICKERS), "current_time"),

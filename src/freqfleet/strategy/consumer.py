@@ -105,6 +105,8 @@ class FleetConsumer:
         """The pairs' candles from the producers' frames (``fleet.consumer_candles``
         "producers"); None: the consumer downloads its own, as freqtrade does."""
         self._served: frozenset[str] | None = None
+        self._said_no: dict[str, DataFrame] = {}
+        """Pair -> the analysed frame freqtrade's own entry check last said "no" to."""
         self._closed_ns = 0
         self.exit_prices: ExitPrices | None = None
         """When open trades' prices may be reused (``fleet.exit_price_secs``; None: never)."""
@@ -226,6 +228,8 @@ class FleetConsumer:
             self.freshness.forget(keep)
             if self.candles is not None:
                 self.candles.forget(keep)
+            for pair in [p for p in self._said_no if p not in keep]:
+                del self._said_no[pair]
             cache = self.cache
             self.entry_wait.update([cache.get(p) for p in pairs], pairs, self._candle_ns)
             self.inbox.await_rows(self.entry_wait.awaited)
@@ -335,6 +339,20 @@ class FleetConsumer:
         return (
             self.entry_wait.open and entry is not None and entry.lag is not None and entry.lag <= 0
         )
+
+    def said_no(self, pair: str, frame: DataFrame) -> None:
+        """freqtrade's own entry check found no entry in ``frame`` (bot thread)."""
+        self._said_no[pair] = frame
+
+    def no_entry(self, pair: str) -> bool:
+        """Whether freqtrade's entry check of ``pair`` can be skipped: it said "no" to the
+        frame the pair still has (a signal comes only from the frame; time only expires
+        one) and no followed entry waits."""
+        entry = self.cache.get(pair)
+        if entry is None or self._said_no.get(pair) is not entry.frame:
+            return False
+        follower = self.follower
+        return follower is None or follower.entry_signal(pair) is None
 
     def analysis_mark(self, pair: str) -> Hashable:
         """What identifies the producer analysis the pair's frame holds (producer, newest
