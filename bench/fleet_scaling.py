@@ -822,6 +822,28 @@ def consumer_cpu(result: CaseResult) -> dict[str, list[float]]:
     return out
 
 
+TRADING_PATHS = ("/api/v3/depth", "/api/v3/order", "/api/v3/ticker/bookTicker",
+                 "/api/v3/ticker/price", "/api/v3/openOrders", "/api/v3/myTrades")  # fmt: skip
+"""Endpoints of pricing and orders: what the bot's trading costs, not its start-up."""
+
+
+def weight_parts(weights: dict[str, float], bot: str) -> dict[str, float]:
+    """A bot's weight in one window: candles (klines), trading (order books, tickers,
+    orders) and the rest (exchangeInfo, time, ...)."""
+    parts = {"candles": 0.0, "trading": 0.0, "other": 0.0}
+    for key, weight in weights.items():
+        name, _, path = key.partition(" ")
+        if name != bot or not path:
+            continue
+        if path.endswith("klines") or path.endswith("uiKlines"):
+            parts["candles"] += weight
+        elif path in TRADING_PATHS:
+            parts["trading"] += weight
+        else:
+            parts["other"] += weight
+    return parts
+
+
 def summarise_consumer(result: CaseResult, pairs: int) -> dict[str, Any]:
     """The consumer's figures of a fleet case (``--pairs 500``: the consumer at 500 pairs)."""
     rx = received(result)
@@ -848,6 +870,7 @@ def summarise_consumer(result: CaseResult, pairs: int) -> dict[str, Any]:
         "entries": len(entries),
         "rss_mib": max(rss, default=0) / 2**20,
         "weight": {part: w.get("consumer") for part, w in result.weight.items()},
+        "weight_parts": {part: weight_parts(w, "consumer") for part, w in result.weight.items()},
     }
 
 
@@ -866,7 +889,12 @@ def report_consumers(results: list[CaseResult], pairs: int) -> None:
         "producer row -> entry order (entries) | RSS | weight: start-up / per minute |"
     )
     print("|---|---|---|---:|---:|---:|---:|")  # fmt: skip
+    details = []
     for row in rows:
+        for part, split in row["weight_parts"].items():
+            if any(split.values()):
+                text = ", ".join(f"{k} {v:,.1f}" for k, v in split.items())
+                details.append(f"- {row['case']}, weight {part}: {text}")
         cpu = " / ".join(f"{med(v):.2f}" for v in row["cpu"].values()) or "n/a"
         weight = row["weight"]
         print(
@@ -875,6 +903,8 @@ def report_consumers(results: list[CaseResult], pairs: int) -> None:
             f"{row['rss_mib']:,.0f} MiB | {weight.get('startup') or 0:,.0f} / "
             f"{weight.get('per_minute') or 0:,.1f} |"
         )
+    if details:
+        print("\n" + "\n".join(details))
 
 
 # -- output -------------------------------------------------------------------------------
