@@ -62,14 +62,10 @@ from freqfleet.strategy.entry_wait import EntryWait
 from freqfleet.strategy.exit_pricing import ExitPrices
 from freqfleet.strategy.freshness import FreshnessLog
 from freqfleet.strategy.intake import IntakeRules, Rejections, limit_producer_complaints
-from freqfleet.strategy.merge import (
-    MergeCache,
-    MergedEntry,
-    last_date_ns,
-    merge_producer_frame,
-)
+from freqfleet.strategy.merge import MergeCache, last_date_ns
+from freqfleet.strategy.pair_entry import merged_entry, producer_entry
 from freqfleet.strategy.producer_inbox import ProducerInbox
-from freqfleet.strategy.routing import ProducerData, ProducerRouter, newest_candle
+from freqfleet.strategy.routing import ProducerData, ProducerRouter
 from freqfleet.strategy.settings import ConsumerSettings
 
 logger = logging.getLogger(__name__)
@@ -256,75 +252,27 @@ class FleetConsumer:
         cached = self.cache.get(pair)
         if cached is not None and cached.key == key:
             return
-        entry = self._merge(pair, candles, key, name, data, consumer_newest, cached)
+        entry = merged_entry(candles, key, name, data, consumer_newest, self._candle_ns, cached)
         if entry is not cached:
+            self.cache.store(pair, entry)
             set_analyzed_frame(self._dp, pair, self.timeframe, entry.frame, self._candle_type)
         self.freshness.note(pair, entry)
 
     def _take_producer_frame(self, pair: str, name: str | None, data: ProducerData) -> None:
-        """The producer's frame is the pair's candles and its analysis (nothing to merge);
-        its lag is counted from the candle the clock says has closed."""
+        """The producer's frame is the pair's candles (``pair_entry.producer_entry``)."""
         key = (self._closed_ns, name, id(data[0]), data[1])
         cached = self.cache.get(pair)
         if cached is not None and cached.key == key:
             return
-        producer_newest = newest_candle(data[0])
-        if producer_newest is None:
+        entry = producer_entry(key, name, data, self._closed_ns, self._candle_ns, cached)
+        if entry is None:
             return
-        lag = (self._closed_ns - producer_newest) // self._candle_ns
-        if (
-            cached is not None
-            and cached.producer == name
-            and cached.producer_newest == producer_newest
-            and lag > 0
-        ):
-            # A candle closed that the producer has not analysed yet: keep the frame.
-            cached.key = key
-            cached.lag = lag
-            entry = cached
-        else:
-            # A shallow copy: a callback writing into its frame leaves the producer's alone.
-            frame = data[0].copy(deep=False)
-            entry = self.cache.store(pair, MergedEntry(key, frame, name, producer_newest, lag))
+        if entry is not cached:
+            self.cache.store(pair, entry)
             assert self.candles is not None
-            self.candles.store(pair, frame)
-            set_analyzed_frame(self._dp, pair, self.timeframe, frame, self._candle_type)
+            self.candles.store(pair, entry.frame)
+            set_analyzed_frame(self._dp, pair, self.timeframe, entry.frame, self._candle_type)
         self.freshness.note(pair, entry)
-
-    def _merge(
-        self,
-        pair: str,
-        candles: DataFrame,
-        key: tuple[Any, ...],
-        name: str | None,
-        data: ProducerData | None,
-        consumer_newest: int,
-        cached: MergedEntry | None,
-    ) -> MergedEntry:
-        producer_newest = None if data is None else newest_candle(data[0])
-        if data is None or producer_newest is None:
-            # No producer data: the consumer's candles alone. No callback reads them (see
-            # callbacks.py) and they carry no signal.
-            entry = MergedEntry(key, candles.copy(), None, None, None)
-            return self.cache.store(pair, entry)
-        lag = (consumer_newest - producer_newest) // self._candle_ns
-        if (
-            cached is not None
-            and cached.producer is not None
-            and cached.producer_newest == producer_newest
-            and cached.producer == name
-            and lag > 0
-        ):
-            # A new consumer candle the producer has not analysed yet: keep the frame.
-            cached.key = key
-            cached.lag = lag
-            return cached
-        frame = merge_producer_frame(candles, data[0])
-        if frame.empty:
-            entry = MergedEntry(key, candles.copy(), None, None, None)
-        else:
-            entry = MergedEntry(key, frame, name, producer_newest, lag)
-        return self.cache.store(pair, entry)
 
     # -- what the strategy asks -----------------------------------------------------------
 
