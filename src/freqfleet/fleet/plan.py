@@ -70,16 +70,17 @@ from freqfleet.fleet.partition import partition, routes
 from freqfleet.fleet.secrets import SECRETS_NAME, bot_secrets, load_secrets
 from freqfleet.fleet.strategy_discovery import resolve_strategy
 from freqfleet.fleet.stubs import StrategyInfo, check_strategy_files, stub_files
-from freqfleet.fleet.trading_mode import pin_mode
+from freqfleet.fleet.trading_mode import pin_mode, trading_mode_of
 from freqfleet.gateway import exchange_profile, upstream_of
 
 
 def gateway_entry(config: dict[str, Any], spec: FleetSpec) -> GatewayEntry | None:
-    """The gateway ``fleet.gateway`` asks for, in front of the bots' own upstream."""
+    """The gateway ``fleet.gateway`` asks for, in front of the bots' own upstream, with
+    the profile of the fleet's trading mode (a futures fleet's bots ask ``/fapi``)."""
     if spec.gateway is None:
         return None
     exchange = config.get("exchange") or {}
-    profile = exchange_profile(exchange)
+    profile = exchange_profile(exchange, trading_mode_of(config))
     return GatewayEntry(
         upstream=spec.gateway.upstream or upstream_of(exchange, profile),
         exchange=profile.name,
