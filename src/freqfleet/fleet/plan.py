@@ -70,7 +70,7 @@ from freqfleet.fleet.partition import partition, routes
 from freqfleet.fleet.secrets import SECRETS_NAME, bot_secrets, load_secrets
 from freqfleet.fleet.strategy_discovery import resolve_strategy
 from freqfleet.fleet.stubs import StrategyInfo, check_strategy_files, stub_files
-from freqfleet.fleet.trading_mode import pin_mode, trading_mode_of
+from freqfleet.fleet.trading_mode import pin_mode, short_problem, trading_mode_of
 from freqfleet.gateway import exchange_profile, upstream_of
 
 
@@ -245,6 +245,9 @@ def render_plan(
 
     out_dir = Path(out_dir)
     info = resolve_strategy(config, Path(config_dir or Path.cwd()), userdir)
+    problem = short_problem(config, info.name, info.can_short)
+    if problem:
+        raise ConfigError(problem)
     timeframe = fleet_timeframe(config, info)
     strategy_files = stub_files(info)
     check_strategy_files(info, strategy_files)
