@@ -149,6 +149,7 @@ __all__ = [
     "mode_settings",
     "override_problems",
     "pin_mode",
+    "short_problem",
     "swap_pair",
     "trading_mode_of",
     "trading_mode_problems",
