@@ -52,7 +52,7 @@ def short_problem(config: dict[str, Any], strategy: str, can_short: bool) -> str
     if not can_short or is_futures(config):
         return None
     return (
-        f'trading_mode: {strategy} shorts (can_short = True), which freqtrade refuses on '
+        f"trading_mode: {strategy} shorts (can_short = True), which freqtrade refuses on "
         f'"{trading_mode_of(config)}"; set "trading_mode": "futures" (with "margin_mode" and '
         f"swap pairs) or can_short = False in {strategy}"
     )
