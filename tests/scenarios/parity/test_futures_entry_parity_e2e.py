@@ -297,3 +297,5 @@ def test_futures_bot_and_fleet_enter_the_same_pairs_and_sides(tmp_path: Path) ->
     assert any(side == "short" for c in comparisons for _, side, _ in c.union), report
     assert result.clean and not result.skipped and trades, report
     assert any(i["incomeType"] == "FUNDING_FEE" for i in futures["income"]), report
+    # The consumer's leverage came from the producers' entry tags (3x long, 2x short).
+    assert all(t["leverage"] == (2 if t["is_short"] else 3) for t in trades), report
