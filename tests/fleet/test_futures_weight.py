@@ -11,7 +11,6 @@ from freqfleet.fleet.futures_weight import (
     SPOT_PATHS,
     api_paths,
     funding_weight,
-    futures_ws_enabled,
 )
 from freqfleet.gateway.profile import BINANCE_FUTURES
 
@@ -36,9 +35,3 @@ def test_funding_reads_grow_with_open_dry_run_trades_and_cross_margin() -> None:
     assert funding_weight(ISOLATED, 0, BINANCE_FUTURES) == 0
     assert funding_weight({"trading_mode": "spot"}, 6, BINANCE_FUTURES) == 0
     assert funding_weight({**ISOLATED, "dry_run": False}, 6, BINANCE_FUTURES) == 0
-
-
-def test_freqtrade_reads_no_binance_futures_streams() -> None:
-    assert futures_ws_enabled("binance") is False
-    assert futures_ws_enabled("Bybit") is True  # freqtrade's futures streams elsewhere
-    assert futures_ws_enabled("no-such-exchange") is False

@@ -285,7 +285,8 @@ def consumer_weight(
         priced = {**(config.get("internals") or {}), "process_throttle_secs": secs}
         config = {**config, "internals": priced}
     bot = bot_weight(name, config, sources, profile)
-    if fleet.get("consumer_candles", "producers") == "producers" and not sources:
+    reads_producers = fleet.get("consumer_candles", "producers") == "producers"
+    if fleet.get("role") == "consumer" and reads_producers and not sources:
         # Its whitelist's candles come from the producers' frames: none downloaded.
         return replace(bot, candles=0.0)
     return bot
