@@ -1,6 +1,7 @@
 """A fleet under ``up`` with ``fleet.gateway``, real processes on the simulator: the bots
 trade, the gateway is started first and answers their market data, and the simulator
-sees fewer candle requests than the bots made."""
+sees fewer candle requests than the bots made (the pair's producer and a consumer that
+downloads its own candles ask for the same ones)."""
 
 from __future__ import annotations
 
@@ -32,13 +33,20 @@ def test_fleet_trades_through_the_gateway(tmp_path: Path) -> None:
         # websockets on, bots take each close from the simulator's streams, not through it.
         config = demo_config(sim.exchange_config(sim.pairs, websocket=False), options)
         config["fleet"]["gateway"] = {"listen_port": free_ports(1)[0]}
+        # The consumer downloading its own candles too (fleet.consumer_candles "exchange"):
+        # each candle is asked by the pair's producer and by the consumer.
+        config["fleet"]["consumer_candles"] = "exchange"
         manifest = write_plan(config, validate_fleet_config(config), plan_dir)
         up = freqfleet("up", str(plan_dir), "--detach")
         assert up.returncode == 0, up.stdout + up.stderr
         try:
-            deadline = time.monotonic() + 480
+            started = time.monotonic()
+            deadline = started + 480
             trades: list[dict] = []
-            while not trades and time.monotonic() < deadline:
+            # Trades, and two candle closes seen by every bot (their refreshes).
+            while (not trades or time.monotonic() < started + 130) and (
+                time.monotonic() < deadline
+            ):
                 time.sleep(5)
                 trades = bot_trades(manifest.consumer)
             log = tail(plan_dir / "run" / "gateway.console.log")

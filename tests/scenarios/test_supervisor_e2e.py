@@ -118,7 +118,13 @@ def test_real_fleet_one_supervisor_ordered_start_restart_hold_and_down(tmp_path:
                 assert fleet_pids(plan_dir) == pids
 
             logs = sorted((plan_dir / "run").glob("*.log"))
-            assert len(logs) == 4  # three consoles and the supervisor's
+            # Three bots' consoles, the dashboard's and the supervisor's.
+            assert [log.name for log in logs] == sorted(
+                [
+                    *(f"{bot}.console.log" for bot in [*names, "consumer", "dashboard"]),
+                    "supervisor.log",
+                ]
+            )
             assert all(stat.S_IMODE(log.stat().st_mode) == 0o600 for log in logs)
 
             old = bots[names[0]]["process"]["pid"]
