@@ -17,7 +17,8 @@ Kills land ``--kill-at`` seconds into a candle (default 57: just before a close,
 restart costs the most). Measured over the window in which all three run:
 
 - blind pair-candles: a pair whose analysis of a candle reached the consumer more than a
-  quarter of a candle after that candle closed, or never (the consumer's
+  quarter of a candle after that candle closed, or never; and how late analyses came
+  (median, max, pair-candles over 5 s) (the consumer's
   ``fleet-state.json``, read every second: per pair the newest analysed candle and when
   the producer analysed it; the earliest analysis seen of each candle counts);
 - entries as (pair, signal candle) from the consumer's database, against the reference:
@@ -156,6 +157,17 @@ def blind(fleet: Fleet, pairs: list[str], candles: list[float]) -> list[tuple[st
     return late
 
 
+def lateness(fleet: Fleet, pairs: list[str], candles: list[float]) -> list[float]:
+    """Seconds from each pair-candle's close to its analysis (those analysed at all)."""
+    found = []
+    for candle in candles:
+        for pair in pairs:
+            when = fleet.analysed.get((pair, candle))
+            if when is not None:
+                found.append(when - candle - MINUTE)
+    return sorted(found)
+
+
 def start(fleet: Fleet, sim: Any, pairs: int) -> None:
     options = DemoOptions(producers=3, pairs=pairs, max_open_trades=pairs)
     config = demo_config(sim.exchange_config(sim.pairs), options)
@@ -217,11 +229,15 @@ def report(
     for fleet in fleets:
         entries = {e for e in fleet.entries() if candles[0] <= e[1] <= candles[-1]}
         late = blind(fleet, pairs, candles)
+        delays = lateness(fleet, pairs, candles)
         result["cases"][fleet.name] = {
             "redundancy": fleet.redundancy,
             "kills": len(fleet.kills),
             "blind_pair_candles": len(late),
             "blind_candles": len({candle for _, candle in late}),
+            "analysis_secs_median": round(delays[len(delays) // 2], 2) if delays else None,
+            "analysis_secs_max": round(delays[-1], 2) if delays else None,
+            "pair_candles_over_5s": sum(1 for delay in delays if delay > 5),
             "entries": len(entries),
             "missed_entries": len(reference - entries),
             "extra_entries": len(entries - reference),
