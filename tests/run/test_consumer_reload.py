@@ -19,7 +19,7 @@ import pytest
 from freqfleet.errors import RuntimeFleetError
 from freqfleet.fleet.manifest import BotEntry
 from freqfleet.fleet_state import FleetState, ProducerState, Role
-from freqfleet.run.consumer_reload import reload_consumer
+from freqfleet.run.consumer_reload import planned_whitelist, reload_consumer
 
 OLD, NEW = ["BTC/USDT"], ["BTC/USDT", "ETH/USDT"]
 
@@ -89,7 +89,6 @@ def entry(port: int) -> BotEntry:
         api_port=port,
         username="fleet",
         password="secret",
-        pairs=NEW,
     )
 
 
@@ -106,7 +105,7 @@ def test_reload_waits_for_orders_in_flight_then_for_the_new_config(tmp_path: Pat
     lines: list[str] = []
     with consumer_api(consumer) as port:
         threading.Thread(target=fill, daemon=True).start()
-        took = reload_consumer(tmp_path, entry(port), ["p1", "p3"], report=lines.append)
+        took = reload_consumer(tmp_path, entry(port), ["p1", "p3"], pairs=NEW, report=lines.append)
     assert len(consumer.reloads) == 1 and consumer.reloads[0] >= filled_at[0]
     assert 0.5 <= took < 10
     assert lines == [
@@ -122,5 +121,17 @@ def test_orders_still_in_flight_leave_the_consumer_as_it_was(tmp_path: Path) -> 
         consumer_api(consumer) as port,
         pytest.raises(RuntimeFleetError, match=r"consumer: 2 trade\(s\) still have an order"),
     ):
-        reload_consumer(tmp_path, entry(port), ["p1", "p3"], order_wait=1.5, report=print)
+        reload_consumer(tmp_path, entry(port), ["p1", "p3"], pairs=NEW, order_wait=1.5)
     assert consumer.reloads == []
+
+
+def test_the_awaited_whitelist_is_the_planned_static_list(tmp_path: Path) -> None:
+    consumer = entry(1)
+    static = {"exchange": {"pair_whitelist": NEW}, "pairlists": [{"method": "StaticPairList"}]}
+    (tmp_path / "consumer.json").write_text(json.dumps(static))
+    assert planned_whitelist(tmp_path, consumer) == NEW
+    remote = {**static, "pairlists": [{"method": "RemotePairList"}]}
+    (tmp_path / "consumer.json").write_text(json.dumps(remote))
+    assert planned_whitelist(tmp_path, consumer) is None  # the feed's ranking, not checked
+    (tmp_path / "consumer.json").unlink()
+    assert planned_whitelist(tmp_path, consumer) is None

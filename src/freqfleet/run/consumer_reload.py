@@ -12,6 +12,7 @@ consumer with no open order, and waits (at most :data:`ORDER_WAIT`) until it has
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -27,6 +28,19 @@ ORDER_WAIT = 300.0
 (freqtrade's ``unfilledtimeout`` cancels them in the meantime)."""
 RELOAD_WAIT = 120.0
 """Seconds the rebuilt bot may take to answer with the new whitelist and producers."""
+
+
+def planned_whitelist(plan_dir: Path, consumer: BotEntry) -> list[str] | None:
+    """The consumer's whitelist in its planned config; None when it is not a static list."""
+    try:
+        config = json.loads((Path(plan_dir) / consumer.config_files[0]).read_text("utf-8"))
+    except (OSError, ValueError, IndexError):
+        return None
+    methods = [entry.get("method") for entry in config.get("pairlists") or []]
+    pairs = (config.get("exchange") or {}).get("pair_whitelist")
+    if methods[:1] != ["StaticPairList"] or not isinstance(pairs, list):
+        return None
+    return [str(pair) for pair in pairs]
 
 
 def orders_in_flight(api: BotApi) -> int:
@@ -83,14 +97,14 @@ def reload_consumer(
     consumer: BotEntry,
     producers: Sequence[str],
     *,
-    static: bool = True,
+    pairs: Sequence[str] | None = None,
     order_wait: float = ORDER_WAIT,
     reload_wait: float = RELOAD_WAIT,
     report: Callable[[str], None] = print,
 ) -> float:
     """Reload the running consumer's config in its process once no order is in flight;
     the seconds from the request until it runs with the new pairs and producers
-    (``static``: its whitelist is the plan's pairs, not a dynamic pairlist's)."""
+    (``pairs``: its new whitelist; None for a dynamic pairlist's, not checked)."""
     state_path = Path(plan_dir) / "user_data" / STATE_FILE
     url = local_api_url(consumer)
     with BotApi(url, consumer.username, consumer.password) as api:
@@ -102,7 +116,6 @@ def reload_consumer(
             raise RuntimeFleetError(f"consumer: reload_config failed ({error})") from None
         started = time.monotonic()
         while time.monotonic() - started < reload_wait:
-            pairs = consumer.pairs if static else None
             if reloaded(api, state_path, pairs, producers, since):
                 return time.monotonic() - started
             time.sleep(0.5)
@@ -112,4 +125,11 @@ def reload_consumer(
     )
 
 
-__all__ = ["ORDER_WAIT", "RELOAD_WAIT", "orders_in_flight", "reload_consumer", "reloaded"]
+__all__ = [
+    "ORDER_WAIT",
+    "RELOAD_WAIT",
+    "orders_in_flight",
+    "planned_whitelist",
+    "reload_consumer",
+    "reloaded",
+]

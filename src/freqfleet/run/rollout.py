@@ -20,7 +20,7 @@ from pathlib import Path
 from freqfleet.botapi import BotApi, BotApiError
 from freqfleet.errors import RuntimeFleetError
 from freqfleet.fleet import BotEntry, FleetDiff, FleetManifest, Step
-from freqfleet.run.consumer_reload import reload_consumer
+from freqfleet.run.consumer_reload import planned_whitelist, reload_consumer
 from freqfleet.run.control import running_supervisor, send_request
 from freqfleet.run.processes import local_api_url
 
@@ -76,10 +76,9 @@ def roll_out(
         if step.bot == manifest.consumer.name:
             if step.action == "reload_config":
                 producers = [bot.name for bot in manifest.producers]
-                static = manifest.pairlist_feed is None
-                took = reload_consumer(
-                    plan_dir, manifest.consumer, producers, static=static, report=report
-                )
+                consumer = manifest.consumer
+                pairs = planned_whitelist(plan_dir, consumer)
+                took = reload_consumer(plan_dir, consumer, producers, pairs=pairs, report=report)
                 report(f"reload_config consumer: runs its new config after {took:.1f} s")
                 done.append(step)
             continue
