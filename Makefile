@@ -19,8 +19,9 @@ demo: $(STAMP)
 	$(BIN)/freqfleet demo $(ARGS)
 
 # The suite spread over 3 workers, a test file per worker at a time (its module fixtures,
-# such as a shared fleet, stay in one process); slow end-to-end files start first. Most of
-# their time is spent waiting for candles, so 3 workers fit the 2 cores. WORKERS=0: serial.
+# such as a shared fleet, stay in one process); the longest files start first, by their time
+# in tests/durations.json (tests/kit/scheduling.py; `ARGS=--record-durations` rewrites it).
+# Most of their time is spent waiting for candles, so 3 workers fit the 2 cores. WORKERS=0: serial.
 WORKERS ?= 3
 XDIST := $(if $(filter 0,$(WORKERS)),,-n $(WORKERS) --dist loadfile)
 

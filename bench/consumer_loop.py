@@ -96,8 +96,10 @@ class NaiveConsumer(IStrategy):
 '''
 
 
-def _frames(pairs: list[str], candles: int, columns: int):
-    """Consumer candles and producer frames (same dates; OHLCV from the bundled data)."""
+def _frames(pairs: list[str], candles: int, columns: int, loops: int):
+    """Consumer candles and producer frames (same dates; OHLCV from the bundled data),
+    ending ``loops`` candles before the newest closed one so that each loop's new candle
+    has closed too (the consumer refuses candles dated in the future)."""
     import numpy as np
     import pandas as pd
 
@@ -105,7 +107,8 @@ def _frames(pairs: list[str], candles: int, columns: int):
 
     data_dir = Path(freqfleet.__file__).parent / "data" / "binance-2018"
     sources = [pd.read_feather(f) for f in sorted(data_dir.glob(f"*-{TIMEFRAME}.feather"))]
-    newest = pd.Timestamp(datetime.now(UTC)).floor(TIMEFRAME.replace("m", "min"))
+    step = pd.Timedelta(TIMEFRAME.replace("m", "min"))
+    newest = pd.Timestamp(datetime.now(UTC)).floor(step) - step * (loops + 1)
     dates = pd.date_range(end=newest, periods=candles, freq="5min", tz="UTC")
     rng = np.random.default_rng(1)
     names = [f"ind_{i:03d}" for i in range(columns)]
@@ -204,7 +207,7 @@ def child(impl: str, case: str, n: int, p: int, c: int, loops: int, candles: int
         },
     }
     strategy = StrategyResolver.load_strategy(copy.deepcopy(config))
-    consumer, producer = _frames(pairs, candles, c)
+    consumer, producer = _frames(pairs, candles, c, loops)
     dp = DataProvider(config, BenchExchange(consumer, pairs))
     strategy.dp = dp
     shares = partition(pairs, producers)

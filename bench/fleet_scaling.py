@@ -3,6 +3,7 @@
     .venv/bin/python bench/fleet_scaling.py            # 60 pairs: single, K=2, K=1; light K=2
     .venv/bin/python bench/fleet_scaling.py --full     # also K=3, K=4, a light single bot
     .venv/bin/python bench/fleet_scaling.py --cases heavy-single,heavy-k2 --candles 5
+    .venv/bin/python bench/fleet_scaling.py --pairs 500 --candles 3   # the consumer at 500
     .venv/bin/python bench/fleet_scaling.py --report DIR   # the report of a --keep DIR again
 
 Real ``freqtrade trade`` processes on the exchange simulator, 1m candles, ``--pairs``
@@ -17,7 +18,12 @@ start-up:
   consumer, run under the supervisor ``freqfleet up`` uses;
 - ``light-k2``: ``FleetSampleStrategy`` on 1m, for the breakdown of candle close ->
   consumer entry order; ``light-k2-lean`` the same with the consumer settings proposed in
-  BENCHMARKS.md (``-fast``: only ccxt's request spacing; ``light-single``: a plain bot).
+  BENCHMARKS.md (``-fast``: only ccxt's request spacing; ``light-single``: a plain bot);
+  ``-exchange``: the consumer downloads its own candles (``fleet.consumer_candles``
+  "exchange", the baseline of the default "producers").
+- ``--pairs 500 --cases light-k2,light-k2-exchange``: the consumer at 500 pairs; its CPU per
+  candle by part (candle refresh + merge, freqtrade's own loop work, other threads), its
+  RSS and its exchange weight at start-up and per minute (``/sim/stats`` by bot).
 
 Per candle, from the bots' own data (not their logs): REST ``pair_candles``
 ``last_analyzed`` and newest row of every pair on every bot, the consumer's
@@ -74,8 +80,14 @@ SNAPSHOT_BEFORE = 1.5
 """Seconds before a close at which CPU and byte counters are read."""
 READY_TIMEOUT = 240.0
 MINUTE = 60.0
+POLL_PAIRS_MAX = 100
+"""Above this many pairs a bot's pairs are not read over REST after each close (reading
+500 pairs of 3 bots takes most of a minute on 2 cores): the records tell the timings."""
 
 DEFAULT_CASES = ["heavy-single", "heavy-k2", "heavy-k1", "light-k2", "light-k2-lean"]
+CONSUMER_CASES = ["light-k2", "light-k2-exchange"]
+"""``--pairs 500``: the consumer with candles from its producers against one downloading
+its own (the baseline), in the same run."""
 FULL_CASES = [
     "heavy-single",
     "heavy-k2",
@@ -87,6 +99,7 @@ FULL_CASES = [
     "light-k2",
     "light-k2-fast",
     "light-k2-lean",
+    "light-k2-exchange",
 ]
 FAST_RATE_LIMIT_MS = 10
 """``-fast`` cases: ``fleet.producer_overrides`` and ``consumer_overrides`` set ccxt's
@@ -320,6 +333,7 @@ class Snapshot:
     at: float
     cpu: dict[str, float]
     received: dict[tuple[int, int], int]
+    rss: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -333,12 +347,14 @@ class CandlePoll:
 
 def snapshot(bots: list[BotHandle], extra: dict[str, psutil.Process]) -> Snapshot:
     cpu: dict[str, float] = {}
+    rss: dict[str, int] = {}
     for name, process in [*((b.name, b.process) for b in bots), *extra.items()]:
         if process is None:
             continue
         with contextlib.suppress(psutil.Error):
             times = process.cpu_times()
             cpu[name] = times.user + times.system
+            rss[name] = process.memory_info().rss
     received: dict[tuple[int, int], int] = {}
     consumer = next((b for b in bots if b.role == "consumer"), None)
     if consumer is not None and consumer.process is not None:
@@ -350,7 +366,7 @@ def snapshot(bots: list[BotHandle], extra: dict[str, psutil.Process]) -> Snapsho
                     count = tcp_received(conn.laddr.port, conn.raddr.port)
                     if count is not None:
                         received[(conn.laddr.port, conn.raddr.port)] = count
-    return Snapshot(time.time(), cpu, received)
+    return Snapshot(time.time(), cpu, received, rss)
 
 
 def poll(bots: list[BotHandle], close: float, plan_dir: Path | None) -> CandlePoll:
@@ -360,7 +376,7 @@ def poll(bots: list[BotHandle], close: float, plan_dir: Path | None) -> CandlePo
         client = bot.client()
         analysed: dict[str, float | None] = {}
         signals: dict[str, bool] = {}
-        for pair in bot.pairs:
+        for pair in bot.pairs if len(bot.pairs) <= POLL_PAIRS_MAX else []:
             answer = client.pair_candles(pair, "1m", limit=3, columns=["enter_long"])
             if not isinstance(answer, dict) or not answer.get("data"):
                 analysed[pair] = None
@@ -403,6 +419,9 @@ class CaseResult:
     records: dict[str, list[dict[str, Any]]]
     orders: dict[str, list[tuple[str, float]]]
     bots: list[BotHandle]
+    weight: dict[str, dict[str, float]] = field(default_factory=dict)
+    """``startup`` (start -> the warm-up candle's close) and ``per_minute`` (after it):
+    bot -> exchange weight, from the simulator's counts by bot."""
 
 
 def run_case(name: str, sim, args, work: Path) -> CaseResult:
@@ -415,9 +434,11 @@ def run_case(name: str, sim, args, work: Path) -> CaseResult:
         runner: SingleBot | PlannedFleet = SingleBot(work, config)
         plan_dir = None
     else:
-        variant = name.partition("-k")[2]
+        variant = name.partition("-k")[2].removesuffix("-exchange")
         producers = int(variant.split("-")[0])
         overrides: dict[str, Any] = {}
+        if name.endswith("-exchange"):
+            overrides["consumer_candles"] = "exchange"
         if variant.endswith(("-fast", "-lean")):
             fast = {"exchange": {"ccxt_async_config": {"rateLimit": FAST_RATE_LIMIT_MS}}}
             overrides = {"producer_overrides": fast, "consumer_overrides": fast}
@@ -433,6 +454,7 @@ def run_case(name: str, sim, args, work: Path) -> CaseResult:
         plan_dir = runner.plan_dir
     extra = {"simulator": psutil.Process(sim.process.pid)}
     print(f"--- {name}: starting", flush=True)
+    weights = [bot_weight(sim)]
     runner.start()
     try:
         deadline = time.monotonic() + READY_TIMEOUT
@@ -472,6 +494,8 @@ def run_case(name: str, sim, args, work: Path) -> CaseResult:
         for close in [warm_up, *closes, closes[-1] + MINUTE]:
             wait_until(close - SNAPSHOT_BEFORE)
             before[close] = snapshot(runner.bots, extra)
+            if close in (warm_up, closes[-1] + MINUTE):
+                weights.append(bot_weight(sim))
             if close > closes[-1]:
                 break
             wait_until(close + POLL_AFTER)
@@ -485,14 +509,20 @@ def run_case(name: str, sim, args, work: Path) -> CaseResult:
         load_after = os.getloadavg()[0]
     finally:
         runner.stop()
+    start, warm, end = weights
     saved = {
+        "weight": {
+            "startup": {b: w - start.get(b, 0) for b, w in warm.items()},
+            "per_minute": {b: (w - warm.get(b, 0)) / len(closes) for b, w in end.items()},
+        },
         "name": name,
         "load": [load_before, load_after],
         "candles": closes,
         "polls": [vars(p) for p in polls],
         "snapshots": {
             str(close): [
-                {"at": s.at, "cpu": s.cpu, "received": [[*k, v] for k, v in s.received.items()]}
+                {"at": s.at, "cpu": s.cpu, "rss": s.rss,
+                 "received": [[*k, v] for k, v in s.received.items()]}
                 for s in snaps[close]
             ]
             for close in closes
@@ -519,7 +549,8 @@ def load_case(work: Path) -> CaseResult:
     ]  # fmt: skip
     snapshots = {
         float(close): tuple(
-            Snapshot(s["at"], s["cpu"], {(a, b): v for a, b, v in s["received"]}) for s in snaps
+            Snapshot(s["at"], s["cpu"], {(a, b): v for a, b, v in s["received"]}, s.get("rss", {}))
+            for s in snaps
         )
         for close, snaps in saved["snapshots"].items()
     }
@@ -532,7 +563,22 @@ def load_case(work: Path) -> CaseResult:
         records={b.name: load_records(b.record) for b in bots},
         orders={b.name: entry_orders(b.db) for b in bots},
         bots=bots,
+        weight=saved.get("weight", {}),
     )
+
+
+def bot_weight(sim) -> dict[str, float]:
+    """bot (and ``bot endpoint``) -> exchange weight so far (the simulator's counts by the
+    bot's name)."""
+    try:
+        found = sim.bot_stats()
+    except Exception:  # the simulator's stats are optional to the timings
+        return {}
+    out: dict[str, float] = {}
+    for bot, counts in found.items():
+        out[bot] = float(sum(counts["weight"].values()))
+        out.update({f"{bot} {path}": float(w) for path, w in counts["weight"].items()})
+    return out
 
 
 # -- reading a case -----------------------------------------------------------------------
@@ -749,6 +795,118 @@ def breakdown(result: CaseResult) -> dict[str, list[float]]:
     return steps
 
 
+def consumer_cpu(result: CaseResult) -> dict[str, list[float]]:
+    """Per candle, the consumer's CPU seconds by part: its candles (refresh + the
+    analysis step, where the merge runs), freqtrade's own loop work (the rest of the bot
+    thread) and its other threads (producer messages, API server, ...)."""
+    records = result.records.get("consumer", [])
+    refreshes = sorted((r for r in records if r.get("e") == "refresh" and "c0" in r),
+                       key=lambda r: r["t0"])  # fmt: skip
+    steps = [r for r in records if r.get("e") in ("refresh", "analyze")]
+    process = dict(zip(result.candles, cpu_per_candle(result).get("consumer", []), strict=False))
+    out: dict[str, list[float]] = defaultdict(list)
+    for close in result.candles:
+        # From the first loop after the close to the last one before the next close.
+        within = [r for r in refreshes if close <= r["t0"] < close + MINUTE]
+        if len(within) < 2 or close not in process:
+            continue
+        first, last = within[0], within[-1]
+        # Whole loops cover most of the minute: scaled to all of it.
+        scale = MINUTE / max(last["t0"] - first["t0"], 1e-9)
+        candles = scale * sum(r["cpu"] for r in steps if first["t0"] <= r["t0"] < last["t0"])
+        bot_thread = scale * (last["c0"] - first["c0"])
+        out["candles (refresh + merge)"].append(candles)
+        out["freqtrade's own loop work"].append(bot_thread - candles)
+        out["other threads"].append(process[close] - bot_thread)
+        out["process"].append(process[close])
+    return out
+
+
+TRADING_PATHS = ("/api/v3/depth", "/api/v3/order", "/api/v3/ticker/bookTicker",
+                 "/api/v3/ticker/price", "/api/v3/openOrders", "/api/v3/myTrades")  # fmt: skip
+"""Endpoints of pricing and orders: what the bot's trading costs, not its start-up."""
+
+
+def weight_parts(weights: dict[str, float], bot: str) -> dict[str, float]:
+    """A bot's weight in one window: candles (klines), trading (order books, tickers,
+    orders) and the rest (exchangeInfo, time, ...)."""
+    parts = {"candles": 0.0, "trading": 0.0, "other": 0.0}
+    for key, weight in weights.items():
+        name, _, path = key.partition(" ")
+        if name != bot or not path:
+            continue
+        if path.endswith("klines") or path.endswith("uiKlines"):
+            parts["candles"] += weight
+        elif path in TRADING_PATHS:
+            parts["trading"] += weight
+        else:
+            parts["other"] += weight
+    return parts
+
+
+def summarise_consumer(result: CaseResult, pairs: int) -> dict[str, Any]:
+    """The consumer's figures of a fleet case (``--pairs 500``: the consumer at 500 pairs)."""
+    rx = received(result)
+    analyses = sorted(
+        r["t1"] for r in result.records.get("consumer", []) if r.get("e") == "analyze"
+    )
+    fresh, last_rx = [], {}
+    for close in result.candles:
+        times = [r["t"] for (_, c), r in rx.items() if c == close - MINUTE]
+        if len(times) < pairs:
+            fresh.append(float("inf"))
+            continue
+        last_rx[close] = max(times)
+        merged = next((t for t in analyses if t >= last_rx[close]), float("inf"))
+        fresh.append(merged - close)
+    entries = consumer_entries(result, "consumer")
+    rss = [s.rss.get("consumer", 0) for snaps in result.snapshots.values() for s in snaps]
+    return {
+        "case": result.name,
+        "load": result.load,
+        "cpu": consumer_cpu(result),
+        "fresh": fresh,
+        "entry_after_rx": [d - last_rx[c] for _, c, d in entries if c in last_rx],
+        "entries": len(entries),
+        "rss_mib": max(rss, default=0) / 2**20,
+        "weight": {part: w.get("consumer") for part, w in result.weight.items()},
+        "weight_parts": {part: weight_parts(w, "consumer") for part, w in result.weight.items()},
+    }
+
+
+def report_consumers(results: list[CaseResult], pairs: int) -> None:
+    rows = [
+        summarise_consumer(r, pairs)
+        for r in results
+        if not r.name.endswith("single") and r.records.get("consumer")
+    ]
+    if not rows:
+        return
+    print(f"\n### The consumer at {pairs} pairs (median / p95 over candles)\n")
+    print(
+        "| case | load | consumer CPU s per candle: candles (refresh + merge) / freqtrade's "
+        "loop / other threads / process | close -> consumer holds every fresh row | last "
+        "producer row -> entry order (entries) | RSS | weight: start-up / per minute |"
+    )
+    print("|---|---|---|---:|---:|---:|---:|")  # fmt: skip
+    details = []
+    for row in rows:
+        for part, split in row["weight_parts"].items():
+            if any(split.values()):
+                text = ", ".join(f"{k} {v:,.1f}" for k, v in split.items())
+                details.append(f"- {row['case']}, weight {part}: {text}")
+        cpu = " / ".join(f"{med(v):.2f}" for v in row["cpu"].values()) or "n/a"
+        weight = row["weight"]
+        print(
+            f"| {row['case']} | {row['load'][0]:.1f}-{row['load'][1]:.1f} | {cpu} | "
+            f"{mp(row['fresh'])} | {mp(row['entry_after_rx'])} ({row['entries']}) | "
+            f"{row['rss_mib']:,.0f} MiB | {weight.get('startup') or 0:,.0f} / "
+            f"{weight.get('per_minute') or 0:,.1f} |"
+        )
+    if details:
+        print("\n" + "\n".join(details))
+
+
 # -- output -------------------------------------------------------------------------------
 
 
@@ -818,6 +976,7 @@ def report(results: list[CaseResult], pairs: int) -> None:
                 f"{fmt(percentile(k2['consumer_part'], 0.95))}; last row received -> entry order "
                 f"p95 {fmt(percentile(k2['entry_after_rx'], 0.95))}; target < 1 s"
             )
+    report_consumers(results, pairs)
     for result in results:
         if not result.name.startswith("light"):
             continue
@@ -848,6 +1007,8 @@ def main() -> int:
     parser.add_argument("--report", type=Path, help="only print the report of a --keep folder")
     args = parser.parse_args()
     cases = args.cases.split(",") if args.cases else FULL_CASES if args.full else DEFAULT_CASES
+    if not args.cases and not args.full and args.pairs > POLL_PAIRS_MAX:
+        cases = CONSUMER_CASES
     if args.report:
         found = [
             args.report / case for case in cases if (args.report / case / "case.json").exists()

@@ -5,19 +5,22 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
 
 from freqfleet import compat
 from freqfleet.sim import RunningSimulator, running_simulator
+from tests.kit.scheduling import DurationRecorder, longest_first_scheduling, ordered
 from tests.kit.user_config import USER_STRATEGY
 
-# CI runs the property tests with a fixed derivation of examples, so a red run can be
-# reproduced exactly; developers keep hypothesis's random exploration.
+# No per-example deadline: it is a timing assertion, and the suite shares two cores with
+# end-to-end fleets. CI runs the property tests with a fixed derivation of examples, so a
+# red run can be reproduced exactly; developers keep hypothesis's random exploration.
+settings.register_profile("dev", deadline=None)
 settings.register_profile("ci", derandomize=True, deadline=None)
-if os.environ.get("CI"):
-    settings.load_profile("ci")
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -53,8 +56,30 @@ def simulator() -> RunningSimulator:
         yield sim
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--record-durations",
+        action="store_true",
+        help="write each test file's seconds to tests/durations.json (the files' order)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Workers report to the main process, which records.
+    if config.getoption("record_durations") and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(DurationRecorder(), "record-durations")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Slow end-to-end tests first (their order kept), then the rest: with the suite spread
-    over several workers (``make test``), the longest files start at once instead of
+    """Files by their recorded time, longest first (tests/kit/scheduling.py): with the suite
+    spread over several workers (``make test``), the longest files start at once instead of
     lengthening the tail."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    items[:] = ordered(items)
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile`` hands files out longest first, one at a time per worker."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    return longest_first_scheduling(config, log)

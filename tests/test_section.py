@@ -32,8 +32,8 @@ def user_config(fleet: dict[str, Any]) -> dict[str, Any]:
         (
             {"max_signal_ages": 2},
             "fleet.max_signal_ages: is not a fleet setting; remove it (known: role, "
-            "max_signal_age, informative_candles, follow, exit_price_secs, producer_api, alerts, "
-            "shares, routes)",
+            "max_signal_age, informative_candles, consumer_candles, follow, exit_price_secs, "
+            "producer_api, alerts, shares, routes)",
         ),
     ],
 )

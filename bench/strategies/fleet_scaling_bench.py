@@ -3,7 +3,8 @@
 Each bot appends what it does to ``<bench_record_dir>/<bot_name>.jsonl`` (a key of its
 config), in wall-clock seconds:
 
-- ``refresh``: its candle refresh (start, end, thread CPU seconds);
+- ``refresh``: its candle refresh (start, end, thread CPU seconds; ``c0``: the bot
+  thread's CPU seconds so far, at its start: what one loop to the next costs);
 - ``analyze``: its analysis step of the loop (start, end, thread CPU seconds);
 - ``pair`` (producers, single bot): one pair analysed (start, end, CPU, candle, signal);
 - ``rx`` (consumer): a producer's analysed frame stored (time, producer, pair, the
@@ -65,7 +66,7 @@ class BenchRecorder:
                 return refresh(*args, **kwargs)
             finally:
                 self._bench_write(
-                    e="refresh", t0=start, t1=time.time(), cpu=time.thread_time() - cpu
+                    e="refresh", t0=start, t1=time.time(), cpu=time.thread_time() - cpu, c0=cpu
                 )
 
         def timed_analyze(pairs: list[str]) -> Any:

@@ -24,6 +24,8 @@ FOLLOW_CHOICES: tuple[str, ...] = typing.get_args(FollowChoice)
 DEFAULT_FOLLOW: tuple[FollowChoice, ...] = ("exits",)
 MAX_SIGNAL_AGE = 100
 MAX_EXIT_PRICE_SECS = 3600
+ConsumerCandles = Literal["producers", "exchange"]
+CONSUMER_CANDLES: tuple[str, ...] = typing.get_args(ConsumerCandles)
 
 
 def max_signal_age_field() -> Any:
@@ -41,6 +43,16 @@ def informative_candles_field() -> Any:
     return Field(
         False,
         json_schema_extra=fix("use true to let the consumer download informative pairs"),
+    )
+
+
+def consumer_candles_field() -> Any:
+    return Field(
+        "producers",
+        json_schema_extra=fix(
+            "use \"producers\" (the consumer reads its pairs' candles from the producers' "
+            'frames) or "exchange" (it downloads them itself, as freqtrade does)'
+        ),
     )
 
 
@@ -94,6 +106,9 @@ class ConsumerSection(BaseModel):
     )
     max_signal_age: int = max_signal_age_field()
     informative_candles: bool = informative_candles_field()
+    consumer_candles: ConsumerCandles = consumer_candles_field()
+    """Where the consumer's whitelist candles come from: the producers' frames (no
+    download of its own) or the exchange (freqtrade's own refresh, as before)."""
     follow: list[FollowChoice] = follow_field()
     exit_price_secs: float | None = exit_price_secs_field()
     """Seconds an open trade's exit price is reused between loops (``freqfleet plan``
@@ -162,13 +177,16 @@ def read_consumer_section(config: dict[str, Any]) -> ConsumerSection:
 
 
 __all__ = [
+    "CONSUMER_CANDLES",
     "DEFAULT_FOLLOW",
     "FOLLOW_CHOICES",
     "MAX_EXIT_PRICE_SECS",
     "MAX_SIGNAL_AGE",
+    "ConsumerCandles",
     "ConsumerSection",
     "FollowChoice",
     "ProducerApi",
+    "consumer_candles_field",
     "read_consumer_section",
     "unique_follow",
 ]

@@ -14,7 +14,7 @@ from freqtrade.data.btanalysis import load_backtest_data
 
 from freqfleet.backtest.engine import BUNDLED_DATA, BacktestRequest, FleetBacktester, split_settings
 from freqfleet.fleet.partition import partition
-from tests.kit.backtest_configs import BUNDLED_PAIRS, fleet_config, write_config
+from tests.kit.backtest_configs import BUNDLED_PAIRS, fleet_config, trade_keys, write_config
 
 TIMERANGE = "20180112-20180120"
 
@@ -56,18 +56,6 @@ def freqtrade_backtesting(
         timeout=300,
     )
     return load_backtest_data(out)
-
-
-def trade_keys(trades: pd.DataFrame) -> list[tuple]:
-    return sorted(
-        (
-            row.pair,
-            pd.Timestamp(row.open_date),
-            pd.Timestamp(row.close_date),
-            round(float(row.profit_abs), 10),
-        )
-        for row in trades.itertuples()
-    )
 
 
 @pytest.mark.timeout(600)

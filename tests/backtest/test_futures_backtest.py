@@ -22,8 +22,7 @@ from freqfleet.backtest.futures_data import write_futures_dataset
 from freqfleet.cli import main
 from freqfleet.datasets import dataset_dir
 from freqfleet.fleet.partition import partition
-from tests.backtest.test_engine import trade_keys
-from tests.kit.backtest_configs import fleet_config, write_config
+from tests.kit.backtest_configs import fleet_config, trade_keys, write_config
 
 SOURCES = ["ETH/BTC", "LTC/BTC", "XMR/BTC", "ADA/BTC"]
 PAIRS = ["ETH/USDT:USDT", "LTC/USDT:USDT", "XMR/USDT:USDT", "ADA/USDT:USDT"]

@@ -69,4 +69,5 @@ def test_whether_freqtrade_streams_candles_on_an_exchange():
     assert compat.freqtrade_ws_enabled("binance") == compat.freqtrade_ws_enabled("BINANCE")
     assert compat.freqtrade_ws_enabled("no-such-exchange") is False
     futures = {**Binance._ft_has, **Binance._ft_has_futures}.get("ws_enabled", False)
-    assert compat.freqtrade_ws_enabled("binance", "futures") == futures
+    assert compat.freqtrade_ws_enabled("binance", "futures") is futures is False
+    assert compat.freqtrade_ws_enabled("Bybit", "futures") is True  # futures streams elsewhere

@@ -132,14 +132,22 @@ def test_plan_warns_above_half_the_limit_without_a_gateway(
 def test_behind_a_gateway_candles_count_once_prices_one_for_one(
     user_dir: Path, tmp_path: Path
 ) -> None:
-    config = user_config(
-        fleet={"producers": 4, "gateway": True},
-        timeframe="5m",
-        max_open_trades=5,
-        exit_pricing={"price_side": "other", "use_order_book": True, "order_book_top": 1},
-        exchange=exchange_config("http://127.0.0.1:9", pairs(150), websocket=False),
-    )
-    estimate = estimate_fleet(config, planned(user_dir, tmp_path, config), None)
+    def estimate_with(consumer_candles: str) -> WeightEstimate:
+        config = user_config(
+            fleet={"producers": 4, "gateway": True, "consumer_candles": consumer_candles},
+            timeframe="5m",
+            max_open_trades=5,
+            exit_pricing={"price_side": "other", "use_order_book": True, "order_book_top": 1},
+            exchange=exchange_config("http://127.0.0.1:9", pairs(150), websocket=False),
+        )
+        return estimate_fleet(config, planned(user_dir, tmp_path / consumer_candles, config), None)
+
+    # The consumer's candles from the producers' frames: it downloads none.
+    estimate = estimate_with("producers")
+    by_name = {bot.name: bot for bot in estimate.bots}
+    assert by_name["consumer"].candles == 0 and by_name["producer-1"].candles > 0
+    assert estimate.through_gateway == pytest.approx(estimate.total)
+    estimate = estimate_with("exchange")
     by_name = {bot.name: bot for bot in estimate.bots}
     assert by_name["consumer"].role == "consumer" and by_name["producer-1"].role == "producer"
     candles = sum(bot.candles for bot in estimate.bots)

@@ -3,17 +3,23 @@ the gateway, private ones not; ``up`` runs it first."""
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
+import ccxt
 import pytest
 
 from freqfleet.errors import ConfigError
 from freqfleet.fleet.plan_warnings import plan_warnings
 from freqfleet.fleet.spec import validate_fleet_config
+from freqfleet.gateway import running_gateway
+from freqfleet.run.demo import DemoOptions, demo_config
 from freqfleet.run.processes import process_specs
 from freqfleet.sim.config import ccxt_ws_urls
+from freqfleet.sim.launcher import running_simulator
 from tests.kit.gateway_fleet import SIM, plan, user_config
+from tests.kit.ports import free_port
 
 
 def test_every_bot_asks_the_gateway_for_public_data_only(tmp_path: Path):
@@ -106,3 +112,27 @@ def test_a_gateway_the_fleet_cannot_use_is_a_config_error(fleet, changes, named)
     with pytest.raises(ConfigError) as error:
         validate_fleet_config(config)
     assert named in str(error.value)
+
+
+@pytest.mark.timeout(120)
+def test_a_futures_fleets_gateway_serves_its_bots_fapi_candles(tmp_path: Path) -> None:
+    with running_simulator(pairs=4, seed=3) as sim:
+        exchange = sim.futures_config(sim.futures_pairs)["exchange"]
+        config = demo_config(exchange, DemoOptions(producers=2, pairs=4, futures=True))
+        config["fleet"]["gateway"] = {"listen_port": free_port()}
+        manifest = plan(config, tmp_path / "plan")
+        gateway = manifest.gateway
+        assert gateway is not None and gateway.exchange == "binance-futures"
+        consumer = json.loads((tmp_path / "plan" / "consumer.json").read_text())
+        api = consumer["exchange"]["ccxt_config"]["urls"]["api"]
+        assert api["fapiPublic"] == f"{gateway.url}/fapi/v1"
+        assert api["fapiPrivate"] == f"{sim.url}/fapi/v1"  # signed requests go straight on
+        with running_gateway(gateway.upstream, exchange=gateway.exchange, port=gateway.port) as gw:
+            # What the futures consumer's ccxt client asks: markets, then its candles.
+            client = ccxt.binanceusdm(copy.deepcopy(consumer["exchange"]["ccxt_config"]))
+            candles = client.fetch_ohlcv("BTC/USDT:USDT", "1m", limit=499)
+            stats = gw.stats()
+        counts = sim.request_counts()
+    assert len(candles) == 499 and counts["/fapi/v1/klines"] == 1
+    assert stats["exchange"] == "binance-futures"
+    assert stats["upstream"]["limit_per_minute"] == 2400

@@ -149,7 +149,9 @@ def test_a_futures_producer_keeps_order_book_pricing_freqtrade_accepts(
     exchange = ExchangeResolver.load_exchange(producer, validate=True)
     try:
         rate = exchange.get_rate(pair, refresh=True, side="entry", is_short=True)
-        order = exchange.create_dry_run_order(pair, "limit", "sell", 0.01, rate, 1.0)
+        assert rate > 0
+        # Half a percent inside the book: it crosses even if the price moved since.
+        order = exchange.create_dry_run_order(pair, "limit", "sell", 0.01, rate * 0.995, 1.0)
         assert exchange.fetch_dry_run_order(order["id"])["status"] == "closed"
     finally:
         exchange.close()

@@ -145,7 +145,7 @@ BAD_SECTIONS: list[tuple[str, Any, str]] = [
     (
         "unknown key",
         {"producers": 2, "workers": 4},
-        "fleet.workers: is not a fleet setting; remove it (known: producers, redundancy, listen, base_port, consumer_port, secure, producer_overrides, consumer_overrides, max_signal_age, informative_candles, follow, exit_price_secs, alerts, pairlist_refresh, pairlist_url, initial_candle_limit, api_username, kubernetes, gateway)",
+        "fleet.workers: is not a fleet setting; remove it (known: producers, redundancy, listen, base_port, consumer_port, secure, producer_overrides, consumer_overrides, max_signal_age, informative_candles, consumer_candles, follow, exit_price_secs, alerts, pairlist_refresh, pairlist_url, initial_candle_limit, api_username, kubernetes, gateway)",
     ),
     (
         "pairlist_url not http",

@@ -141,3 +141,24 @@ def test_overrides_may_not_change_one_bots_mode(fleet: dict[str, Any]) -> None:
 def test_a_spot_config_has_no_trading_mode_problem() -> None:
     assert trading_mode_problems(user_config()) == []
     assert trading_mode_problems(futures_config()) == []
+
+
+def test_a_shorting_strategy_on_spot_is_refused_by_the_plan_in_one_line(
+    user_dir: Path, tmp_path: Path
+) -> None:
+    strategy = user_dir / "user_data" / "strategies" / "my_strategy.py"
+    text = strategy.read_text().replace(
+        "    stoploss = -0.1\n", "    stoploss = -0.1\n    can_short = True\n"
+    )
+    strategy.write_text(text)
+    with pytest.raises(ConfigError) as raised:
+        plan(user_config(), user_dir, tmp_path / "fleet")
+    [line] = str(raised.value).splitlines()
+    assert "trading_mode: MyStrategy shorts (can_short = True)" in line
+    assert '"trading_mode": "futures"' in line and "can_short = False" in line
+    assert not (tmp_path / "fleet").exists()
+    # The same strategy in futures plans.
+    plan(futures_config(), user_dir, tmp_path / "futures")
+    assert json.loads((tmp_path / "futures" / "consumer.json").read_text())["trading_mode"] == (
+        "futures"
+    )

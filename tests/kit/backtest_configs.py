@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 FREQTRADE_TEMPLATES = Path(__import__("freqtrade").__file__).parent / "templates"
 BUNDLED_PAIRS = [
     f"{base}/BTC"
@@ -37,3 +39,16 @@ def write_config(folder: Path, config: dict[str, Any]) -> Path:
     path = folder / "config.json"
     path.write_text("// fleet backtest test config\n" + json.dumps(config, indent=2))
     return path
+
+
+def trade_keys(trades: pd.DataFrame) -> list[tuple]:
+    """A backtest's trades as comparable rows: pair, open, close, profit (10 decimals)."""
+    return sorted(
+        (
+            row.pair,
+            pd.Timestamp(row.open_date),
+            pd.Timestamp(row.close_date),
+            round(float(row.profit_abs), 10),
+        )
+        for row in trades.itertuples()
+    )

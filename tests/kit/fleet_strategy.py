@@ -170,6 +170,9 @@ def bot_config(
             "enabled": True,
             "producers": [producer_entry(name) for name in producers],
         }
+        # These consumers' candles are the stand-in exchange's (``consumer_analyze``), of
+        # recorded dates: tests of the candles from producers ask for them.
+        fleet = {"consumer_candles": "exchange", **(fleet or {})}
     if fleet is not None:
         config["fleet"] = fleet
     return config

@@ -17,8 +17,8 @@ import pytest
 
 from freqfleet.fleet.manifest import FleetManifest
 from tests.kit.cli import log_tail
+from tests.kit.demo_plan import bot_get, simulator_url
 from tests.kit.waiting import wait_until
-from tests.scenarios.test_live_demo import bot_get, simulator_url
 
 
 def consumer_trades(manifest: FleetManifest) -> list[dict[str, Any]]:

@@ -110,6 +110,8 @@ def test_sim_config_prints_replay_pairs(capsys: pytest.CaptureFixture) -> None:
         (["--data-dir", "EMPTY"], "--model replay"),
         (["--weight-limit", "0"], "--weight-limit"),
         (["--order-limit", "0"], "--order-limit"),
+        (["--funding-interval", "7m"], "--funding-interval 7m"),
+        (["--funding-interval", "8 hours"], "--funding-interval"),
         (["--account", "BAD_ACCOUNT"], "'secret' must be 64"),
     ],
 )

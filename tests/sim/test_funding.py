@@ -1,4 +1,4 @@
-"""Funding instants every 8 hours, deterministic rates within Binance's usual range, the
+"""Funding instants every 8 hours (or a shorter interval), deterministic rates within Binance's usual range, the
 mark price on the candles."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from freqfleet.sim.funding import (
     funding_times,
     mark_price_ticks,
     next_funding_time,
+    parse_funding_interval,
 )
 
 DAY = 86_400_000
@@ -28,6 +29,23 @@ def test_funding_happens_at_0_8_and_16_utc_in_a_half_open_range() -> None:
     assert funding_times(midnight, midnight + FUNDING_INTERVAL_MS - 1) == []
     assert next_funding_time(midnight) == midnight + FUNDING_INTERVAL_MS
     assert next_funding_time(midnight - 1) == midnight
+
+
+def test_a_shorter_interval_keeps_its_instants_on_the_days_grid() -> None:
+    assert parse_funding_interval("8h") == FUNDING_INTERVAL_MS
+    assert parse_funding_interval("2m") == 120_000
+    assert parse_funding_interval("4h") == 4 * 3_600_000
+    # Not dividing a day (the instants would drift from 00:00 UTC), or not a duration.
+    assert [parse_funding_interval(t) for t in ("7m", "5h", "0m", "2x", "1d")] == [None] * 5
+    midnight = 20_000 * DAY
+    two = parse_funding_interval("2m")
+    assert two is not None
+    assert funding_times(midnight - 1, midnight + 5 * 60_000, two) == [
+        midnight,
+        midnight + 120_000,
+        midnight + 240_000,
+    ]
+    assert next_funding_time(midnight + 1, two) == midnight + 120_000
 
 
 def test_rates_are_deterministic_per_seed_typical_and_bounded() -> None:

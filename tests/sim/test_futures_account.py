@@ -1,6 +1,7 @@
-"""The futures account on a real synthetic market and a clock the tests move: positions,
-realised PnL and commissions to the unit, margin rules, reduce-only, leverage and margin
-type changes, partial fills, funding and liquidation on market time."""
+"""The futures account on a real synthetic market and a clock the tests move: orders,
+positions, realised PnL and commissions to the unit, margin rules, reduce-only, leverage
+and margin type changes, partial fills (settlement, the wallet's margin and the records
+have their own tests)."""
 
 from __future__ import annotations
 
@@ -12,24 +13,11 @@ from freqfleet.sim import futures_margin as fm
 from freqfleet.sim.account import EXPIRED, FILLED, NEW, PARTIALLY_FILLED
 from freqfleet.sim.binance_errors import BinanceError
 from freqfleet.sim.exchange import SimExchange
-from freqfleet.sim.funding import FUNDING_INTERVAL_MS, funding_rate, mark_price_ticks
+from freqfleet.sim.funding import mark_price_ticks
 from freqfleet.sim.futures_account import FuturesAccount
-from freqfleet.sim.futures_markets import futures_markets
-from freqfleet.sim.futures_records import (
-    COMMISSION,
-    FUNDING_FEE,
-    ISOLATED,
-    LIQUIDATION,
-    REALIZED_PNL,
-    NewFuturesOrder,
-)
-from freqfleet.sim.models.synthetic import SyntheticModel
+from freqfleet.sim.futures_records import COMMISSION, ISOLATED, REALIZED_PNL, NewFuturesOrder
 from tests.kit.clock import Clock
-
-UNIT = 10**8
-WALLET = 10_000 * UNIT
-BTC, ETH = 0, 1  # BTCUSDT: ticks of 0.1, steps of 0.00001
-SEED = 7
+from tests.kit.futures_book import BTC, UNIT, WALLET, booked, make, market, new_exchange
 
 
 @pytest.fixture
@@ -39,25 +27,12 @@ def clock() -> Clock:
 
 @pytest.fixture
 def exchange(clock: Clock) -> SimExchange:
-    return SimExchange(SyntheticModel(pairs=4, seed=SEED), clock=clock)
-
-
-def make(exchange: SimExchange, wallet: int = WALLET) -> FuturesAccount:
-    markets = futures_markets(exchange.markets)
-    return FuturesAccount(exchange, markets, wallet, SEED, first_id=1)
+    return new_exchange(clock)
 
 
 @pytest.fixture
 def account(exchange: SimExchange) -> FuturesAccount:
     return make(exchange)
-
-
-def market(side: str, qty: int, symbol: int = BTC, reduce_only: bool = False) -> NewFuturesOrder:
-    return NewFuturesOrder(symbol, side, "MARKET", qty, reduce_only=reduce_only)
-
-
-def booked(account: FuturesAccount, kind: str) -> int:
-    return sum(i.amount for i in account.incomes if i.kind == kind)
 
 
 def test_a_long_opened_and_closed_books_its_pnl_and_taker_fees_exactly(
@@ -88,22 +63,6 @@ def test_a_sell_larger_than_the_long_flips_it_to_a_short(
     assert pos.qty == -2000
     # the short's entry is the flip's fills beyond the closed 1000 steps
     assert pos.entry_value == flip.cum_quote - flip.cum_quote * 1000 // 3000
-
-
-def test_an_isolated_position_takes_its_margin_from_the_available_balance(
-    account: FuturesAccount, clock: Clock
-) -> None:
-    account.set_margin_type(BTC, ISOLATED, clock.now_ms)
-    account.set_leverage(BTC, 10, clock.now_ms)
-    order = account.place(market("SELL", 5000), clock.now_ms)
-    pos = account.position(BTC)
-    fee = account.trades[-1].commission
-    assert pos.isolated_margin == sum(fm.initial_margin(t.quote, 10) for t in account.trades)
-    assert account.available(clock.now_ms) == WALLET - fee - pos.isolated_margin
-    assert pos.isolated_margin >= order.cum_quote // 10
-    account.place(market("BUY", 5000, reduce_only=True), clock.now_ms)
-    assert account.position(BTC).isolated_margin == 0
-    assert account.available(clock.now_ms) == account.wallet
 
 
 def test_reduce_only_is_rejected_without_a_position_and_capped_at_it(
@@ -186,85 +145,3 @@ def test_leverage_changes_follow_binances_rules(exchange: SimExchange, clock: Cl
     with pytest.raises(BinanceError) as with_position:
         account.set_margin_type(BTC, "CROSSED", clock.now_ms)
     assert with_position.value.code == -4048
-
-
-def _positive_funding_instant(start_ms: int, markets: tuple[int, ...]) -> int:
-    t = (start_ms // FUNDING_INTERVAL_MS + 1) * FUNDING_INTERVAL_MS
-    while not all(funding_rate(SEED, m, t) > 0 for m in markets):
-        t += FUNDING_INTERVAL_MS
-    return t
-
-
-def test_funding_longs_pay_and_shorts_receive_when_the_rate_is_positive(
-    account: FuturesAccount, exchange: SimExchange, clock: Clock
-) -> None:
-    instant = _positive_funding_instant(clock.now_ms, (BTC, ETH))
-    clock.now_ms = instant - 5_000
-    account.place(market("BUY", 2000), clock.now_ms)
-    account.place(market("SELL", 100, ETH), clock.now_ms)  # 0.01 ETH
-    wallet = account.wallet
-    clock.now_ms = instant + 5_000
-    account.match(clock.now_ms)
-    fees = {i.symbol: i for i in account.incomes if i.kind == FUNDING_FEE}
-    assert set(fees) == {"BTCUSDT", "ETHUSDT"}
-    for symbol, index, qty in (("BTCUSDT", BTC, 2000), ("ETHUSDT", ETH, -100)):
-        spec = account.markets[index]
-        value = fm.notional(spec, mark_price_ticks(exchange, index, instant), qty)
-        amount = fm.funding_fee(value, funding_rate(SEED, index, instant))
-        assert fees[symbol].time_ms == instant
-        assert fees[symbol].amount == (-amount if qty > 0 else amount)
-    assert fees["BTCUSDT"].amount < 0 < fees["ETHUSDT"].amount
-    assert account.wallet == wallet + sum(i.amount for i in fees.values())
-
-
-def _liquidated_side(exchange: SimExchange, clock: Clock) -> tuple[FuturesAccount, int]:
-    """An isolated 125x position (long or short, whichever the path liquidates first)."""
-    for side in ("BUY", "SELL"):
-        account = make(exchange)
-        account.set_margin_type(BTC, ISOLATED, clock.now_ms)
-        account.set_leverage(BTC, 125, clock.now_ms)
-        account.place(market(side, 5000), clock.now_ms)
-        account.match(clock.now_ms + 6 * 3_600_000)
-        if any(o.type == LIQUIDATION for o in account.orders.values()):
-            return account, 1 if side == "BUY" else -1
-    raise AssertionError("neither side liquidated in 6 hours at 125x")
-
-
-def test_a_position_is_liquidated_when_its_margin_meets_maintenance(
-    exchange: SimExchange, clock: Clock
-) -> None:
-    account, sign = _liquidated_side(exchange, clock)
-    liquidation = next(o for o in account.orders.values() if o.type == LIQUIDATION)
-    at = liquidation.time_ms
-    assert liquidation.client_id == f"autoclose-{at}" and at % 1000 == 0
-    assert account.position(BTC).qty == 0
-    trade = account.trades[-1]
-    assert trade.price == mark_price_ticks(exchange, BTC, at) and trade.realized_pnl < 0
-    # just before, it was not due: margin balance above maintenance at the mark
-    entry = account.trades[0]
-    margin = fm.initial_margin(entry.quote, 125)
-    before = mark_price_ticks(exchange, BTC, at - 1000)
-    qty = sign * entry.qty
-    balance = margin + fm.unrealized(account.markets[BTC], qty, entry.quote, before)
-    assert balance > fm.maintenance_margin(
-        account.markets[BTC], fm.notional(account.markets[BTC], before, qty)
-    )
-
-
-def test_funding_and_liquidation_do_not_depend_on_when_the_account_is_matched(
-    exchange: SimExchange, clock: Clock
-) -> None:
-    def run(step_ms: int) -> list[tuple[str, int, int]]:
-        account = make(exchange)
-        start = clock.now_ms
-        account.set_leverage(BTC, 50, start)
-        account.place(market("BUY", 20_000), start)
-        account.place(market("SELL", 1_000, ETH), start)
-        for t in range(start, start + 20 * 3_600_000, step_ms):
-            account.match(t)
-        account.match(start + 20 * 3_600_000)
-        return [(i.kind, i.amount, i.time_ms) for i in account.incomes]
-
-    every_minute = run(60_000)
-    assert any(kind == FUNDING_FEE for kind, _, _ in every_minute)
-    assert every_minute == run(7 * 3_600_000 + 123)

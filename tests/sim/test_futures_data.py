@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from fastapi.testclient import TestClient
 
+from freqfleet.sim.app import create_app
 from freqfleet.sim.exchange import SimExchange
 from freqfleet.sim.funding import (
     FUNDING_INTERVAL_MS,
@@ -15,6 +16,7 @@ from freqfleet.sim.funding import (
     mark_price_ticks,
     next_funding_time,
 )
+from freqfleet.sim.models.synthetic import SyntheticModel
 from tests.kit.clock import Clock
 
 
@@ -104,6 +106,23 @@ def test_premium_index_announces_the_next_funding(
     assert one["markPrice"] == exchange.price_ticker(btc, clock.now_ms)["price"]
     assert _weight(client, "/fapi/v1/premiumIndex", symbol="BTCUSDT") == 1
     assert _weight(client, "/fapi/v1/premiumIndex") == 10
+
+
+def test_a_shorter_funding_interval_shows_in_the_history_and_premium_index(
+    clock: Clock,
+) -> None:
+    two_minutes = 120_000
+    exchange = SimExchange(SyntheticModel(pairs=4, seed=7), clock, two_minutes)
+    with TestClient(create_app(exchange)) as client:
+        history, _ = _get(client, "/fapi/v1/fundingRate", symbol="ETHUSDT", limit=4)
+        premium, _ = _get(client, "/fapi/v1/premiumIndex", symbol="ETHUSDT")
+    latest = clock.now_ms // two_minutes * two_minutes
+    assert [e["fundingTime"] for e in history] == [latest - (3 - i) * two_minutes for i in range(4)]
+    eth = exchange.by_symbol["ETHUSDT"]
+    for entry in history:  # instants off the hour: the mark at each instant itself
+        mark = mark_price_ticks(exchange, eth, entry["fundingTime"])
+        assert entry["markPrice"] == exchange.markets[eth].price_text(mark)
+    assert premium["nextFundingTime"] == latest + two_minutes
 
 
 @pytest.mark.parametrize(

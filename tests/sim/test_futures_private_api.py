@@ -23,7 +23,7 @@ from freqfleet.sim.private_api import SignedRoutes, install_account
 from freqfleet.sim.signing import Credentials
 from freqfleet.sim.units import UNIT
 from tests.kit.clock import Clock
-from tests.sim.test_private_api import KEY, SECRET, Api
+from tests.kit.signed_api import KEY, SECRET, Api
 
 SEED = 7
 WALLET = 10_000 * UNIT

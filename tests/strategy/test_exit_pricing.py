@@ -254,6 +254,8 @@ def bot_config(
         "fleet": {"follow": ["exits"], "exit_price_secs": USER_LOOP},
     }
     config.update(changes)
+    # The producer's frames are built from the consumer's own candles (``send_rows``).
+    config["fleet"] = {"consumer_candles": "exchange", **config["fleet"]}
     path = tmp_path / f"{name}.json"
     path.write_text(json.dumps(config), encoding="utf-8")
     loaded = Configuration.from_files([str(path)])

@@ -7,6 +7,8 @@ whose behaviour it relies on, with the feature that needs it. The start-up check
 touch freqtrade's private names:
 
     frames        the consumer's producer frames in and analysed frames out, the codec hooks
+    candles       the consumer's candles from its producers' frames, none downloaded
+    entries       the consumer's entry scan, only over pairs whose analysis changed
     pricing       open trades' prices between loops, the order path
     orders        a live consumer's order guard
     tickers       a producer's tickers from the exchange's streams
@@ -24,8 +26,10 @@ from freqfleet.compat.backtesting import (
     prepare_run,
     use_first_strategy,
 )
+from freqfleet.compat.candles import ProducerCandles
 from freqfleet.compat.checks import check_supported, missing, require
 from freqfleet.compat.declared import DECLARED, FLEET_STRATEGY
+from freqfleet.compat.entries import skip_unchanged_entry_checks
 from freqfleet.compat.frames import (
     column_values,
     install_frame_codec,
@@ -70,6 +74,7 @@ __all__ = [
     "Internal",
     "OrderGuard",
     "Owner",
+    "ProducerCandles",
     "UndeclaredInternal",
     "Undo",
     "Use",
@@ -98,6 +103,7 @@ __all__ = [
     "route_tickers",
     "search_strategy_class",
     "set_analyzed_frame",
+    "skip_unchanged_entry_checks",
     "stream_client_maker",
     "tested_releases",
     "undo_patches",

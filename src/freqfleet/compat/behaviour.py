@@ -87,6 +87,31 @@ def _called_name(func: ast.expr) -> str | None:
     return None
 
 
+def refresh_asks_the_exchange(dataprovider: Any) -> bool:
+    """``DataProvider.refresh`` refreshes candles by calling
+    ``self._exchange.refresh_latest_ohlcv`` (looked up on the instance, where the consumer
+    takes the producers' pairs out)."""
+    tree = _method(dataprovider, "refresh")
+    if tree is None:
+        return inspect.getattr_static(dataprovider, "refresh", None) is not None
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "refresh_latest_ohlcv"
+        and is_self_attribute(node.func.value, "_exchange")
+        for node in ast.walk(tree)
+    )
+
+
+def klines_read_the_cache(exchange: Any) -> bool:
+    """``Exchange.klines`` answers from ``self._klines`` (where the consumer stores the
+    producers' candles), so ``DataProvider.ohlcv`` and every reader of it see them."""
+    tree = _method(exchange, "klines")
+    if tree is None:
+        return inspect.getattr_static(exchange, "klines", None) is not None
+    return any(is_self_attribute(node, "_klines") for node in ast.walk(tree))
+
+
 def marks_informative_functions(informative: Any) -> bool:
     """freqtrade's ``@informative`` records its timeframe and asset on the function it
     decorates (``_ft_informative``: what the plan reads to size a bot's candles)."""
@@ -105,5 +130,7 @@ def marks_informative_functions(informative: Any) -> bool:
 __all__ = [
     "add_stores_through_replace",
     "dp_set_before_message_consumer",
+    "klines_read_the_cache",
     "marks_informative_functions",
+    "refresh_asks_the_exchange",
 ]

@@ -12,7 +12,9 @@ from __future__ import annotations
 from freqfleet.compat.behaviour import (
     add_stores_through_replace,
     dp_set_before_message_consumer,
+    klines_read_the_cache,
     marks_informative_functions,
+    refresh_asks_the_exchange,
 )
 from freqfleet.compat.model import Feature, Internal, Owner, Undo, Use
 
@@ -30,6 +32,7 @@ RESOLVER = Owner("freqtrade.resolvers.strategy_resolver", "StrategyResolver")
 FRAME = Owner("pandas", "DataFrame")
 
 CONSUMER = (Feature.CONSUMER,)
+CANDLES = (Feature.PRODUCER_CANDLES,)
 PRICES = (Feature.EXIT_PRICES, Feature.LIVE_ORDERS)
 """The pricing and order path is patched for both (``pricing``)."""
 ORDERS = (Feature.LIVE_ORDERS,)
@@ -129,6 +132,7 @@ DECLARED: tuple[Internal, ...] = (
         exact=True,
     ),
     _instance(STRATEGY, "gather_informative_pairs", Use.WRAP, CONSUMER, exact=True),
+    _class(BOT, "create_trade", Use.WRAP, CONSUMER, "pair", exact=True),
     _instance(STRATEGY, "ft_bot_cleanup", Use.WRAP, (*CONSUMER, *TICKERS), exact=True),
     _instance(STRATEGY, "bot_start", Use.WRAP, (*CONSUMER, *TICKERS)),
     _instance(STRATEGY, "bot_loop_start", Use.WRAP, (*CONSUMER, *TICKERS), "current_time"),
@@ -159,6 +163,39 @@ DECLARED: tuple[Internal, ...] = (
     _callback("order_filled"),
     _callback("leverage"),
     Internal(FRAME, "_get_column_array", Use.CALL, CONSUMER, ("i",), optional=True),
+    # -- the consumer's candles from its producers (``fleet.consumer_candles``) -------------
+    # Its loop's refresh (and start-up download) leaves out the pairs producers serve; their
+    # candles go into freqtrade's candle cache, where every reader of candles finds them.
+    # Undo: the patch is deleted and the stored candles forgotten (``candles``); freqtrade's
+    # next refresh downloads them again.
+    _instance(
+        EXCHANGE,
+        "refresh_latest_ohlcv",
+        Use.WRAP,
+        CANDLES,
+        "pair_list",
+        "since_ms",
+        "cache",
+        "drop_incomplete",
+        exact=True,
+    ),
+    Internal(EXCHANGE, "_klines", Use.WRITE, CANDLES),
+    Internal(
+        DATAPROVIDER,
+        "refresh",
+        Use.RELY,
+        CANDLES,
+        behaviour=refresh_asks_the_exchange,
+        relied_on="refreshing candles through self._exchange.refresh_latest_ohlcv",
+    ),
+    Internal(
+        EXCHANGE,
+        "klines",
+        Use.RELY,
+        CANDLES,
+        behaviour=klines_read_the_cache,
+        relied_on="answering from self._klines",
+    ),
     # -- frames on the wire (every fleet bot) ---------------------------------------------
     _class(SERIALIZER, "_json_default", Use.WRAP, (Feature.FRAME_CODEC,)),
     _class(SERIALIZER, "_json_object_hook", Use.WRAP, (Feature.FRAME_CODEC,)),

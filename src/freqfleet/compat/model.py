@@ -43,6 +43,7 @@ class Feature(StrEnum):
 
     CONSUMER = "the consumer"
     FRAME_CODEC = "exact frames on the wire"
+    PRODUCER_CANDLES = "the consumer's candles from its producers"
     EXIT_PRICES = "the consumer's open-trade prices"
     LIVE_ORDERS = "the live consumer's orders"
     PRODUCER_TICKERS = "the producer's ticker stream"

@@ -156,6 +156,7 @@ def fleet_section(
         {
             "max_signal_age": spec.max_signal_age,
             "informative_candles": spec.informative_candles,
+            "consumer_candles": spec.consumer_candles,
             "follow": list(spec.follow),
             "exit_price_secs": exit_price_secs(config, spec),
             "producer_api": producer_api,

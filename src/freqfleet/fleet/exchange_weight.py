@@ -275,14 +275,21 @@ def estimate_fleet(
 def consumer_weight(
     name: str, config: dict[str, Any], sources: list[Informative], profile: WeightProfile
 ) -> BotWeight:
-    """The consumer's weight per minute: its candles as any bot's, its prices once per
+    """The consumer's weight per minute: its candles as any bot's (none with
+    ``fleet.consumer_candles`` "producers" and no informative pairs), its prices once per
     ``fleet.exit_price_secs`` per open trade (a fresh price between those, for a rising
     exit signal or before an order, comes with an action, as entries do)."""
-    secs = (config.get("fleet") or {}).get("exit_price_secs")
-    if secs is None:
-        return bot_weight(name, config, sources, profile)
-    priced = {**(config.get("internals") or {}), "process_throttle_secs": secs}
-    return bot_weight(name, {**config, "internals": priced}, sources, profile)
+    fleet = config.get("fleet") or {}
+    secs = fleet.get("exit_price_secs")
+    if secs is not None:
+        priced = {**(config.get("internals") or {}), "process_throttle_secs": secs}
+        config = {**config, "internals": priced}
+    bot = bot_weight(name, config, sources, profile)
+    reads_producers = fleet.get("consumer_candles", "producers") == "producers"
+    if fleet.get("role") == "consumer" and reads_producers and not sources:
+        # Its whitelist's candles come from the producers' frames: none downloaded.
+        return replace(bot, candles=0.0)
+    return bot
 
 
 @dataclass(frozen=True)

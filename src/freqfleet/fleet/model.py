@@ -31,7 +31,9 @@ from freqfleet.fleet.kubespec import KubernetesSpec
 from freqfleet.problems import fix as _fix
 from freqfleet.problems import settings_config
 from freqfleet.section import (
+    ConsumerCandles,
     FollowChoice,
+    consumer_candles_field,
     exit_price_secs_field,
     follow_field,
     informative_candles_field,
@@ -196,6 +198,7 @@ class FleetSpec(BaseModel):
     )
     max_signal_age: int = max_signal_age_field()
     informative_candles: bool = informative_candles_field()
+    consumer_candles: ConsumerCandles = consumer_candles_field()
     follow: list[FollowChoice] = follow_field()
     exit_price_secs: float | None = exit_price_secs_field()
     """The consumer's ``fleet.exit_price_secs``; None: the user's ``process_throttle_secs``."""

@@ -70,16 +70,17 @@ from freqfleet.fleet.partition import partition, routes
 from freqfleet.fleet.secrets import SECRETS_NAME, bot_secrets, load_secrets
 from freqfleet.fleet.strategy_discovery import resolve_strategy
 from freqfleet.fleet.stubs import StrategyInfo, check_strategy_files, stub_files
-from freqfleet.fleet.trading_mode import pin_mode
+from freqfleet.fleet.trading_mode import pin_mode, short_problem, trading_mode_of
 from freqfleet.gateway import exchange_profile, upstream_of
 
 
 def gateway_entry(config: dict[str, Any], spec: FleetSpec) -> GatewayEntry | None:
-    """The gateway ``fleet.gateway`` asks for, in front of the bots' own upstream."""
+    """The gateway ``fleet.gateway`` asks for, in front of the bots' own upstream, with
+    the profile of the fleet's trading mode (a futures fleet's bots ask ``/fapi``)."""
     if spec.gateway is None:
         return None
     exchange = config.get("exchange") or {}
-    profile = exchange_profile(exchange)
+    profile = exchange_profile(exchange, trading_mode_of(config))
     return GatewayEntry(
         upstream=spec.gateway.upstream or upstream_of(exchange, profile),
         exchange=profile.name,
@@ -244,6 +245,9 @@ def render_plan(
 
     out_dir = Path(out_dir)
     info = resolve_strategy(config, Path(config_dir or Path.cwd()), userdir)
+    problem = short_problem(config, info.name, info.can_short)
+    if problem:
+        raise ConfigError(problem)
     timeframe = fleet_timeframe(config, info)
     strategy_files = stub_files(info)
     check_strategy_files(info, strategy_files)

@@ -18,7 +18,11 @@ from freqfleet.errors import ConfigError
 from freqfleet.fleet.addresses import is_loopback
 from freqfleet.fleet.kubespec import K8S_SERVICE_NAME, KubernetesSpec
 from freqfleet.fleet.model import REJECTED_PAIRLISTS, RESERVED_NAMES, STATIC_PAIRLIST, FleetSpec
-from freqfleet.fleet.trading_mode import override_problems, trading_mode_problems
+from freqfleet.fleet.trading_mode import (
+    override_problems,
+    trading_mode_of,
+    trading_mode_problems,
+)
 from freqfleet.gateway import config_problems as gateway_problems
 from freqfleet.problems import format_problems, problems_from
 
@@ -156,7 +160,7 @@ def _config_problems(config: dict[str, Any], spec: FleetSpec | None) -> list[str
             "remove it from your config"
         )
     if spec is not None and spec.gateway is not None:
-        problems.extend(gateway_problems(config.get("exchange")))
+        problems.extend(gateway_problems(config.get("exchange"), trading_mode_of(config)))
     pairlists = config.get("pairlists") or [{"method": STATIC_PAIRLIST}]
     if not isinstance(pairlists, list) or not all(
         isinstance(item, dict) and isinstance(item.get("method"), str) for item in pairlists

@@ -42,6 +42,7 @@ class StrategyInfo:
     is_fleet: bool  # already has FleetStrategy in its bases
     folder: Path | None = None  # the strategies folder it was found in (copied whole)
     informative_timeframes: tuple[str, ...] = ()  # of its @informative methods (sizing)
+    can_short: bool = False  # freqtrade refuses such a strategy on spot, at start-up only
 
 
 def informative_timeframes(cls: type) -> tuple[str, ...]:
@@ -272,6 +273,7 @@ def resolve_strategy(
             source=None,
             is_fleet=_is_fleet_strategy(sample),
             informative_timeframes=informative_timeframes(sample),
+            can_short=getattr(sample, "can_short", False) is True,
         )
     searched = strategy_search_dirs(config, config_dir, userdir)
     for directory in searched:
@@ -296,6 +298,7 @@ def resolve_strategy(
                 is_fleet=is_fleet,
                 folder=directory,
                 informative_timeframes=informative_timeframes(cls),
+                can_short=getattr(cls, "can_short", False) is True,
             )
     where = ", ".join(str(directory) for directory in searched)
     raise ConfigError(

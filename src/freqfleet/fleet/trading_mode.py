@@ -45,6 +45,19 @@ def pin_mode(bot_config: dict[str, Any], user_config: dict[str, Any]) -> dict[st
     return bot_config
 
 
+def short_problem(config: dict[str, Any], strategy: str, can_short: bool) -> str | None:
+    """Why a shorting strategy cannot run in the config's mode: freqtrade says so only
+    when each bot starts (``Short strategies cannot run in spot markets``), after the plan
+    and ``up`` seemed to work."""
+    if not can_short or is_futures(config):
+        return None
+    return (
+        f"trading_mode: {strategy} shorts (can_short = True), which freqtrade refuses on "
+        f'"{trading_mode_of(config)}"; set "trading_mode": "futures" (with "margin_mode" and '
+        f"swap pairs) or can_short = False in {strategy}"
+    )
+
+
 def trading_mode_problems(config: dict[str, Any]) -> list[str]:
     """Every way the config's trading mode, margin mode, pairs and stake disagree."""
     mode = config.get("trading_mode", "spot")
@@ -136,6 +149,7 @@ __all__ = [
     "mode_settings",
     "override_problems",
     "pin_mode",
+    "short_problem",
     "swap_pair",
     "trading_mode_of",
     "trading_mode_problems",

@@ -10,7 +10,8 @@ keeps crashing is given up on with a pointer to its log.
 Everything another terminal needs lives under ``PLAN_DIR/run/``: the plan's lock, held for
 the supervisor's whole life (:mod:`~freqfleet.run.fleet_lock`), and ``supervisor.json``
 and ``requests/`` (:mod:`~freqfleet.run.control`). How each process is started and
-stopped is :mod:`~freqfleet.run.processes`.
+stopped is :mod:`~freqfleet.run.processes`; how a bot is asked whether it is ready,
+:mod:`~freqfleet.run.probes`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import psutil
 
 from freqfleet.files import SECRET_MODE, dump_json, write_atomic
@@ -35,6 +35,7 @@ from freqfleet.run.control import (
     running_supervisor,
 )
 from freqfleet.run.fleet_lock import RUN_DIR, FleetLock, FleetRefused, already_running, lock_holder
+from freqfleet.run.probes import answers, whitelist_size
 from freqfleet.run.processes import (
     ProcessSpec,
     alive,
@@ -221,15 +222,7 @@ class Supervisor(RequestHandling):
         spec = child.spec
         changed = False
         if not child.ready:
-            if spec.ping_url is None:
-                child.ready = True
-            else:
-                try:
-                    child.ready = (
-                        httpx.get(spec.ping_url, timeout=self.probe_timeout).status_code == 200
-                    )
-                except httpx.HTTPError:
-                    child.ready = False
+            child.ready = spec.ping_url is None or answers(spec.ping_url, self.probe_timeout)
             if child.ready:
                 child.ready_wall = time.time()
                 changed = True
@@ -239,23 +232,13 @@ class Supervisor(RequestHandling):
             for c in self.children.values()
         )
         if child.ready and spec.whitelist_url and not child.pairs and consumer_waits:
-            pairs = self._whitelist_size(spec)
+            pairs = whitelist_size(spec.whitelist_url, spec.auth, self.probe_timeout)
             if pairs != child.pairs:
                 child.pairs = pairs
                 changed = True
                 if pairs:
                     self._event(child, f"serves {pairs} pairs")
         return changed
-
-    def _whitelist_size(self, spec: ProcessSpec) -> int | None:
-        if spec.whitelist_url is None:
-            return None
-        try:
-            answer = httpx.get(spec.whitelist_url, auth=spec.auth, timeout=self.probe_timeout)
-            whitelist = answer.json().get("whitelist") if answer.status_code == 200 else None
-        except (httpx.HTTPError, ValueError, AttributeError):
-            return None
-        return len(whitelist) if isinstance(whitelist, list) else None
 
     def ready(self) -> dict[str, bool]:
         """Which processes answer (their REST API's ping, or simply run), as of ``check``."""

@@ -24,6 +24,7 @@ from freqfleet.errors import ConfigError
 from freqfleet.files import PUBLIC_MODE, SECRET_MODE, dump_json, write_atomic
 from freqfleet.sim.account_file import AccountFile
 from freqfleet.sim.config import exchange_config, futures_config, futures_pair
+from freqfleet.sim.funding import parse_funding_interval
 from freqfleet.sim.models.base import MarketModel
 from freqfleet.sim.order_limits import ORDERS_PER_10S
 from freqfleet.sim.server import (
@@ -49,6 +50,7 @@ _DEFAULTS = {
     "weight_limit": None,
     "account": None,
     "order_limit": ORDERS_PER_10S,
+    "funding_interval": "8h",
 }
 
 
@@ -146,6 +148,13 @@ def _add_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
         help=f"new orders allowed per 10 s (Binance: {ORDERS_PER_10S}); above it 429 / -1015",
     )
     parser.add_argument(
+        "--funding-interval",
+        default=default("funding_interval"),
+        metavar="DURATION",
+        help="how often the perpetuals fund, minutes or hours dividing a day (default 8h, "
+        "Binance's: 00:00, 08:00, 16:00 UTC); e.g. 2m makes funding happen in a short run",
+    )
+    parser.add_argument(
         "--no-websocket",
         action="store_true",
         default=argparse.SUPPRESS if suppress else False,
@@ -169,6 +178,12 @@ def options_from(args: argparse.Namespace) -> SimOptions:
             f"--order-limit {values['order_limit']}: use a positive number of orders per 10 s "
             f"(Binance: {ORDERS_PER_10S})"
         )
+    funding_interval_ms = parse_funding_interval(values["funding_interval"])
+    if funding_interval_ms is None:
+        raise ConfigError(
+            f"--funding-interval {values['funding_interval']}: use whole minutes or hours that "
+            "divide a day, such as 8h (Binance's), 1h or 2m"
+        )
     pairs = values["pairs"]
     if pairs is not None and pairs < 1:
         raise ConfigError(f"--pairs {pairs}: use at least 1 pair")
@@ -183,6 +198,7 @@ def options_from(args: argparse.Namespace) -> SimOptions:
         weight_limit=values["weight_limit"],
         account=values["account"],
         order_limit=values["order_limit"],
+        funding_interval_ms=funding_interval_ms,
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from freqfleet.sim.candles import CandleStore
+from freqfleet.sim.funding import FUNDING_INTERVAL_MS
 from freqfleet.sim.markets import SimMarket
 from freqfleet.sim.models.base import MarketModel
 from freqfleet.sim.timeframes import DAY_MS
@@ -46,8 +47,16 @@ class Day:
 class SimExchange:
     """Market data of one model, as of ``clock()`` (milliseconds since the epoch)."""
 
-    def __init__(self, model: MarketModel, clock: Callable[[], int] = wall_clock_ms) -> None:
+    def __init__(
+        self,
+        model: MarketModel,
+        clock: Callable[[], int] = wall_clock_ms,
+        funding_interval_ms: int = FUNDING_INTERVAL_MS,
+    ) -> None:
         self.model = model
+        self.funding_interval_ms = funding_interval_ms
+        """How often the perpetuals fund (Binance: 8 h; shorter makes funding happen in
+        a short run)."""
         # Room for a few blocks per pair and interval (a block is ~100 KB at most).
         self.store = CandleStore(model, max_blocks=max(2048, 6 * len(model.markets)))
         self.clock = clock

@@ -9,28 +9,44 @@ alone. Rates look like Binance's: mostly the 0.01 % floor, sometimes above or be
 from __future__ import annotations
 
 import hashlib
+import re
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from freqfleet.sim.exchange import SimExchange
+from freqfleet.sim.timeframes import DAY_MS
+
+if TYPE_CHECKING:
+    from freqfleet.sim.exchange import SimExchange
 
 FUNDING_INTERVAL_MS = 8 * 3_600_000
-"""Funding at 00:00, 08:00 and 16:00 UTC of market time."""
+"""Binance's: funding at 00:00, 08:00 and 16:00 UTC of market time (the default)."""
 RATE_DECIMALS = 8
 BASE_RATE_UNITS = 10_000  # 0.0001 in 1e-8 units: Binance's usual rate (interest, no premium)
 MAX_RATE_UNITS = 75_000  # |rate| <= 0.00075
 _SPREAD_UNITS = 50_000  # how far a rate strays from the base when it does
 
 
-def funding_times(start_ms: int, end_ms: int) -> list[int]:
+def parse_funding_interval(text: str) -> int | None:
+    """``"8h"``, ``"30m"``: the interval in milliseconds, or None unless it is a whole
+    number of minutes or hours dividing a day (so the instants keep 00:00 UTC, as
+    Binance's 1 h, 4 h and 8 h do)."""
+    match = re.fullmatch(r"([1-9][0-9]*)([mh])", text.strip())
+    if not match:
+        return None
+    length = int(match[1]) * (60_000 if match[2] == "m" else 3_600_000)
+    return length if DAY_MS % length == 0 else None
+
+
+def funding_times(start_ms: int, end_ms: int, interval_ms: int = FUNDING_INTERVAL_MS) -> list[int]:
     """Funding instants in ``(start_ms, end_ms]``, oldest first."""
-    first = (start_ms // FUNDING_INTERVAL_MS + 1) * FUNDING_INTERVAL_MS
-    return list(range(first, end_ms + 1, FUNDING_INTERVAL_MS))
+    first = (start_ms // interval_ms + 1) * interval_ms
+    return list(range(first, end_ms + 1, interval_ms))
 
 
-def next_funding_time(now_ms: int) -> int:
+def next_funding_time(now_ms: int, interval_ms: int = FUNDING_INTERVAL_MS) -> int:
     """The first funding instant after ``now_ms`` (``nextFundingTime`` of the premium
     index)."""
-    return (now_ms // FUNDING_INTERVAL_MS + 1) * FUNDING_INTERVAL_MS
+    return (now_ms // interval_ms + 1) * interval_ms
 
 
 def _draws(seed: int, market_index: int, funding_time_ms: int) -> tuple[int, int, int]:
@@ -76,4 +92,5 @@ __all__ = [
     "mark_price_ticks",
     "model_seed",
     "next_funding_time",
+    "parse_funding_interval",
 ]

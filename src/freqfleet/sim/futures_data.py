@@ -18,7 +18,6 @@ from fastapi import FastAPI
 from freqfleet.sim import binance_errors as errors
 from freqfleet.sim.exchange import SimExchange
 from freqfleet.sim.funding import (
-    FUNDING_INTERVAL_MS,
     funding_rate,
     funding_times,
     mark_price_ticks,
@@ -151,7 +150,7 @@ class FuturesData:
     def premium_index(self, params: Params, now_ms: int) -> tuple[Any, int]:
         selected = self._one_or_all(params)
         markets = self.markets if selected is None else selected
-        upcoming = next_funding_time(now_ms)
+        upcoming = next_funding_time(now_ms, self.exchange.funding_interval_ms)
         views = []
         for market in markets:
             mark = market.spot.price_text(mark_price_ticks(self.exchange, market.index, now_ms))
@@ -187,7 +186,7 @@ class FuturesData:
         markets = self.markets if selected is None else selected
         last = now_ms if end is None else min(end, now_ms)
         first = max(self.exchange.model.listed_ms, start if start is not None else 0) - 1
-        times = funding_times(first, last)
+        times = funding_times(first, last, self.exchange.funding_interval_ms)
         # Rows run by time, then market: only the instants the limit reaches are worked out.
         needed = -(-limit // len(markets)) if markets else 0
         times = times[:needed] if start is not None else times[len(times) - needed :]
@@ -218,12 +217,13 @@ class FuturesData:
         base candles per instant)."""
         if not times:
             return []
-        if HOUR_MS % self.exchange.model.base_ms:
+        interval = self.exchange.funding_interval_ms
+        if HOUR_MS % self.exchange.model.base_ms or interval % HOUR_MS:
             return [mark_price_ticks(self.exchange, market, t) for t in times]
         first = times[0] // HOUR_MS
         count = (times[-1] - times[0]) // HOUR_MS + 1
         candles = self.exchange.store.closed(market, HOUR_MS, first, count)
-        step = FUNDING_INTERVAL_MS // HOUR_MS
+        step = interval // HOUR_MS
         return [int(price) for price in candles.open[::step]]
 
     # -- tickers and book -----------------------------------------------------------------

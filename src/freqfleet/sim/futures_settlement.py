@@ -43,7 +43,7 @@ def settle(account: FuturesAccount, now_ms: int) -> None:
     t = account.settled_ms
     while t < end and any(p.qty for p in account.positions.values()):
         stop = min(end, (t // base_ms + 1) * base_ms)
-        instants = funding_times(t, stop)
+        instants = funding_times(t, stop, account.exchange.funding_interval_ms)
         stop = instants[0] if instants else stop
         if _may_liquidate(account, t, stop):
             while t < stop and any(p.qty for p in account.positions.values()):

@@ -175,7 +175,8 @@ def running_simulator(**options: Any) -> Iterator[RunningSimulator]:
     """Start ``freqfleet sim`` with ``options``, wait until it answers, stop it on exit.
 
     Options are ``freqfleet sim``'s: ``model``, ``pairs``, ``seed``, ``data_dir``,
-    ``dataset``, ``weight_limit``, ``account`` (a file path: the trading account, created
+    ``dataset``, ``weight_limit``, ``funding_interval`` (``"2m"``: futures funding every 2
+    minutes), ``account`` (a file path: the trading account, created
     when missing), ``order_limit``, ``host``, ``port`` (default 0: any free port).
     """
     with tempfile.TemporaryDirectory(prefix="freqfleet-sim-") as tmp:

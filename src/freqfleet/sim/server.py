@@ -28,6 +28,7 @@ from freqfleet.local_server import (
 )
 from freqfleet.sim.app import create_app
 from freqfleet.sim.exchange import SimExchange
+from freqfleet.sim.funding import FUNDING_INTERVAL_MS
 from freqfleet.sim.models.base import MarketModel
 from freqfleet.sim.order_limits import ORDERS_PER_10S
 from freqfleet.sim.request_stats import Stats
@@ -65,6 +66,7 @@ class SimOptions:
     weight_limit: int | None = None
     account: str | None = None
     order_limit: int = ORDERS_PER_10S
+    funding_interval_ms: int = FUNDING_INTERVAL_MS
 
 
 def build_model(options: SimOptions) -> MarketModel:
@@ -151,7 +153,7 @@ def serve(
     model = build_model(options)
     if account_file is None:
         account_file = load_account(options)
-    exchange = SimExchange(model)
+    exchange = SimExchange(model, funding_interval_ms=options.funding_interval_ms)
     sock = bind_socket(options.host, options.port, inheritable=True)
     port = sock.getsockname()[1]
     url = server_url(options.host, port)

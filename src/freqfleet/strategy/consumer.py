@@ -25,14 +25,14 @@ A pair's frame only moves forward when the producer's analysis of the consumer's
 candle has arrived; until then it stays the previous complete frame (what a plain bot
 holds while it analyses) and no new entry is taken on it.
 
-New entries of a candle also wait until every pair whose producer is merely behind (not
-stale) has its analysis of that candle, for at most a quarter of a candle after it
-closed: a plain bot analyses every pair before it fills free slots in whitelist order,
-and a consumer that entered pairs as their rows arrive would give the slots to the
-fastest producer's pairs instead. While that wait lasts, the bot thread waits inside
-``analyze`` for the missing rows (woken by each arrival, at most ``LOOP_WAIT_SECS`` a
-loop) rather than sleeping out freqtrade's throttle: a plain bot's loop is busy analysing
-in that time too, and the entries follow the last row at once.
+New entries of a candle also wait for the pairs whose producer is merely behind
+(``entry_wait``); meanwhile the bot thread waits inside ``analyze`` for the missing rows
+(woken by each arrival, at most ``LOOP_WAIT_SECS`` a loop) rather than sleeping out
+freqtrade's throttle, so the entries follow the last row at once.
+
+With ``fleet.consumer_candles`` "producers" (the default) a producer's frame is also the
+pair's candles: nothing to merge, none downloaded (``compat.ProducerCandles``), and a
+pair's lag is counted from the candle the clock says has closed.
 """
 
 from __future__ import annotations
@@ -47,30 +47,30 @@ from typing import Any
 from freqtrade.exchange import timeframe_to_seconds
 from pandas import DataFrame
 
-from freqfleet.compat import column_values, set_analyzed_frame, watch_producer_messages
+from freqfleet.compat import (
+    ProducerCandles,
+    bot_exchange,
+    column_values,
+    set_analyzed_frame,
+    watch_producer_messages,
+)
 from freqfleet.files import dump_json, write_atomic
 from freqfleet.fleet_state import STATE_FILE, FleetState
 from freqfleet.strategy.access_watch import AccessWatch
 from freqfleet.strategy.consumer_report import consumer_report, iso
+from freqfleet.strategy.entry_wait import EntryWait
 from freqfleet.strategy.exit_pricing import ExitPrices
 from freqfleet.strategy.freshness import FreshnessLog
 from freqfleet.strategy.intake import IntakeRules, Rejections, limit_producer_complaints
-from freqfleet.strategy.merge import (
-    MergeCache,
-    MergedEntry,
-    last_date_ns,
-    merge_producer_frame,
-)
+from freqfleet.strategy.merge import MergeCache, last_date_ns
+from freqfleet.strategy.pair_entry import merged_entry, producer_entry
 from freqfleet.strategy.producer_inbox import ProducerInbox
-from freqfleet.strategy.routing import ProducerData, ProducerRouter, newest_candle
+from freqfleet.strategy.routing import ProducerData, ProducerRouter
 from freqfleet.strategy.settings import ConsumerSettings
 
 logger = logging.getLogger(__name__)
 
 STATE_INTERVAL_SECS = 5.0
-ENTRY_WAIT_FRACTION = 0.25
-"""How long after a candle closed entries wait for producers still behind, in candles
-(freqtrade warns when a bot's analysis takes more than a quarter of a candle)."""
 LOOP_WAIT_SECS = 5.0
 """The longest one loop's ``analyze`` waits for rows still missing: open trades' exits are
 checked after the analysis, so the loop goes on and the next loop waits again."""
@@ -96,8 +96,14 @@ class FleetConsumer:
         self._candle_type: Any = None
         self._stopping = threading.Event()
         self.access_watch = AccessWatch(self.inbox.last_heard, self._stopping)
-        self._entries_open = True
-        self._entry_wait_logged: int | None = None
+        self.entry_wait = EntryWait(settings.max_signal_age)
+        self.candles: ProducerCandles | None = None
+        """The pairs' candles from the producers' frames (``fleet.consumer_candles``
+        "producers"); None: the consumer downloads its own, as freqtrade does."""
+        self._served: frozenset[str] | None = None
+        self._said_no: dict[str, DataFrame] = {}
+        """Pair -> the analysed frame freqtrade's own entry check last said "no" to."""
+        self._closed_ns = 0
         self.exit_prices: ExitPrices | None = None
         """When open trades' prices may be reused (``fleet.exit_price_secs``; None: never)."""
         if settings.exit_price_secs is not None:
@@ -139,6 +145,12 @@ class FleetConsumer:
         self._candle_type = candle_type
         self._candle_ns = self.rules.candle_ns
         self.state_path = state_path
+        if self.settings.consumer_candles == "producers":
+            candles = ProducerCandles(bot_exchange(dp), timeframe, candle_type, self._serves)
+            if candles.install():
+                self.candles = candles
+                if self.rules.shares is not None:
+                    self._served = frozenset().union(*self.rules.shares.values())
         limit_producer_complaints()
         watch_producer_messages(
             dp,
@@ -160,10 +172,24 @@ class FleetConsumer:
             return
         inbox.whitelists_changed = False
         if self.router.refresh(inbox.whitelists):
+            served = self.router.served()
+            if self.rules is not None and self.rules.shares is None and served:
+                self._served = served
             logger.info(
                 "Fleet routes: %s",
                 ", ".join(f"{n} {c} pairs" for n, c in self.router.pair_counts().items()),
             )
+
+    def _serves(self, pair: str) -> bool:
+        """Whether the producers give ``pair``'s candles (none downloaded). Until a first
+        whitelist arrives every pair is taken as served: a consumer starting with its
+        producers downloads nothing; a pair no producer lists (an open trade's, left out
+        of every whitelist) is downloaded, as freqtrade does."""
+        if self.inbox.whitelists_changed:
+            with self._lock:
+                self._refresh_routes()
+        served = self._served
+        return served is None or pair in served
 
     def analyze(self, pairs: list[str]) -> None:
         """One loop: hand freqtrade the analysed frame of every pair that changed; while
@@ -175,7 +201,7 @@ class FleetConsumer:
             self._analyze_all(pairs)
             remaining = deadline - time.monotonic()
             if (
-                self._entries_open
+                self.entry_wait.open
                 or remaining <= 0
                 or self._stopping.is_set()
                 or not self.inbox.rows_come_meanwhile()
@@ -187,47 +213,29 @@ class FleetConsumer:
     def _analyze_all(self, pairs: list[str]) -> None:
         with self._lock:
             self._refresh_routes()
+            candle_ns = self._candle_ns
+            if candle_ns:
+                # The newest candle the clock says has closed (its open date).
+                self._closed_ns = (time.time_ns() // candle_ns - 1) * candle_ns
             for pair in pairs:
                 self._analyze_pair(pair)
             keep = set(pairs)
             self.cache.forget(keep)
             self.freshness.forget(keep)
-            self._entries_open = self._entries_may_open(pairs)
-
-    def _entries_may_open(self, pairs: list[str]) -> bool:
-        """Whether this loop may take new entries (the per-candle wait, see above)."""
-        behind: list[MergedEntry] = []
-        awaited: set[str] = set()
-        newest = 0
-        for pair in pairs:
-            entry = self.cache.get(pair)
-            if entry is None or entry.lag is None:
-                continue
-            newest = max(newest, entry.key[0])
-            if 0 < entry.lag <= self.settings.max_signal_age:
-                behind.append(entry)
-                awaited.add(pair)
-        self.inbox.await_rows(awaited)
-        if not behind:
-            return True
-        closed_ns = newest + self._candle_ns
-        waited = time.time_ns() - closed_ns
-        if waited < ENTRY_WAIT_FRACTION * self._candle_ns:
-            return False
-        if self._entry_wait_logged != newest:
-            self._entry_wait_logged = newest
-            late = sorted({entry.producer for entry in behind if entry.producer})
-            logger.warning(
-                "Fleet: entries of the candle closed at %s taken after %.0f s without the "
-                "analysis of %d pair(s) from %s",
-                iso(closed_ns),
-                waited / 1e9,
-                len(behind),
-                ", ".join(late),
-            )
-        return True
+            if self.candles is not None:
+                self.candles.forget(keep)
+            for pair in [p for p in self._said_no if p not in keep]:
+                del self._said_no[pair]
+            cache = self.cache
+            self.entry_wait.update([cache.get(p) for p in pairs], pairs, self._candle_ns)
+            self.inbox.await_rows(self.entry_wait.awaited)
 
     def _analyze_pair(self, pair: str) -> None:
+        if self.candles is not None:
+            name, data = self.router.choose(pair, lambda n: self.inbox.frame(n, pair))
+            if data is not None:
+                self._take_producer_frame(pair, name, data)
+                return
         candles = self._dp.ohlcv(pair, self.timeframe, copy=False, candle_type=self._candle_type)
         if not isinstance(candles, DataFrame) or candles.empty:
             return
@@ -244,45 +252,27 @@ class FleetConsumer:
         cached = self.cache.get(pair)
         if cached is not None and cached.key == key:
             return
-        entry = self._merge(pair, candles, key, name, data, consumer_newest, cached)
+        entry = merged_entry(candles, key, name, data, consumer_newest, self._candle_ns, cached)
         if entry is not cached:
+            self.cache.store(pair, entry)
             set_analyzed_frame(self._dp, pair, self.timeframe, entry.frame, self._candle_type)
         self.freshness.note(pair, entry)
 
-    def _merge(
-        self,
-        pair: str,
-        candles: DataFrame,
-        key: tuple[Any, ...],
-        name: str | None,
-        data: ProducerData | None,
-        consumer_newest: int,
-        cached: MergedEntry | None,
-    ) -> MergedEntry:
-        producer_newest = None if data is None else newest_candle(data[0])
-        if data is None or producer_newest is None:
-            # No producer data: the consumer's candles alone. No callback reads them (see
-            # callbacks.py) and they carry no signal.
-            entry = MergedEntry(key, candles.copy(), None, None, None)
-            return self.cache.store(pair, entry)
-        lag = (consumer_newest - producer_newest) // self._candle_ns
-        if (
-            cached is not None
-            and cached.producer is not None
-            and cached.producer_newest == producer_newest
-            and cached.producer == name
-            and lag > 0
-        ):
-            # A new consumer candle the producer has not analysed yet: keep the frame.
-            cached.key = key
-            cached.lag = lag
-            return cached
-        frame = merge_producer_frame(candles, data[0])
-        if frame.empty:
-            entry = MergedEntry(key, candles.copy(), None, None, None)
-        else:
-            entry = MergedEntry(key, frame, name, producer_newest, lag)
-        return self.cache.store(pair, entry)
+    def _take_producer_frame(self, pair: str, name: str | None, data: ProducerData) -> None:
+        """The producer's frame is the pair's candles (``pair_entry.producer_entry``)."""
+        key = (self._closed_ns, name, id(data[0]), data[1])
+        cached = self.cache.get(pair)
+        if cached is not None and cached.key == key:
+            return
+        entry = producer_entry(key, name, data, self._closed_ns, self._candle_ns, cached)
+        if entry is None:
+            return
+        if entry is not cached:
+            self.cache.store(pair, entry)
+            assert self.candles is not None
+            self.candles.store(pair, entry.frame)
+            set_analyzed_frame(self._dp, pair, self.timeframe, entry.frame, self._candle_type)
+        self.freshness.note(pair, entry)
 
     # -- what the strategy asks -----------------------------------------------------------
 
@@ -294,7 +284,23 @@ class FleetConsumer:
         """New entries need the producer's analysis of the consumer's newest candle, of
         every pair's whose producer is not stale (or a quarter of a candle gone by)."""
         entry = self.cache.get(pair)
-        return self._entries_open and entry is not None and entry.lag is not None and entry.lag <= 0
+        return (
+            self.entry_wait.open and entry is not None and entry.lag is not None and entry.lag <= 0
+        )
+
+    def said_no(self, pair: str, frame: DataFrame) -> None:
+        """freqtrade's own entry check found no entry in ``frame`` (bot thread)."""
+        self._said_no[pair] = frame
+
+    def no_entry(self, pair: str) -> bool:
+        """Whether freqtrade's entry check of ``pair`` can be skipped: it said "no" to the
+        frame the pair still has (a signal comes only from the frame; time only expires
+        one) and no followed entry waits."""
+        entry = self.cache.get(pair)
+        if entry is None or self._said_no.get(pair) is not entry.frame:
+            return False
+        follower = self.follower
+        return follower is None or follower.entry_signal(pair) is None
 
     def analysis_mark(self, pair: str) -> Hashable:
         """What identifies the producer analysis the pair's frame holds (producer, newest
@@ -340,6 +346,8 @@ class FleetConsumer:
         self.access_watch.start(producers, interval, first)
 
     def stop(self) -> None:
+        if self.candles is not None:
+            self.candles.undo()
         self._stopping.set()
         self.inbox.arrival.set()
 

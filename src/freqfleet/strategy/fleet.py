@@ -59,6 +59,9 @@ class FleetStrategy(_Strategy):
     fleet_role: Role = Role.PRODUCER
     fleet_consumer: FleetConsumer | None = None
     fleet_exit_prices: ExitPrices | None = None
+    fleet_no_entry: Any = None
+    """On a consumer: whether freqtrade's entry check of a pair can be skipped (read by
+    freqtrade's patched ``create_trade``, ``compat.skip_unchanged_entry_checks``)."""
     """On a consumer with ``fleet.exit_price_secs``: when open trades' prices are reused
     (read by freqtrade's patched pricing, ``compat.reuse_exit_prices``)."""
 
@@ -88,6 +91,8 @@ class FleetStrategy(_Strategy):
         self.fleet_consumer = FleetConsumer(settings)
         _ConsumerHooks(self, self.fleet_consumer).bind()
         self.fleet_exit_prices = self.fleet_consumer.exit_prices
+        self.fleet_no_entry = self.fleet_consumer.no_entry
+        compat.skip_unchanged_entry_checks()
         if self.fleet_exit_prices is not None:
             compat.reuse_exit_prices()
         logger.info(
@@ -273,7 +278,10 @@ class _ConsumerHooks:
                 return followed
         if not self.consumer.entry_allowed(pair):
             return None, None
-        return self.original["get_entry_signal"](pair, timeframe, dataframe)
+        signal = self.original["get_entry_signal"](pair, timeframe, dataframe)
+        if signal[0] is None:
+            self.consumer.said_no(pair, dataframe)
+        return signal
 
     def bot_start(self, **kwargs: Any) -> None:
         from freqfleet.strategy.follow import create_follower

@@ -74,6 +74,10 @@ class ProducerRouter:
         """Producers whose whitelist holds ``pair`` (the plan's order, else config order)."""
         return self._table.get(pair, ())
 
+    def served(self) -> frozenset[str]:
+        """Every pair some producer's whitelist holds."""
+        return frozenset(self._table)
+
     def pair_counts(self) -> dict[str, int]:
         return {name: len(self._whitelists.get(name) or []) for name in self.producer_names}
 

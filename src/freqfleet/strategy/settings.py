@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from freqfleet.errors import StrategySetupError
-from freqfleet.section import DEFAULT_FOLLOW, ProducerApi, read_consumer_section
+from freqfleet.section import DEFAULT_FOLLOW, ConsumerCandles, ProducerApi, read_consumer_section
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,9 @@ class ConsumerSettings:
     producer per pair, or no plan)."""
     alerts: bool = True
     """Fleet events sent on the consumer's notification channels (``fleet.alerts``)."""
+    consumer_candles: ConsumerCandles = "producers"
+    """Where the whitelist's candles come from (``fleet.consumer_candles``): the producers'
+    frames, or the consumer's own download from the exchange."""
 
 
 def external_producers(config: dict[str, Any]) -> list[dict[str, Any]]:
@@ -115,6 +118,7 @@ def check_fleet_config(config: dict[str, Any]) -> ConsumerSettings | None:
         section.exit_price_secs,
         routes,
         alerts=section.alerts,
+        consumer_candles=section.consumer_candles,
     )
 
 

@@ -55,6 +55,7 @@ class RecordedMarket:
         self.window_start = pd.Timestamp(window_start)
         self.now = self.window_start
         self._cache: dict[tuple[str, str], pd.DataFrame] = {}
+        self._aggregates: dict[tuple[str, int], pd.DataFrame] = {}
         self._cached_at = self.now
 
     def move_to(self, now: pd.Timestamp) -> None:
@@ -82,18 +83,24 @@ class RecordedMarket:
         if base is None:
             return pd.DataFrame()
         minutes = timeframe_to_minutes(timeframe)
-        closed_by_now = base["date"] + pd.Timedelta(minutes=5) <= self.now
         if timeframe == BASE_TIMEFRAME:
+            closed_by_now = base["date"] + pd.Timedelta(minutes=5) <= self.now
             visible = closed_by_now & (base["date"] >= self.window_start)
             return base[visible].reset_index(drop=True)
-        frame = (
-            base[closed_by_now]
-            .set_index("date")
-            .resample(f"{minutes}min", label="left", closed="left")
-            .agg({"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"})
-            .dropna()
-            .reset_index()
-        )
+        # A candle closed by now holds only base candles closed by now: the aggregate of
+        # the whole recording, cut at now, is what aggregating the closed ones gives.
+        frame = self._aggregates.get((pair, minutes))
+        if frame is None:
+            frame = (
+                base.set_index("date")
+                .resample(f"{minutes}min", label="left", closed="left")
+                .agg(
+                    {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
+                )
+                .dropna()
+                .reset_index()
+            )
+            self._aggregates[(pair, minutes)] = frame
         closed = frame["date"] + pd.Timedelta(minutes=minutes) <= self.now
         return frame[closed].reset_index(drop=True)
 
