@@ -24,6 +24,7 @@ QUICK = {
     "fleet_scaling.py": ["--cases", "heavy-single,heavy-k2,light-k2", "--candles", "5"],
     "follow_delay.py": ["--seconds", "120"],
     "gateway.py": ["--requests", "100", "--seconds", "2"],
+    "redundancy_faults.py": ["--minutes", "4", "--kill-every", "60"],
     "sim_throughput.py": ["--seconds", "3"],
 }
 

@@ -89,8 +89,15 @@ class BotApi:
         """The decoded JSON answer to ``GET /api/v1/<path>``; parameters set to None are
         left out."""
         query = {key: value for key, value in params.items() if value is not None}
+        return self._call("GET", path, query)
+
+    def post(self, path: str) -> Any:
+        """The decoded JSON answer to ``POST /api/v1/<path>`` (no body)."""
+        return self._call("POST", path, {})
+
+    def _call(self, method: str, path: str, query: dict[str, Any]) -> Any:
         try:
-            response = self._client.get(path, params=query)
+            response = self._client.request(method, path, params=query)
         except httpx.ConnectError:
             raise BotApiError("unreachable") from None
         except httpx.HTTPError as error:
@@ -147,6 +154,11 @@ class BotApi:
     def open_trades(self) -> list[dict[str, Any]]:
         """The open trades (``/status``)."""
         return _trade_list(self.get_list("status"), "status")
+
+    def reload_config(self) -> None:
+        """Ask the bot to rebuild itself from its config files in the same process
+        (freqtrade's worker does it after the current loop)."""
+        self.post("reload_config")
 
     def trades(
         self, limit: int | None = None, *, newest_first: bool = False

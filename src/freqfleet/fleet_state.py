@@ -70,6 +70,9 @@ class ProducerState(_Schema):
     analysis_secs: float | None = Field(None, exclude_if=lambda value: value is None)
     """Seconds from the close of its newest candle to its analysis of the last pair of its
     share for that candle (freqtrade warns past a quarter of a candle)."""
+    disagreements: dict[str, int] = Field(default_factory=dict, exclude_if=lambda value: not value)
+    """Column -> candles on which its analysis differed from the first producer's of the
+    same pair and candle (another strategy version?); absent when none."""
 
     @field_serializer("newest_candle")
     def _newest_candle(self, value: datetime | None) -> str | None:
@@ -87,6 +90,13 @@ class PairState(_Schema):
     """When the producer analysed it (freqtrade's ``last_analyzed``)."""
     lag: int | None = None
     """Candles between the consumer's newest candle and ``newest_candle``."""
+    fresh_producers: int | None = None
+    """Producers serving the pair whose analysis is at most ``max_signal_age`` candles
+    behind the consumer's newest candle (None: a consumer before this field)."""
+    planned_producers: int | None = None
+    """Producers the plan gives the pair (``fleet.redundancy``; None: not known)."""
+    disagreements: dict[str, int] = Field(default_factory=dict, exclude_if=lambda value: not value)
+    """Producer -> candles of this pair on which it disagreed with the first producer."""
 
     @field_serializer("newest_candle", "analyzed")
     def _dates(self, value: datetime | None) -> str | None:

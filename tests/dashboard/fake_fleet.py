@@ -86,6 +86,8 @@ class FakeFleet:
                 "newest_candle": newest.isoformat(),
                 "analyzed": analyzed.isoformat(),
                 "lag": 0,
+                "fresh_producers": 1,
+                "planned_producers": 1,
             }
             for name, share in self.shares.items()
             for pair in share

@@ -44,6 +44,8 @@ def test_metrics_of_a_fleet_and_a_stopped_bot(tmp_path: Path) -> None:
     stale = after["freqfleet_pair_stale"]
     assert stale[(("pair", "P2X0/USDT"), ("producer", "producer-2"))] == 1.0
     assert stale[(("pair", "P1X0/USDT"), ("producer", "producer-1"))] == 0.0
+    fresh = before["freqfleet_pair_fresh_producers"]
+    assert len(fresh) == len(lags) and fresh[(("pair", "P1X0/USDT"),)] == 1.0
 
     assert before["freqfleet_producer_analysis_seconds"] == {
         (("producer", "producer-1"),): 2.5,

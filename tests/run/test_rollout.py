@@ -48,7 +48,8 @@ def test_steps_run_in_order_each_waiting_until_its_producer_serves(tmp_path: Pat
             ProducerChange("producer-2", "restart", (), (), ("internals",)),
             ProducerChange("producer-1", "stop", (), ("BTC/USDT",)),
         ]
-        consumer = ConsumerChange((), (), False, "reload_config", ("fleet",))
+        # A consumer that must restart is left to the user (its reload: test_consumer_reload).
+        consumer = ConsumerChange((), (), False, "restart", ("api_server",))
         diff = FleetDiff(tuple(changes), consumer, tuple(order_steps(changes, consumer)))
         lines: list[str] = []
         done = roll_out(tmp_path, diff, wait=20, report=lines.append)

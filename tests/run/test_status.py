@@ -295,3 +295,44 @@ def test_status_shows_hit_rate_and_weight_against_the_limit(simulator, tmp_path:
     assert "hit rate" in line
     assert "/min of 3000 allowed (exchange limit 6000)" in line
     assert "queued" not in line and "exchange answered" not in line  # none of either
+
+
+def test_redundant_pairs_show_fresh_producers_and_disagreements(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    manifest = manifest_with_unreachable_bots(tmp_path)
+    pairs = {
+        "BTC/USDT": {"fresh_producers": 2, "planned_producers": 2},
+        "ETH/USDT": {"fresh_producers": 1, "planned_producers": 2},
+        "SOL/USDT": {"fresh_producers": 0, "planned_producers": 2},
+        "XRP/USDT": {"fresh_producers": 2, "planned_producers": 2},
+        "ADA/USDT": {},  # a consumer before the field: left out
+    }
+    producers = {"producer-1": {"pairs": 4, "disagreements": {"enter_long": 3, "enter_tag": 1}}}
+    report = {**REPORT, "producers": producers, "pairs": pairs, "stale_pairs": ["SOL/USDT"]}
+    write_report(tmp_path, {**report, "updated": datetime.now(UTC).isoformat()})
+    running_bots(monkeypatch)
+    status = collect_status(tmp_path, manifest, timeout=2)
+    assert status.fresh_producers == {
+        "BTC/USDT": (2, 2),
+        "ETH/USDT": (1, 2),
+        "SOL/USDT": (0, 2),
+        "XRP/USDT": (2, 2),
+    }
+    assert status.bots[0].disagreements == {"enter_long": 3, "enter_tag": 1}
+    text = rendered(status)
+    assert "fresh producers per pair: 0 of 2: 1, 1 of 2: 1, 2 of 2: 2" in text
+    assert "warning: 1 (ETH/USDT 1/2) pairs have fewer fresh producers than planned" in text
+    assert "stale pairs: 1 (SOL/USDT)" in text
+    assert "disagrees 4 (enter_long 3, enter_tag 1)" in text
+    assert main(["status", str(tmp_path), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["fresh_producers"]["ETH/USDT"] == [1, 2]
+
+
+def test_one_producer_per_pair_adds_no_fresh_line(tmp_path: Path, monkeypatch) -> None:
+    manifest = manifest_with_unreachable_bots(tmp_path)
+    pairs = {"BTC/USDT": {"fresh_producers": 1, "planned_producers": 1}}
+    write_report(tmp_path, {**REPORT, "pairs": pairs, "updated": datetime.now(UTC).isoformat()})
+    running_bots(monkeypatch)
+    assert "fresh producers" not in rendered(collect_status(tmp_path, manifest, timeout=2))

@@ -42,7 +42,12 @@ def _coverage(snapshot: Snapshot) -> Iterator[Metric]:
         ["pair", "producer"],
     )
     stale = _gauge("pair_stale", "1 when the pair's producer data is stale.", ["pair", "producer"])
+    fresh = _gauge(
+        "pair_fresh_producers", "Producers whose analysis of the pair is fresh.", ["pair"]
+    )
     for pair in snapshot.pairs:
+        if pair.fresh_producers is not None:
+            fresh.add_metric([pair.pair], float(pair.fresh_producers))
         labels = [pair.pair, pair.producer or ""]
         stale.add_metric(labels, 0.0 if pair.freshness == "fresh" else 1.0)
         if pair.lag is not None:
@@ -66,7 +71,7 @@ def _coverage(snapshot: Snapshot) -> Iterator[Metric]:
             rejected.add_metric([producer.name, reason], float(count))
     candle = _gauge("candle_seconds", "The fleet's candle length in seconds.")
     candle.add_metric([], float(snapshot.candle_secs))
-    yield from (lag, stale, unrouted, took, rejected, candle)
+    yield from (lag, stale, fresh, unrouted, took, rejected, candle)
 
 
 def _wallet(snapshot: Snapshot) -> Iterator[Metric]:

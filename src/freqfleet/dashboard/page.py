@@ -49,7 +49,8 @@ _BODY = """
 <table><thead><tr><th>reason</th><th>count</th></tr></thead><tbody id="rejected"></tbody>
 </table></section>
 <section class="wide"><h2>Pairs</h2><div class="scroll"><table><thead><tr><th>pair</th>
-<th>producer</th><th>lag</th><th>analysis</th><th>analysed at</th></tr></thead>
+<th>producer</th><th>lag</th><th>fresh producers</th><th>analysis</th><th>analysed at</th>
+</tr></thead>
 <tbody id="pairs"></tbody></table></div></section>
 </main>
 """
@@ -110,6 +111,8 @@ function coverage(s) {
   rows("pairs", s.pairs, (r, p) => {
     r.dataset.pair = p.pair; r.dataset.freshness = p.freshness;
     cell(r, p.pair); cell(r, p.producer); cell(r, p.lag, p.freshness);
+    cell(r, p.fresh_producers == null ? "-" : p.fresh_producers + " / " + p.planned_producers,
+      p.fresh_producers != null && p.fresh_producers < p.planned_producers ? "missing" : "");
     cell(r, secs(p.analysis_secs)); cell(r, p.analyzed);
   });
   const width = Math.max(1, Math.ceil(Math.sqrt(s.pairs.length * 3)));

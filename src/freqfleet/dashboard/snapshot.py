@@ -56,6 +56,10 @@ class PairCoverage:
     analyzed: str | None = None
     analysis_secs: float | None = None
     """Seconds from that candle's close to its analysis."""
+    fresh_producers: int | None = None
+    """Producers whose analysis of the pair is fresh (the consumer's count)."""
+    planned_producers: int | None = None
+    """Producers the plan gives the pair (``fleet.redundancy``)."""
 
 
 @dataclass
@@ -167,7 +171,18 @@ def _coverage(
         stale = lag is not None and (lag > max_age or state.producer in down)
         freshness = "missing" if lag is None else "stale" if stale else "fresh"
         analyzed = None if state.analyzed is None else state.analyzed.isoformat()
-        pairs.append(PairCoverage(pair, state.producer, lag, freshness, analyzed, took))
+        pairs.append(
+            PairCoverage(
+                pair,
+                state.producer,
+                lag,
+                freshness,
+                analyzed,
+                took,
+                state.fresh_producers,
+                state.planned_producers,
+            )
+        )
     return pairs
 
 

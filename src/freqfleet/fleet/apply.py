@@ -164,7 +164,11 @@ def order_steps(producers: Sequence[ProducerChange], consumer: ConsumerChange) -
     ]
     steps += [Step("stop", change.name, "-") for change in producers if change.action == "stop"]
     if consumer.action != "keep":
-        then = "wait until it answers /api/v1/ping"
+        then = (
+            "once no order is in flight; wait until it runs the new whitelist and producers"
+            if consumer.action == "reload_config"
+            else "left to you (freqfleet restart DIR consumer)"
+        )
         steps.append(Step(consumer.action, "consumer", then))
     return steps
 

@@ -106,10 +106,10 @@ def _apply(args: argparse.Namespace) -> int:
         console.print(f"No fleet runs there: `freqfleet up {plan_dir}` starts the new one")
         return 0
     roll_out(plan_dir, diff, report=lambda line: console.print(escape(line)))
-    if diff.consumer.action != "keep":
+    if diff.consumer.action == "restart":
         console.print(
-            f"consumer: its new config is written but not applied yet (apply leaves the "
-            f"consumer to you for now): `freqfleet restart {plan_dir} consumer` takes it",
+            f"consumer: its new config is written; it takes it only with a restart (apply "
+            f"leaves that to you): `freqfleet restart {plan_dir} consumer`",
             soft_wrap=True,
         )
     return 0

@@ -5,8 +5,10 @@ Why through the supervisor: it owns the processes (restarts them when they crash
 them on ``down``); ``apply`` asks it (:func:`~freqfleet.run.control.send_request`) to add a
 producer, restart one or remove one, and after a start or a restart waits until that
 producer serves its pairs again (its ``/api/v1/whitelist`` holds them) before the next
-step, so a pair whose other producer is untouched keeps its analysis. The consumer is not
-touched yet: its new config is written, and ``apply`` says how it can take it.
+step, so a pair whose other producer is untouched keeps its analysis. Last, a consumer
+whose change freqtrade's ``reload_config`` takes reloads it in its own process
+(:mod:`~freqfleet.run.consumer_reload`); one that must restart is left to the user (its
+open orders and the moment are theirs to choose), and ``apply`` says so.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from freqfleet.botapi import BotApi, BotApiError
 from freqfleet.errors import RuntimeFleetError
 from freqfleet.fleet import BotEntry, FleetDiff, FleetManifest, Step
+from freqfleet.run.consumer_reload import planned_whitelist, reload_consumer
 from freqfleet.run.control import running_supervisor, send_request
 from freqfleet.run.processes import local_api_url
 
@@ -58,8 +61,8 @@ def roll_out(
     wait: float = SERVE_WAIT,
     report: Callable[[str], None] = print,
 ) -> list[Step]:
-    """Carry out ``diff``'s producer steps on the running fleet of ``plan_dir`` (its new
-    plan already written); the steps done. The consumer's step is left out."""
+    """Carry out ``diff``'s steps on the running fleet of ``plan_dir`` (its new plan
+    already written); the steps done. A consumer restart is left out."""
     plan_dir = Path(plan_dir).resolve()
     if running_supervisor(plan_dir) is None:
         raise RuntimeFleetError(
@@ -71,6 +74,13 @@ def roll_out(
     done: list[Step] = []
     for step in diff.steps:
         if step.bot == manifest.consumer.name:
+            if step.action == "reload_config":
+                producers = [bot.name for bot in manifest.producers]
+                consumer = manifest.consumer
+                pairs = planned_whitelist(plan_dir, consumer)
+                took = reload_consumer(plan_dir, consumer, producers, pairs=pairs, report=report)
+                report(f"reload_config consumer: runs its new config after {took:.1f} s")
+                done.append(step)
             continue
         send_request(plan_dir, ACTIONS[step.action], [step.bot])
         if step.action in ("start", "restart"):

@@ -30,7 +30,13 @@ from freqtrade.exchange import timeframe_to_seconds
 
 from freqfleet.botapi import BotApi, BotApiError
 from freqfleet.fleet import BotEntry, FleetManifest
-from freqfleet.fleet_state import STATE_FILE, Role, StateFileRead, read_state_file
+from freqfleet.fleet_state import (
+    STATE_FILE,
+    FleetState,
+    Role,
+    StateFileRead,
+    read_state_file,
+)
 from freqfleet.gateway import STATS_PATH
 from freqfleet.run.balances import WalletView, wallet_view
 from freqfleet.run.drift import changed_files, fleet_drift, strategy_files
@@ -55,6 +61,9 @@ class BotStatus:
     stake_available: float | None = None
     restarts: int | None = None
     rejected: dict[str, int] = field(default_factory=dict)
+    disagreements: dict[str, int] = field(default_factory=dict)
+    """Column -> candles on which the consumer found this producer's analysis differing
+    from the pair's first producer's (:mod:`freqfleet.strategy.agreement`)."""
     access: str | None = None
     freqtrade: str | None = None
     wallet: WalletView | None = None
@@ -75,6 +84,9 @@ class FleetStatus:
     bots: list[BotStatus]
     unrouted_pairs: list[str] = field(default_factory=list)
     stale_pairs: list[str] = field(default_factory=list)
+    fresh_producers: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Pair -> (fresh producers, planned producers), while the consumer runs and reports
+    them; fewer fresh than planned is a warning, none is stale."""
     follow: dict[str, Any] = field(default_factory=dict)
     consumer_state_updated: str | None = None
     consumer_state_age_s: float | None = None
@@ -197,6 +209,15 @@ def _report_age(read: StateFileRead, now: datetime) -> float | None:
     return None if read.mtime is None else max(0.0, now.timestamp() - read.mtime)
 
 
+def fresh_producers(report: FleetState) -> dict[str, tuple[int, int]]:
+    """Pair -> (fresh, planned) producers, for the pairs the consumer reports both of."""
+    return {
+        pair: (state.fresh_producers, state.planned_producers)
+        for pair, state in report.pairs.items()
+        if state.fresh_producers is not None and state.planned_producers is not None
+    }
+
+
 def collect_status(plan_dir: Path, manifest: FleetManifest, timeout: float = 5.0) -> FleetStatus:
     now = datetime.now(UTC)
     supervised = running_supervisor(plan_dir) is not None
@@ -222,6 +243,7 @@ def collect_status(plan_dir: Path, manifest: FleetManifest, timeout: float = 5.0
         if status.role != Role.PRODUCER or entry is None:
             continue
         status.rejected = dict(entry.rejected)
+        status.disagreements = dict(entry.disagreements)
         if consumer_running and entry.access:
             status.access = entry.access
     updated = report.updated if report is not None else None
@@ -232,6 +254,7 @@ def collect_status(plan_dir: Path, manifest: FleetManifest, timeout: float = 5.0
         bots=bots,
         unrouted_pairs=list(report.unrouted_pairs) if report and consumer_running else [],
         stale_pairs=list(report.stale_pairs) if report and consumer_running else [],
+        fresh_producers=fresh_producers(report) if report and consumer_running else {},
         follow=dict(report.follow) if report is not None else {},
         consumer_state_updated=updated.isoformat() if updated is not None else None,
         consumer_state_age_s=_report_age(read, now) if read.mtime is not None else None,

@@ -113,6 +113,10 @@ def _at_consumer(bot: BotStatus) -> str:
     parts = []
     if bot.access:
         parts.append(f"[red]{bot.access}[/]")
+    if bot.disagreements:
+        total = sum(bot.disagreements.values())
+        columns = ", ".join(f"{c} {n}" for c, n in sorted(bot.disagreements.items()))
+        parts.append(f"[yellow]disagrees {total} ({columns})[/]")
     if bot.rejected:
         total = sum(bot.rejected.values())
         reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(bot.rejected.items()))
@@ -126,6 +130,30 @@ def _version_cell(bot: BotStatus, status: FleetStatus) -> str:
     if status.mixed_freqtrade_versions:
         return f"[yellow]{escape(bot.freqtrade)}[/]"
     return escape(bot.freqtrade)
+
+
+def fresh_warnings(fresh: dict[str, tuple[int, int]]) -> list[str]:
+    """Pairs with fewer fresh producers than planned (but some: none is a stale pair)."""
+    short = sorted(pair for pair, (now, planned) in fresh.items() if 0 < now < planned)
+    if not short:
+        return []
+    shown = [f"{pair} {fresh[pair][0]}/{fresh[pair][1]}" for pair in short]
+    return [
+        f"{_pair_list(shown)} pairs have fewer fresh producers than planned "
+        "(a producer restarting, stopped or behind)"
+    ]
+
+
+def _fresh_lines(fresh: dict[str, tuple[int, int]]) -> list[str]:
+    """How many producers are fresh per pair, counted by (fresh, planned)."""
+    if not fresh or all(planned <= 1 for _, planned in fresh.values()):
+        return []
+    counts: dict[tuple[int, int], int] = {}
+    for numbers in fresh.values():
+        counts[numbers] = counts.get(numbers, 0) + 1
+    parts = [f"{now} of {planned}: {n}" for (now, planned), n in sorted(counts.items())]
+    line = "fresh producers per pair: " + ", ".join(parts)
+    return [line, *(f"[yellow]warning: {escape(w)}[/]" for w in fresh_warnings(fresh))]
 
 
 def _caption(status: FleetStatus) -> list[str]:
@@ -149,6 +177,7 @@ def _caption(status: FleetStatus) -> list[str]:
             caption += [
                 f"unserved pairs: {unserved}",
                 f"stale pairs: {_pair_list(status.stale_pairs)}",
+                *_fresh_lines(status.fresh_producers),
             ]
         else:
             caption[0] += " (the consumer is not running: its pair lists are not shown)"
@@ -200,4 +229,10 @@ def render_status(status: FleetStatus) -> RenderableType:
     return with_wallets(table, [bot.wallet for bot in status.bots])
 
 
-__all__ = ["drift_warnings", "gateway_line", "mixed_versions_warning", "render_status"]
+__all__ = [
+    "drift_warnings",
+    "fresh_warnings",
+    "gateway_line",
+    "mixed_versions_warning",
+    "render_status",
+]

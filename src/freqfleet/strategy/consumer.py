@@ -81,7 +81,7 @@ class FleetConsumer:
 
     def __init__(self, settings: ConsumerSettings) -> None:
         self.settings = settings
-        self.router = ProducerRouter(settings.producer_names)
+        self.router = ProducerRouter(settings.producer_names, settings.routes)
         self.cache = MergeCache()
         self.rejections = Rejections()
         self.follower: Any = None
@@ -376,6 +376,8 @@ class FleetConsumer:
             exit_prices=self.exit_prices,
             analyzed=lambda producer, pair: (self.inbox.frame(producer, pair) or (None, None))[1],
             candle_ns=self._candle_ns,
+            frames=self.inbox.frame,
+            agreement=self.inbox.agreement,
         )
 
     def write_state(self, force: bool = False) -> None:

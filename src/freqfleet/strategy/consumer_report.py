@@ -13,10 +13,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from freqfleet.fleet_state import FleetState, Freshness, PairState, ProducerState, Role
+from freqfleet.strategy.agreement import Agreement
 from freqfleet.strategy.exit_pricing import ExitPrices
 from freqfleet.strategy.freshness import FreshnessLog
-from freqfleet.strategy.merge import MergeCache
-from freqfleet.strategy.routing import ProducerRouter
+from freqfleet.strategy.merge import MergeCache, MergedEntry
+from freqfleet.strategy.routing import ProducerData, ProducerRouter, newest_candle
 
 
 def moment(epoch_ns: int | None) -> datetime | None:
@@ -37,6 +38,47 @@ def iso(epoch_ns: int | None) -> str | None:
 
 Analyzed = Callable[[str, str], datetime | None]
 """``analyzed(producer, pair)``: when the producer analysed the frame the consumer holds."""
+Frames = Callable[[str, str], ProducerData | None]
+"""``frames(producer, pair)``: the producer's newest frame of the pair, if any."""
+
+
+def _fresh_producers(
+    pair: str, entry: MergedEntry, router: ProducerRouter, frames: Frames, oldest_ns: int
+) -> int:
+    """Producers serving ``pair`` whose newest analysed candle is at ``oldest_ns`` or later."""
+    fresh = 0
+    for name in router.producers_for(pair):
+        data = frames(name, pair)
+        newest = None if data is None else newest_candle(data[0])
+        if newest is not None and newest >= oldest_ns:
+            fresh += 1
+    return fresh
+
+
+def _redundancy(
+    states: dict[str, PairState],
+    cache: MergeCache,
+    router: ProducerRouter,
+    frames: Frames | None,
+    allowance_ns: int | None,
+    agreement: Agreement | None,
+) -> dict[str, PairState]:
+    """The pair states with their fresh and planned producers and disagreements."""
+    if frames is None or allowance_ns is None:
+        return states
+    updated = {}
+    for pair, state in states.items():
+        entry = cache.get(pair)
+        fresh = None
+        if entry is not None:
+            fresh = _fresh_producers(pair, entry, router, frames, entry.key[0] - allowance_ns)
+        routed = router.routes.get(pair)
+        planned = len(routed) if routed else (1 if router.producers_for(pair) else 0)
+        changes: dict[str, Any] = {"fresh_producers": fresh, "planned_producers": planned}
+        if agreement is not None:
+            changes["disagreements"] = agreement.of_pair(pair)
+        updated[pair] = state.model_copy(update=changes)
+    return updated
 
 
 def _analysis_secs(
@@ -94,6 +136,8 @@ def consumer_report(
     exit_prices: ExitPrices | None,
     analyzed: Analyzed | None = None,
     candle_ns: int | None = None,
+    frames: Frames | None = None,
+    agreement: Agreement | None = None,
 ) -> FleetState:
     """Routing, freshness and intake summary of one consumer, as of now."""
     newest: dict[str, int | None] = dict.fromkeys(producer_names)
@@ -112,6 +156,9 @@ def consumer_report(
                 newest[entry.producer] = entry.producer_newest
     counts = router.pair_counts()
     pairs, waiting = _pair_states(cache, freshness.max_signal_age, analyzed)
+    allowance = None if candle_ns is None else freshness.max_signal_age * candle_ns
+    pairs = _redundancy(pairs, cache, router, frames, allowance, agreement)
+    disagreements = agreement.snapshot() if agreement is not None else {}
     took = _analysis_secs(pairs, newest, candle_ns)
     return FleetState(
         role=Role.CONSUMER,
@@ -125,6 +172,7 @@ def consumer_report(
                 rejected=rejected.get(name, {}),
                 access=access.get(name),
                 analysis_secs=took.get(name),
+                disagreements=disagreements.get(name, {}),
             )
             for name in producer_names
         },

@@ -18,6 +18,7 @@ from typing import Any
 
 from pandas import DataFrame
 
+from freqfleet.strategy.agreement import Agreement
 from freqfleet.strategy.intake import IntakeRules, Rejections, frame_problem, whitelist_problems
 from freqfleet.strategy.routing import ProducerData
 
@@ -36,6 +37,8 @@ class ProducerInbox:
         self.frames: dict[str, dict[str, ProducerData]] = {}
         self.whitelists: dict[str, list[str]] = {}
         self.whitelists_changed = False
+        self.agreement = Agreement()
+        """Whether a pair's producers agree on its decisions (redundant fleets)."""
         self.arrival = threading.Event()
         """Set when the last of the awaited rows arrived (or to stop a wait)."""
         self._awaited: set[str] = set()
@@ -83,12 +86,20 @@ class ProducerInbox:
         """Keep the frame freqtrade stored (no copy) for the bot thread's next look."""
         self._delivering_thread = threading.get_ident()
         with self.lock:
+            self._compare(producer, pair, frame)
             self.frames.setdefault(producer, {})[pair] = (frame, last_analyzed)
             awaited = self._awaited
             if pair in awaited:
                 awaited.discard(pair)
                 if not awaited:
                     self.arrival.set()
+
+    def _compare(self, producer: str, pair: str, frame: DataFrame) -> None:
+        """The frame's newest row against the first producer's row of that candle."""
+        try:
+            self.agreement.check(producer, pair, frame, self.frames)
+        except Exception:  # nothing a producer sends may raise here
+            logger.debug("Fleet: could not compare %s's %s", producer, pair, exc_info=True)
 
     def check_whitelist(self, producer: str, pairs: Any) -> list[str] | None:
         """The pairs of a whitelist message freqtrade may store (the rest are counted)."""
