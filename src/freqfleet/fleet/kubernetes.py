@@ -30,6 +30,9 @@ Why these shapes (each one is what keeps a fleet safe on a cluster):
   address ``freqfleet status`` already knows.
 - **Dynamic pairlist**: the feed is a Deployment serving the shares over HTTP; producers
   and consumer read them by URL, after an init container saw the feed's first list.
+- **Dashboard**: a second container in the consumer's pod serves the page and
+  ``/metrics`` (scrape annotations on the pod, a port on the consumer's Service); see
+  :mod:`~freqfleet.fleet.kube_dashboard`.
 - **Market-data gateway** (``fleet.gateway``): one Deployment of one replica (one
   request-weight budget; ``Recreate``, so never two at once) behind a Service; every bot's
   and the feed's public market-data URLs lead to that Service, and their pods start once an
