@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -16,15 +16,21 @@ from freqfleet.ports import free_ports
 
 
 @contextlib.contextmanager
-def running_dashboard(plan_dir: Path, interval: float = 0.5) -> Iterator[tuple[str, Path]]:
-    """Its url (``http://127.0.0.1:PORT/``) and its console log."""
+def running_dashboard(
+    plan_dir: Path,
+    interval: float = 0.5,
+    args: Callable[[int], list[str]] | None = None,
+    log: Path | None = None,
+) -> Iterator[tuple[str, Path]]:
+    """Its url (``http://127.0.0.1:PORT/``) and its console log; ``args``: the arguments
+    after ``freqfleet`` for a port (default: ``dashboard DIR --port PORT``)."""
     port = free_ports(1)[0]
-    log = plan_dir / "dashboard-test.log"
+    log = plan_dir / "dashboard-test.log" if log is None else log
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    argv = [sys.executable, "-m", "freqfleet", "dashboard", str(plan_dir)]
+    arguments = ["dashboard", str(plan_dir), "--port", str(port)] if args is None else args(port)
     with open(log, "wb") as output:
         process = subprocess.Popen(
-            [*argv, "--port", str(port), "--interval", str(interval)],
+            [sys.executable, "-m", "freqfleet", *arguments, "--interval", str(interval)],
             stdout=output,
             stderr=subprocess.STDOUT,
             env=env,

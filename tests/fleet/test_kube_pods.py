@@ -11,6 +11,7 @@ from tests.kit.kube_export import (
     pod_spec,
 )
 from tests.kit.kube_pods import (
+    container_named,
     workload,
 )
 
@@ -53,7 +54,7 @@ def test_probes_ping_the_api_and_bots_listen_on_the_pod(user_dir: Path, tmp_path
     manifest = plan(cluster_config(), user_dir, out)
     manifests = export(out)
     for bot in manifest.bots:
-        (container,) = pod_spec(manifests, bot.name)["containers"]
+        container = container_named(pod_spec(manifests, bot.name))
         assert container["ports"] == [
             {"name": "api", "containerPort": bot.api_port, "protocol": "TCP"}
         ]

@@ -11,6 +11,7 @@ from tests.kit.kube_export import (
     plan,
     pod_spec,
 )
+from tests.kit.kube_pods import container_named
 
 INFORMATIVE_STRATEGY = """
 from freqtrade.strategy import informative
@@ -31,7 +32,7 @@ class MyInformed(MyStrategy):
 
 
 def container_resources(out: Path, name: str) -> dict[str, dict[str, str]]:
-    (container,) = pod_spec(export(out), name)["containers"]
+    container = container_named(pod_spec(export(out), name))
     return container["resources"]
 
 

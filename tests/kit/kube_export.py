@@ -13,7 +13,7 @@ from freqfleet.fleet.kubernetes import K8S_DIR
 from freqfleet.fleet.manifest import FleetManifest
 from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.spec import validate_fleet_config
-from tests.kit.kube_pods import load_export, secrets_by_name, workload
+from tests.kit.kube_pods import container_named, load_export, secrets_by_name, workload
 from tests.kit.user_config import user_config
 
 SCHEMA_VERSION = kubernetes_validate.latest_version()
@@ -72,7 +72,7 @@ def validate_all(folder: Path) -> int:
 def container_env(manifests: dict[str, list[dict[str, Any]]], name: str) -> dict[str, str]:
     """The FREQTRADE__ variables a workload's container gets (secrets from its Secret)."""
     secrets = secrets_by_name(manifests)
-    (container,) = workload(manifests, name)["spec"]["template"]["spec"]["containers"]
+    container = container_named(workload(manifests, name)["spec"]["template"]["spec"])
     env = {}
     for entry in container["env"]:
         if entry["name"].startswith("FREQTRADE__"):

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from freqfleet.fleet.kube_pods import MOUNT
+from freqfleet.fleet.kube_pods import CONTAINER, MOUNT
 
 LOOPBACK = "127.0.0.1"
 
@@ -83,6 +83,16 @@ def workload(export: dict[str, list[dict[str, Any]]], name: str) -> dict[str, An
     return found[0]
 
 
+def container_named(spec: dict[str, Any], name: str = CONTAINER) -> dict[str, Any]:
+    """A pod spec's container ``name`` (the bot's own by default; the consumer's pod also
+    runs the dashboard), or its only container."""
+    containers = spec["containers"]
+    if len(containers) == 1:
+        return dict(containers[0])
+    (container,) = [c for c in containers if c["name"] == name]
+    return dict(container)
+
+
 def _local(path: str, root: Path) -> Path:
     assert path.startswith(MOUNT + "/"), path
     return root / path.removeprefix(MOUNT + "/")
@@ -93,11 +103,12 @@ def lay_out_pod(
     name: str,
     root: Path,
     addresses: dict[str, str],
+    container_name: str = CONTAINER,
 ) -> Pod:
     """Write the files of workload ``name``'s pod under ``root``; ``addresses`` maps text in
     its configs and secrets (cluster DNS names, 0.0.0.0) to what the test uses instead."""
     spec = workload(export, name)["spec"]["template"]["spec"]
-    (container,) = spec["containers"]
+    container = container_named(spec, container_name)
     assert container["workingDir"] == MOUNT
     secrets = secrets_by_name(export)
 
@@ -129,6 +140,13 @@ def lay_out_pod(
                 for key, content in files.items():
                     (target / key).parent.mkdir(parents=True, exist_ok=True)
                     (target / key).write_bytes(content)
+        elif "secret" in volume:
+            data = secrets[volume["secret"]["secretName"]]
+            items = {item["path"]: item["key"] for item in volume["secret"]["items"]}
+            assert "subPath" in mount
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(rewrite(data[items[mount["subPath"]]]))
+            target.chmod(volume["secret"]["defaultMode"])
         else:
             for source in volume["projected"]["sources"]:
                 files = config_map_files(find(export, "ConfigMap", source["configMap"]["name"]))
@@ -146,6 +164,7 @@ __all__ = [
     "Pod",
     "all_documents",
     "config_map_files",
+    "container_named",
     "find",
     "lay_out_pod",
     "load_export",

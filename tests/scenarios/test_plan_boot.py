@@ -8,7 +8,9 @@ is the private one the plan created.
 The same fleet also boots from the Kubernetes export: each bot runs its container's
 arguments in a folder laid out as its pod (ConfigMap files at their mount paths, an empty
 ``user_data`` volume), with its container's environment (secrets resolved from the
-Secret manifest), the cluster's DNS names and listen address rewritten to loopback.
+Secret manifest), the cluster's DNS names and listen address rewritten to loopback; the
+consumer's dashboard sidecar runs in the consumer's pod folder and serves every bot up
+at ``/metrics``.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from freqfleet.fleet.kube_addresses import service_host
+from freqfleet.fleet.kube_pods import MOUNT
 from freqfleet.fleet.kubernetes import K8S_DIR
 from freqfleet.fleet.kubespec import KubernetesSpec
 from freqfleet.fleet.manifest import BotEntry, FleetManifest
@@ -30,6 +34,7 @@ from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.spec import validate_fleet_config
 from freqfleet.sim.launcher import running_simulator
 from freqfleet.strategy.consumer import STATE_FILE
+from tests.dashboard.server import running_dashboard
 from tests.kit.bots import bot_env
 from tests.kit.kube_pods import LOOPBACK, lay_out_pod, load_export
 from tests.kit.ports import free_ports
@@ -62,6 +67,26 @@ def kubernetes_launch(
     pod = lay_out_pod(load_export(out / K8S_DIR), bot.name, out / "pods" / bot.name, addresses)
     assert pod.command is None  # the image's entrypoint: freqtrade
     return pod.args, pod.root, {**bot_env(), **pod.env}
+
+
+def sidecar_metrics(out: Path, manifest: FleetManifest, tmp_path: Path) -> str:
+    """``/metrics`` of the consumer pod's dashboard container, run in the consumer's pod
+    folder (its ``user_data`` shared) with its own arguments, without a login."""
+    kube = KubernetesSpec()
+    addresses = {service_host(other.name, kube): LOOPBACK for other in manifest.bots}
+    root = out / "pods" / manifest.consumer.name
+    pod = lay_out_pod(
+        load_export(out / K8S_DIR), manifest.consumer.name, root, addresses, "dashboard"
+    )
+
+    def args(port: int) -> list[str]:
+        translated = [str(root) if arg == MOUNT else arg for arg in pod.args]
+        translated[translated.index("--port") + 1] = str(port)
+        translated[translated.index("--host") + 1] = LOOPBACK
+        return translated
+
+    with running_dashboard(root, 0.5, args, tmp_path / "dashboard.out") as (url, _):
+        return httpx.get(f"{url}metrics", timeout=10).text
 
 
 @pytest.mark.slow
@@ -146,6 +171,16 @@ def test_planned_fleet_boots_and_consumer_sees_every_share(
                 (tmp_path / "consumer.out").read_text()[-3000:],
             )
             assert not any("access" in entry for entry in producers_seen().values())
+            if layout == "kubernetes":
+                metrics = sidecar_metrics(out, manifest, tmp_path)
+                up = {
+                    sample.labels["bot"]: sample.value
+                    for family in text_string_to_metric_families(metrics)
+                    for sample in family.samples
+                    if sample.name == "freqfleet_bot_up"
+                }
+                assert up == {bot.name: 1.0 for bot in manifest.bots}, metrics
+                assert f'freqfleet_pair_stale{{pair="{sim.pairs[0]}"' in metrics, metrics
         finally:
             for process in processes:
                 process.terminate()

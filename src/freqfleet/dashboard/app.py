@@ -54,8 +54,12 @@ async def events(feed: SnapshotFeed, poll: float = POLL_SECS) -> AsyncIterator[b
         quiet += poll
 
 
-def create_app(feed: SnapshotFeed, username: str, password: str, title: str) -> FastAPI:
-    """The app over ``feed``, asking for ``username``/``password`` (HTTP basic)."""
+def create_app(
+    feed: SnapshotFeed, username: str, password: str, title: str, metrics_open: bool = False
+) -> FastAPI:
+    """The app over ``feed``, asking for ``username``/``password`` (HTTP basic);
+    ``metrics_open``: ``/metrics`` without login, for a Prometheus that scrapes by
+    annotation on a cluster network (the Kubernetes export's dashboard)."""
     app = FastAPI(title="freqfleet dashboard", docs_url=None, redoc_url=None, openapi_url=None)
     script = plotly_js()
     script_gz = gzip.compress(script, compresslevel=9, mtime=0)  # once, not per request
@@ -98,7 +102,7 @@ def create_app(feed: SnapshotFeed, username: str, password: str, title: str) -> 
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
         return StreamingResponse(events(feed), media_type="text/event-stream", headers=headers)
 
-    @app.get("/metrics", dependencies=guarded)
+    @app.get("/metrics", dependencies=[] if metrics_open else guarded)
     def metrics() -> Response:
         return Response(metrics_text(feed.latest), media_type=CONTENT_TYPE)
 

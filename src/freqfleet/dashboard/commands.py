@@ -18,7 +18,13 @@ from freqfleet.local_server import bind_socket, foreground_server, uvicorn_confi
 logger = logging.getLogger(__name__)
 
 
-def serve(plan_dir: Path, host: str | None, port: int | None, interval: float) -> None:
+def serve(
+    plan_dir: Path,
+    host: str | None,
+    port: int | None,
+    interval: float,
+    metrics_open: bool = False,
+) -> None:
     """Serve the dashboard of the fleet planned in ``plan_dir`` until SIGINT/SIGTERM."""
     manifest = FleetManifest.load(plan_dir)
     host = host or listen_address(plan_dir, manifest)
@@ -26,7 +32,7 @@ def serve(plan_dir: Path, host: str | None, port: int | None, interval: float) -
     sock = bind_socket(host, port)
     consumer = manifest.consumer
     feed = SnapshotFeed(lambda: take_snapshot(plan_dir, manifest), interval)
-    app = create_app(feed, consumer.username, consumer.password, plan_dir.name)
+    app = create_app(feed, consumer.username, consumer.password, plan_dir.name, metrics_open)
     url = dashboard_url(host, sock.getsockname()[1])
 
     def started() -> None:
@@ -51,7 +57,7 @@ def _dashboard(args: argparse.Namespace) -> int:
     if not 0.2 <= args.interval <= 300:
         raise ConfigError(f"--interval {args.interval}: use seconds from 0.2 to 300")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    serve(plan_dir.resolve(), args.host, args.port, args.interval)
+    serve(plan_dir.resolve(), args.host, args.port, args.interval, args.metrics_open)
     return 0
 
 
@@ -81,6 +87,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=float,
         default=DEFAULT_INTERVAL,
         help="Seconds between looks at the bots (default: %(default)s).",
+    )
+    parser.add_argument(
+        "--metrics-open",
+        action="store_true",
+        help="Serve /metrics without the login, for a Prometheus that scrapes by "
+        "annotation; only on a network where everyone may read the fleet's metrics "
+        "(the Kubernetes export's pod network). The page keeps the login.",
     )
     parser.set_defaults(func=_dashboard)
 

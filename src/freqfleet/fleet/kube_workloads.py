@@ -8,6 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from freqfleet.fleet.kube_addresses import FEED, GATEWAY, feed_port
+from freqfleet.fleet.kube_dashboard import (
+    dashboard_container,
+    dashboard_volume,
+    scrape_annotations,
+    service_port,
+)
 from freqfleet.fleet.kube_pods import (
     CONTAINER_SECURITY,
     MOUNT,
@@ -120,6 +126,12 @@ def consumer_documents(
         dict(kube.node_selector),
         {"persistentVolumeClaim": {"claimName": CONSUMER_CLAIM}},
     )
+    # The dashboard beside the consumer: its data read-only, /metrics for Prometheus.
+    template["spec"]["containers"].append(dashboard_container(manifest, kube))
+    template["spec"]["volumes"].append(dashboard_volume())
+    template["metadata"]["annotations"].update(scrape_annotations(manifest))
+    service = service_doc(bot.name, bot.api_port, kube, "consumer")
+    service["spec"]["ports"].append(service_port(manifest))
     stateful_set = {
         "apiVersion": "apps/v1",
         "kind": "StatefulSet",
@@ -139,7 +151,7 @@ def consumer_documents(
         config_map_doc(
             pod.config_map, kube, "consumer", bot.name, {bot.config_files[0]: config_text}
         ),
-        service_doc(bot.name, bot.api_port, kube, "consumer"),
+        service,
         claim,
         stateful_set,
     ]

@@ -30,6 +30,9 @@ Why these shapes (each one is what keeps a fleet safe on a cluster):
   address ``freqfleet status`` already knows.
 - **Dynamic pairlist**: the feed is a Deployment serving the shares over HTTP; producers
   and consumer read them by URL, after an init container saw the feed's first list.
+- **Dashboard**: a second container in the consumer's pod serves the page and
+  ``/metrics`` (scrape annotations on the pod, a port on the consumer's Service); see
+  :mod:`~freqfleet.fleet.kube_dashboard`.
 - **Market-data gateway** (``fleet.gateway``): one Deployment of one replica (one
   request-weight budget; ``Recreate``, so never two at once) behind a Service; every bot's
   and the feed's public market-data URLs lead to that Service, and their pods start once an
@@ -52,6 +55,7 @@ from typing import Any
 from freqfleet.errors import ConfigError
 from freqfleet.files import PUBLIC_MODE, SECRET_MODE, dump_json
 from freqfleet.fleet.kube_addresses import FEED, GATEWAY, cluster_configs, feed_url
+from freqfleet.fleet.kube_dashboard import MANIFEST_KEY, dashboard_port, pod_manifest_text
 from freqfleet.fleet.kube_pods import (
     CONTAINER,
     BotPod,
@@ -129,8 +133,11 @@ def port_forward_script(manifest: FleetManifest, kube: KubernetesSpec) -> str:
         lines.append(f"forward {bot.name} {bot.api_port} &")
     if manifest.gateway is not None:  # its stats, for `status`
         lines.append(f"forward {GATEWAY} {manifest.gateway.port} &")
+    port = dashboard_port(manifest)
+    lines.append(f"forward {manifest.consumer.name} {port} &  # the dashboard")
     lines += [
         f'echo "Forwarding {len(manifest.bots)} bots; run: freqfleet status $(pwd)"',
+        f'echo "Dashboard: http://127.0.0.1:{port}/ (the consumer\'s API login)"',
         "while true; do",
         f'    if kubectl -n "$NAMESPACE" exec {manifest.consumer.name}-0 -c {CONTAINER} -- \\',
         f"        cat {manifest.userdir}/fleet-state.json > user_data/.fleet-state.json.part",
@@ -263,6 +270,10 @@ def _bot_files(assembly: _Assembly) -> None:
     for bot in manifest.bots:
         public, variables = assembly.public_config(bot.config_files[0], bot.name)
         config_text = dump_json(public)
+        extra: list[str] = []
+        if bot.role == "consumer":  # the dashboard's view of the fleet, with its logins
+            assembly.consumer_data[MANIFEST_KEY] = pod_manifest_text(manifest, kube)
+            extra.append(assembly.consumer_data[MANIFEST_KEY])
         if bot.role == "producer":
             pairs = per_producer if dynamic else len(bot.pairs)
             defaults = producer_resources(pairs, info)
@@ -276,7 +287,9 @@ def _bot_files(assembly: _Assembly) -> None:
             config_map=f"{bot.name}-config",
             variables=variables,
             resources=resources(defaults, kube, bot.role),
-            checksum=_checksum(config_text, assembly.strategies_text, *sorted(variables.values())),
+            checksum=_checksum(
+                config_text, assembly.strategies_text, *sorted(variables.values()), *extra
+            ),
             wait_for=wait_for,
         )
         build = producer_documents if bot.role == "producer" else consumer_documents
