@@ -20,6 +20,7 @@ import pandas as pd
 from freqtrade.data.history import get_datahandler
 from freqtrade.enums import CandleType
 
+from freqfleet.compat import funding_rate_frame
 from freqfleet.sim import funding_rate, funding_times
 
 SETTLE = "USDT"
@@ -59,7 +60,7 @@ def write_futures_dataset(
         writer.ohlcv_store(
             perpetual,
             MARK_TIMEFRAME,
-            funding_history(candles, index, seed),
+            funding_rate_frame(funding_history(candles, index, seed)),
             CandleType.FUNDING_RATE,
         )
         written.append(perpetual)

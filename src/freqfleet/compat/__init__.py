@@ -26,6 +26,7 @@ from freqfleet.compat.backtesting import (
     prepare_run,
     use_first_strategy,
 )
+from freqfleet.compat.candle_files import funding_rate_frame
 from freqfleet.compat.candles import ProducerCandles
 from freqfleet.compat.checks import check_supported, missing, require
 from freqfleet.compat.declared import DECLARED, FLEET_STRATEGY
@@ -89,6 +90,7 @@ __all__ = [
     "freqtrade_version",
     "freqtrade_ws_enabled",
     "funding_data",
+    "funding_rate_frame",
     "guard_of",
     "guard_orders",
     "informative_data",
