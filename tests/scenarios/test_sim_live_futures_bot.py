@@ -77,6 +77,13 @@ def live_futures_config(sim: RunningSimulator, folder: Path, port: int) -> dict[
     }
 
 
+def holds(client: FtRestClient, pairs: list[str]) -> bool:
+    """Whether freqtrade's wallet (its ``/balance``) shows a position in each of ``pairs``."""
+    currencies = (client.balance() or {}).get("currencies") or []
+    held = {c["currency"] for c in currencies if c.get("is_position") and c.get("position")}
+    return set(pairs) <= held
+
+
 def settled(client: FtRestClient, trade_id: int, is_open: bool) -> bool:
     trade = client.trade(trade_id) or {}
     return trade.get("is_open") is is_open and trade.get("has_open_orders") is False
@@ -123,6 +130,12 @@ def test_a_live_futures_bot_trades_short_and_long_on_the_simulators_account(
                     client.trade(trade_id),
                     log.read_text()[-3000:],
                 )
+            # freqtrade checks its own wallet before an exit ("Not enough ... in wallet",
+            # then a recovery that re-reads the trade's orders): exit once its wallet holds
+            # both positions, as an exit decided later in a bot's life would.
+            assert wait_until(lambda: holds(client, [short_pair, long_pair]), 60, 1), (
+                client.balance()
+            )
             client.forceexit(short["trade_id"])
             assert wait_until(lambda: settled(client, short["trade_id"], False), 120, 1), (
                 client.trade(short["trade_id"])
