@@ -64,6 +64,9 @@ def futures_bot_config(sim: RunningSimulator, tmp_path: Path, pairs: list[str]) 
         "pairlists": [{"method": "StaticPairList"}],
         "entry_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
         "exit_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
+        # A limit order at the best bid stays open when the book moves away from it; a
+        # user's bot re-prices it at a timeout, and so does this one.
+        "unfilledtimeout": {"entry": 10, "exit": 10, "unit": "seconds"},
         "user_data_dir": str(user_data),
         "db_url": f"sqlite:///{tmp_path / 'trades.sqlite'}",
         "initial_state": "running",
