@@ -61,6 +61,42 @@ def test_identical_concurrent_requests_make_one_upstream_call(simulator):
     assert len(answers[0].json()) == 500
 
 
+def test_a_series_being_fetched_serves_a_request_that_differs_by_milliseconds(simulator):
+    """Two producers of one pair start together: each asks for the pair's latest candles
+    with a start time of its own clock (milliseconds apart), so the queries differ and
+    cannot be coalesced; the second waits for the first's answer and is served from it."""
+    upstream = ScriptedUpstream(simulator.url)
+    start = time.time_ns() // 1_000_000 - 300 * 60_000
+    first = {"symbol": symbol(simulator, 9), "interval": "1m", "startTime": start, "limit": 1000}
+    second = {**first, "startTime": start + 7}
+    with serving(upstream.app()) as upstream_url:
+        app = gateway_app(upstream_url)
+        with serving(app) as url:
+
+            async def run() -> list[httpx.Response]:
+                async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+                    upstream.hold()
+                    one = asyncio.ensure_future(client.get(KLINES, params=first))
+                    while upstream.paths().count(KLINES) < 1:
+                        await asyncio.sleep(0.01)
+                    two = asyncio.ensure_future(client.get(KLINES, params=second))
+                    while app.counters.series_waits < 1:
+                        await asyncio.sleep(0.01)
+                    upstream.release.set()
+                    return list(await asyncio.gather(one, two))
+
+            answers = asyncio.run(run())
+            direct = httpx.get(simulator.url + KLINES, params=second).json()
+    assert upstream.paths().count(KLINES) == 1
+    assert [a.status_code for a in answers] == [200, 200]
+    served = answers[1].json()
+    # What the exchange itself answers to the second query (the candle in progress moves
+    # between the two reads: compared up to the last closed candle).
+    assert served[:-1] == direct[: len(served) - 1]
+    assert served[0][0] >= second["startTime"] and len(served) == len(answers[0].json())
+    assert app.counters.hits == 1
+
+
 def test_one_budget_for_all_clients_queues_instead_of_failing(simulator):
     upstream = ScriptedUpstream(simulator.url)
     window = 2.0

@@ -7,7 +7,8 @@ and one send. Everything else is read with the exchange profile:
 - not public market data (a private path, a key or signature, a non-GET): refused with
   403 and a one-line reason, never forwarded;
 - candles: answered from the candle cache when it holds the whole range, otherwise
-  fetched (coalesced with identical requests in flight) and learned from;
+  fetched (coalesced with identical requests in flight) and learned from; a request for a
+  series another bot is fetching waits for that answer and looks at the cache again;
 - other public paths: coalesced, and reused for the profile's ``answer_ttl``;
 - while the exchange's back-off lasts: answered from cache where possible, otherwise with
   the exchange's own status and Retry-After, so the bot's ccxt backs off instead of
@@ -59,6 +60,8 @@ class Counters:
     misses: int = 0
     refused: int = 0
     backed_off: int = 0
+    # Candle requests that waited for another bot's fetch of the same series first.
+    series_waits: int = 0
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,8 @@ class GatewayApp:
         self.counters = Counters()
         self._memo: dict[tuple[str, bytes], Memo] = {}
         self._answers: dict[tuple[str, str], tuple[float, Answer]] = {}
+        # Per (path, symbol, interval): set when the fetch in flight for it has ended.
+        self._fetching: dict[tuple[str, str, int], asyncio.Event] = {}
 
     # -- ASGI -------------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -158,15 +163,21 @@ class GatewayApp:
         self, path: str, query: str, kline: KlineQuery, receive: Receive, send: Send
     ) -> None:
         cache = self.candles[path]
-        now_ms = time.time_ns() // 1_000_000
-        body = cache.answer(kline, now_ms)
-        if body is not None:
-            self.counters.hits += 1
-            self._remember(path, query, cache, kline, now_ms, body)
-            await _send(send, 200, body)
+        series_key = (path, kline.symbol, kline.interval_ms)
+        fetching = self._fetching.get(series_key)
+        if fetching is not None and not self.upstream.coalescer.waiting((path, query)):
+            # Another bot's fetch of this series is in flight (two producers of one pair
+            # ask within milliseconds, with start times that differ by as much): its answer
+            # may cover this one too. (The same query joins that fetch instead.)
+            self.counters.series_waits += 1
+            await fetching.wait()
+        if await self._answer_from_cache(path, query, cache, kline, send):
             return
         self.counters.misses += 1
         weight = self.profile.weight(path, dict(parse_qsl(query)))
+        done = asyncio.Event()
+        if series_key not in self._fetching:
+            self._fetching[series_key] = done
         try:
             async with _hang_up(receive) as gone:
                 answer, _ = await self.upstream.get(path, query, weight, gone)
@@ -176,9 +187,25 @@ class GatewayApp:
         except Dropped:
             await _send(send, 503, DROPPED)
             return
+        finally:
+            if self._fetching.get(series_key) is done:
+                del self._fetching[series_key]
+            done.set()
         if answer.status == 200:
             cache.ingest(kline, answer.body, answer.sent_ms, answer.received)
         await _send_answer(send, answer)
+
+    async def _answer_from_cache(
+        self, path: str, query: str, cache: CandleCache, kline: KlineQuery, send: Send
+    ) -> bool:
+        now_ms = time.time_ns() // 1_000_000
+        body = cache.answer(kline, now_ms)
+        if body is None:
+            return False
+        self.counters.hits += 1
+        self._remember(path, query, cache, kline, now_ms, body)
+        await _send(send, 200, body)
+        return True
 
     def _remember(
         self, path: str, query: str, cache: CandleCache, kline: KlineQuery, now_ms: int, body: bytes
@@ -248,6 +275,7 @@ class GatewayApp:
             "misses": counters.misses,
             "hit_rate": round(counters.hits / answered, 4) if answered else None,
             "coalesced": self.upstream.coalescer.joined,
+            "series_waits": counters.series_waits,
             "refused": counters.refused,
             "requests": dict(counters.requests),
             "answered_back_off": counters.backed_off,

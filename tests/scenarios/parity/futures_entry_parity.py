@@ -1,5 +1,6 @@
 """A plain futures bot and a futures fleet enter the same pairs, on the same side, on the
-same candles (real processes), and the fleet's live consumer reconciles with the account.
+same candles (real processes), and the fleet's live consumer reconciles with the account:
+the futures run of test_entry_parity_e2e.py.
 
 On the simulator's USDT perpetuals two setups run side by side, each as a reference (one
 ``freqtrade trade`` dry-run bot running ``ParityCrossFutures``: long on a cross up, short
@@ -27,7 +28,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from freqtrade.exchange import timeframe_to_prev_date
 from freqtrade_client import FtRestClient
 
@@ -241,9 +241,21 @@ def funding_summary(
     )
 
 
-@pytest.mark.slow
-@pytest.mark.timeout(780)
-def test_futures_bot_and_fleet_enter_the_same_pairs_and_sides(tmp_path: Path) -> None:
+@dataclass
+class FuturesRun:
+    """What one futures entry parity run found: the figures the test asserts on."""
+
+    comparisons: list[EntryComparison]
+    trades: list[dict[str, Any]]
+    futures: dict[str, Any]
+    """The simulator's futures account after the run."""
+    reconciliation: FuturesReconciliation
+    report: str
+
+
+def run(tmp_path: Path) -> FuturesRun:
+    """Both setups side by side on one simulator, from the start of the bots to the
+    reconciliation of the live consumer's trades with the futures account."""
     began = time.monotonic()
     gate = tmp_path / "entries-from.txt"
     account = tmp_path / "account.json"
@@ -289,13 +301,4 @@ def test_futures_bot_and_fleet_enter_the_same_pairs_and_sides(tmp_path: Path) ->
     lines.append(f"  {funding_summary(futures, trades, result)}")
     lines += [f"    - {difference}" for difference in result.differences]
     lines.append(f"  ready after {ready:.0f} s, wall time {time.monotonic() - began:.0f} s")
-    report = "\n".join(lines)
-    print("\n" + report)
-    for comparison in comparisons:
-        assert len(comparison.union) >= MIN_COMPARED[comparison.setup], report
-        assert comparison.parity >= MIN_PARITY, report
-    assert any(side == "short" for c in comparisons for _, side, _ in c.union), report
-    assert result.clean and not result.skipped and trades, report
-    assert any(i["incomeType"] == "FUNDING_FEE" for i in futures["income"]), report
-    # The consumer's leverage came from the producers' entry tags (3x long, 2x short).
-    assert all(t["leverage"] == (2 if t["is_short"] else 3) for t in trades), report
+    return FuturesRun(comparisons, trades, futures, result, "\n".join(lines))
