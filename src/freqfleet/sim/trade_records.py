@@ -1,0 +1,64 @@
+"""What a fill writes in the books, the same on the spot and the futures account.
+
+Why shared: both accounts move an order on by a fill and record the trade in Binance's
+shape (``myTrades`` / ``userTrades``); only the money differs (spot: a commission asset,
+futures: realised PnL in USDT). Keeping the common part here keeps the two answers alike.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, TypedDict
+
+from freqfleet.sim.matching import Fill
+
+
+class FilledOrder(Protocol):
+    """What a fill reads and moves on in an order, spot or futures."""
+
+    id: int
+    market: int
+    symbol: str
+    side: str
+    executed: int
+    cum_quote: int
+    update_ms: int
+    trades: list[int]
+
+
+class TradeFields(TypedDict):
+    """The fields every trade record has (prices in ticks, quantities in steps, units)."""
+
+    id: int
+    order_id: int
+    market: int
+    symbol: str
+    side: str
+    price: int
+    qty: int
+    quote: int
+    time_ms: int
+    maker: bool
+
+
+def record_fill(order: FilledOrder, fill: Fill, value: int, trade_id: int) -> TradeFields:
+    """Move ``order`` on by ``fill`` (worth ``value`` units), as trade ``trade_id``; the
+    trade record's common fields."""
+    order.executed += fill.qty
+    order.cum_quote += value
+    order.update_ms = fill.time_ms
+    order.trades.append(trade_id)
+    return TradeFields(
+        id=trade_id,
+        order_id=order.id,
+        market=order.market,
+        symbol=order.symbol,
+        side=order.side,
+        price=fill.price,
+        qty=fill.qty,
+        quote=value,
+        time_ms=fill.time_ms,
+        maker=fill.maker,
+    )
+
+
+__all__ = ["FilledOrder", "TradeFields", "record_fill"]
