@@ -22,7 +22,7 @@ from freqfleet.sim.binance_errors import BinanceError
 from freqfleet.sim.exchange import SimExchange
 from freqfleet.sim.markets import SimMarket
 from freqfleet.sim.matching import BUY, Fill, FillModel, match_resting, take
-from freqfleet.sim.trade_records import record_fill
+from freqfleet.sim.trade_records import TradeRecord, record_fill
 from freqfleet.sim.units import quote_units, scale
 
 NEW = "NEW"
@@ -81,19 +81,9 @@ class Order:
 
 
 @dataclass(frozen=True)
-class Trade:
-    id: int
-    order_id: int
-    market: int
-    symbol: str
-    side: str
-    price: int
-    qty: int
-    quote: int
+class Trade(TradeRecord):
     commission: int
     commission_asset: str
-    time_ms: int
-    maker: bool
 
 
 class Account:
@@ -281,8 +271,8 @@ class Account:
             commission_asset = spec.quote
         if not fill.maker:
             taken[fill.price] = taken.get(fill.price, 0) + fill.qty
-        fields = record_fill(order, fill, value, self._next_trade)
-        trade = Trade(**fields, commission=commission, commission_asset=commission_asset)
+        money = {"commission": commission, "commission_asset": commission_asset}
+        trade = record_fill(Trade, order, fill, value, self._next_trade, **money)
         self._next_trade += 1
         self.trades.append(trade)
 

@@ -247,8 +247,15 @@ class FuturesAccount(FuturesBook):
         pos.update_ms = fill.time_ms
         fee = fm.commission(value, MAKER_BPS if fill.maker else TAKER_BPS)
         self.wallet += realized - fee
-        fields = record_fill(order, fill, value, self._next_trade)
-        trade = FuturesTrade(**fields, commission=fee, realized_pnl=realized)
+        trade = record_fill(
+            FuturesTrade,
+            order,
+            fill,
+            value,
+            self._next_trade,
+            commission=fee,
+            realized_pnl=realized,
+        )
         self._next_trade += 1
         self.trades.append(trade)
         if realized:

@@ -7,7 +7,8 @@ futures: realised PnL in USDT). Keeping the common part here keeps the two answe
 
 from __future__ import annotations
 
-from typing import Protocol, TypedDict
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from freqfleet.sim.matching import Fill
 
@@ -25,8 +26,9 @@ class FilledOrder(Protocol):
     trades: list[int]
 
 
-class TradeFields(TypedDict):
-    """The fields every trade record has (prices in ticks, quantities in steps, units)."""
+@dataclass(frozen=True)
+class TradeRecord:
+    """What every trade records: price in ticks, quantity in steps, ``quote`` in units."""
 
     id: int
     order_id: int
@@ -40,14 +42,19 @@ class TradeFields(TypedDict):
     maker: bool
 
 
-def record_fill(order: FilledOrder, fill: Fill, value: int, trade_id: int) -> TradeFields:
-    """Move ``order`` on by ``fill`` (worth ``value`` units), as trade ``trade_id``; the
-    trade record's common fields."""
+R = TypeVar("R", bound=TradeRecord)
+
+
+def record_fill(
+    record: type[R], order: FilledOrder, fill: Fill, value: int, trade_id: int, **money: object
+) -> R:
+    """Move ``order`` on by ``fill`` (worth ``value`` units) and write it as trade
+    ``trade_id`` of kind ``record``, with the account's own ``money`` fields."""
     order.executed += fill.qty
     order.cum_quote += value
     order.update_ms = fill.time_ms
     order.trades.append(trade_id)
-    return TradeFields(
+    return record(
         id=trade_id,
         order_id=order.id,
         market=order.market,
@@ -58,7 +65,8 @@ def record_fill(order: FilledOrder, fill: Fill, value: int, trade_id: int) -> Tr
         quote=value,
         time_ms=fill.time_ms,
         maker=fill.maker,
+        **money,
     )
 
 
-__all__ = ["FilledOrder", "TradeFields", "record_fill"]
+__all__ = ["FilledOrder", "TradeRecord", "record_fill"]
