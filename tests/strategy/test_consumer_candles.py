@@ -32,12 +32,11 @@ from tests.kit.fleet_strategy import (
     produce,
     producer_entry,
     producer_feed,
-    wire,
 )
+from tests.kit.sim_consumer import PRODUCER, send_frame, send_whitelist
 
 pytestmark = pytest.mark.timeout(180)
 
-PRODUCER = "producer-1"
 KLINES = "/api/v3/klines"
 
 
@@ -113,15 +112,9 @@ def producer_frame(sim: RunningSimulator, pair: str) -> pd.DataFrame:
 
 
 def send(bot: FreqtradeBot, pairs: list[str], frames: dict[str, pd.DataFrame]) -> None:
-    bot.emc.handle_producer_message(
-        producer_entry(PRODUCER), wire({"type": "whitelist", "data": pairs})
-    )
+    send_whitelist(bot, pairs)
     for pair in pairs:
-        message = {
-            "type": "analyzed_df",
-            "data": {"key": [pair, "1m", "spot"], "df": frames[pair], "la": datetime.now(UTC)},
-        }
-        bot.emc.handle_producer_message(producer_entry(PRODUCER), wire(message))
+        send_frame(bot, pair, frames[pair])
 
 
 def test_the_consumer_downloads_no_candles_and_reads_the_producers(
