@@ -68,16 +68,18 @@ def consumer_config(
     tmp_path: Path,
     name: str,
     pairs: list[str],
-    strategy: tuple[str, str],
+    strategy: tuple[str, str | None],
     runmode: RunMode,
     **changes: Any,
 ) -> dict[str, Any]:
     """Consumer ``name``'s config on ``sim`` for ``pairs``, loaded as freqtrade loads it:
-    ``strategy`` (class name, source) written to its ``user_data``; ``changes`` (the
-    exchange's section among them) set over the settings every such consumer has."""
+    ``strategy`` (class name, source) written to its ``user_data`` (no source: found on
+    the ``strategy_path`` of ``changes``); ``changes`` (the exchange's section among them)
+    set over the settings every such consumer has."""
     user_data = tmp_path / name
     (user_data / "strategies").mkdir(parents=True, exist_ok=True)
-    (user_data / "strategies" / "strategy.py").write_text(strategy[1])
+    if strategy[1] is not None:
+        (user_data / "strategies" / "strategy.py").write_text(strategy[1])
     config: dict[str, Any] = {
         "bot_name": name,
         "strategy": strategy[0],
