@@ -7,6 +7,7 @@ futures: realised PnL in USDT). Keeping the common part here keeps the two answe
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -69,4 +70,12 @@ def record_fill(
     )
 
 
-__all__ = ["FilledOrder", "TradeRecord", "record_fill"]
+def trades_of(trades: Iterable[R], market: int, order_id: int | None) -> list[R]:
+    """The trades on ``market`` (of order ``order_id`` when given), as both accounts'
+    trade lists (``myTrades``, ``userTrades``) select them."""
+    return [
+        t for t in trades if t.market == market and (order_id is None or t.order_id == order_id)
+    ]
+
+
+__all__ = ["FilledOrder", "TradeRecord", "record_fill", "trades_of"]
