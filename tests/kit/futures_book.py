@@ -1,7 +1,12 @@
 """A futures account on a real synthetic market and a clock the tests move: what the
-futures account, wallet, settlement, records and views tests start from."""
+futures account, wallet, settlement, records and views tests start from.
+
+A test module takes the fixtures by naming them (``exchange = futures_book.exchange``); the
+``clock`` they ask for is tests/sim/conftest.py's."""
 
 from __future__ import annotations
+
+import pytest
 
 from freqfleet.sim.exchange import SimExchange
 from freqfleet.sim.funding import FUNDING_INTERVAL_MS
@@ -31,9 +36,33 @@ def market(side: str, qty: int, symbol: int = BTC, reduce_only: bool = False) ->
     return NewFuturesOrder(symbol, side, "MARKET", qty, reduce_only=reduce_only)
 
 
+@pytest.fixture
+def exchange(clock: Clock) -> SimExchange:
+    """The four-market exchange on the test clock."""
+    return new_exchange(clock)
+
+
+@pytest.fixture
+def account(exchange: SimExchange) -> FuturesAccount:
+    """A fresh futures account holding ``WALLET`` on ``exchange``."""
+    return make(exchange)
+
+
 def booked(account: FuturesAccount, kind: str) -> int:
     """The income of one kind booked so far, in units."""
     return sum(i.amount for i in account.incomes if i.kind == kind)
 
 
-__all__ = ["BTC", "ETH", "SEED", "UNIT", "WALLET", "booked", "make", "market", "new_exchange"]
+__all__ = [
+    "BTC",
+    "ETH",
+    "SEED",
+    "UNIT",
+    "WALLET",
+    "account",
+    "booked",
+    "exchange",
+    "make",
+    "market",
+    "new_exchange",
+]

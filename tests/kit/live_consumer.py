@@ -8,60 +8,41 @@ its database, its wallet and the account (``GET /sim/account``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from freqtrade.configuration import Configuration
 from freqtrade.enums import RunMode
 from freqtrade.freqtradebot import FreqtradeBot
 from freqtrade.persistence import Trade
 
 from freqfleet.sim import RunningSimulator
-from tests.kit.fleet_strategy import producer_entry, wire
 from tests.kit.live_wallet import Reconciliation, db_orders_in_process, reconcile
+from tests.kit.sim_consumer import (
+    PRODUCER,
+    OneBot,
+    consumer_config,
+    send_frame,
+    send_whitelist,
+    silent_strategy,
+)
 
-PRODUCER = "producer-1"
 STAKE = 50.0
 
-STRATEGY = '''
-from pandas import DataFrame
-
-from freqtrade.strategy import IStrategy
-
-from freqfleet.strategy import FleetStrategy
-
-
-class LiveOrders(IStrategy):
-    """Enters and exits only when told (the tests call freqtrade's own entry and exit)."""
-
-    INTERFACE_VERSION = 3
-    timeframe = "1m"
-    minimal_roi = {"0": 10.0}
-    stoploss = -0.99
-    use_exit_signal = True
-    startup_candle_count = 0
-
-    def populate_indicators(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
-        return dataframe
-
-    def populate_entry_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
-        dataframe["enter_long"] = 0
-        return dataframe
-
-    def populate_exit_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
-        dataframe["exit_long"] = 0
-        return dataframe
-
+STRATEGY = silent_strategy(
+    "LiveOrders",
+    "Enters and exits only when told (the tests call freqtrade's own entry and exit).",
+    roi=10.0,
+    stoploss=-0.99,
+    more="""
 
 class LiveOrdersFleet(FleetStrategy, LiveOrders):
     pass
-'''
+""",
+)
 
 
 def live_config(
@@ -74,53 +55,29 @@ def live_config(
 ) -> dict[str, Any]:
     """A live consumer's config on ``sim``'s account (limit orders unless changed);
     ``ccxt_timeout_ms``: how long ccxt waits for an answer."""
-    user_data = tmp_path / name
-    (user_data / "strategies").mkdir(parents=True, exist_ok=True)
-    (user_data / "strategies" / "live_orders.py").write_text(STRATEGY)
     exchange = sim.exchange_config(pairs, bot=name, websocket=False, live=True)
     for key in ("ccxt_config", "ccxt_async_config"):
         exchange[key] = {**(exchange.get(key) or {}), "enableRateLimit": False}
         if ccxt_timeout_ms is not None:
             exchange[key]["timeout"] = ccxt_timeout_ms
-    config: dict[str, Any] = {
-        "bot_name": name,
-        "strategy": "LiveOrdersFleet",
+    settings: dict[str, Any] = {
         "dry_run": False,
-        "stake_currency": "USDT",
         "stake_amount": STAKE,
-        "max_open_trades": len(pairs),
-        "timeframe": "1m",
-        "trading_mode": "spot",
-        "margin_mode": "",
-        "initial_state": "running",
         "order_types": {
             "entry": "limit",
             "exit": "limit",
             "stoploss": "market",
             "stoploss_on_exchange": False,
         },
-        "entry_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
-        "exit_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
         "unfilledtimeout": {"entry": 3, "exit": 3, "unit": "seconds"},
         "exchange": exchange,
-        "pairlists": [{"method": "StaticPairList"}],
-        "internals": {"process_throttle_secs": 1, "heartbeat_interval": 0},
         "db_url": f"sqlite:///{tmp_path / (name + '.sqlite')}",
-        "user_data_dir": str(user_data),
-        "datadir": str(user_data / "data"),
-        "external_message_consumer": {
-            "enabled": True,
-            "producers": [producer_entry(PRODUCER)],
-            "sleep_time": 60,
-        },
         "fleet": {"follow": ["exits"], "exit_price_secs": 5},
     }
-    config.update(changes)
-    path = tmp_path / f"{name}.json"
-    path.write_text(json.dumps(config), encoding="utf-8")
-    loaded = Configuration.from_files([str(path)])
-    loaded["runmode"] = RunMode.LIVE
-    return loaded
+    strategy = ("LiveOrdersFleet", STRATEGY)
+    return consumer_config(
+        sim, tmp_path, name, pairs, strategy, RunMode.LIVE, **{**settings, **changes}
+    )
 
 
 @dataclass
@@ -137,9 +94,7 @@ class LiveConsumer:
         """The producer's whitelist and a frame per pair (no signal), once."""
         dp = self.bot.dataprovider
         if not self.sent:
-            self.bot.emc.handle_producer_message(
-                producer_entry(PRODUCER), wire({"type": "whitelist", "data": self.pairs})
-            )
+            send_whitelist(self.bot, self.pairs)
         for pair in self.pairs:
             if pair in self.sent:
                 continue
@@ -148,11 +103,7 @@ class LiveConsumer:
                 continue
             candles["enter_long"] = 0
             candles["exit_long"] = 0
-            message = {
-                "type": "analyzed_df",
-                "data": {"key": [pair, "1m", "spot"], "df": candles, "la": datetime.now(UTC)},
-            }
-            self.bot.emc.handle_producer_message(producer_entry(PRODUCER), wire(message))
+            send_frame(self.bot, pair, candles)
             self.sent.add(pair)
 
     def loop(self) -> None:
@@ -201,14 +152,12 @@ def account_totals(sim: RunningSimulator) -> dict[str, Decimal]:
 def live_consumer(tmp_path: Path) -> Iterator[Any]:
     """``make(sim, pairs, **config changes)``: a live consumer (one at a time: freqtrade's
     database is one per process), cleaned up after the test."""
-    made: list[FreqtradeBot] = []
+    bots = OneBot()
 
     def make(sim: RunningSimulator, pairs: list[str], **changes: Any) -> LiveConsumer:
-        while made:
-            made.pop().cleanup()
+        bots.stop()
         sim.clear_faults()
-        bot = FreqtradeBot(live_config(sim, tmp_path, f"live-{len(made)}", pairs, **changes))
-        made.append(bot)
+        bot = bots.start(live_config(sim, tmp_path, "live-0", pairs, **changes))
         bot.startup()
         consumer = LiveConsumer(bot, sim, pairs, start=account_totals(sim))
         bot.process()  # the first loop: candles of every pair
@@ -216,8 +165,7 @@ def live_consumer(tmp_path: Path) -> Iterator[Any]:
         return consumer
 
     yield make
-    for bot in made:
-        bot.cleanup()
+    bots.stop()
 
 
 __all__ = ["PRODUCER", "STAKE", "LiveConsumer", "account_totals", "live_config", "live_consumer"]

@@ -16,23 +16,11 @@ from freqfleet.sim.exchange import SimExchange
 from freqfleet.sim.funding import mark_price_ticks
 from freqfleet.sim.futures_account import FuturesAccount
 from freqfleet.sim.futures_records import COMMISSION, ISOLATED, REALIZED_PNL, NewFuturesOrder
+from tests.kit import futures_book
 from tests.kit.clock import Clock
-from tests.kit.futures_book import BTC, UNIT, WALLET, booked, make, market, new_exchange
+from tests.kit.futures_book import BTC, UNIT, WALLET, booked, make, market
 
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def exchange(clock: Clock) -> SimExchange:
-    return new_exchange(clock)
-
-
-@pytest.fixture
-def account(exchange: SimExchange) -> FuturesAccount:
-    return make(exchange)
+exchange, account = futures_book.exchange, futures_book.account
 
 
 def test_a_long_opened_and_closed_books_its_pnl_and_taker_fees_exactly(

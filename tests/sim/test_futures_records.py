@@ -3,8 +3,6 @@ left of it, the trades and income each fill writes, a symbol's margin type."""
 
 from __future__ import annotations
 
-import pytest
-
 from freqfleet.sim.account import CANCELED, EXPIRED, FILLED
 from freqfleet.sim.exchange import SimExchange
 from freqfleet.sim.funding import mark_price_ticks
@@ -16,23 +14,11 @@ from freqfleet.sim.futures_records import (
     REALIZED_PNL,
     NewFuturesOrder,
 )
+from tests.kit import futures_book
 from tests.kit.clock import Clock
-from tests.kit.futures_book import BTC, make, market, new_exchange
+from tests.kit.futures_book import BTC, market
 
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def exchange(clock: Clock) -> SimExchange:
-    return new_exchange(clock)
-
-
-@pytest.fixture
-def account(exchange: SimExchange) -> FuturesAccount:
-    return make(exchange)
+exchange, account = futures_book.exchange, futures_book.account
 
 
 def test_an_order_is_open_with_what_is_left_until_it_fills_or_ends(

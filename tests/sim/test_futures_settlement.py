@@ -4,8 +4,6 @@ maintenance, and none of it depending on when the account is matched."""
 
 from __future__ import annotations
 
-import pytest
-
 from freqfleet.sim import futures_margin as fm
 from freqfleet.sim.exchange import SimExchange
 from freqfleet.sim.funding import (
@@ -16,25 +14,14 @@ from freqfleet.sim.funding import (
 )
 from freqfleet.sim.futures_account import FuturesAccount
 from freqfleet.sim.futures_records import FUNDING_FEE, ISOLATED, LIQUIDATION
+from tests.kit import futures_book
 from tests.kit.clock import Clock
 from tests.kit.futures_book import BTC, ETH, SEED, make, market, new_exchange
 
 TWO_MINUTES = 120_000
 
 
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def exchange(clock: Clock) -> SimExchange:
-    return new_exchange(clock)
-
-
-@pytest.fixture
-def account(exchange: SimExchange) -> FuturesAccount:
-    return make(exchange)
+exchange, account = futures_book.exchange, futures_book.account
 
 
 def _positive_funding_instant(

@@ -20,18 +20,11 @@ from freqfleet.sim.futures_views import (
     position_risk,
     totals,
 )
+from tests.kit import futures_book
 from tests.kit.clock import Clock
-from tests.kit.futures_book import BTC, ETH, UNIT, make, market, new_exchange
+from tests.kit.futures_book import BTC, ETH, UNIT, make, market
 
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def exchange(clock: Clock) -> SimExchange:
-    return new_exchange(clock)
+exchange = futures_book.exchange
 
 
 @pytest.fixture

@@ -3,31 +3,17 @@ from the available balance, at the mark price, to the unit."""
 
 from __future__ import annotations
 
-import pytest
-
 from freqfleet.sim import futures_margin as fm
 from freqfleet.sim.exchange import SimExchange
 from freqfleet.sim.funding import mark_price_ticks
 from freqfleet.sim.futures_account import FuturesAccount
 from freqfleet.sim.futures_records import ISOLATED, NewFuturesOrder
 from freqfleet.sim.futures_wallet import adding
+from tests.kit import futures_book
 from tests.kit.clock import Clock
-from tests.kit.futures_book import BTC, ETH, WALLET, make, market, new_exchange
+from tests.kit.futures_book import BTC, ETH, WALLET, market
 
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def exchange(clock: Clock) -> SimExchange:
-    return new_exchange(clock)
-
-
-@pytest.fixture
-def account(exchange: SimExchange) -> FuturesAccount:
-    return make(exchange)
+exchange, account = futures_book.exchange, futures_book.account
 
 
 def test_an_isolated_position_takes_its_margin_from_the_available_balance(

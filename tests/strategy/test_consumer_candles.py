@@ -7,7 +7,6 @@ an analysis column, handed to freqtrade's own producer message handling.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,7 +17,6 @@ import httpx
 import pandas as pd
 import pytest
 import time_machine
-from freqtrade.configuration import Configuration
 from freqtrade.enums import RunMode
 from freqtrade.freqtradebot import FreqtradeBot
 from freqtrade.persistence import Trade
@@ -30,14 +28,12 @@ from tests.kit.fleet_strategy import (
     candles,
     load_strategy,
     produce,
-    producer_entry,
     producer_feed,
-    wire,
 )
+from tests.kit.sim_consumer import consumer_config, send_frame, send_whitelist
 
 pytestmark = pytest.mark.timeout(180)
 
-PRODUCER = "producer-1"
 KLINES = "/api/v3/klines"
 
 
@@ -50,43 +46,23 @@ def sim() -> Iterator[RunningSimulator]:
 def consumer_bot(
     sim: RunningSimulator, tmp_path: Path, name: str, fleet: dict[str, Any]
 ) -> FreqtradeBot:
-    user_data = tmp_path / name
-    user_data.mkdir(parents=True)
     exchange = sim.exchange_config(sim.pairs, bot=name, websocket=False)
     exchange["ccxt_async_config"] = {**exchange.get("ccxt_async_config", {}), "rateLimit": 1}
-    config = {
-        "bot_name": name,
-        "strategy": "DummyConsumerStrategy",
+    settings: dict[str, Any] = {
         "strategy_path": str(Path(compat.__file__).parents[1] / "strategy"),
         "dry_run": True,
         "dry_run_wallet": 10_000,
-        "stake_currency": "USDT",
         "stake_amount": 100,
         "max_open_trades": 2,
-        "timeframe": "1m",
-        "trading_mode": "spot",
-        "margin_mode": "",
-        "initial_state": "running",
-        "entry_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
-        "exit_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
         "exchange": exchange,
-        "pairlists": [{"method": "StaticPairList"}],
-        "internals": {"process_throttle_secs": 1, "heartbeat_interval": 0},
         "db_url": "sqlite://",
-        "user_data_dir": str(user_data),
-        "datadir": str(user_data / "data"),
-        "external_message_consumer": {
-            "enabled": True,
-            "producers": [producer_entry(PRODUCER)],
-            "sleep_time": 60,
-        },
         "fleet": {"follow": [], **fleet},
     }
-    path = tmp_path / f"{name}.json"
-    path.write_text(json.dumps(config), encoding="utf-8")
-    loaded = Configuration.from_files([str(path)])
-    loaded["runmode"] = RunMode.DRY_RUN
-    return FreqtradeBot(loaded)
+    strategy = ("DummyConsumerStrategy", None)
+    pairs = list(sim.pairs)
+    return FreqtradeBot(
+        consumer_config(sim, tmp_path, name, pairs, strategy, RunMode.DRY_RUN, **settings)
+    )
 
 
 def klines_asked(sim: RunningSimulator, bot: str) -> int:
@@ -113,15 +89,9 @@ def producer_frame(sim: RunningSimulator, pair: str) -> pd.DataFrame:
 
 
 def send(bot: FreqtradeBot, pairs: list[str], frames: dict[str, pd.DataFrame]) -> None:
-    bot.emc.handle_producer_message(
-        producer_entry(PRODUCER), wire({"type": "whitelist", "data": pairs})
-    )
+    send_whitelist(bot, pairs)
     for pair in pairs:
-        message = {
-            "type": "analyzed_df",
-            "data": {"key": [pair, "1m", "spot"], "df": frames[pair], "la": datetime.now(UTC)},
-        }
-        bot.emc.handle_producer_message(producer_entry(PRODUCER), wire(message))
+        send_frame(bot, pair, frames[pair])
 
 
 def test_the_consumer_downloads_no_candles_and_reads_the_producers(

@@ -8,7 +8,6 @@ clock is a test clock moved one second per loop, as the consumer's 1 s loop does
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from freqtrade.configuration import Configuration
 from freqtrade.enums import RunMode
 from freqtrade.freqtradebot import FreqtradeBot
 from freqtrade.persistence import Trade
@@ -24,43 +22,26 @@ from freqtrade.persistence import Trade
 from freqfleet.sim import RunningSimulator, running_simulator
 from freqfleet.strategy.exit_pricing import ExitPrices
 from freqfleet.strategy.follow.events import FollowEvent
-from tests.kit.fleet_strategy import producer_entry, wire
+from tests.kit.sim_consumer import (
+    PRODUCER,
+    OneBot,
+    consumer_config,
+    send_frame,
+    send_whitelist,
+    silent_strategy,
+)
 
 pytestmark = pytest.mark.timeout(180)
 
-PRODUCER = "producer-1"
 STAKE = 100.0
 USER_LOOP = 5  # the user's process_throttle_secs: fleet.exit_price_secs
 
-STRATEGY = '''
-from pandas import DataFrame
-
-from freqtrade.strategy import IStrategy
-
-from freqfleet.strategy import FleetStrategy
-
-
-class Priced(IStrategy):
-    """Exits on ROI, stoploss, exit signals and a producer column; adds on another."""
-
-    INTERFACE_VERSION = 3
-    timeframe = "1m"
-    minimal_roi = {"0": 0.05}
-    stoploss = -0.05
-    use_exit_signal = True
-    startup_candle_count = 0
-
-    def populate_indicators(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
-        return dataframe
-
-    def populate_entry_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
-        dataframe["enter_long"] = 0
-        return dataframe
-
-    def populate_exit_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
-        dataframe["exit_long"] = 0
-        return dataframe
-
+STRATEGY = silent_strategy(
+    "Priced",
+    "Exits on ROI, stoploss, exit signals and a producer column; adds on another.",
+    roi=0.05,
+    stoploss=-0.05,
+    more="""
     def _last(self, pair, column):
         frame, _ = self.dp.get_analyzed_dataframe(pair, self.timeframe)
         if frame.empty or column not in frame.columns:
@@ -88,7 +69,8 @@ class PricedFleet(FleetStrategy, Priced):
     def bot_start(self, **kwargs):
         self.custom_exit_calls = []
         super().bot_start(**kwargs)
-'''
+""",
+)
 
 
 class TestClock:
@@ -216,51 +198,26 @@ def no_rate_limit(exchange: dict[str, Any]) -> dict[str, Any]:
 def bot_config(
     sim: RunningSimulator, tmp_path: Path, name: str, pairs: list[str], **changes: Any
 ) -> dict[str, Any]:
-    user_data = tmp_path / name
-    (user_data / "strategies").mkdir(parents=True, exist_ok=True)
-    (user_data / "strategies" / "priced.py").write_text(STRATEGY)
-    config: dict[str, Any] = {
-        "bot_name": name,
-        "strategy": "PricedFleet",
+    settings: dict[str, Any] = {
         "dry_run": True,
         "dry_run_wallet": 10_000,
-        "stake_currency": "USDT",
         "stake_amount": STAKE,
-        "max_open_trades": len(pairs),
-        "timeframe": "1m",
-        "trading_mode": "spot",
-        "margin_mode": "",
-        "initial_state": "running",
         "order_types": {
             "entry": "market",
             "exit": "market",
             "stoploss": "market",
             "stoploss_on_exchange": False,
         },
-        "entry_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
-        "exit_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
         "unfilledtimeout": {"entry": 10, "exit": 10, "unit": "minutes"},
         "exchange": no_rate_limit(sim.exchange_config(pairs, bot=name, websocket=False)),
-        "pairlists": [{"method": "StaticPairList"}],
-        "internals": {"process_throttle_secs": 1, "heartbeat_interval": 0},
         "db_url": "sqlite://",
-        "user_data_dir": str(user_data),
-        "datadir": str(user_data / "data"),
-        "external_message_consumer": {
-            "enabled": True,
-            "producers": [producer_entry(PRODUCER)],
-            "sleep_time": 60,
-        },
         "fleet": {"follow": ["exits"], "exit_price_secs": USER_LOOP},
+        **changes,
     }
-    config.update(changes)
     # The producer's frames are built from the consumer's own candles (``send_rows``).
-    config["fleet"] = {"consumer_candles": "exchange", **config["fleet"]}
-    path = tmp_path / f"{name}.json"
-    path.write_text(json.dumps(config), encoding="utf-8")
-    loaded = Configuration.from_files([str(path)])
-    loaded["runmode"] = RunMode.DRY_RUN
-    return loaded
+    settings["fleet"] = {"consumer_candles": "exchange", **settings["fleet"]}
+    strategy = ("PricedFleet", STRATEGY)
+    return consumer_config(sim, tmp_path, name, pairs, strategy, RunMode.DRY_RUN, **settings)
 
 
 @dataclass
@@ -292,9 +249,7 @@ class Consumer:
         the newest row (as a producer sends after analysing it)."""
         dp = self.bot.dataprovider
         if not self.sent:
-            self.bot.emc.handle_producer_message(
-                producer_entry(PRODUCER), wire({"type": "whitelist", "data": self.pairs})
-            )
+            send_whitelist(self.bot, self.pairs)
         for pair in self.pairs:
             columns = {"enter_long": 0, "exit_long": 0, "leave": 0, "add": 0}
             columns.update(self.rows.get(pair, {}))
@@ -307,11 +262,7 @@ class Consumer:
             for column, value in columns.items():
                 candles[column] = 0
                 candles.loc[candles.index[-1], column] = value
-            message = {
-                "type": "analyzed_df",
-                "data": {"key": [pair, "1m", "spot"], "df": candles, "la": datetime.now(UTC)},
-            }
-            self.bot.emc.handle_producer_message(producer_entry(PRODUCER), wire(message))
+            send_frame(self.bot, pair, candles)
 
     def loop(self, second: int) -> None:
         self.clock.now = float(second)
@@ -339,7 +290,7 @@ class Consumer:
 
 @pytest.fixture
 def consumer(sim: RunningSimulator, tmp_path: Path) -> Iterator[Callable[..., Consumer]]:
-    made: list[FreqtradeBot] = []
+    bots = OneBot()
 
     def make(
         name: str,
@@ -347,11 +298,8 @@ def consumer(sim: RunningSimulator, tmp_path: Path) -> Iterator[Callable[..., Co
         prices: Callable[[str, int], float] | None = None,
         **changes: Any,
     ) -> Consumer:
-        # freqtrade's database is one per process: one bot at a time.
-        while made:
-            made.pop().cleanup()
-        bot = FreqtradeBot(bot_config(sim, tmp_path, name, pairs, **changes))
-        made.append(bot)
+        bots.stop()
+        bot = bots.start(bot_config(sim, tmp_path, name, pairs, **changes))
         clock = TestClock()
         book = None
         if prices is not None:
@@ -368,8 +316,7 @@ def consumer(sim: RunningSimulator, tmp_path: Path) -> Iterator[Callable[..., Co
         return running
 
     yield make
-    for bot in made:
-        bot.cleanup()
+    bots.stop()
 
 
 def flat(pair: str, second: int) -> float:

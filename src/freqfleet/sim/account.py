@@ -22,6 +22,7 @@ from freqfleet.sim.binance_errors import BinanceError
 from freqfleet.sim.exchange import SimExchange
 from freqfleet.sim.markets import SimMarket
 from freqfleet.sim.matching import BUY, Fill, FillModel, match_resting, take
+from freqfleet.sim.trade_records import TradeRecord, record_fill
 from freqfleet.sim.units import quote_units, scale
 
 NEW = "NEW"
@@ -80,19 +81,9 @@ class Order:
 
 
 @dataclass(frozen=True)
-class Trade:
-    id: int
-    order_id: int
-    market: int
-    symbol: str
-    side: str
-    price: int
-    qty: int
-    quote: int
+class Trade(TradeRecord):
     commission: int
     commission_asset: str
-    time_ms: int
-    maker: bool
 
 
 class Account:
@@ -280,26 +271,10 @@ class Account:
             commission_asset = spec.quote
         if not fill.maker:
             taken[fill.price] = taken.get(fill.price, 0) + fill.qty
-        order.executed += fill.qty
-        order.cum_quote += value
-        order.update_ms = fill.time_ms
-        trade = Trade(
-            id=self._next_trade,
-            order_id=order.id,
-            market=order.market,
-            symbol=order.symbol,
-            side=order.side,
-            price=fill.price,
-            qty=fill.qty,
-            quote=value,
-            commission=commission,
-            commission_asset=commission_asset,
-            time_ms=fill.time_ms,
-            maker=fill.maker,
-        )
+        money = {"commission": commission, "commission_asset": commission_asset}
+        trade = record_fill(Trade, order, fill, value, self._next_trade, **money)
         self._next_trade += 1
         self.trades.append(trade)
-        order.trades.append(trade.id)
 
     def _finish(self, order: Order, status: str, now_ms: int) -> None:
         """Close ``order`` with ``status``, releasing what it still locks."""

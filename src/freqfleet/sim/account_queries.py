@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from freqfleet.sim import binance_errors as errors
 from freqfleet.sim.account_views import account_answer, order_result, trade_result
 from freqfleet.sim.binance_errors import BinanceError
+from freqfleet.sim.trade_records import trades_of
 from freqfleet.sim.units import units_text
 
 if TYPE_CHECKING:
@@ -140,11 +141,7 @@ class AccountQueries:
         def answer() -> Any:
             with account.lock:
                 account.match(now_ms)
-                mine = [
-                    t
-                    for t in account.trades
-                    if t.market == market and (order_id is None or t.order_id == order_id)
-                ]
+                mine = trades_of(account.trades, market, order_id)
                 chosen = select(
                     mine, lambda t: t.id, lambda t: t.time_ms, from_id, start, end, limit
                 )

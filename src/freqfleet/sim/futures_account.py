@@ -34,6 +34,7 @@ from freqfleet.sim.futures_records import (
 )
 from freqfleet.sim.futures_wallet import DEFAULT_LEVERAGE, FuturesBook, adding
 from freqfleet.sim.matching import BUY, Fill, match_resting, take
+from freqfleet.sim.trade_records import record_fill
 
 MAKER_BPS = Decimal(2)
 TAKER_BPS = Decimal(5)
@@ -246,19 +247,14 @@ class FuturesAccount(FuturesBook):
         pos.update_ms = fill.time_ms
         fee = fm.commission(value, MAKER_BPS if fill.maker else TAKER_BPS)
         self.wallet += realized - fee
-        trade = FuturesTrade(
-            id=self._next_trade,
-            order_id=order.id,
-            market=order.market,
-            symbol=order.symbol,
-            side=order.side,
-            price=fill.price,
-            qty=fill.qty,
-            quote=value,
+        trade = record_fill(
+            FuturesTrade,
+            order,
+            fill,
+            value,
+            self._next_trade,
             commission=fee,
             realized_pnl=realized,
-            time_ms=fill.time_ms,
-            maker=fill.maker,
         )
         self._next_trade += 1
         self.trades.append(trade)
@@ -266,10 +262,6 @@ class FuturesAccount(FuturesBook):
             self.book_income(order.symbol, REALIZED_PNL, realized, fill.time_ms, trade.id)
         if fee:
             self.book_income(order.symbol, COMMISSION, -fee, fill.time_ms, trade.id)
-        order.executed += fill.qty
-        order.cum_quote += value
-        order.update_ms = fill.time_ms
-        order.trades.append(trade.id)
         return trade
 
     def book_income(

@@ -25,6 +25,7 @@ from freqfleet.sim.futures_account import FuturesAccount
 from freqfleet.sim.futures_records import CROSSED, ISOLATED
 from freqfleet.sim.futures_requests import parse_futures_order
 from freqfleet.sim.private_api import Action, SignedRoutes, _order_key
+from freqfleet.sim.trade_records import trades_of
 
 if TYPE_CHECKING:
     from freqfleet.sim.routing import Params
@@ -160,11 +161,7 @@ def register_futures_history(f: FuturesRoutes) -> None:
         def answer() -> Any:
             with account.lock:
                 account.match(now_ms)
-                mine = [
-                    t
-                    for t in account.trades
-                    if t.market == market and (order_id is None or t.order_id == order_id)
-                ]
+                mine = trades_of(account.trades, market, order_id)
                 chosen = select(mine, lambda t: t.id, lambda t: t.time_ms, first, start, end, limit)
                 return [views.trade_result(account, t) for t in chosen]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from freqfleet.sim.account import OPEN_STATUSES
+from freqfleet.sim.trade_records import TradeRecord
 
 CROSSED = "CROSSED"
 ISOLATED = "ISOLATED"
@@ -85,19 +86,9 @@ class FuturesOrder:
 
 
 @dataclass(frozen=True)
-class FuturesTrade:
-    id: int
-    order_id: int
-    market: int
-    symbol: str
-    side: str
-    price: int
-    qty: int
-    quote: int
+class FuturesTrade(TradeRecord):
     commission: int
     realized_pnl: int
-    time_ms: int
-    maker: bool
 
 
 @dataclass(frozen=True)
