@@ -5,6 +5,7 @@ forgets those modules, and reports the files it runs."""
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,3 +114,22 @@ def test_the_strategy_folder_is_where_freqtrade_loaded_the_class_from(strategies
     assert compat.strategy_folder(type(producer)) == (strategies / "strategies").resolve()
     assert compat.strategy_folder(samples.FleetSampleStrategy) == Path(samples.__file__).parent
     assert compat.reloads_strategy_files()
+
+
+def test_a_file_rewritten_in_the_same_second_at_the_same_size_is_read_again(
+    strategies: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Python trusts cached bytecode while the source's size and whole-second mtime match:
+    the forgotten modules' bytecode goes with them."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)  # as a bot writes it
+    folder = strategies / "strategies"
+    config = bot_config(strategies, "TunedFleet")
+    assert load_strategy(config).version() == "1"
+    assert list((folder / "__pycache__").glob("tuned.*.pyc"))
+    tuned = folder / "tuned.py"
+    stat = tuned.stat()
+    tuned.write_text(tuned.read_text().replace('return "1"', 'return "9"'))
+    os.utime(tuned, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert tuned.stat().st_size == stat.st_size
+    compat.forget_strategy_modules(folder)
+    assert load_strategy(config).version() == "9"

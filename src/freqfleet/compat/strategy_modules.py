@@ -15,8 +15,10 @@ so ``apply`` can tell that the reloaded bot runs the plan's files.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
+import importlib.util
 import sys
 from pathlib import Path
 from typing import Any
@@ -66,11 +68,22 @@ def forget_strategy_modules(folder: Path) -> list[str]:
     sorted): the next load of the strategy imports them from disk. Objects of the running
     bot keep the modules they were made from until it is gone."""
     folder = folder.resolve()
-    names = sorted(_modules_in(folder))
-    for name in names:
+    modules = _modules_in(folder)
+    for name, path in modules.items():
         sys.modules.pop(name, None)
+        _drop_bytecode(path)
     importlib.invalidate_caches()  # a file added to the folder is found
-    return names
+    return sorted(modules)
+
+
+def _drop_bytecode(source: Path) -> None:
+    """Delete ``source``'s cached bytecode: Python trusts it while the source's size and
+    mtime (whole seconds) match, so a file rewritten within a second at the same size would
+    otherwise import as the old code. (Read-only folders keep none: nothing to delete.)"""
+    if source.suffix != ".py":
+        return
+    with contextlib.suppress(OSError, NotImplementedError, ValueError):
+        Path(importlib.util.cache_from_source(str(source))).unlink(missing_ok=True)
 
 
 def loaded_strategy_files(strategy_class: type[Any]) -> dict[str, str]:
