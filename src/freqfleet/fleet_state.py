@@ -124,6 +124,9 @@ class FleetState(_Schema):
     """The trade follower's counters (``FleetTradeFollower.stats``); empty without one."""
     exit_prices: dict[str, int | float] = Field(default_factory=dict)
     """``reuse_secs`` and the price counters (``ExitPrices.stats``); empty when off."""
+    strategy_files: dict[str, str] = Field(default_factory=dict)
+    """sha256 of each strategy file the bot runs, by its path in the strategies folder
+    (what ``apply`` compares with the plan's after ``reload_config``)."""
 
     @field_serializer("updated")
     def _updated(self, value: datetime | None) -> str | None:

@@ -3,15 +3,23 @@ that breaks it (the stand-ins are freqtrade's classes with one method rewritten)
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+
 from freqtrade.data.dataprovider import DataProvider
 from freqtrade.freqtradebot import FreqtradeBot
+from freqtrade.resolvers.iresolver import IResolver
+from freqtrade.resolvers.strategy_resolver import StrategyResolver
 from freqtrade.rpc.external_message_consumer import ExternalMessageConsumer
 from freqtrade.strategy import informative
+from freqtrade.worker import Worker
 
 from freqfleet.compat.behaviour import (
     add_stores_through_replace,
     dp_set_before_message_consumer,
+    executes_strategy_files_afresh,
     marks_informative_functions,
+    reconfigure_cleans_up_first,
 )
 from freqfleet.compat.declared import DECLARED
 
@@ -98,3 +106,45 @@ def test_informative_marks_the_functions_it_decorates():
     assert not marks_informative_functions(forgetful_informative)
     assert not marks_informative_functions(renamed_informative)
     assert not marks_informative_functions(lambda: None)  # another signature
+
+
+class RegistersTheModule(IResolver):
+    """Keeps every strategy module it loads in sys.modules (a later load finds the old)."""
+
+    @classmethod
+    def _get_valid_object(cls, module_path, object_name, enum_failed=False):
+        spec = importlib.util.spec_from_file_location(module_path.stem, str(module_path))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_path.stem] = module
+        spec.loader.exec_module(module)
+        return iter([(getattr(module, object_name), "")])
+
+
+class ImportsByName(IResolver):
+    @classmethod
+    def _get_valid_object(cls, module_path, object_name, enum_failed=False):
+        return iter([(getattr(importlib.import_module(module_path.stem), object_name), "")])
+
+
+def test_the_resolver_executes_a_strategy_file_into_a_new_module_each_time():
+    assert executes_strategy_files_afresh(StrategyResolver)
+    assert not executes_strategy_files_afresh(RegistersTheModule)
+    assert not executes_strategy_files_afresh(ImportsByName)
+    assert relied_on(executes_strategy_files_afresh) == (
+        "StrategyResolver._get_valid_object executing the strategy file into a new module "
+        "on every load"
+    )
+
+
+class BuildsFirst(Worker):
+    """Builds the next bot before the running one is cleaned up."""
+
+    def _reconfigure(self):
+        old = self.freqtrade
+        self._init(True)
+        old.cleanup()
+
+
+def test_reload_config_cleans_up_the_running_bot_before_building_the_next():
+    assert reconfigure_cleans_up_first(Worker)
+    assert not reconfigure_cleans_up_first(BuildsFirst)

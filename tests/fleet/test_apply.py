@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from freqfleet import compat
 from freqfleet.cli import main
 from freqfleet.fleet.apply import (
     RESTART_GAP_SECS,
@@ -116,7 +117,7 @@ def test_an_api_change_restarts_the_consumer(
     assert not any(line.strip().startswith("producer-1") and "restart" in line for line in lines)
 
 
-def test_an_edited_strategy_restarts_every_bot(
+def test_an_edited_strategy_restarts_the_producers_and_reloads_the_consumer(
     user_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     planned(user_dir, {"producers": 2})
@@ -130,6 +131,25 @@ def test_an_edited_strategy_restarts_every_bot(
         "restart",
         "restart",
     ]
+    consumer = next(line for line in lines if line.strip().startswith("consumer"))
+    assert "reload_config (changed: strategy files)" in consumer, consumer
+    assert lines[lines.index("Order:") + 3] == (
+        "  3. reload_config consumer: once no order is in flight; wait until it runs the new "
+        "whitelist and producers and strategy files"
+    )
+
+
+def test_an_edited_strategy_restarts_a_consumer_whose_freqtrade_keeps_the_old_code(
+    user_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planned(user_dir, {"producers": 2})
+    strategy = user_dir / "user_data" / "strategies" / "my_strategy.py"
+    strategy.write_text(strategy.read_text() + "\n# tuned\n")
+    # A freqtrade whose resolver loads strategies otherwise (the check itself: test_behaviour)
+    monkeypatch.setattr(compat, "reloads_strategy_files", lambda: False)
+    lines = dry_run(user_dir, {"producers": 2}, capsys)
+    consumer = next(line for line in lines if line.strip().startswith("consumer"))
+    assert consumer.endswith("must restart: reload_config cannot take strategy files"), consumer
 
 
 def test_gaps_follow_the_order_of_the_steps() -> None:

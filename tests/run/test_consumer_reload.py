@@ -17,9 +17,13 @@ from typing import Any
 import pytest
 
 from freqfleet.errors import RuntimeFleetError
-from freqfleet.fleet.manifest import BotEntry
+from freqfleet.fleet.manifest import BotEntry, FleetManifest
 from freqfleet.fleet_state import FleetState, ProducerState, Role
-from freqfleet.run.consumer_reload import planned_whitelist, reload_consumer
+from freqfleet.run.consumer_reload import (
+    planned_strategy_files,
+    planned_whitelist,
+    reload_consumer,
+)
 
 OLD, NEW = ["BTC/USDT"], ["BTC/USDT", "ETH/USDT"]
 
@@ -33,6 +37,7 @@ class Consumer:
         self.trades += [{"trade_id": 2 + n, "has_open_orders": True} for n in range(open_orders)]
         self.whitelist = list(OLD)
         self.reloads: list[float] = []
+        self.files_after_reload = {"my_strategy.py": "new"}
 
     def reload(self) -> None:
         self.reloads.append(time.time())
@@ -41,7 +46,9 @@ class Consumer:
             time.sleep(0.5)
             self.whitelist = list(NEW)
             report = FleetState(
-                role=Role.CONSUMER, producers={"p1": ProducerState(), "p3": ProducerState()}
+                role=Role.CONSUMER,
+                producers={"p1": ProducerState(), "p3": ProducerState()},
+                strategy_files=self.files_after_reload,
             )
             self.state_path.write_text(json.dumps(report.as_json()))
 
@@ -135,3 +142,35 @@ def test_the_awaited_whitelist_is_the_planned_static_list(tmp_path: Path) -> Non
     assert planned_whitelist(tmp_path, consumer) is None  # the feed's ranking, not checked
     (tmp_path / "consumer.json").unlink()
     assert planned_whitelist(tmp_path, consumer) is None
+
+
+@pytest.mark.parametrize("runs", ["new", "old"])
+def test_a_changed_strategy_is_awaited_in_the_files_the_consumer_reports(
+    tmp_path: Path, runs: str
+) -> None:
+    (tmp_path / "user_data").mkdir()
+    consumer = Consumer(tmp_path / "user_data" / "fleet-state.json", open_orders=0)
+    consumer.files_after_reload = {"my_strategy.py": runs, "MyStrategyFleet.py": "stub"}
+    planned = {"my_strategy.py": "new", "MyStrategyFleet.py": "stub"}
+    with consumer_api(consumer) as port:
+        if runs == "new":
+            took = reload_consumer(
+                tmp_path, entry(port), ["p1", "p3"], pairs=NEW, strategy_files=planned
+            )
+            assert 0.5 <= took < 10
+            return
+        with pytest.raises(RuntimeFleetError, match="new config and strategy files within 2 s"):
+            reload_consumer(
+                tmp_path, entry(port), ["p1", "p3"], pairs=NEW, strategy_files=planned,
+                reload_wait=2,
+            )  # fmt: skip
+
+
+def test_the_plans_strategy_files_by_their_path_in_the_strategies_folder() -> None:
+    hashes = {
+        "user_data/strategies/my_strategy.py": "a",
+        "user_data/strategies/helpers/levels.py": "b",
+        "elsewhere/notes.py": "c",
+    }
+    manifest = FleetManifest.model_construct(userdir="user_data", strategy_hashes=hashes)
+    assert planned_strategy_files(manifest) == {"my_strategy.py": "a", "helpers/levels.py": "b"}

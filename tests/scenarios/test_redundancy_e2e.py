@@ -1,13 +1,17 @@
-"""``fleet.redundancy`` and ``apply`` with real processes under ``freqfleet up``, on the
-session's simulator (12 pairs, 1m candles).
+"""``fleet.redundancy`` and ``apply`` with real processes under ``freqfleet up``, on a
+simulator with 1m candles.
 
-- Redundancy 2, three producers: each producer killed with SIGKILL in turn (the
-  supervisor restarts it); for every candle that closed meanwhile, every pair's analysis
-  reached the consumer by a quarter of a candle after the close (no blind candle).
-- ``apply`` on a running fleet: pairs and a producer added, then a producer removed; the
-  consumer takes each new config in its own process (same pid, no restart), its open
-  trades stay open, it serves the new producers' data, and no pair goes blind while
-  ``apply --dry-run`` said no pair would (gap 0 s with redundancy 2).
+- Redundancy 2, three producers (the session's simulator, 12 pairs): each producer killed
+  with SIGKILL in turn (the supervisor restarts it); for every candle that closed
+  meanwhile, every pair's analysis reached the consumer by a quarter of a candle after the
+  close (no blind candle).
+- ``apply`` on a trading fleet (its own simulator, 28 pairs, a user's strategy file): 20
+  pairs and a producer added, then a producer removed, then the strategy file changed.
+  The consumer takes each new config, and the new strategy code, in its own process (same
+  pid, no restart: its ``version()`` and ``stoploss`` are the new file's afterwards), its
+  open trades stay open, it serves the new producers' data, and no pair goes blind while
+  ``apply --dry-run`` said no pair would (gap 0 s with redundancy 2): the measured gap is
+  each pair's latest analysis after a candle's close during the changes.
 
 What the consumer held is read from its ``fleet-state.json`` (written every 5 s), sampled
 every half second: per pair the newest analysed candle and when its producer analysed it.
@@ -20,21 +24,21 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from freqtrade_client import FtRestClient
 
-from freqfleet.fleet.manifest import FleetManifest
+from freqfleet.fleet.manifest import BotEntry, FleetManifest
 from freqfleet.fleet.plan import write_plan
 from freqfleet.fleet.spec import validate_fleet_config
 from freqfleet.fleet_state import STATE_FILE, read_state_file
 from freqfleet.run.control import read_state
 from freqfleet.run.demo import DemoOptions, demo_config
 from freqfleet.run.processes import local_api_url
-from freqfleet.sim.launcher import RunningSimulator
+from freqfleet.sim.launcher import RunningSimulator, running_simulator
 from tests.kit.cli import log_tail
 from tests.kit.cli import run_freqfleet as freqfleet
 
@@ -77,19 +81,29 @@ class ConsumerView:
                     fewest = self.fewest_fresh
                     self.fewest_fresh = min(held.fresh_producers, fewest or held.fresh_producers)
 
-    def blind(self, pairs: list[str], since: float, until: float) -> list[str]:
-        """Pair-candles closed in [since, until] analysed later than a quarter candle."""
-        late = []
+    def lateness(
+        self, pairs: list[str], since: float, until: float
+    ) -> dict[tuple[str, int], float]:
+        """(pair, close) -> seconds from the close to the first analysis of each candle
+        closed in [since, until] (inf: never analysed)."""
+        late: dict[tuple[str, int], float] = {}
         first = (since // CANDLE) * CANDLE
         for close in range(int(first), int(until) + 1, int(CANDLE)):
             if close < since:
                 continue
             for pair in pairs:
                 when = self.analysed.get((pair, close - CANDLE))
-                if when is None or when - close > QUARTER:
-                    shown = "never" if when is None else f"{when - close:.1f} s after the close"
-                    late.append(f"{pair} candle closed at {close:.0f}: {shown}")
+                late[(pair, close)] = float("inf") if when is None else when - close
         return late
+
+    def blind(self, pairs: list[str], since: float, until: float) -> list[str]:
+        """Pair-candles closed in [since, until] analysed later than a quarter candle."""
+        return [
+            f"{pair} candle closed at {close}: "
+            + ("never" if secs == float("inf") else f"{secs:.1f} s after the close")
+            for (pair, close), secs in self.lateness(pairs, since, until).items()
+            if secs > QUARTER
+        ]
 
 
 def wait_for(check: Callable[[], Any], timeout: float, what: str, every: float = 0.5) -> Any:
@@ -226,16 +240,70 @@ def apply(plan_dir: Path, config: dict[str, Any], *extra: str) -> str:
     return done.stdout
 
 
+TUNED = """
+from pandas import DataFrame
+
+from freqtrade.strategy import IStrategy
+
+
+class Tuned(IStrategy):
+    \"\"\"Analyses every candle; never enters nor exits by itself (the trades are forced).\"\"\"
+
+    timeframe = "1m"
+    startup_candle_count = 10
+    minimal_roi = {{"0": 10}}
+    stoploss = {stoploss}
+
+    def version(self) -> str:
+        return "{version}"
+
+    def populate_indicators(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
+        dataframe["ema"] = dataframe["close"].ewm(span=5, adjust=False).mean()
+        return dataframe
+
+    def populate_entry_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
+        dataframe["enter_long"] = 0
+        return dataframe
+
+    def populate_exit_trend(self, dataframe: DataFrame, metadata: dict) -> DataFrame:
+        dataframe["exit_long"] = 0
+        return dataframe
+"""
+"""A user's strategy (planned behind a fleet wrapper stub that imports it)."""
+WIDE_PAIRS, FIRST_PAIRS = 28, 8
+
+
+@pytest.fixture(scope="module")
+def wide_simulator() -> Iterator[RunningSimulator]:
+    """A simulator with room for 20 more pairs than the fleet starts with."""
+    with running_simulator(pairs=WIDE_PAIRS, seed=5) as sim:
+        yield sim
+
+
+def write_tuned(folder: Path, version: str, stoploss: float) -> None:
+    strategies = folder / "user_data" / "strategies"
+    strategies.mkdir(parents=True, exist_ok=True)
+    (strategies / "tuned.py").write_text(TUNED.format(version=version, stoploss=stoploss))
+
+
+def runs(bot: BotEntry) -> tuple[str | None, float | None]:
+    """The strategy ``version()`` and ``stoploss`` the bot runs (``/api/v1/show_config``)."""
+    config = FtRestClient(local_api_url(bot), bot.username, bot.password).show_config() or {}
+    return config.get("strategy_version"), config.get("stoploss")
+
+
 @pytest.mark.slow
-@pytest.mark.timeout(420)
-def test_apply_adds_and_removes_producers_without_restarting_the_consumer(
-    simulator: RunningSimulator, tmp_path: Path
+@pytest.mark.timeout(600)
+def test_apply_grows_shrinks_and_changes_the_strategy_without_restarting_the_consumer(
+    wide_simulator: RunningSimulator, tmp_path: Path
 ) -> None:
-    plan_dir = tmp_path / "fleet"
-    config = fleet_config(simulator, producers=3, pairs=8)
-    pairs = list(config["exchange"]["pair_whitelist"])
+    sim, plan_dir = wide_simulator, tmp_path / "fleet"
+    write_tuned(tmp_path, "1", -0.99)
+    config = fleet_config(sim, producers=3, pairs=FIRST_PAIRS)
+    config["strategy"] = "Tuned"
+    pairs, every_pair = list(config["exchange"]["pair_whitelist"]), list(sim.pairs)
     added = config["fleet"]["producers"].pop()
-    write_plan(config, validate_fleet_config(config), plan_dir)
+    manifest = write_plan(config, validate_fleet_config(config), plan_dir, config_dir=tmp_path)
     up(plan_dir)
     try:
         with ConsumerView(plan_dir) as view:
@@ -248,8 +316,9 @@ def test_apply_adds_and_removes_producers_without_restarting_the_consumer(
             consumer_pid = pid_of(plan_dir, "consumer")
             since = time.time()
 
+            # (a) 20 pairs and a producer added.
             grown = json.loads(json.dumps(config))
-            grown["exchange"]["pair_whitelist"] = list(simulator.pairs[:11])
+            grown["exchange"]["pair_whitelist"] = every_pair
             grown["fleet"]["producers"].append(added)
             preview = apply(plan_dir, grown, "--dry-run")
             assert "reload_config" in preview and "producer-3" in preview
@@ -260,37 +329,64 @@ def test_apply_adds_and_removes_producers_without_restarting_the_consumer(
             assert "reload_config consumer: runs its new config" in out, out
             view.counting_fresh = True
             wait_for(
-                lambda: all_fresh(
-                    plan_dir, simulator.pairs[:11], {"producer-1", "producer-2", "producer-3"}
-                ),
+                lambda: all_fresh(plan_dir, every_pair, {"producer-1", "producer-2", "producer-3"}),
                 90,
                 "every pair, the new ones too, fresh from two producers",
             )
+            grown_at = time.time()
 
+            # (b) a producer removed.
             shrunk = json.loads(json.dumps(grown))
             kept = [p for p in grown["fleet"]["producers"] if p["name"] != "producer-2"]
             shrunk["fleet"]["producers"] = kept
             preview = apply(plan_dir, shrunk, "--dry-run")
-            assert "gaps: 11 pairs keep their analysis" in preview, preview
+            assert f"gaps: {WIDE_PAIRS} pairs keep their analysis" in preview, preview
             assert "blind: " not in preview, preview
             out = apply(plan_dir, shrunk)
             assert "reload_config consumer: runs its new config" in out, out
-            until = time.time()
             wait_for(
-                lambda: all_fresh(plan_dir, simulator.pairs[:11], {"producer-1", "producer-3"}),
+                lambda: all_fresh(plan_dir, every_pair, {"producer-1", "producer-3"}),
                 90,
                 "every pair fresh from the two producers left",
             )
-            # At least one candle closed during the changes is checked.
+
+            # (c) the strategy file changed: producers restart, the consumer reloads.
+            assert runs(manifest.consumer) == ("1", -0.99)
+            write_tuned(tmp_path, "2", -0.98)
+            preview = apply(plan_dir, shrunk, "--dry-run")
+            assert "reload_config (changed: strategy files)" in preview, preview
+            assert f"gaps: {WIDE_PAIRS} pairs keep their analysis" in preview, preview
+            assert "blind: " not in preview, preview
+            out = apply(plan_dir, shrunk)
+            assert "reload_config consumer: runs its new config and strategy files" in out, out
+            until = time.time()
+            wait_for(
+                lambda: all_fresh(plan_dir, every_pair, {"producer-1", "producer-3"}),
+                90,
+                "every pair fresh from the restarted producers",
+            )
+            now = FleetManifest.load(plan_dir)
+            running = {bot.name: runs(bot) for bot in now.bots}
+            # At least one candle closed during the changes is checked; the last one's
+            # analysis is awaited (a quarter candle and a state file's interval).
             until = max(until, (since // CANDLE + 1) * CANDLE)
-            time.sleep(max(0.0, until + QUARTER + 6 - time.time()))
+            time.sleep(max(0.0, (until // CANDLE) * CANDLE + QUARTER + 6 - time.time()))
             lost = lost_trades(plan_dir, trades)
+            still_open = sorted(t["trade_id"] for t in consumer_api(plan_dir).status() or [])
             final_pid = pid_of(plan_dir, "consumer")
             consumer_restarts = bots(plan_dir)["consumer"]["restarts"]
-        blind = view.blind(pairs, since, until)
+        late = view.lateness(pairs, since, until) | view.lateness(every_pair, grown_at, until)
+        blind = view.blind(pairs, since, until) + view.blind(every_pair, grown_at, until)
     finally:
         down(plan_dir)
-    assert lost == []  # open trades survive two reloads (open still, or closed by an exit)
+    worst = max(late.values())
+    print(
+        f"apply: {len(late)} pair-candles closed during the changes, analysed at most "
+        f"{worst:.1f} s after their close (reported gap 0 s); consumer pid {consumer_pid} "
+        f"-> {final_pid}, restarts {consumer_restarts}; trades {trades} open -> {still_open}"
+    )
+    assert lost == [] and still_open == trades  # the forced trades stay open through 3 reloads
     assert final_pid == consumer_pid and not consumer_restarts
+    assert running == {name: ("2", -0.98) for name in running}, running
     assert blind == [], "\n".join(blind)
     assert view.fewest_fresh is not None and view.fewest_fresh >= 1

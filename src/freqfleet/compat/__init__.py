@@ -14,6 +14,7 @@ touch freqtrade's private names:
     tickers       a producer's tickers from the exchange's streams
     backtesting   what ``freqfleet backtest`` does inside ``Backtesting``
     plan          environment variables, strategy lookup, exchange classes, for the plan
+    strategy_modules  a consumer's strategy code read afresh by reload_config
     versions      the running freqtrade and the tested releases
 
 freqtrade is imported only when a function here runs, so importing freqfleet stays cheap.
@@ -53,6 +54,12 @@ from freqfleet.compat.plan import (
     search_strategy_class,
 )
 from freqfleet.compat.pricing import reuse_exit_prices
+from freqfleet.compat.strategy_modules import (
+    forget_strategy_modules,
+    loaded_strategy_files,
+    reloads_strategy_files,
+    strategy_folder,
+)
 from freqfleet.compat.tickers import (
     bot_exchange,
     fetch_tickers_uncached,
@@ -86,6 +93,7 @@ __all__ = [
     "entries_one_candle_late",
     "fetch_tickers_uncached",
     "flat_vars_to_nested_dict",
+    "forget_strategy_modules",
     "freqtrade_image_tag",
     "freqtrade_version",
     "freqtrade_ws_enabled",
@@ -96,16 +104,19 @@ __all__ = [
     "informative_data",
     "install_frame_codec",
     "is_patched",
+    "loaded_strategy_files",
     "mark",
     "missing",
     "patch",
     "prepare_run",
+    "reloads_strategy_files",
     "require",
     "reuse_exit_prices",
     "route_tickers",
     "search_strategy_class",
     "set_analyzed_frame",
     "skip_unchanged_entry_checks",
+    "strategy_folder",
     "stream_client_maker",
     "tested_releases",
     "undo_patches",

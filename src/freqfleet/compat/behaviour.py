@@ -127,10 +127,61 @@ def marks_informative_functions(informative: Any) -> bool:
     )
 
 
+def executes_strategy_files_afresh(resolver: Any) -> bool:
+    """``IResolver._get_valid_object`` executes the strategy file into a new module
+    (``module_from_spec`` and ``exec_module``) and does not store it in ``sys.modules``:
+    each load runs the file as it is on disk, and what it imports is an ordinary import."""
+    tree = _method(resolver, "_get_valid_object")
+    if tree is None:
+        return inspect.getattr_static(resolver, "_get_valid_object", None) is not None
+    called = {_called_name(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    stores = any(
+        isinstance(node, ast.Assign)
+        and any(_is_sys_modules_item(target) for target in node.targets)
+        for node in ast.walk(tree)
+    )
+    return {"spec_from_file_location", "module_from_spec", "exec_module"} <= called and not stores
+
+
+def _is_sys_modules_item(target: ast.expr) -> bool:
+    return (
+        isinstance(target, ast.Subscript)
+        and isinstance(target.value, ast.Attribute)
+        and target.value.attr == "modules"
+        and isinstance(target.value.value, ast.Name)
+        and target.value.value.id == "sys"
+    )
+
+
+def reconfigure_cleans_up_first(worker: Any) -> bool:
+    """``Worker._reconfigure`` (what ``reload_config`` runs) cleans up the running bot
+    (``self.freqtrade.cleanup()``: the strategy's ``ft_bot_cleanup``) before it builds the
+    next one (``self._init``), whose strategy the resolver loads again."""
+    tree = _method(worker, "_reconfigure")
+    if tree is None:
+        return inspect.getattr_static(worker, "_reconfigure", None) is not None
+    cleanup = [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "cleanup"
+        and is_self_attribute(node.func.value, "freqtrade")
+    ]
+    rebuilt = [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and is_self_attribute(node.func, "_init")
+    ]
+    return bool(cleanup and rebuilt) and min(cleanup) < min(rebuilt)
+
+
 __all__ = [
     "add_stores_through_replace",
     "dp_set_before_message_consumer",
+    "executes_strategy_files_afresh",
     "klines_read_the_cache",
     "marks_informative_functions",
+    "reconfigure_cleans_up_first",
     "refresh_asks_the_exchange",
 ]

@@ -12,8 +12,10 @@ from __future__ import annotations
 from freqfleet.compat.behaviour import (
     add_stores_through_replace,
     dp_set_before_message_consumer,
+    executes_strategy_files_afresh,
     klines_read_the_cache,
     marks_informative_functions,
+    reconfigure_cleans_up_first,
     refresh_asks_the_exchange,
 )
 from freqfleet.compat.model import Feature, Internal, Owner, Undo, Use
@@ -29,6 +31,7 @@ BACKTESTING = Owner("freqtrade.optimize.backtesting", "Backtesting")
 WALLETS = Owner("freqtrade.wallets", "Wallets")
 ENVIRONMENT = Owner("freqtrade.configuration.environment_vars")
 RESOLVER = Owner("freqtrade.resolvers.strategy_resolver", "StrategyResolver")
+WORKER = Owner("freqtrade.worker", "Worker")
 FRAME = Owner("pandas", "DataFrame")
 
 CONSUMER = (Feature.CONSUMER,)
@@ -39,6 +42,7 @@ ORDERS = (Feature.LIVE_ORDERS,)
 TICKERS = (Feature.PRODUCER_TICKERS,)
 BACKTEST = (Feature.BACKTEST,)
 PLAN = (Feature.PLAN,)
+RELOAD = (Feature.STRATEGY_RELOAD,)
 
 EXTERNAL_DF = ("pair", "dataframe", "last_analyzed", "timeframe", "candle_type", "producer_name")
 CREATE_ORDER = (
@@ -258,6 +262,23 @@ DECLARED: tuple[Internal, ...] = (
     Internal(BACKTESTING, "price_pair_prec", Use.WRITE, BACKTEST),
     _instance(WALLETS, "get_trade_stake_amount", Use.WRAP, BACKTEST, "pair"),
     _instance(STRATEGY, "advise_entry", Use.WRAP, BACKTEST, "dataframe", "metadata"),
+    # -- a consumer's new strategy code by reload_config (``strategy_modules``) ----------------
+    Internal(
+        RESOLVER,
+        "_get_valid_object",
+        Use.RELY,
+        RELOAD,
+        behaviour=executes_strategy_files_afresh,
+        relied_on="executing the strategy file into a new module on every load",
+    ),
+    Internal(
+        WORKER,
+        "_reconfigure",
+        Use.RELY,
+        RELOAD,
+        behaviour=reconfigure_cleans_up_first,
+        relied_on="cleaning up the running bot before it builds the next one",
+    ),
     # -- freqfleet plan ---------------------------------------------------------------------
     _call(ENVIRONMENT, "_flat_vars_to_nested_dict", PLAN, "env_dict", "prefix"),
     _call(RESOLVER, "_search_object", (*PLAN, *BACKTEST), "directory", "object_name"),

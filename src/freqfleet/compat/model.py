@@ -49,6 +49,7 @@ class Feature(StrEnum):
     PRODUCER_TICKERS = "the producer's ticker stream"
     BACKTEST = "freqfleet backtest"
     PLAN = "freqfleet plan"
+    STRATEGY_RELOAD = "a new strategy file taken by reload_config"
 
 
 class Undo(StrEnum):

@@ -25,7 +25,11 @@ upper figure; Kubernetes adds the pod's scheduling and image start)."""
 CONSUMER_RELOADABLE = ("exchange.pair_whitelist", "fleet", "external_message_consumer")
 """Consumer settings freqtrade's ``reload_config`` takes (it builds a new bot from the
 re-read config in the same process: new whitelist, new producers, new fleet section);
-any other change (API server, database, exchange, strategy files) restarts the consumer."""
+any other change (API server, database, exchange) restarts the consumer."""
+STRATEGY_FILES = "strategy files"
+"""Changed strategy files: ``reload_config`` takes them too, as the resolver reads the
+loaded file again and the consumer forgets the modules it imported from beside it
+(``compat.strategy_modules``); a freqtrade that loads strategies otherwise restarts it."""
 
 ProducerAction = Literal["start", "restart", "stop", "keep"]
 
@@ -99,6 +103,10 @@ def differing_keys(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str =
 
 def reloadable(key: str) -> bool:
     """Whether freqtrade's ``reload_config`` takes a change of ``key`` (dotted)."""
+    if key == STRATEGY_FILES:
+        from freqfleet import compat
+
+        return compat.reloads_strategy_files()
     return any(key == top or key.startswith(f"{top}.") for top in CONSUMER_RELOADABLE)
 
 
@@ -120,7 +128,7 @@ def _producer_changes(plan: Replan, strategy_changed: bool) -> list[ProducerChan
         if added or removed:
             reasons.insert(0, "pairs")
         if strategy_changed:
-            reasons.append("strategy files")
+            reasons.append(STRATEGY_FILES)
         action: ProducerAction = "restart" if reasons else "keep"
         changes.append(ProducerChange(name, action, added, removed, tuple(reasons)))
     for name, bot in old.items():
@@ -140,7 +148,7 @@ def _consumer_change(plan: Replan, strategy_changed: bool) -> ConsumerChange:
     reordered = kept_new != [pair for pair in old_pairs if pair in new_pairs]
     keys = differing_keys(before, after)
     if strategy_changed:
-        keys.append("strategy files")
+        keys.append(STRATEGY_FILES)
     if not keys:
         return ConsumerChange(added, removed, reordered, "keep")
     action: Literal["reload_config", "restart"] = (
@@ -164,8 +172,9 @@ def order_steps(producers: Sequence[ProducerChange], consumer: ConsumerChange) -
     ]
     steps += [Step("stop", change.name, "-") for change in producers if change.action == "stop"]
     if consumer.action != "keep":
+        files = " and strategy files" if STRATEGY_FILES in consumer.reasons else ""
         then = (
-            "once no order is in flight; wait until it runs the new whitelist and producers"
+            f"once no order is in flight; wait until it runs the new whitelist and producers{files}"
             if consumer.action == "reload_config"
             else "left to you (freqfleet restart DIR consumer)"
         )
@@ -268,6 +277,7 @@ def diff_fleet(plan: Replan) -> FleetDiff:
 __all__ = [
     "CONSUMER_RELOADABLE",
     "RESTART_GAP_SECS",
+    "STRATEGY_FILES",
     "ConsumerChange",
     "FleetDiff",
     "ProducerChange",

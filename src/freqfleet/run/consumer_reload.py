@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from freqfleet.botapi import BotApi, BotApiError
 from freqfleet.errors import RuntimeFleetError
-from freqfleet.fleet import BotEntry
+from freqfleet.fleet import BotEntry, FleetManifest
 from freqfleet.fleet_state import STATE_FILE, read_state_file
 from freqfleet.run.processes import local_api_url
 
@@ -70,16 +70,36 @@ def _wait_for_no_orders(api: BotApi, wait: float, report: Callable[[str], None])
         time.sleep(1.0)
 
 
+def planned_strategy_files(manifest: FleetManifest) -> dict[str, str]:
+    """The plan's strategy files by their path in the strategies folder (as the consumer
+    reports them) -> sha256."""
+    folder = f"{manifest.userdir}/strategies/"
+    return {
+        path.removeprefix(folder): digest
+        for path, digest in manifest.strategy_hashes.items()
+        if path.startswith(folder)
+    }
+
+
+def runs_files(reported: Mapping[str, str], planned: Mapping[str, str] | None) -> bool:
+    """Whether every strategy file the bot reports running is the plan's (None: not
+    checked; a consumer that reports none predates the report)."""
+    if planned is None:
+        return True
+    return all(planned.get(name, digest) == digest for name, digest in reported.items())
+
+
 def reloaded(
     api: BotApi,
     state_path: Path,
     pairs: Sequence[str] | None,
     producers: Sequence[str],
     since: float,
+    strategy_files: Mapping[str, str] | None = None,
 ) -> bool:
     """Whether the bot answers with the new whitelist (None: a dynamic list, not checked)
     and its fleet report, written since ``since`` (epoch seconds), names exactly the new
-    producers."""
+    producers and, given ``strategy_files``, runs those files."""
     try:
         whitelist = api.whitelist()
         if pairs is not None and set(whitelist) != set(pairs):
@@ -88,6 +108,8 @@ def reloaded(
         return False  # between the two bots the API is down
     read = read_state_file(state_path)
     if read.state is None or read.mtime is None or read.mtime < since:
+        return False
+    if not runs_files(read.state.strategy_files, strategy_files):
         return False
     return set(read.state.producers) == set(producers)
 
@@ -98,13 +120,15 @@ def reload_consumer(
     producers: Sequence[str],
     *,
     pairs: Sequence[str] | None = None,
+    strategy_files: Mapping[str, str] | None = None,
     order_wait: float = ORDER_WAIT,
     reload_wait: float = RELOAD_WAIT,
     report: Callable[[str], None] = print,
 ) -> float:
     """Reload the running consumer's config in its process once no order is in flight;
-    the seconds from the request until it runs with the new pairs and producers
-    (``pairs``: its new whitelist; None for a dynamic pairlist's, not checked)."""
+    the seconds from the request until it runs with the new pairs, producers and strategy
+    files (``pairs``: its new whitelist; None for a dynamic pairlist's, not checked;
+    ``strategy_files``: :func:`planned_strategy_files`, None: not checked)."""
     state_path = Path(plan_dir) / "user_data" / STATE_FILE
     url = local_api_url(consumer)
     with BotApi(url, consumer.username, consumer.password) as api:
@@ -116,12 +140,12 @@ def reload_consumer(
             raise RuntimeFleetError(f"consumer: reload_config failed ({error})") from None
         started = time.monotonic()
         while time.monotonic() - started < reload_wait:
-            if reloaded(api, state_path, pairs, producers, since):
+            if reloaded(api, state_path, pairs, producers, since, strategy_files):
                 return time.monotonic() - started
             time.sleep(0.5)
     raise RuntimeFleetError(
-        f"consumer did not run with its new config within {reload_wait:.0f} s of "
-        "reload_config; see its log (user_data/logs/consumer.log)"
+        f"consumer did not run with its new config{' and strategy files' if strategy_files else ''}"
+        f" within {reload_wait:.0f} s of reload_config; see its log (user_data/logs/consumer.log)"
     )
 
 
@@ -129,7 +153,9 @@ __all__ = [
     "ORDER_WAIT",
     "RELOAD_WAIT",
     "orders_in_flight",
+    "planned_strategy_files",
     "planned_whitelist",
     "reload_consumer",
     "reloaded",
+    "runs_files",
 ]

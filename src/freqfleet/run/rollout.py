@@ -20,7 +20,11 @@ from pathlib import Path
 from freqfleet.botapi import BotApi, BotApiError
 from freqfleet.errors import RuntimeFleetError
 from freqfleet.fleet import BotEntry, FleetDiff, FleetManifest, Step
-from freqfleet.run.consumer_reload import planned_whitelist, reload_consumer
+from freqfleet.run.consumer_reload import (
+    planned_strategy_files,
+    planned_whitelist,
+    reload_consumer,
+)
 from freqfleet.run.control import running_supervisor, send_request
 from freqfleet.run.processes import local_api_url
 
@@ -78,8 +82,12 @@ def roll_out(
                 producers = [bot.name for bot in manifest.producers]
                 consumer = manifest.consumer
                 pairs = planned_whitelist(plan_dir, consumer)
-                took = reload_consumer(plan_dir, consumer, producers, pairs=pairs, report=report)
-                report(f"reload_config consumer: runs its new config after {took:.1f} s")
+                files = planned_strategy_files(manifest) if diff.strategy_files else None
+                took = reload_consumer(
+                    plan_dir, consumer, producers, pairs=pairs, strategy_files=files, report=report
+                )
+                what = "config and strategy files" if files else "config"
+                report(f"reload_config consumer: runs its new {what} after {took:.1f} s")
                 done.append(step)
             continue
         send_request(plan_dir, ACTIONS[step.action], [step.bot])

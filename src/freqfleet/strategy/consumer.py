@@ -100,6 +100,7 @@ class FleetConsumer:
         self.candles: ProducerCandles | None = None
         """The pairs' candles from the producers' frames (``fleet.consumer_candles``
         "producers"); None: the consumer downloads its own, as freqtrade does."""
+        self.strategy_files: dict[str, str] = {}  # sha256 by file, set by the strategy
         self._served: frozenset[str] | None = None
         self._said_no: dict[str, DataFrame] = {}
         """Pair -> the analysed frame freqtrade's own entry check last said "no" to."""
@@ -378,6 +379,7 @@ class FleetConsumer:
             candle_ns=self._candle_ns,
             frames=self.inbox.frame,
             agreement=self.inbox.agreement,
+            strategy_files=self.strategy_files,
         )
 
     def write_state(self, force: bool = False) -> None:

@@ -138,6 +138,7 @@ def consumer_report(
     candle_ns: int | None = None,
     frames: Frames | None = None,
     agreement: Agreement | None = None,
+    strategy_files: Mapping[str, str] | None = None,
 ) -> FleetState:
     """Routing, freshness and intake summary of one consumer, as of now."""
     newest: dict[str, int | None] = dict.fromkeys(producer_names)
@@ -187,6 +188,7 @@ def consumer_report(
             if exit_prices is None
             else {"reuse_secs": exit_prices.reuse_secs, **exit_prices.stats()}
         ),
+        strategy_files=dict(strategy_files or {}),
     )
 
 

@@ -89,6 +89,7 @@ class FleetStrategy(_Strategy):
             return
         self.fleet_role = Role.CONSUMER
         self.fleet_consumer = FleetConsumer(settings)
+        self.fleet_consumer.strategy_files = compat.loaded_strategy_files(type(self))
         _ConsumerHooks(self, self.fleet_consumer).bind()
         self.fleet_exit_prices = self.fleet_consumer.exit_prices
         self.fleet_no_entry = self.fleet_consumer.no_entry
@@ -348,6 +349,25 @@ class _ConsumerHooks:
         if self.alerts is not None:
             self.alerts.stop()
         self.original["ft_bot_cleanup"]()
+        _forget_strategy_modules(type(self.strategy))
+
+
+def _forget_strategy_modules(strategy_class: type[Any]) -> None:
+    """After the consumer's bot is cleaned up: the strategy's own modules are forgotten, so
+    a bot that ``reload_config`` builds next runs the strategy files as they are on disk
+    (``compat.strategy_modules``)."""
+    folder = compat.strategy_folder(strategy_class)
+    if folder is None:
+        return
+    if not compat.reloads_strategy_files():
+        logger.warning(
+            "Fleet consumer: this freqtrade loads strategies differently from the releases "
+            "freqfleet knows; a changed strategy file needs a restart of the consumer"
+        )
+        return
+    forgotten = compat.forget_strategy_modules(folder)
+    if forgotten:
+        logger.info("Fleet consumer: strategy modules read again on reload: %s", forgotten)
 
 
 def check_producer_timeframes(config: dict[str, Any], timeframe: str) -> None:
