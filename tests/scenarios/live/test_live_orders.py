@@ -87,6 +87,22 @@ def top_of_book(consumer: LiveConsumer, pair: str) -> tuple[float, float, float,
     return bid, bid_qty, ask, ask_qty
 
 
+def best_level_early_in_a_second(
+    consumer: LiveConsumer, pair: str, side: str
+) -> tuple[float, float]:
+    """A limit price that takes the best level of ``side`` (``"asks"``/``"bids"``) and no
+    other, and that level's quantity.
+
+    The simulator's book moves with its price (every millisecond) and draws its sizes anew
+    every second: the book is read early in a second, and the price lies halfway to the
+    second level, so the best level still crosses when the price has moved a little.
+    """
+    time.sleep(1.05 - time.time() % 1)
+    levels = consumer.bot.exchange.fetch_l2_order_book(pair, 2)[side]
+    (best, quantity), (second, _) = levels[0][:2], levels[1][:2]
+    return consumer.bot.exchange.price_to_precision(pair, (best + second) / 2), quantity
+
+
 # -- orders that fill ------------------------------------------------------------------------
 
 
@@ -115,12 +131,12 @@ def test_a_partial_entry_keeps_its_fill_and_the_rest_is_cancelled_at_the_timeout
 ) -> None:
     consumer = live_consumer(sim, sim.pairs[:1])
     pair = sim.pairs[0]
-    _, _, ask, ask_qty = top_of_book(consumer, pair)
-    # A limit buy at the ask for three times what the best ask offers: the level fills,
-    # the rest rests below the market.
-    stake = ask * ask_qty * 3
+    price, ask_qty = best_level_early_in_a_second(consumer, pair, "asks")
+    # A limit buy for three times what the best ask offers: the level fills, the rest
+    # rests below the market.
+    stake = price * ask_qty * 3
     assert stake < 900_000, "the account must afford the test's order"
-    assert consumer.bot.execute_entry(pair, stake, price=ask)
+    assert consumer.bot.execute_entry(pair, stake, price=price)
     trade = consumer.open_trade(pair)
     assert trade is not None
     [order] = consumer.exchange_orders(pair)
@@ -144,17 +160,18 @@ def test_a_partial_exit_leaves_the_rest_in_the_trade_and_a_later_exit_closes_it(
 ) -> None:
     consumer = live_consumer(sim, sim.pairs[:1])
     pair = sim.pairs[0]
-    bid, bid_qty, _, _ = top_of_book(consumer, pair)
-    stake = bid * bid_qty * 3
+    price, bid_qty = best_level_early_in_a_second(consumer, pair, "bids")
+    stake = price * bid_qty * 3
     assert stake < 900_000
     assert consumer.bot.execute_entry(pair, stake, ordertype="market")
     trade = consumer.open_trade(pair)
     assert trade is not None and not trade.has_open_orders
     held = trade.amount
-    # A limit sell at the best bid: that level fills, the rest rests above the market.
+    # A limit sell (in the same second) for three times the best bid: that level fills, the
+    # rest rests above the market.
     assert consumer.bot.execute_trade_exit(
         trade,
-        top_of_book(consumer, pair)[0],
+        price,
         ExitCheckTuple(exit_type=ExitType.FORCE_EXIT),
         ordertype="limit",
     )
