@@ -1,7 +1,7 @@
 """A fleet under ``up`` with ``fleet.gateway``, real processes on the simulator: the bots
 trade, the gateway is started first and answers their market data, and the simulator
-sees fewer candle requests than the bots made (the pair's producer and a consumer that
-downloads its own candles ask for the same ones)."""
+sees fewer candle requests than the bots made (with redundancy 2 both producers of a pair
+ask for the same candles at every close)."""
 
 from __future__ import annotations
 
@@ -33,9 +33,9 @@ def test_fleet_trades_through_the_gateway(tmp_path: Path) -> None:
         # websockets on, bots take each close from the simulator's streams, not through it.
         config = demo_config(sim.exchange_config(sim.pairs, websocket=False), options)
         config["fleet"]["gateway"] = {"listen_port": free_ports(1)[0]}
-        # The consumer downloading its own candles too (fleet.consumer_candles "exchange"):
-        # each candle is asked by the pair's producer and by the consumer.
-        config["fleet"]["consumer_candles"] = "exchange"
+        # Every pair analysed by both producers (fleet.redundancy 2): each candle is asked
+        # by two bots within milliseconds, with start times of their own clocks.
+        config["fleet"]["redundancy"] = 2
         manifest = write_plan(config, validate_fleet_config(config), plan_dir)
         up = freqfleet("up", str(plan_dir), "--detach")
         assert up.returncode == 0, up.stdout + up.stderr
@@ -61,7 +61,11 @@ def test_fleet_trades_through_the_gateway(tmp_path: Path) -> None:
     assert stats is not None and stats["state"] == "running"
     asked = stats["requests"][KLINES]
     fetched = sim_stats["requests"][KLINES]
-    assert fetched < asked, (fetched, asked)
+    print(
+        f"\ngateway: {asked} candle requests asked, {fetched} fetched, {stats['hits']} cache "
+        f"hits, {stats['series_waits']} waited for another bot's fetch of the series"
+    )
+    assert fetched < asked, (fetched, asked, stats)
     assert stats["hits"] > 0
     assert stats["refused"] == 0  # no bot sent a private request to the gateway
     assert sim_stats["not_simulated"] == {}

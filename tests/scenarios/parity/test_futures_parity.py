@@ -30,6 +30,7 @@ from .parity_support import (
     BASE_TIMEFRAME,
     PARITY_STRATEGY,
     FuturesRecordedMarket,
+    assert_same_frame,
     deliver,
     futures_parity_config,
     initial_messages,
@@ -184,7 +185,7 @@ def _compare_step(
     for pair in PAIRS:
         expected = reference.frame(pair)
         actual = consumer.frame(pair)
-        pd.testing.assert_frame_equal(actual, expected, check_exact=True)
+        assert_same_frame(actual, expected)
         compared["frames"] += 1
         compared["columns"] += expected.shape[1]
 

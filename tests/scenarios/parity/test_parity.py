@@ -26,6 +26,7 @@ from freqtrade.persistence.usedb_context import enable_database_use
 from .parity_support import (
     BASE_TIMEFRAME,
     RecordedMarket,
+    assert_same_frame,
     callback_calls,
     deliver,
     initial_messages,
@@ -117,7 +118,7 @@ def test_consumer_frames_signals_and_callbacks_equal_a_plain_bots(tmp_path, trad
                     consumer.analyze()
                     for pair in PAIRS:
                         held = consumer.frame(pair)
-                        pd.testing.assert_frame_equal(held, previous[pair], check_exact=True)
+                        assert_same_frame(held, previous[pair])
                         assert consumer.strategy.get_entry_signal(pair, BASE_TIMEFRAME, held) == (
                             None,
                             None,
@@ -162,7 +163,7 @@ def _compare_step(reference, consumer, compared: Counter, non_default: Counter) 
     for pair in PAIRS:
         expected = reference.frame(pair)
         actual = consumer.frame(pair)
-        pd.testing.assert_frame_equal(actual, expected, check_exact=True)
+        assert_same_frame(actual, expected)
         compared["frames"] += 1
         compared["columns"] += expected.shape[1]
         compared["cells"] += expected.size

@@ -21,6 +21,7 @@ from freqtrade.enums import RunMode
 from freqtrade.resolvers import StrategyResolver
 
 from freqfleet.datasets import dataset_dir
+from tests.scenarios.parity.parity_support import assert_same_frame
 
 STRATEGY_FILE = Path(__file__).parent / "parity_data" / "big_parity.py"
 PAIRS = ["ADA/BTC", "ETH/BTC", "XMR/BTC"]
@@ -296,3 +297,22 @@ def test_date_1h_is_read_as_a_datetime(
         strategy.dp.analysed[pair] = frame
         reasons.append(strategy.custom_exit(pair, trade, now, 1.0, 0.005))
     assert reasons == ["hour_weak", None]
+
+
+def test_the_frame_comparison_fails_on_any_difference_pandas_would_report() -> None:
+    frame = pd.DataFrame(
+        {"close": [1.0, float("nan"), 3.0], "n": [1, 2, 3], "tag": ["a", None, "c"]},
+        index=pd.date_range("2026-01-01", periods=3, freq="5min", tz="UTC"),
+    )
+    assert_same_frame(frame.copy(), frame)
+    changed = {
+        "a value": frame.assign(close=[1.0, float("nan"), 3.5]),
+        "a dtype": frame.assign(n=frame["n"].astype("float64")),
+        "the column order": frame[["n", "close", "tag"]],
+        "the index": frame.set_axis(frame.index + pd.Timedelta("5min")),
+        "a NaN": frame.assign(close=[1.0, 2.0, 3.0]),
+    }
+    for what, other in changed.items():
+        with pytest.raises(AssertionError):
+            assert_same_frame(other, frame)
+            pytest.fail(f"{what} went unnoticed")
