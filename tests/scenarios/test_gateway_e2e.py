@@ -63,7 +63,8 @@ def test_fleet_trades_through_the_gateway(tmp_path: Path) -> None:
     fetched = sim_stats["requests"][KLINES]
     print(
         f"\ngateway: {asked} candle requests asked, {fetched} fetched, {stats['hits']} cache "
-        f"hits, {stats['series_waits']} waited for another bot's fetch of the series"
+        f"hits, {stats['coalesced']} joined an identical request in flight, "
+        f"{stats['series_waits']} waited for another bot's fetch of the series"
     )
     assert fetched < asked, (fetched, asked, stats)
     assert stats["hits"] > 0
