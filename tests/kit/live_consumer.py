@@ -9,13 +9,16 @@ its database, its wallet and the account (``GET /sim/account``).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
+import pandas as pd
 import pytest
 from freqtrade.configuration import Configuration
 from freqtrade.enums import RunMode
@@ -155,6 +158,23 @@ class LiveConsumer:
             self.bot.emc.handle_producer_message(producer_entry(PRODUCER), wire(message))
             self.sent.add(pair)
 
+    def send_signals(self, pairs: list[str]) -> None:
+        """The producer's whitelist and, for every pair, its closed candles with an entry
+        signal on ``pairs``' newest (the consumer's candles come from these frames)."""
+        self.bot.emc.handle_producer_message(
+            producer_entry(PRODUCER), wire({"type": "whitelist", "data": self.pairs})
+        )
+        for pair in self.pairs:
+            frame = closed_candles(self.sim, pair)
+            if pair in pairs:
+                frame.loc[frame.index[-1], "enter_long"] = 1
+            message = {
+                "type": "analyzed_df",
+                "data": {"key": [pair, "1m", "spot"], "df": frame, "la": datetime.now(UTC)},
+            }
+            self.bot.emc.handle_producer_message(producer_entry(PRODUCER), wire(message))
+            self.sent.add(pair)
+
     def loop(self) -> None:
         self.send_rows()
         self.bot.process()
@@ -190,6 +210,33 @@ class LiveConsumer:
         return [o for o in self.sim.account()["orders"] if o["symbol"] == symbol]
 
 
+def closed_candles(sim: RunningSimulator, pair: str, limit: int = 200) -> pd.DataFrame:
+    """The simulator's closed 1m candles of ``pair`` as a producer sends them (no signal;
+    at least freqtrade's FULL_DATAFRAME_THRESHOLD of 100 rows: stored as a whole frame)."""
+    answer = httpx.get(
+        f"{sim.url}/api/v3/klines",
+        params={"symbol": pair.replace("/", ""), "interval": "1m", "limit": limit},
+        timeout=10,
+    ).json()
+    frame = pd.DataFrame(
+        [[int(k[0]), *(float(v) for v in k[1:6])] for k in answer],
+        columns=["date", "open", "high", "low", "close", "volume"],
+    )
+    frame["date"] = pd.to_datetime(frame["date"], unit="ms", utc=True)
+    frame = frame[frame["date"] + timedelta(minutes=1) <= datetime.now(UTC)]
+    frame["enter_long"] = 0
+    frame["exit_long"] = 0
+    return frame.reset_index(drop=True)
+
+
+def away_from_a_close(margin: float = 10.0) -> None:
+    """Wait until a minute's close is at least ``margin`` seconds away (the signals' candle
+    stays the newest during a test of a few loops)."""
+    into = time.time() % 60
+    if into > 60 - margin:
+        time.sleep(60 - into + 1)
+
+
 def account_totals(sim: RunningSimulator) -> dict[str, Decimal]:
     return {
         asset: Decimal(b["free"]) + Decimal(b["locked"])
@@ -220,4 +267,13 @@ def live_consumer(tmp_path: Path) -> Iterator[Any]:
         bot.cleanup()
 
 
-__all__ = ["PRODUCER", "STAKE", "LiveConsumer", "account_totals", "live_config", "live_consumer"]
+__all__ = [
+    "PRODUCER",
+    "STAKE",
+    "LiveConsumer",
+    "account_totals",
+    "away_from_a_close",
+    "closed_candles",
+    "live_config",
+    "live_consumer",
+]
