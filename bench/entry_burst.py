@@ -41,6 +41,11 @@ DEPTH = "/api/v3/depth"
 BATCH_PATCHES = ("enter_positions", "fetch_l2_order_book")
 
 
+def log_to_file(path: Path) -> None:
+    """freqtrade's lines at INFO into a file only, as a bot that writes its log file."""
+    logging.basicConfig(level=logging.INFO, filename=path, force=True)
+
+
 def consumer(sim: RunningSimulator, work: Path, name: str, batch: bool) -> LiveConsumer:
     config = live_config(
         sim, work, name, list(sim.pairs), dry_run=True, dry_run_wallet=10**7, order_types=MARKET
@@ -48,6 +53,7 @@ def consumer(sim: RunningSimulator, work: Path, name: str, batch: bool) -> LiveC
     for key in ("ccxt_config", "ccxt_async_config"):
         config["exchange"][key].pop("enableRateLimit", None)  # ccxt's Binance spacing
     config["runmode"] = RunMode.DRY_RUN
+    log_to_file(work / "bots.log")  # after freqtrade's set-up of its console handler
     bot = FreqtradeBot(config)
     if not batch:
         for record in reversed(patches.applied()):
@@ -94,8 +100,6 @@ def main() -> int:
     results: dict[str, list[dict[str, float]]] = {"freqtrade": [], "batch": []}
     with tempfile.TemporaryDirectory(prefix="entry-burst-") as tmp:
         work = Path(tmp)
-        # freqtrade's lines at INFO into a file, as a bot writes its log.
-        logging.basicConfig(level=logging.INFO, filename=work / "bots.log", force=True)
         account = work / "account.json"
         create_account_file(account, {"USDT": 10**7 * 10**8})
         with running_simulator(pairs=args.pairs, seed=11, account=account) as sim:
