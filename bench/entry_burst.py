@@ -30,13 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from freqtrade.enums import RunMode
 from freqtrade.freqtradebot import FreqtradeBot
 from freqtrade.persistence import Trade
-from tests.kit.live_consumer import LiveConsumer, away_from_a_close, live_config
+from tests.kit.live_consumer import MARKET, LiveConsumer, away_from_a_close, live_config
 
 from freqfleet.compat import patches
 from freqfleet.sim import RunningSimulator, running_simulator
 from freqfleet.sim.account_file import create_account_file
 
-MARKET = {"entry": "market", "exit": "market", "stoploss": "market", "stoploss_on_exchange": False}
 DEPTH = "/api/v3/depth"
 BATCH_PATCHES = ("enter_positions", "fetch_l2_order_book")
 

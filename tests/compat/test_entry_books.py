@@ -5,11 +5,9 @@ on the simulator (the live path, with the exchange's account, in
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from freqtrade.enums import RunMode
 from freqtrade.exchange import Exchange
 from freqtrade.freqtradebot import FreqtradeBot
 from freqtrade.persistence import Trade
@@ -18,11 +16,11 @@ from freqfleet import compat
 from freqfleet.compat import entry_books
 from freqfleet.sim import RunningSimulator, running_simulator
 from freqfleet.sim.account_file import create_account_file
-from tests.kit.live_consumer import LiveConsumer, account_totals, away_from_a_close, live_config
+from tests.kit.live_consumer import LiveConsumer, away_from_a_close, dry_consumer
 
 pytestmark = pytest.mark.timeout(120)
+__all__ = ["dry_consumer"]  # the fixture, used by name
 DEPTH = "/api/v3/depth"
-MARKET = {"entry": "market", "exit": "market", "stoploss": "market", "stoploss_on_exchange": False}
 
 
 @pytest.fixture(scope="module")
@@ -31,33 +29,6 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSimulator]:
     create_account_file(account, {"USDT": 1_000_000 * 10**8})
     with running_simulator(pairs=6, seed=11, account=account) as running:
         yield running
-
-
-@pytest.fixture
-def dry_consumer(sim: RunningSimulator, tmp_path: Path) -> Iterator[Callable[..., LiveConsumer]]:
-    """``make(name, **config changes)``: a dry-run consumer on every simulator pair with
-    market entries (one bot at a time: freqtrade's database is one per process)."""
-    made: list[FreqtradeBot] = []
-
-    def make(name: str, **changes: Any) -> LiveConsumer:
-        while made:
-            made.pop().cleanup()
-        config = live_config(
-            sim, tmp_path, name, list(sim.pairs), dry_run=True, order_types=MARKET, **changes
-        )
-        config["runmode"] = RunMode.DRY_RUN
-        bot = FreqtradeBot(config)
-        made.append(bot)
-        bot.startup()
-        bot.process()
-        consumer = LiveConsumer(bot, sim, list(sim.pairs), start=account_totals(sim))
-        consumer.send_signals([])  # the producer's pairs, routed in the next loop
-        consumer.loop()
-        return consumer
-
-    yield make
-    for bot in made:
-        bot.cleanup()
 
 
 def depth_requests(sim: RunningSimulator, bot: str) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -30,6 +30,8 @@ from tests.kit.fleet_strategy import producer_entry, wire
 from tests.kit.live_wallet import Reconciliation, db_orders_in_process, reconcile
 
 PRODUCER = "producer-1"
+MARKET = {"entry": "market", "exit": "market", "stoploss": "market", "stoploss_on_exchange": False}
+"""Market orders for every kind (``order_types``)."""
 STAKE = 50.0
 
 STRATEGY = '''
@@ -267,6 +269,33 @@ def live_consumer(tmp_path: Path) -> Iterator[Any]:
         bot.cleanup()
 
 
+@pytest.fixture
+def dry_consumer(sim: RunningSimulator, tmp_path: Path) -> Iterator[Callable[..., LiveConsumer]]:
+    """``make(name, **config changes)``: a dry-run consumer on every simulator pair with
+    market entries (one bot at a time: freqtrade's database is one per process)."""
+    made: list[FreqtradeBot] = []
+
+    def make(name: str, **changes: Any) -> LiveConsumer:
+        while made:
+            made.pop().cleanup()
+        config = live_config(
+            sim, tmp_path, name, list(sim.pairs), dry_run=True, order_types=MARKET, **changes
+        )
+        config["runmode"] = RunMode.DRY_RUN
+        bot = FreqtradeBot(config)
+        made.append(bot)
+        bot.startup()
+        bot.process()
+        consumer = LiveConsumer(bot, sim, list(sim.pairs), start=account_totals(sim))
+        consumer.send_signals([])  # the producer's pairs, routed in the next loop
+        consumer.loop()
+        return consumer
+
+    yield make
+    for bot in made:
+        bot.cleanup()
+
+
 __all__ = [
     "PRODUCER",
     "STAKE",
@@ -274,6 +303,7 @@ __all__ = [
     "account_totals",
     "away_from_a_close",
     "closed_candles",
+    "dry_consumer",
     "live_config",
     "live_consumer",
 ]

@@ -10,6 +10,7 @@ touch freqtrade's private names:
     candles       the consumer's candles from its producers' frames, none downloaded
     entries       the consumer's entry scan, only over pairs whose analysis changed
     entry_books   a loop's entry order books fetched together, not one after the other
+    dry_wallet    a dry-run consumer's wallet recomputed after database writes only
     pricing       open trades' prices between loops, the order path
     orders        a live consumer's order guard
     tickers       a producer's tickers from the exchange's streams

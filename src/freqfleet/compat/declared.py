@@ -137,6 +137,8 @@ DECLARED: tuple[Internal, ...] = (
     _class(BOT, "enter_positions", Use.WRAP, CONSUMER, "free_trade_slots", exact=True),
     _class(EXCHANGE, "fetch_l2_order_book", Use.WRAP, CONSUMER, "pair", "limit", exact=True),
     Internal(EXCHANGE, "_loop_lock", Use.READ, CONSUMER),
+    # A dry-run consumer's wallet recomputed after database writes only (``dry_wallet``).
+    _instance(WALLETS, "update", Use.WRAP, CONSUMER, "require_update", exact=True),
     _instance(STRATEGY, "ft_bot_cleanup", Use.WRAP, (*CONSUMER, *TICKERS), exact=True),
     _instance(STRATEGY, "bot_start", Use.WRAP, (*CONSUMER, *TICKERS)),
     _instance(STRATEGY, "bot_loop_start", Use.WRAP, (*CONSUMER, *TICKERS), "current_time"),

@@ -13,7 +13,8 @@ together in one batch, and freqtrade's own loop then runs unchanged, its
 per pair (the deeper of what ``get_rate`` and a dry-run fill ask for, cut to the depth
 each asks for). What is traded does not change: the same loop, checks, prices policy and
 amounts; a pair whose book the batch lacks (a failed request, a pair beyond the batch)
-fetches its own as before. Undone by putting freqtrade's functions back
+fetches its own as before. A dry-run consumer's wallet is recomputed only after a database
+write (``dry_wallet``). Undone by putting freqtrade's functions back
 (``patches.undo_patches``).
 """
 
@@ -25,6 +26,7 @@ import threading
 from typing import Any
 
 from freqfleet.compat import patches
+from freqfleet.compat.dry_wallet import refresh_on_writes_only
 
 logger = logging.getLogger(__name__)
 
@@ -153,6 +155,7 @@ def fetch_entry_books() -> None:
     def fleet_enter_positions(self: Any, free_trade_slots: int) -> int:
         if getattr(self.strategy, "fleet_no_entry", None) is None or free_trade_slots <= 0:
             return int(enter_positions(self, free_trade_slots))
+        refresh_on_writes_only(self.wallets, self.config)
         limit = book_limit(self.exchange, self.config)
         pairs = entering_pairs(self, free_trade_slots) if limit is not None else []
         if not pairs or limit is None:
