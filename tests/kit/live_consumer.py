@@ -8,12 +8,16 @@ its database, its wallet and the account (``GET /sim/account``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
+import pandas as pd
 import pytest
 from freqtrade.enums import RunMode
 from freqtrade.freqtradebot import FreqtradeBot
@@ -30,6 +34,8 @@ from tests.kit.sim_consumer import (
     silent_strategy,
 )
 
+MARKET = {"entry": "market", "exit": "market", "stoploss": "market", "stoploss_on_exchange": False}
+"""Market orders for every kind (``order_types``)."""
 STAKE = 50.0
 
 STRATEGY = silent_strategy(
@@ -106,6 +112,17 @@ class LiveConsumer:
             send_frame(self.bot, pair, candles)
             self.sent.add(pair)
 
+    def send_signals(self, pairs: list[str]) -> None:
+        """The producer's whitelist and, for every pair, its closed candles with an entry
+        signal on ``pairs``' newest (the consumer's candles come from these frames)."""
+        send_whitelist(self.bot, self.pairs)
+        for pair in self.pairs:
+            frame = closed_candles(self.sim, pair)
+            if pair in pairs:
+                frame.loc[frame.index[-1], "enter_long"] = 1
+            send_frame(self.bot, pair, frame)
+            self.sent.add(pair)
+
     def loop(self) -> None:
         self.send_rows()
         self.bot.process()
@@ -141,6 +158,33 @@ class LiveConsumer:
         return [o for o in self.sim.account()["orders"] if o["symbol"] == symbol]
 
 
+def closed_candles(sim: RunningSimulator, pair: str, limit: int = 200) -> pd.DataFrame:
+    """The simulator's closed 1m candles of ``pair`` as a producer sends them (no signal;
+    at least freqtrade's FULL_DATAFRAME_THRESHOLD of 100 rows: stored as a whole frame)."""
+    answer = httpx.get(
+        f"{sim.url}/api/v3/klines",
+        params={"symbol": pair.replace("/", ""), "interval": "1m", "limit": limit},
+        timeout=10,
+    ).json()
+    frame = pd.DataFrame(
+        [[int(k[0]), *(float(v) for v in k[1:6])] for k in answer],
+        columns=["date", "open", "high", "low", "close", "volume"],
+    )
+    frame["date"] = pd.to_datetime(frame["date"], unit="ms", utc=True)
+    frame = frame[frame["date"] + timedelta(minutes=1) <= datetime.now(UTC)]
+    frame["enter_long"] = 0
+    frame["exit_long"] = 0
+    return frame.reset_index(drop=True)
+
+
+def away_from_a_close(margin: float = 10.0) -> None:
+    """Wait until a minute's close is at least ``margin`` seconds away (the signals' candle
+    stays the newest during a test of a few loops)."""
+    into = time.time() % 60
+    if into > 60 - margin:
+        time.sleep(60 - into + 1)
+
+
 def account_totals(sim: RunningSimulator) -> dict[str, Decimal]:
     return {
         asset: Decimal(b["free"]) + Decimal(b["locked"])
@@ -168,4 +212,37 @@ def live_consumer(tmp_path: Path) -> Iterator[Any]:
     bots.stop()
 
 
-__all__ = ["PRODUCER", "STAKE", "LiveConsumer", "account_totals", "live_config", "live_consumer"]
+@pytest.fixture
+def dry_consumer(sim: RunningSimulator, tmp_path: Path) -> Iterator[Callable[..., LiveConsumer]]:
+    """``make(name, **config changes)``: a dry-run consumer on every simulator pair with
+    market entries (one bot at a time: freqtrade's database is one per process)."""
+    bots = OneBot()
+
+    def make(name: str, **changes: Any) -> LiveConsumer:
+        config = live_config(
+            sim, tmp_path, name, list(sim.pairs), dry_run=True, order_types=MARKET, **changes
+        )
+        config["runmode"] = RunMode.DRY_RUN
+        bot = bots.start(config)
+        bot.startup()
+        bot.process()
+        consumer = LiveConsumer(bot, sim, list(sim.pairs), start=account_totals(sim))
+        consumer.send_signals([])  # the producer's pairs, routed in the next loop
+        consumer.loop()
+        return consumer
+
+    yield make
+    bots.stop()
+
+
+__all__ = [
+    "PRODUCER",
+    "STAKE",
+    "LiveConsumer",
+    "account_totals",
+    "away_from_a_close",
+    "closed_candles",
+    "dry_consumer",
+    "live_config",
+    "live_consumer",
+]

@@ -9,6 +9,8 @@ touch freqtrade's private names:
     frames        the consumer's producer frames in and analysed frames out, the codec hooks
     candles       the consumer's candles from its producers' frames, none downloaded
     entries       the consumer's entry scan, only over pairs whose analysis changed
+    entry_books   a loop's entry order books fetched together, not one after the other
+    dry_wallet    a dry-run consumer's wallet recomputed after database writes only
     pricing       open trades' prices between loops, the order path
     orders        a live consumer's order guard
     tickers       a producer's tickers from the exchange's streams
@@ -32,6 +34,7 @@ from freqfleet.compat.candles import ProducerCandles
 from freqfleet.compat.checks import check_supported, missing, require
 from freqfleet.compat.declared import DECLARED, FLEET_STRATEGY
 from freqfleet.compat.entries import skip_unchanged_entry_checks
+from freqfleet.compat.entry_books import fetch_entry_books
 from freqfleet.compat.frames import (
     column_values,
     install_frame_codec,
@@ -91,6 +94,7 @@ __all__ = [
     "column_values",
     "counting_stake_refusals",
     "entries_one_candle_late",
+    "fetch_entry_books",
     "fetch_tickers_uncached",
     "flat_vars_to_nested_dict",
     "forget_strategy_modules",

@@ -137,6 +137,12 @@ DECLARED: tuple[Internal, ...] = (
     ),
     _instance(STRATEGY, "gather_informative_pairs", Use.WRAP, CONSUMER, exact=True),
     _class(BOT, "create_trade", Use.WRAP, CONSUMER, "pair", exact=True),
+    # A loop's entry books fetched together (``entry_books``).
+    _class(BOT, "enter_positions", Use.WRAP, CONSUMER, "free_trade_slots", exact=True),
+    _class(EXCHANGE, "fetch_l2_order_book", Use.WRAP, CONSUMER, "pair", "limit", exact=True),
+    Internal(EXCHANGE, "_loop_lock", Use.READ, CONSUMER),
+    # A dry-run consumer's wallet recomputed after database writes only (``dry_wallet``).
+    _instance(WALLETS, "update", Use.WRAP, CONSUMER, "require_update", exact=True),
     _instance(STRATEGY, "ft_bot_cleanup", Use.WRAP, (*CONSUMER, *TICKERS), exact=True),
     _instance(STRATEGY, "bot_start", Use.WRAP, (*CONSUMER, *TICKERS)),
     _instance(STRATEGY, "bot_loop_start", Use.WRAP, (*CONSUMER, *TICKERS), "current_time"),
@@ -250,7 +256,7 @@ DECLARED: tuple[Internal, ...] = (
     _call(EXCHANGE, "_init_ccxt", TICKERS, "exchange_config", "sync", "ccxt_kwargs"),
     Internal(EXCHANGE, "_config", Use.READ, TICKERS),
     Internal(EXCHANGE, "_ccxt_config", Use.READ, TICKERS),
-    Internal(EXCHANGE, "_api_async", Use.READ, TICKERS),
+    Internal(EXCHANGE, "_api_async", Use.READ, (*TICKERS, *CONSUMER)),
     # -- freqfleet backtest -----------------------------------------------------------------
     _call(BACKTESTING, "_set_strategy", BACKTEST, "strategy"),
     _call(BACKTESTING, "load_bt_data", BACKTEST),
@@ -282,7 +288,7 @@ DECLARED: tuple[Internal, ...] = (
     # -- freqfleet plan ---------------------------------------------------------------------
     _call(ENVIRONMENT, "_flat_vars_to_nested_dict", PLAN, "env_dict", "prefix"),
     _call(RESOLVER, "_search_object", (*PLAN, *BACKTEST), "directory", "object_name"),
-    Internal(EXCHANGE, "_ft_has", Use.READ, PLAN),
+    Internal(EXCHANGE, "_ft_has", Use.READ, (*PLAN, *CONSUMER)),
     Internal(EXCHANGE, "_ft_has_futures", Use.READ, PLAN),
     Internal(
         INFORMATIVE,

@@ -94,6 +94,7 @@ class FleetStrategy(_Strategy):
         self.fleet_exit_prices = self.fleet_consumer.exit_prices
         self.fleet_no_entry = self.fleet_consumer.no_entry
         compat.skip_unchanged_entry_checks()
+        compat.fetch_entry_books()
         if self.fleet_exit_prices is not None:
             compat.reuse_exit_prices()
         logger.info(
