@@ -29,7 +29,9 @@ PAIRS = 6  # the stable split gives producer-2 two of them
 def fleet(tmp_path_factory) -> Iterator[tuple[FleetManifest, Path, Page]]:
     root = tmp_path_factory.mktemp("fleet-page")
     plan_dir = root / "fleet"
-    options = DemoOptions(producers=2, pairs=PAIRS, max_open_trades=2)
+    # A slot more than pairs: the test's forced entry never finds the demo's own trades
+    # holding every slot.
+    options = DemoOptions(producers=2, pairs=PAIRS, max_open_trades=PAIRS + 1)
     with running_simulator(pairs=PAIRS, seed=5) as sim:
         config = demo_config(sim.exchange_config(sim.pairs), options)
         config["force_entry_enable"] = True  # the test opens a trade through the API
@@ -65,11 +67,15 @@ def test_every_planned_bot_and_pair(fleet) -> None:
 def test_a_new_trade_shows(fleet) -> None:
     manifest, _, page = fleet
     consumer = manifest.consumer
-    pair = page.evaluate("document.querySelector('#pairs tr').dataset.pair")
+    auth = (consumer.username, consumer.password)
+    held = httpx.get(f"{local_api_url(consumer)}/api/v1/status", auth=auth, timeout=30).json()
+    shown = page.evaluate("[...document.querySelectorAll('#pairs tr')].map(r => r.dataset.pair)")
+    # A pair the demo strategy holds no trade in (freqtrade allows one trade a pair).
+    pair = next(p for p in shown if p not in {trade["pair"] for trade in held})
     answer = httpx.post(
         f"{local_api_url(consumer)}/api/v1/forceenter",
         json={"pair": pair},
-        auth=(consumer.username, consumer.password),
+        auth=auth,
         timeout=30,
     )
     assert answer.status_code == 200, answer.text

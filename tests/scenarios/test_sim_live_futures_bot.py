@@ -59,8 +59,17 @@ def live_futures_config(sim: RunningSimulator, folder: Path, port: int) -> dict[
         "initial_state": "running",
         "force_entry_enable": True,
         "internals": {"process_throttle_secs": 2},
-        # Marketable limit orders at the other side of the book (Binance futures tickers
-        # have no bid and ask: freqtrade prices from the order book): filled at once.
+        # Market orders, priced from the other side of the book (Binance futures tickers
+        # have no bid and ask: freqtrade prices from the order book): each fills at once.
+        # (A limit order at the book's top rests in part when the price moves first.)
+        "order_types": {
+            "entry": "market",
+            "exit": "market",
+            "force_entry": "market",
+            "force_exit": "market",
+            "stoploss": "market",
+            "stoploss_on_exchange": False,
+        },
         "entry_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
         "exit_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
         **sim.futures_config(sim.futures_pairs[:2], bot="live-futures", live=True),
