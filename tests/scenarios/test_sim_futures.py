@@ -62,11 +62,16 @@ def futures_bot_config(sim: RunningSimulator, tmp_path: Path, pairs: list[str]) 
         "timeframe": "1m",
         **sim.futures_config(pairs, bot="futures-bot"),
         "pairlists": [{"method": "StaticPairList"}],
+        # Market orders (a dry-run limit at the book's top stays open while the price moves
+        # away from it), priced from the futures book.
+        "order_types": {
+            "entry": "market",
+            "exit": "market",
+            "stoploss": "market",
+            "stoploss_on_exchange": False,
+        },
         "entry_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
         "exit_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
-        # A limit order at the best bid stays open when the book moves away from it; a
-        # user's bot re-prices it at a timeout, and so does this one.
-        "unfilledtimeout": {"entry": 10, "exit": 10, "unit": "seconds"},
         "user_data_dir": str(user_data),
         "db_url": f"sqlite:///{tmp_path / 'trades.sqlite'}",
         "initial_state": "running",

@@ -90,6 +90,11 @@ SETUPS = {"unlimited": -1, "three-slots": 3}
 LIVE_SETUPS = {"three-slots"}
 """Setups whose consumer trades live on the simulator's account."""
 READY_TIMEOUT = 300.0
+WALLET_SETTLES = 5.0
+"""Seconds a loop that was entering when the consumer was paused takes to end."""
+FILL_SETTLES_MS = 3_000
+"""A fill this close before the wallet was read may not be in it yet (the exit of a trade
+still goes on after the pause): the balances are then not compared."""
 MIN_PARITY = 0.9
 MIN_COMPARED = {"unlimited": 10, "three-slots": 4}
 API_USER = "parity"
@@ -370,10 +375,14 @@ class Setup:
         }
 
     def read_wallet(self) -> None:
-        """The live consumer's wallet per asset (free, used), from its REST API."""
+        """The live consumer's wallet per asset (free, used), from its REST API, once it
+        takes no new entries (after the compared window) and a loop that was entering has
+        ended: freqtrade refreshes its wallet after an order's fill, in the same loop."""
         assert self.manifest is not None
         entry = self.manifest.consumer
         client = FtRestClient(entry.api_url, entry.username, entry.password, timeout=10)
+        client.stopbuy()
+        time.sleep(WALLET_SETTLES)
         answer = client.balance()
         assert isinstance(answer, dict), f"{self.name}: no balance from the consumer"
         self.wallet = {
@@ -714,12 +723,13 @@ def reconcile_live(setup: Setup, sim: Any) -> tuple[str, Reconciliation]:
     account = sim.account()
     wallet = setup.wallet
     # The wallet was read before the fleet stopped; orders filled while it stopped (an
-    # exit on the last candle) move the balances after it: compared only when none did.
+    # exit on the last candle) move the balances after it: compared only when none did
+    # (nor just before the read).
     last_fill = max((o["updateTime"] for o in account["orders"]), default=0)
     return setup.name, reconcile(
         account,
         db_orders_from_rows(rows),
-        wallet if wallet is not None and last_fill < setup.wallet_ms else None,
+        wallet if wallet is not None and last_fill < setup.wallet_ms - FILL_SETTLES_MS else None,
         steps=steps,
     )
 
