@@ -28,6 +28,23 @@ from freqtrade_client import FtRestClient
 GATE_KEY = "parity_entries_from_file"
 """The config key naming the file with the first candle that may carry an entry."""
 
+MARKET_ORDERS = {
+    "order_types": {
+        "entry": "market",
+        "exit": "market",
+        "emergency_exit": "market",
+        "force_entry": "market",
+        "force_exit": "market",
+        "stoploss": "market",
+        "stoploss_on_exchange": False,
+    },
+    "entry_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
+    "exit_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
+    "unfilledtimeout": {"entry": 2, "exit": 2, "unit": "minutes"},
+}
+"""How both bots of a parity run trade: market orders that fill at once, priced from the
+book, so that only signals and slots decide what is held."""
+
 
 def freqfleet_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "freqfleet", *args]
@@ -289,6 +306,7 @@ class EntryComparison:
 
 __all__ = [
     "GATE_KEY",
+    "MARKET_ORDERS",
     "EntryComparison",
     "Key",
     "Trade",

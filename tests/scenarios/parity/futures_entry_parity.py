@@ -38,6 +38,7 @@ from tests.kit.live_futures_wallet import FuturesReconciliation, reconcile_futur
 from tests.kit.ports import free_ports
 from tests.scenarios.parity.entry_parity_kit import (
     GATE_KEY,
+    MARKET_ORDERS,
     EntryComparison,
     api_server,
     bot_analyses_newest,
@@ -74,7 +75,6 @@ API_PASSWORD = "parity-password"
 
 def user_config(exchange: dict[str, Any], slots: int, gate: Path, ports: list[int]) -> dict:
     """One futures config with a fleet section, as a user writes it."""
-    market = "market"
     return {
         "strategy": "ParityCrossFutures",
         "timeframe": TIMEFRAME,
@@ -84,18 +84,7 @@ def user_config(exchange: dict[str, Any], slots: int, gate: Path, ports: list[in
         "dry_run": True,
         "dry_run_wallet": 10_000,
         "initial_state": "running",
-        "order_types": {
-            "entry": market,
-            "exit": market,
-            "emergency_exit": market,
-            "force_entry": market,
-            "force_exit": market,
-            "stoploss": market,
-            "stoploss_on_exchange": False,
-        },
-        "entry_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
-        "exit_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
-        "unfilledtimeout": {"entry": 2, "exit": 2, "unit": "minutes"},
+        **MARKET_ORDERS,
         **exchange,
         "pairlists": [{"method": "StaticPairList"}],
         GATE_KEY: str(gate),

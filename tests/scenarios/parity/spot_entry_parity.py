@@ -63,6 +63,8 @@ from tests.kit.live_wallet import (
 )
 from tests.kit.ports import free_ports
 from tests.scenarios.parity.entry_parity_kit import (
+    GATE_KEY,
+    MARKET_ORDERS,
     child_env,
     freqfleet_command,
     sleep_until,
@@ -74,7 +76,6 @@ from tests.scenarios.parity.entry_parity_kit import (
 
 STRATEGY_DIR = Path(__file__).parent / "parity_strategies"
 STRATEGY = "ParityCross"
-GATE_KEY = "parity_entries_from_file"
 DELAY_KEY = "parity_analysis_delay"
 PRODUCER_DELAY = float(os.environ.get("FREQFLEET_PARITY_PRODUCER_DELAY") or 0)
 """Seconds each producer spends per pair (a heavy strategy); 0 by default."""
@@ -108,7 +109,6 @@ def user_config(
     exchange: dict[str, Any], max_open_trades: int, gate: Path, ports: list[int]
 ) -> dict[str, Any]:
     """One ordinary freqtrade config with a fleet section, as a user writes it."""
-    market = "market"
     return {
         "strategy": STRATEGY,
         "timeframe": TIMEFRAME,
@@ -120,18 +120,7 @@ def user_config(
         "dry_run_wallet": 10_000,
         "trading_mode": "spot",
         "initial_state": "running",
-        "order_types": {
-            "entry": market,
-            "exit": market,
-            "emergency_exit": market,
-            "force_entry": market,
-            "force_exit": market,
-            "stoploss": market,
-            "stoploss_on_exchange": False,
-        },
-        "entry_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
-        "exit_pricing": {"price_side": "other", "use_order_book": True, "order_book_top": 1},
-        "unfilledtimeout": {"entry": 2, "exit": 2, "unit": "minutes"},
+        **MARKET_ORDERS,
         "exchange": exchange,
         "pairlists": [{"method": "StaticPairList"}],
         GATE_KEY: str(gate),
