@@ -127,3 +127,20 @@ def test_the_patches_are_applied_once_per_process_and_undone():
     assert compat.undo_patches(since) == 2
     assert FreqtradeBot.enter_positions is own_enter
     assert Exchange.fetch_l2_order_book is own_book
+
+
+def test_a_freqtrade_whose_entry_loop_differs_keeps_its_own(monkeypatch, caplog):
+    """freqtrade 2026.6's ``enter_positions()`` counts the free slots itself: the declared
+    signature differs, so nothing is patched and the consumer enters as freqtrade does."""
+    own_enter = FreqtradeBot.enter_positions
+
+    def enter_positions(self: Any) -> int:  # 2026.6's signature
+        return int(own_enter(self, 0))
+
+    monkeypatch.setattr(FreqtradeBot, "enter_positions", enter_positions)
+    since = compat.mark()
+    with caplog.at_level("INFO", logger="freqfleet.compat.entry_books"):
+        compat.fetch_entry_books()
+    assert compat.undo_patches(since) == 0
+    assert FreqtradeBot.enter_positions is enter_positions
+    assert "enters as freqtrade does" in caplog.text and "enter_positions" in caplog.text

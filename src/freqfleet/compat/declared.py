@@ -43,6 +43,8 @@ TICKERS = (Feature.PRODUCER_TICKERS,)
 BACKTEST = (Feature.BACKTEST,)
 PLAN = (Feature.PLAN,)
 RELOAD = (Feature.STRATEGY_RELOAD,)
+ENTRY_BOOKS = (Feature.ENTRY_BOOKS,)
+"""Not needed to run: without it a consumer enters as freqtrade does (``entry_books``)."""
 
 EXTERNAL_DF = ("pair", "dataframe", "last_analyzed", "timeframe", "candle_type", "producer_name")
 CREATE_ORDER = (
@@ -138,11 +140,12 @@ DECLARED: tuple[Internal, ...] = (
     _instance(STRATEGY, "gather_informative_pairs", Use.WRAP, CONSUMER, exact=True),
     _class(BOT, "create_trade", Use.WRAP, CONSUMER, "pair", exact=True),
     # A loop's entry books fetched together (``entry_books``).
-    _class(BOT, "enter_positions", Use.WRAP, CONSUMER, "free_trade_slots", exact=True),
-    _class(EXCHANGE, "fetch_l2_order_book", Use.WRAP, CONSUMER, "pair", "limit", exact=True),
-    Internal(EXCHANGE, "_loop_lock", Use.READ, CONSUMER),
-    # A dry-run consumer's wallet recomputed after database writes only (``dry_wallet``).
-    _instance(WALLETS, "update", Use.WRAP, CONSUMER, "require_update", exact=True),
+    _class(BOT, "enter_positions", Use.WRAP, ENTRY_BOOKS, "free_trade_slots", exact=True),
+    _class(EXCHANGE, "fetch_l2_order_book", Use.WRAP, ENTRY_BOOKS, "pair", "limit", exact=True),
+    Internal(EXCHANGE, "_loop_lock", Use.READ, ENTRY_BOOKS),
+    # A dry-run consumer's wallet recomputed after database writes only (``dry_wallet``,
+    # installed by ``entry_books``).
+    _instance(WALLETS, "update", Use.WRAP, ENTRY_BOOKS, "require_update", exact=True),
     _instance(STRATEGY, "ft_bot_cleanup", Use.WRAP, (*CONSUMER, *TICKERS), exact=True),
     _instance(STRATEGY, "bot_start", Use.WRAP, (*CONSUMER, *TICKERS)),
     _instance(STRATEGY, "bot_loop_start", Use.WRAP, (*CONSUMER, *TICKERS), "current_time"),

@@ -26,7 +26,10 @@ import threading
 from typing import Any
 
 from freqfleet.compat import patches
+from freqfleet.compat.checks import missing
 from freqfleet.compat.dry_wallet import refresh_on_writes_only
+from freqfleet.compat.model import Feature
+from freqfleet.compat.versions import unsupported_message
 
 logger = logging.getLogger(__name__)
 
@@ -148,6 +151,13 @@ def fetch_entry_books() -> None:
     from freqtrade.freqtradebot import FreqtradeBot
 
     if patches.is_patched(FreqtradeBot, "enter_positions"):
+        return
+    problems = missing(Feature.ENTRY_BOOKS)
+    if problems:
+        logger.info(
+            "Fleet consumer enters as freqtrade does, a book per entry: %s",
+            unsupported_message(problems, "fetching a loop's entry books together"),
+        )
         return
     enter_positions = FreqtradeBot.enter_positions
     fetch_l2_order_book = Exchange.fetch_l2_order_book

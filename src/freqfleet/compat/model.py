@@ -50,6 +50,7 @@ class Feature(StrEnum):
     BACKTEST = "freqfleet backtest"
     PLAN = "freqfleet plan"
     STRATEGY_RELOAD = "a new strategy file taken by reload_config"
+    ENTRY_BOOKS = "a loop's entry order books fetched together"
 
 
 class Undo(StrEnum):
