@@ -14,9 +14,15 @@ from freqtrade.persistence import Trade
 
 from freqfleet import compat
 from freqfleet.compat import entry_books
+from freqfleet.compat.model import Feature
 from freqfleet.sim import RunningSimulator, running_simulator
 from freqfleet.sim.account_file import create_account_file
 from tests.kit.live_consumer import LiveConsumer, away_from_a_close, dry_consumer
+
+needs_entry_books = pytest.mark.skipif(
+    bool(compat.lacking(Feature.ENTRY_BOOKS)),
+    reason="this freqtrade's entry loop differs: the consumer enters as freqtrade does",
+)
 
 pytestmark = pytest.mark.timeout(120)
 __all__ = ["dry_consumer"]  # the fixture, used by name
@@ -49,6 +55,7 @@ def recording_batches(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     return batches
 
 
+@needs_entry_books
 def test_a_loops_entries_take_one_book_per_pair_and_fill_at_that_books_price(
     sim: RunningSimulator, dry_consumer: Callable[..., LiveConsumer], monkeypatch
 ):
@@ -77,6 +84,7 @@ def test_a_loops_entries_take_one_book_per_pair_and_fill_at_that_books_price(
         assert order.average == pytest.approx(filled, rel=1e-12)
 
 
+@needs_entry_books
 def test_entries_beyond_the_free_slots_are_not_fetched_and_a_full_bot_fetches_none(
     sim: RunningSimulator, dry_consumer: Callable[..., LiveConsumer], monkeypatch
 ):
@@ -92,6 +100,7 @@ def test_entries_beyond_the_free_slots_are_not_fetched_and_a_full_bot_fetches_no
     assert len(batches) == 1
 
 
+@needs_entry_books
 def test_the_depth_answers_every_book_the_entries_ask_for(
     sim: RunningSimulator, dry_consumer: Callable[..., LiveConsumer]
 ):
@@ -107,6 +116,7 @@ def test_the_depth_answers_every_book_the_entries_ask_for(
     assert entry_books.book_limit(exchange, tickers) is None
 
 
+@needs_entry_books
 def test_a_batch_leaves_out_a_book_it_could_not_fetch(
     sim: RunningSimulator, dry_consumer: Callable[..., LiveConsumer]
 ):
@@ -119,6 +129,7 @@ def test_a_batch_leaves_out_a_book_it_could_not_fetch(
     assert exchange._api_async.enableRateLimit  # ccxt's spacing is back for everything else
 
 
+@needs_entry_books
 def test_the_patches_are_applied_once_per_process_and_undone():
     own_enter, own_book = FreqtradeBot.enter_positions, Exchange.fetch_l2_order_book
     since = compat.mark()

@@ -31,7 +31,7 @@ from freqfleet.compat.backtesting import (
 )
 from freqfleet.compat.candle_files import funding_rate_frame
 from freqfleet.compat.candles import ProducerCandles
-from freqfleet.compat.checks import check_supported, missing, require
+from freqfleet.compat.checks import check_supported, lacking, missing, require
 from freqfleet.compat.declared import DECLARED, FLEET_STRATEGY
 from freqfleet.compat.entries import skip_unchanged_entry_checks
 from freqfleet.compat.entry_books import fetch_entry_books
@@ -108,6 +108,7 @@ __all__ = [
     "informative_data",
     "install_frame_codec",
     "is_patched",
+    "lacking",
     "loaded_strategy_files",
     "mark",
     "missing",

@@ -38,6 +38,17 @@ def missing(*features: Feature) -> list[str]:
     return found
 
 
+def lacking(*features: Feature) -> list[str]:
+    """What ``features`` need and this freqtrade lacks or changed, optional internals
+    included: whether a feature with a fallback (``optional``) can be installed."""
+    found: list[str] = []
+    for internal in needed_by(*features):
+        problem = _problem(internal)
+        if problem is not None and problem not in found:
+            found.append(problem)
+    return found
+
+
 def require(
     *features: Feature, what: str | None = None, error: type[FleetError] = StrategySetupError
 ) -> None:
@@ -55,4 +66,4 @@ def check_supported() -> None:
     versions.warn_untested()
 
 
-__all__ = ["check_supported", "missing", "require"]
+__all__ = ["check_supported", "lacking", "missing", "require"]

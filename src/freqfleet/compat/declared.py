@@ -67,9 +67,12 @@ def _instance(
     features: tuple[Feature, ...],
     *parameters: str,
     exact: bool = False,
+    optional: bool = False,
 ) -> Internal:
     """A method patched on one object (the bot's DataProvider, Exchange, strategy)."""
-    return Internal(owner, name, use, features, parameters, exact=exact, undo=Undo.DELETE)
+    return Internal(
+        owner, name, use, features, parameters, exact=exact, undo=Undo.DELETE, optional=optional
+    )
 
 
 def _class(
@@ -79,9 +82,12 @@ def _class(
     features: tuple[Feature, ...],
     *parameters: str,
     exact: bool = False,
+    optional: bool = False,
 ) -> Internal:
     """A function patched on its class or module, for the whole process."""
-    return Internal(owner, name, use, features, parameters, exact=exact, undo=Undo.RESTORE)
+    return Internal(
+        owner, name, use, features, parameters, exact=exact, undo=Undo.RESTORE, optional=optional
+    )
 
 
 def _call(owner: Owner, name: str, features: tuple[Feature, ...], *parameters: str) -> Internal:
@@ -140,12 +146,25 @@ DECLARED: tuple[Internal, ...] = (
     _instance(STRATEGY, "gather_informative_pairs", Use.WRAP, CONSUMER, exact=True),
     _class(BOT, "create_trade", Use.WRAP, CONSUMER, "pair", exact=True),
     # A loop's entry books fetched together (``entry_books``).
-    _class(BOT, "enter_positions", Use.WRAP, ENTRY_BOOKS, "free_trade_slots", exact=True),
-    _class(EXCHANGE, "fetch_l2_order_book", Use.WRAP, ENTRY_BOOKS, "pair", "limit", exact=True),
-    Internal(EXCHANGE, "_loop_lock", Use.READ, ENTRY_BOOKS),
+    _class(
+        BOT, "enter_positions", Use.WRAP, ENTRY_BOOKS, "free_trade_slots", exact=True, optional=True
+    ),
+    _class(
+        EXCHANGE,
+        "fetch_l2_order_book",
+        Use.WRAP,
+        ENTRY_BOOKS,
+        "pair",
+        "limit",
+        exact=True,
+        optional=True,
+    ),
+    Internal(EXCHANGE, "_loop_lock", Use.READ, ENTRY_BOOKS, optional=True),
     # A dry-run consumer's wallet recomputed after database writes only (``dry_wallet``,
     # installed by ``entry_books``).
-    _instance(WALLETS, "update", Use.WRAP, ENTRY_BOOKS, "require_update", exact=True),
+    _instance(
+        WALLETS, "update", Use.WRAP, ENTRY_BOOKS, "require_update", exact=True, optional=True
+    ),
     _instance(STRATEGY, "ft_bot_cleanup", Use.WRAP, (*CONSUMER, *TICKERS), exact=True),
     _instance(STRATEGY, "bot_start", Use.WRAP, (*CONSUMER, *TICKERS)),
     _instance(STRATEGY, "bot_loop_start", Use.WRAP, (*CONSUMER, *TICKERS), "current_time"),

@@ -26,7 +26,7 @@ import threading
 from typing import Any
 
 from freqfleet.compat import patches
-from freqfleet.compat.checks import missing
+from freqfleet.compat.checks import lacking
 from freqfleet.compat.dry_wallet import refresh_on_writes_only
 from freqfleet.compat.model import Feature
 from freqfleet.compat.versions import unsupported_message
@@ -152,7 +152,7 @@ def fetch_entry_books() -> None:
 
     if patches.is_patched(FreqtradeBot, "enter_positions"):
         return
-    problems = missing(Feature.ENTRY_BOOKS)
+    problems = lacking(Feature.ENTRY_BOOKS)
     if problems:
         logger.info(
             "Fleet consumer enters as freqtrade does, a book per entry: %s",
