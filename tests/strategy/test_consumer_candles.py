@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pandas as pd
 import pytest
 import time_machine
@@ -30,6 +29,7 @@ from tests.kit.fleet_strategy import (
     produce,
     producer_feed,
 )
+from tests.kit.live_consumer import closed_candles
 from tests.kit.sim_consumer import consumer_config, send_frame, send_whitelist
 
 pytestmark = pytest.mark.timeout(180)
@@ -71,21 +71,9 @@ def klines_asked(sim: RunningSimulator, bot: str) -> int:
 
 def producer_frame(sim: RunningSimulator, pair: str) -> pd.DataFrame:
     """The simulator's closed 1m candles of ``pair`` with a producer's analysis column."""
-    answer = httpx.get(
-        f"{sim.url}{KLINES}",
-        params={"symbol": pair.replace("/", ""), "interval": "1m", "limit": 200},
-        timeout=10,
-    ).json()
-    frame = pd.DataFrame(
-        [[int(k[0]), *(float(v) for v in k[1:6])] for k in answer],
-        columns=["date", "open", "high", "low", "close", "volume"],
-    )
-    frame["date"] = pd.to_datetime(frame["date"], unit="ms", utc=True)
-    frame = frame[frame["date"] + timedelta(minutes=1) <= datetime.now(UTC)]
-    frame["analysed"] = 1.0
-    frame["enter_long"] = 0
-    frame["exit_long"] = 0
-    return frame.reset_index(drop=True)
+    frame = closed_candles(sim, pair)
+    frame.insert(frame.columns.get_loc("enter_long"), "analysed", 1.0)
+    return frame
 
 
 def send(bot: FreqtradeBot, pairs: list[str], frames: dict[str, pd.DataFrame]) -> None:
