@@ -79,6 +79,8 @@ POLL_AFTER = 40.0
 SNAPSHOT_BEFORE = 1.5
 """Seconds before a close at which CPU and byte counters are read."""
 READY_TIMEOUT = 240.0
+HELD_TIMEOUT = 300.0
+"""After the bots run, how long the consumer may take to hold every pair's frame."""
 MINUTE = 60.0
 POLL_PAIRS_MAX = 100
 """Above this many pairs a bot's pairs are not read over REST after each close (reading
@@ -397,6 +399,32 @@ def poll(bots: list[BotHandle], close: float, plan_dir: Path | None) -> CandlePo
     return result
 
 
+def every_pair_held(plan_dir: Path, pairs: list[str]) -> bool:
+    """Whether the consumer's state file shows each of ``pairs`` held at lag 0."""
+    try:
+        state = json.loads((plan_dir / "user_data" / "fleet-state.json").read_text())
+    except (OSError, ValueError):
+        return False
+    held = state.get("pairs", {})
+    return all(held.get(pair, {}).get("lag") == 0 for pair in pairs)
+
+
+def full_frame_requests(plan_dir: Path, warm_up: float) -> dict[str, float]:
+    """freqtrade's requests of a producer's full frame logged by the consumer (a row that
+    could not be appended), before and after the warm-up close."""
+    counts = {"requests_startup": 0.0, "requests_measured": 0.0}
+    log = plan_dir / "run" / "consumer.console.log"
+    with contextlib.suppress(OSError):
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+            if "Holes in data or no existing df" not in line:
+                continue
+            with contextlib.suppress(ValueError):
+                moment = datetime.strptime(line[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+                part = "startup" if moment.timestamp() < warm_up else "measured"
+                counts[f"requests_{part}"] += 1
+    return counts
+
+
 def entry_orders(db: Path) -> list[tuple[str, float]]:
     """(pair, order date) of every entry order in a bot's database."""
     if not db.exists():
@@ -422,6 +450,11 @@ class CaseResult:
     weight: dict[str, dict[str, float]] = field(default_factory=dict)
     """``startup`` (start -> the warm-up candle's close) and ``per_minute`` (after it):
     bot -> exchange weight, from the simulator's counts by bot."""
+    startup: dict[str, float] = field(default_factory=dict)
+    """A fleet's start-up: ``running`` (start -> every bot's API says running), ``held``
+    (start -> the consumer's state file shows every pair held at lag 0), and freqtrade's
+    full-frame requests of the consumer ("Holes in data or no existing df") before the
+    warm-up close (``requests_startup``) and after it (``requests_measured``)."""
 
 
 def run_case(name: str, sim, args, work: Path) -> CaseResult:
@@ -455,6 +488,7 @@ def run_case(name: str, sim, args, work: Path) -> CaseResult:
     extra = {"simulator": psutil.Process(sim.process.pid)}
     print(f"--- {name}: starting", flush=True)
     weights = [bot_weight(sim)]
+    started = time.monotonic()
     runner.start()
     try:
         deadline = time.monotonic() + READY_TIMEOUT
@@ -480,6 +514,17 @@ def run_case(name: str, sim, args, work: Path) -> CaseResult:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{name}: bots not running after {READY_TIMEOUT:.0f} s")
             time.sleep(1)
+        running_after = time.monotonic() - started
+        held_after = None
+        if plan_dir is not None:
+            # Measure from the first candle after the consumer holds every pair's frame:
+            # at 500 pairs its first full frames keep arriving for a minute or two.
+            while not every_pair_held(plan_dir, pairs):
+                runner.check()
+                if time.monotonic() > deadline + HELD_TIMEOUT:
+                    raise RuntimeError(f"{name}: consumer holds not every pair")
+                time.sleep(1)
+            held_after = time.monotonic() - started
         warm_up = next_close(time.time() + 5)
         closes = [warm_up + MINUTE * (i + 1) for i in range(args.candles)]
         print(
@@ -510,12 +555,17 @@ def run_case(name: str, sim, args, work: Path) -> CaseResult:
     finally:
         runner.stop()
     start, warm, end = weights
+    startup: dict[str, float] = {"running": running_after}
+    if plan_dir is not None and held_after is not None:
+        startup["held"] = held_after
+        startup.update(full_frame_requests(plan_dir, warm_up))
     saved = {
         "weight": {
             "startup": {b: w - start.get(b, 0) for b, w in warm.items()},
             "per_minute": {b: (w - warm.get(b, 0)) / len(closes) for b, w in end.items()},
         },
         "name": name,
+        "startup": startup,
         "load": [load_before, load_after],
         "candles": closes,
         "polls": [vars(p) for p in polls],
@@ -564,6 +614,7 @@ def load_case(work: Path) -> CaseResult:
         orders={b.name: entry_orders(b.db) for b in bots},
         bots=bots,
         weight=saved.get("weight", {}),
+        startup=saved.get("startup", {}),
     )
 
 
@@ -903,6 +954,15 @@ def report_consumers(results: list[CaseResult], pairs: int) -> None:
             f"{row['rss_mib']:,.0f} MiB | {weight.get('startup') or 0:,.0f} / "
             f"{weight.get('per_minute') or 0:,.1f} |"
         )
+    for result in results:
+        up = result.startup
+        if "held" in up:
+            details.append(
+                f"- {result.name}, start-up: bots running after {up['running']:.0f} s, the "
+                f"consumer holds every pair after {up['held']:.0f} s; its full-frame requests "
+                f"(freqtrade's 'Holes in data') {up['requests_startup']:.0f} before the warm-up "
+                f"close, {up['requests_measured']:.0f} after"
+            )
     if details:
         print("\n" + "\n".join(details))
 

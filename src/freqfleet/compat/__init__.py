@@ -11,6 +11,7 @@ touch freqtrade's private names:
     entries       the consumer's entry scan, only over pairs whose analysis changed
     entry_books   a loop's entry order books fetched together, not one after the other
     dry_wallet    a dry-run consumer's wallet recomputed after database writes only
+    frame_requests  the consumer's frame requests to producers sent without spacing
     pricing       open trades' prices between loops, the order path
     orders        a live consumer's order guard
     tickers       a producer's tickers from the exchange's streams
@@ -35,6 +36,7 @@ from freqfleet.compat.checks import check_supported, lacking, missing, require
 from freqfleet.compat.declared import DECLARED, FLEET_STRATEGY
 from freqfleet.compat.entries import skip_unchanged_entry_checks
 from freqfleet.compat.entry_books import fetch_entry_books
+from freqfleet.compat.frame_requests import send_requests_unspaced
 from freqfleet.compat.frames import (
     column_values,
     install_frame_codec,
@@ -119,6 +121,7 @@ __all__ = [
     "reuse_exit_prices",
     "route_tickers",
     "search_strategy_class",
+    "send_requests_unspaced",
     "set_analyzed_frame",
     "skip_unchanged_entry_checks",
     "strategy_folder",

@@ -87,6 +87,22 @@ def _called_name(func: ast.expr) -> str | None:
     return None
 
 
+def channels_opened_with_a_spacing(consumer: Any) -> bool:
+    """``ExternalMessageConsumer._create_connection`` opens each producer's channel by
+    calling the module's ``create_channel`` (looked up at each connection, where the
+    consumer's spacing goes) with a ``send_throttle``."""
+    tree = _method(consumer, "_create_connection")
+    if tree is None:
+        return inspect.getattr_static(consumer, "_create_connection", None) is not None
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "create_channel"
+        and any(keyword.arg == "send_throttle" for keyword in node.keywords)
+        for node in ast.walk(tree)
+    )
+
+
 def refresh_asks_the_exchange(dataprovider: Any) -> bool:
     """``DataProvider.refresh`` refreshes candles by calling
     ``self._exchange.refresh_latest_ohlcv`` (looked up on the instance, where the consumer
@@ -178,6 +194,7 @@ def reconfigure_cleans_up_first(worker: Any) -> bool:
 
 __all__ = [
     "add_stores_through_replace",
+    "channels_opened_with_a_spacing",
     "dp_set_before_message_consumer",
     "executes_strategy_files_afresh",
     "klines_read_the_cache",

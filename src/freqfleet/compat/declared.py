@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from freqfleet.compat.behaviour import (
     add_stores_through_replace,
+    channels_opened_with_a_spacing,
     dp_set_before_message_consumer,
     executes_strategy_files_afresh,
     klines_read_the_cache,
@@ -32,6 +33,8 @@ WALLETS = Owner("freqtrade.wallets", "Wallets")
 ENVIRONMENT = Owner("freqtrade.configuration.environment_vars")
 RESOLVER = Owner("freqtrade.resolvers.strategy_resolver", "StrategyResolver")
 WORKER = Owner("freqtrade.worker", "Worker")
+MESSAGE_CONSUMER_MODULE = Owner("freqtrade.rpc.external_message_consumer")
+MESSAGE_CONSUMER = Owner("freqtrade.rpc.external_message_consumer", "ExternalMessageConsumer")
 FRAME = Owner("pandas", "DataFrame")
 
 CONSUMER = (Feature.CONSUMER,)
@@ -45,6 +48,8 @@ PLAN = (Feature.PLAN,)
 RELOAD = (Feature.STRATEGY_RELOAD,)
 ENTRY_BOOKS = (Feature.ENTRY_BOOKS,)
 """Not needed to run: without it a consumer enters as freqtrade does (``entry_books``)."""
+FRAME_REQUESTS = (Feature.FRAME_REQUESTS,)
+"""Not needed to run: without it a consumer asks for frames at freqtrade's pace."""
 
 EXTERNAL_DF = ("pair", "dataframe", "last_analyzed", "timeframe", "candle_type", "producer_name")
 CREATE_ORDER = (
@@ -131,6 +136,24 @@ DECLARED: tuple[Internal, ...] = (
         CONSUMER,
         behaviour=dp_set_before_message_consumer,
         relied_on="setting strategy.dp before it starts the ExternalMessageConsumer",
+    ),
+    # Producer frames asked for without freqtrade's half-second spacing (``frame_requests``).
+    _class(
+        MESSAGE_CONSUMER_MODULE,
+        "create_channel",
+        Use.WRAP,
+        FRAME_REQUESTS,
+        "websocket",
+        optional=True,
+    ),
+    Internal(
+        MESSAGE_CONSUMER,
+        "_create_connection",
+        Use.RELY,
+        FRAME_REQUESTS,
+        optional=True,
+        behaviour=channels_opened_with_a_spacing,
+        relied_on="opening producer channels through create_channel(send_throttle=...)",
     ),
     _instance(STRATEGY, "analyze", Use.REPLACE, CONSUMER, "pairs", exact=True),
     _instance(

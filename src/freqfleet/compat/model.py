@@ -51,6 +51,7 @@ class Feature(StrEnum):
     PLAN = "freqfleet plan"
     STRATEGY_RELOAD = "a new strategy file taken by reload_config"
     ENTRY_BOOKS = "a loop's entry order books fetched together"
+    FRAME_REQUESTS = "the consumer's frame requests sent without freqtrade's spacing"
 
 
 class Undo(StrEnum):

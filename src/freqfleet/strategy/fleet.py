@@ -88,6 +88,7 @@ class FleetStrategy(_Strategy):
                 logger.info("Fleet strategy in %s: running its own analysis", config["runmode"])
             return
         self.fleet_role = Role.CONSUMER
+        compat.send_requests_unspaced()
         self.fleet_consumer = FleetConsumer(settings)
         self.fleet_consumer.strategy_files = compat.loaded_strategy_files(type(self))
         _ConsumerHooks(self, self.fleet_consumer).bind()
