@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+from collections.abc import Callable
 from typing import Any
 
 from freqfleet.compat.model import is_self_attribute, source_tree
@@ -87,19 +88,28 @@ def _called_name(func: ast.expr) -> str | None:
     return None
 
 
+def _has_node(owner: Any, name: str, wanted: Callable[[ast.AST], bool]) -> bool:
+    """Whether method ``name`` of ``owner`` has a node ``wanted`` accepts (a method whose
+    source cannot be read passes when it exists)."""
+    tree = _method(owner, name)
+    if tree is None:
+        return inspect.getattr_static(owner, name, None) is not None
+    return any(wanted(node) for node in ast.walk(tree))
+
+
 def channels_opened_with_a_spacing(consumer: Any) -> bool:
     """``ExternalMessageConsumer._create_connection`` opens each producer's channel by
     calling the module's ``create_channel`` (looked up at each connection, where the
     consumer's spacing goes) with a ``send_throttle``."""
-    tree = _method(consumer, "_create_connection")
-    if tree is None:
-        return inspect.getattr_static(consumer, "_create_connection", None) is not None
-    return any(
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "create_channel"
-        and any(keyword.arg == "send_throttle" for keyword in node.keywords)
-        for node in ast.walk(tree)
+    return _has_node(
+        consumer,
+        "_create_connection",
+        lambda node: (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "create_channel"
+            and any(keyword.arg == "send_throttle" for keyword in node.keywords)
+        ),
     )
 
 
@@ -107,25 +117,22 @@ def refresh_asks_the_exchange(dataprovider: Any) -> bool:
     """``DataProvider.refresh`` refreshes candles by calling
     ``self._exchange.refresh_latest_ohlcv`` (looked up on the instance, where the consumer
     takes the producers' pairs out)."""
-    tree = _method(dataprovider, "refresh")
-    if tree is None:
-        return inspect.getattr_static(dataprovider, "refresh", None) is not None
-    return any(
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "refresh_latest_ohlcv"
-        and is_self_attribute(node.func.value, "_exchange")
-        for node in ast.walk(tree)
+    return _has_node(
+        dataprovider,
+        "refresh",
+        lambda node: (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "refresh_latest_ohlcv"
+            and is_self_attribute(node.func.value, "_exchange")
+        ),
     )
 
 
 def klines_read_the_cache(exchange: Any) -> bool:
     """``Exchange.klines`` answers from ``self._klines`` (where the consumer stores the
     producers' candles), so ``DataProvider.ohlcv`` and every reader of it see them."""
-    tree = _method(exchange, "klines")
-    if tree is None:
-        return inspect.getattr_static(exchange, "klines", None) is not None
-    return any(is_self_attribute(node, "_klines") for node in ast.walk(tree))
+    return _has_node(exchange, "klines", lambda node: is_self_attribute(node, "_klines"))
 
 
 def marks_informative_functions(informative: Any) -> bool:
