@@ -117,3 +117,31 @@ def test_the_odd_strategy_version_out(tmp_path: Path) -> None:
     assert usual_strategy_version(bots) == "2"
     assert fleet_drift(tmp_path, manifest, bots) == {"p2": ["strategy version 1, the others 2"]}
     assert usual_strategy_version(bots[:2]) is None
+
+
+def test_the_consumer_is_judged_by_the_files_it_reports_running(tmp_path: Path) -> None:
+    """Its start time says nothing once it reports content: a consumer that took the
+    plan's file by reload_config after the plan shows no drift, one still on the old file
+    does, and one running the file as edited on disk is named so."""
+    manifest = planned_folder(tmp_path, port=9)
+    planned = manifest.strategy_hashes[STRATEGY]
+    name = STRATEGY.removeprefix("user_data/strategies/")
+    consumer = facts(name="consumer", started_ts=time.time() - 7200)  # before the plan
+    assert fleet_drift(tmp_path, manifest, [consumer]) == {
+        "consumer": [f"started before the plan wrote {STRATEGY}: runs an older one"]
+    }
+    assert fleet_drift(tmp_path, manifest, [consumer], {name: planned}) == {}
+    older = hashlib.sha256(b"class MyStrategy: pass  # old\n").hexdigest()
+    assert fleet_drift(tmp_path, manifest, [consumer], {name: older}) == {
+        "consumer": [f"runs another {STRATEGY} than the plan's"]
+    }
+    edited = b"class MyStrategy: pass  # tuned\n"
+    (tmp_path / STRATEGY).write_bytes(edited)
+    assert fleet_drift(
+        tmp_path, manifest, [consumer], {name: hashlib.sha256(edited).hexdigest()}
+    ) == {"consumer": [f"runs {STRATEGY} as edited after the plan"]}
+    # A producer reports no files: still judged by its start time.
+    producer = facts(started_ts=time.time() + 5)
+    assert fleet_drift(tmp_path, manifest, [producer], {name: planned}) == {
+        "producer-1": [f"runs {STRATEGY} as edited after the plan"]
+    }

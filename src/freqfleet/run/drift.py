@@ -7,13 +7,16 @@ plan runs in every bot started since; a bot on another host may run another freq
 Each is a fleet whose producers may analyse differently from each other or from what the
 consumer was planned for. A bot's own answers (``/api/v1/version``, ``/api/v1/show_config``
 for its strategy class and ``version()``, ``/api/v1/health`` for when it started) are
-compared with the plan and with the files on this host's disk.
+compared with the plan and with the files on this host's disk. The consumer also reports
+the sha256 of each strategy file it runs (``strategy_files`` in ``fleet-state.json``): its
+files are compared by content, not by when it started.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -71,10 +74,13 @@ def bot_drift(
     bot: BotFacts,
     files: list[StrategyFile],
     usual_version: str | None = None,
+    runs: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Why ``bot`` does not run what the plan says (one short phrase each; none: it does).
 
     ``usual_version``: the strategy ``version()`` most bots report, to name the odd one.
+    ``runs``: the strategy files the bot reports running (path in its strategies folder ->
+    sha256), compared by content in place of its start time.
     """
     reasons = []
     planned = manifest.freqtrade_version
@@ -84,6 +90,8 @@ def bot_drift(
         reasons.append(f"runs strategy {bot.strategy}, the plan {manifest.strategy}")
     if usual_version is not None and bot.strategy_version not in (None, usual_version):
         reasons.append(f"strategy version {bot.strategy_version}, the others {usual_version}")
+    if runs:
+        return reasons + _runs_drift(manifest, runs, files)
     if bot.started_ts is not None:
         for file in files:
             if file.mtime is None:
@@ -92,6 +100,22 @@ def bot_drift(
                 reasons.append(f"started before the plan wrote {file.path}: runs an older one")
             elif file.mtime <= bot.started_ts and file.changed:
                 reasons.append(f"runs {file.path} as edited after the plan")
+    return reasons
+
+
+def _runs_drift(
+    manifest: FleetManifest, runs: Mapping[str, str], files: list[StrategyFile]
+) -> list[str]:
+    folder = f"{manifest.userdir}/strategies/"
+    reasons = []
+    for file in files:
+        running = runs.get(file.path.removeprefix(folder))
+        if running is None or running == file.planned:
+            continue
+        if running == file.on_disk:
+            reasons.append(f"runs {file.path} as edited after the plan")
+        else:
+            reasons.append(f"runs another {file.path} than the plan's")
     return reasons
 
 
@@ -104,12 +128,22 @@ def usual_strategy_version(bots: list[BotFacts]) -> str | None:
 
 
 def fleet_drift(
-    plan_dir: Path, manifest: FleetManifest, bots: list[BotFacts]
+    plan_dir: Path,
+    manifest: FleetManifest,
+    bots: list[BotFacts],
+    consumer_runs: Mapping[str, str] | None = None,
 ) -> dict[str, list[str]]:
-    """Bot name -> its drift (bots without any left out)."""
+    """Bot name -> its drift (bots without any left out). ``consumer_runs``: the strategy
+    files the running consumer reports (its ``fleet-state.json``)."""
     files = strategy_files(plan_dir, manifest)
     usual = usual_strategy_version(bots)
-    found = {bot.name: bot_drift(manifest, bot, files, usual) for bot in bots}
+    consumer = manifest.consumer.name
+    found = {
+        bot.name: bot_drift(
+            manifest, bot, files, usual, consumer_runs if bot.name == consumer else None
+        )
+        for bot in bots
+    }
     return {name: reasons for name, reasons in found.items() if reasons}
 
 

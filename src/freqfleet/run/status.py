@@ -248,7 +248,8 @@ def collect_status(plan_dir: Path, manifest: FleetManifest, timeout: float = 5.0
             status.access = entry.access
     updated = report.updated if report is not None else None
     versions = freqtrade_versions(bots)
-    for name, reasons in fleet_drift(plan_dir, manifest, list(bots)).items():
+    runs = report.strategy_files if report is not None and consumer_running else None
+    for name, reasons in fleet_drift(plan_dir, manifest, list(bots), runs).items():
         next(bot for bot in bots if bot.name == name).drift = reasons
     return FleetStatus(
         bots=bots,
