@@ -55,9 +55,7 @@ def consumer_channel_spacing(port: int, opened: list[Any]) -> float:
         "runmode": RunMode.DRY_RUN,
         "external_message_consumer": {
             "enabled": True,
-            "producers": [
-                {"name": "p1", "host": "127.0.0.1", "port": port, "ws_token": WS_TOKEN}
-            ],
+            "producers": [{"name": "p1", "host": "127.0.0.1", "port": port, "ws_token": WS_TOKEN}],
         },
     }
     consumer = ExternalMessageConsumer(config, DataProvider(config, None))
@@ -81,9 +79,7 @@ def test_the_consumer_asks_its_producers_without_freqtrades_spacing(
     assert consumer_channel_spacing(producer_port, opened) == REQUEST_SPACING
 
 
-def test_undone_the_consumer_asks_at_freqtrades_pace(
-    producer_port: int, opened: list[Any]
-) -> None:
+def test_undone_the_consumer_asks_at_freqtrades_pace(producer_port: int, opened: list[Any]) -> None:
     from freqtrade.rpc import external_message_consumer as module
 
     assert send_requests_unspaced()
