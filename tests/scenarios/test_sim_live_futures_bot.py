@@ -60,8 +60,10 @@ def live_futures_config(sim: RunningSimulator, folder: Path, port: int) -> dict[
         "force_entry_enable": True,
         "internals": {"process_throttle_secs": 2},
         # Market orders, priced from the other side of the book (Binance futures tickers
-        # have no bid and ask: freqtrade prices from the order book): each fills at once.
-        # (A limit order at the book's top rests in part when the price moves first.)
+        # have no bid and ask: freqtrade prices from the order book): each fills at once,
+        # a taker's. (A limit order at the book's top rests in part when the price moves
+        # first; freqtrade then books its fees at the mean of the fills' rates, not what
+        # the account charged: tests/scenarios/live/test_live_futures_fees.py.)
         "order_types": {
             "entry": "market",
             "exit": "market",
@@ -178,6 +180,7 @@ def test_a_live_futures_bot_trades_short_and_long_on_the_simulators_account(
     wallet = {"free": usdt["free"], "total": usdt["balance"]}
     result = reconcile_futures(futures, trades, wallet, wallet_ms)
     assert result.clean, result.differences
+    assert not result.fee_gaps, [str(gap) for gap in result.fee_gaps]
     assert not result.liquidations
     asked = set(stats["requests"])
     assert {"/fapi/v3/account", "POST /fapi/v1/order", "/fapi/v3/positionRisk"} <= asked, asked
