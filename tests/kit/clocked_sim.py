@@ -110,7 +110,9 @@ def clocked_simulator(
     )
     install_futures(SignedRoutes(app, credentials, spot, OrderLimits(300)), futures)
     sock = bind_socket("127.0.0.1", 0)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    # log_config=None: uvicorn's default would stop its loggers propagating to root for
+    # the rest of the test process (the log guard's tests rely on freqtrade's set-up).
+    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

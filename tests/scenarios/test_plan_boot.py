@@ -69,9 +69,11 @@ def kubernetes_launch(
     return pod.args, pod.root, {**bot_env(), **pod.env}
 
 
-def sidecar_metrics(out: Path, manifest: FleetManifest, tmp_path: Path) -> str:
+def sidecar_metrics(out: Path, manifest: FleetManifest, tmp_path: Path, pair: str) -> str:
     """``/metrics`` of the consumer pod's dashboard container, run in the consumer's pod
-    folder (its ``user_data`` shared) with its own arguments, without a login."""
+    folder (its ``user_data`` shared) with its own arguments, without a login: the first
+    scrape (within 20 s) whose snapshot holds the consumer's report on ``pair``, else the
+    last one and the dashboard's log."""
     kube = KubernetesSpec()
     addresses = {service_host(other.name, kube): LOOPBACK for other in manifest.bots}
     root = out / "pods" / manifest.consumer.name
@@ -85,8 +87,17 @@ def sidecar_metrics(out: Path, manifest: FleetManifest, tmp_path: Path) -> str:
         translated[translated.index("--host") + 1] = LOOPBACK
         return translated
 
-    with running_dashboard(root, 0.5, args, tmp_path / "dashboard.out") as (url, _):
-        return httpx.get(f"{url}metrics", timeout=10).text
+    with running_dashboard(root, 0.5, args, tmp_path / "dashboard.out") as (url, log):
+        scraped = [""]
+
+        def reports_the_pair() -> bool:
+            scraped[0] = httpx.get(f"{url}metrics", timeout=10).text
+            return f'freqfleet_pair_stale{{pair="{pair}"' in scraped[0]
+
+        if not wait_until(reports_the_pair, 20, interval=0.5):
+            tail = log.read_text()[-3000:].splitlines()
+            return scraped[0] + "".join(f"# dashboard log: {line}\n" for line in tail)
+        return scraped[0]
 
 
 @pytest.mark.slow
@@ -172,7 +183,7 @@ def test_planned_fleet_boots_and_consumer_sees_every_share(
             )
             assert not any("access" in entry for entry in producers_seen().values())
             if layout == "kubernetes":
-                metrics = sidecar_metrics(out, manifest, tmp_path)
+                metrics = sidecar_metrics(out, manifest, tmp_path, sim.pairs[0])
                 up = {
                     sample.labels["bot"]: sample.value
                     for family in text_string_to_metric_families(metrics)

@@ -59,6 +59,13 @@ def clean_logging() -> Iterator[None]:
     }
     factory = logging.getLogRecordFactory()
     buffer = list(bufferHandler.buffer)
+    # What a freqtrade process has: nothing configures uvicorn's loggers (its API server
+    # starts uvicorn with log_config=None), so their records reach root's handlers.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        uvicorn_logger = logging.getLogger(name)
+        uvicorn_logger.handlers[:] = []
+        uvicorn_logger.propagate = True
+        uvicorn_logger.disabled = False
     yield
     uninstall_log_guard()
     logging.setLogRecordFactory(factory)
