@@ -16,29 +16,10 @@ from freqtrade_client import FtRestClient
 
 from freqfleet.sim.launcher import RunningSimulator, running_simulator
 from tests.kit.bots import bot_env
+from tests.kit.force_only import write_force_only
 from tests.kit.ports import free_port
 from tests.kit.waiting import wait_until
 
-FORCE_ONLY = '''
-from freqtrade.strategy import IStrategy
-
-
-class ForceOnly(IStrategy):
-    """Enters and exits only when told to (force entry and exit)."""
-
-    timeframe = "1m"
-    minimal_roi = {"0": 10}
-    stoploss = -0.5
-
-    def populate_indicators(self, dataframe, metadata):
-        return dataframe
-
-    def populate_entry_trend(self, dataframe, metadata):
-        return dataframe
-
-    def populate_exit_trend(self, dataframe, metadata):
-        return dataframe
-'''
 API_PASSWORD = "live-password-0123456789"
 
 
@@ -83,8 +64,7 @@ def settled(client: FtRestClient, trade_id: int, is_open: bool) -> bool:
 @pytest.mark.timeout(420)
 def test_a_live_bot_opens_and_closes_a_trade_on_the_simulators_account(tmp_path: Path) -> None:
     folder = tmp_path / "user_data"
-    (folder / "strategies").mkdir(parents=True)
-    (folder / "strategies" / "force_only.py").write_text(FORCE_ONLY)
+    write_force_only(folder, "ForceOnly")
     port = free_port()
     with running_simulator(pairs=4, seed=5, account=tmp_path / "account.json") as sim:
         config = tmp_path / "config.json"

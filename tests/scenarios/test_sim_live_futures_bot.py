@@ -17,31 +17,11 @@ from freqtrade_client import FtRestClient
 
 from freqfleet.sim.launcher import RunningSimulator, running_simulator
 from tests.kit.bots import bot_env
+from tests.kit.force_only import write_force_only
 from tests.kit.live_futures_wallet import reconcile_futures
 from tests.kit.ports import free_port
 from tests.kit.waiting import wait_until
 
-FORCE_ONLY = '''
-from freqtrade.strategy import IStrategy
-
-
-class ForceOnlyFutures(IStrategy):
-    """Enters and exits only when told to (force entry and exit), long or short."""
-
-    timeframe = "1m"
-    can_short = True
-    minimal_roi = {"0": 10}
-    stoploss = -0.9
-
-    def populate_indicators(self, dataframe, metadata):
-        return dataframe
-
-    def populate_entry_trend(self, dataframe, metadata):
-        return dataframe
-
-    def populate_exit_trend(self, dataframe, metadata):
-        return dataframe
-'''
 API_PASSWORD = "live-futures-password-0123456789"
 
 
@@ -106,8 +86,7 @@ def test_a_live_futures_bot_trades_short_and_long_on_the_simulators_account(
     tmp_path: Path,
 ) -> None:
     folder = tmp_path / "user_data"
-    (folder / "strategies").mkdir(parents=True)
-    (folder / "strategies" / "force_only_futures.py").write_text(FORCE_ONLY)
+    write_force_only(folder, "ForceOnlyFutures", can_short=True)
     port = free_port()
     with running_simulator(pairs=4, seed=5, account=tmp_path / "account.json") as sim:
         short_pair, long_pair = sim.futures_pairs[:2]

@@ -24,6 +24,7 @@ from freqtrade.persistence import Trade
 
 from tests.kit.clock import Clock
 from tests.kit.clocked_sim import ClockedSimulator, clocked_simulator
+from tests.kit.force_only import write_force_only
 from tests.kit.live_futures_wallet import reconcile_futures, side_fees
 from tests.kit.sim_consumer import OneBot
 
@@ -31,34 +32,12 @@ pytestmark = pytest.mark.timeout(180)
 
 PAIR = "SOL/USDT:USDT"
 LEVERAGE = 2
-STRATEGY = '''
-from freqtrade.strategy import IStrategy
-
-
-class ForceOnlyFutures(IStrategy):
-    """Enters and exits only when the test says so."""
-
-    timeframe = "1m"
-    can_short = True
-    minimal_roi = {"0": 10}
-    stoploss = -0.9
-
-    def populate_indicators(self, dataframe, metadata):
-        return dataframe
-
-    def populate_entry_trend(self, dataframe, metadata):
-        return dataframe
-
-    def populate_exit_trend(self, dataframe, metadata):
-        return dataframe
-'''
 
 
 def bot_config(sim: ClockedSimulator, folder: Path) -> dict[str, Any]:
     """Limit entries at the best ask (freqtrade prices futures from the book), market
     exits; the unfilled timeout never strikes (the account's clock is not the bot's)."""
-    (folder / "strategies").mkdir(parents=True)
-    (folder / "strategies" / "force_only_futures.py").write_text(STRATEGY)
+    write_force_only(folder, "ForceOnlyFutures", can_short=True)
     config = {
         "bot_name": "futures-fees",
         "dry_run": False,
