@@ -54,6 +54,31 @@ def _boolean(params: Params, name: str) -> bool:
     return text.lower() == "true"
 
 
+def _price_ticks(
+    kind: str, price: Decimal | None, time_in_force: str | None, price_decimals: int
+) -> int:
+    """A LIMIT order's price in ticks (with its time in force checked); 0 for MARKET,
+    which takes neither."""
+    if kind != "LIMIT":
+        if price is not None:
+            raise not_required("price")
+        if time_in_force is not None:
+            raise not_required("timeInForce")
+        return 0
+    if time_in_force is None:
+        raise errors.mandatory("timeInForce")
+    if time_in_force not in TIMES_IN_FORCE:
+        raise BinanceError(-1115, "Invalid timeInForce.")
+    if price is None:
+        raise errors.mandatory("price")
+    ticks = _grid(price, price_decimals, -4014, "Price not increased by tick size.")
+    if ticks <= 0:
+        raise BinanceError(-4013, "Price less than min price.")
+    if price > MAX_PRICE:
+        raise BinanceError(-4016, "Price greater than max price.")
+    return ticks
+
+
 def parse_futures_order(
     params: Params, market: int, account: FuturesAccount, now_ms: int
 ) -> tuple[NewFuturesOrder, str]:
@@ -94,24 +119,7 @@ def parse_futures_order(
         raise BinanceError(-4003, "Quantity less than or equal to zero.")
     if quantity > MAX_QTY:
         raise BinanceError(-4005, "Quantity greater than max quantity.")
-    if kind == "LIMIT":
-        if time_in_force is None:
-            raise errors.mandatory("timeInForce")
-        if time_in_force not in TIMES_IN_FORCE:
-            raise BinanceError(-1115, "Invalid timeInForce.")
-        if price is None:
-            raise errors.mandatory("price")
-        ticks = _grid(price, spec.price_decimals, -4014, "Price not increased by tick size.")
-        if ticks <= 0:
-            raise BinanceError(-4013, "Price less than min price.")
-        if price > MAX_PRICE:
-            raise BinanceError(-4016, "Price greater than max price.")
-    else:
-        if price is not None:
-            raise not_required("price")
-        if time_in_force is not None:
-            raise not_required("timeInForce")
-        ticks = 0
+    ticks = _price_ticks(kind, price, time_in_force, spec.price_decimals)
     value_ticks = ticks or account.mark(market, now_ms)
     if not reduce_only and fm.notional(spec, value_ticks, steps) < spec.min_notional * UNIT:
         raise BinanceError(
