@@ -141,8 +141,10 @@ def test_access_problems_for_a_consumer_config(producer_port: int) -> None:
             ],
         }
     }
-    messages = access_problems(config, timeout=2)
-    assert len(messages) == 2
+    # producer-3's port refuses at once: the timeout only bounds the answering producer's
+    # handshake, which a loaded machine may take seconds to complete.
+    messages = access_problems(config, timeout=10)
+    assert len(messages) == 2, messages
     assert messages[0].startswith("producer-2 rejected this consumer's ws_token")
     assert "producers[1]" in messages[0]
     assert messages[1].startswith("producer-3 does not answer")

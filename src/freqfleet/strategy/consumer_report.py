@@ -123,6 +123,30 @@ def _pair_states(
     return dict(sorted(states.items())), sorted(waiting)
 
 
+def _sort_pairs(
+    producer_names: tuple[str, ...],
+    cache: MergeCache,
+    router: ProducerRouter,
+    freshness: FreshnessLog,
+) -> tuple[dict[str, int | None], list[str], list[str], list[str]]:
+    """Each producer's newest candle held, and the stale, missing and unrouted pairs."""
+    newest: dict[str, int | None] = dict.fromkeys(producer_names)
+    stale, missing, unrouted = [], [], []
+    for pair, entry in cache.pairs().items():
+        state = freshness.of(entry)
+        if state == Freshness.STALE:
+            stale.append(pair)
+        elif state == Freshness.MISSING:
+            missing.append(pair)
+        if not router.producers_for(pair):
+            unrouted.append(pair)
+        if entry.producer is not None and entry.producer_newest is not None:
+            current = newest.get(entry.producer)
+            if current is None or entry.producer_newest > current:
+                newest[entry.producer] = entry.producer_newest
+    return newest, stale, missing, unrouted
+
+
 def consumer_report(
     *,
     producer_names: tuple[str, ...],
@@ -141,20 +165,7 @@ def consumer_report(
     strategy_files: Mapping[str, str] | None = None,
 ) -> FleetState:
     """Routing, freshness and intake summary of one consumer, as of now."""
-    newest: dict[str, int | None] = dict.fromkeys(producer_names)
-    stale, missing, unrouted = [], [], []
-    for pair, entry in cache.pairs().items():
-        state = freshness.of(entry)
-        if state == Freshness.STALE:
-            stale.append(pair)
-        elif state == Freshness.MISSING:
-            missing.append(pair)
-        if not router.producers_for(pair):
-            unrouted.append(pair)
-        if entry.producer is not None and entry.producer_newest is not None:
-            current = newest.get(entry.producer)
-            if current is None or entry.producer_newest > current:
-                newest[entry.producer] = entry.producer_newest
+    newest, stale, missing, unrouted = _sort_pairs(producer_names, cache, router, freshness)
     counts = router.pair_counts()
     pairs, waiting = _pair_states(cache, freshness.max_signal_age, analyzed)
     allowance = None if candle_ns is None else freshness.max_signal_age * candle_ns
