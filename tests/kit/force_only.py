@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def force_only_source(name: str, can_short: bool = False, stoploss: float = -0.5) -> str:
-    """The strategy file's text: class ``name`` on 1m, no ROI exit within the test."""
+def write_force_only(user_data: Path, name: str, stoploss: float, can_short: bool = False) -> None:
+    """``user_data/strategies/<name>.py`` (the folder made): class ``name`` on 1m, no ROI
+    exit within a test, its stop at ``stoploss``."""
     shorting = "\n    can_short = True" if can_short else ""
-    return f'''
+    source = f'''
 from freqtrade.strategy import IStrategy
 
 
@@ -29,12 +30,6 @@ class {name}(IStrategy):
     def populate_exit_trend(self, dataframe, metadata):
         return dataframe
 '''
-
-
-def write_force_only(user_data: Path, name: str, can_short: bool = False) -> None:
-    """``user_data/strategies/<name>.py`` (the folder made); shorting strategies keep
-    their stop far off (-0.9), long-only ones at -0.5."""
     strategies = user_data / "strategies"
     strategies.mkdir(parents=True, exist_ok=True)
-    stoploss = -0.9 if can_short else -0.5
-    (strategies / f"{name.lower()}.py").write_text(force_only_source(name, can_short, stoploss))
+    (strategies / f"{name.lower()}.py").write_text(source)

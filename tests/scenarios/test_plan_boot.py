@@ -73,7 +73,11 @@ def sidecar_metrics(out: Path, manifest: FleetManifest, tmp_path: Path, pair: st
     """``/metrics`` of the consumer pod's dashboard container, run in the consumer's pod
     folder (its ``user_data`` shared) with its own arguments, without a login: the first
     scrape (within 20 s) whose snapshot holds the consumer's report on ``pair``, else the
-    last one and the dashboard's log."""
+    last one and the dashboard's log.
+
+    Why wait: the report counts a producer's pairs from its whitelist message, but lists a
+    pair only once it holds that pair's frame; a report written between the two (every
+    5 s) satisfies the caller's wait for every share and has no pair rows yet."""
     kube = KubernetesSpec()
     addresses = {service_host(other.name, kube): LOOPBACK for other in manifest.bots}
     root = out / "pods" / manifest.consumer.name
@@ -88,16 +92,18 @@ def sidecar_metrics(out: Path, manifest: FleetManifest, tmp_path: Path, pair: st
         return translated
 
     with running_dashboard(root, 0.5, args, tmp_path / "dashboard.out") as (url, log):
-        scraped = [""]
+        row = f'freqfleet_pair_stale{{pair="{pair}"'
+        text = ""
 
         def reports_the_pair() -> bool:
-            scraped[0] = httpx.get(f"{url}metrics", timeout=10).text
-            return f'freqfleet_pair_stale{{pair="{pair}"' in scraped[0]
+            nonlocal text
+            text = httpx.get(f"{url}metrics", timeout=10).text
+            return row in text
 
         if not wait_until(reports_the_pair, 20, interval=0.5):
             tail = log.read_text()[-3000:].splitlines()
-            return scraped[0] + "".join(f"# dashboard log: {line}\n" for line in tail)
-        return scraped[0]
+            text += "".join(f"# dashboard log: {line}\n" for line in tail)
+        return text
 
 
 @pytest.mark.slow

@@ -64,7 +64,7 @@ def settled(client: FtRestClient, trade_id: int, is_open: bool) -> bool:
 @pytest.mark.timeout(420)
 def test_a_live_bot_opens_and_closes_a_trade_on_the_simulators_account(tmp_path: Path) -> None:
     folder = tmp_path / "user_data"
-    write_force_only(folder, "ForceOnly")
+    write_force_only(folder, "ForceOnly", stoploss=-0.5)
     port = free_port()
     with running_simulator(pairs=4, seed=5, account=tmp_path / "account.json") as sim:
         config = tmp_path / "config.json"

@@ -86,7 +86,7 @@ def test_a_live_futures_bot_trades_short_and_long_on_the_simulators_account(
     tmp_path: Path,
 ) -> None:
     folder = tmp_path / "user_data"
-    write_force_only(folder, "ForceOnlyFutures", can_short=True)
+    write_force_only(folder, "ForceOnlyFutures", stoploss=-0.9, can_short=True)
     port = free_port()
     with running_simulator(pairs=4, seed=5, account=tmp_path / "account.json") as sim:
         short_pair, long_pair = sim.futures_pairs[:2]

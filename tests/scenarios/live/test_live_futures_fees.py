@@ -37,7 +37,7 @@ LEVERAGE = 2
 def bot_config(sim: ClockedSimulator, folder: Path) -> dict[str, Any]:
     """Limit entries at the best ask (freqtrade prices futures from the book), market
     exits; the unfilled timeout never strikes (the account's clock is not the bot's)."""
-    write_force_only(folder, "ForceOnlyFutures", can_short=True)
+    write_force_only(folder, "ForceOnlyFutures", stoploss=-0.9, can_short=True)
     config = {
         "bot_name": "futures-fees",
         "dry_run": False,
