@@ -122,24 +122,33 @@ def test_fleet_up_trades_restarts_and_goes_down(tmp_path: Path) -> None:
                 bot_status(wrong, "1m", datetime.now().astimezone()).state == "credentials rejected"
             )
 
-            # Kill a producer: status shows it down, then the supervisor restarts it.
+            # A producer that stops answering (frozen with SIGSTOP: its process lives, so the
+            # supervisor leaves it alone) is shown down, not running. A killed one would be
+            # back within seconds, often before a status call on a busy machine asks it.
             victim = names[0]
             pid = read_state(plan_dir)["bots"][victim]["process"]["pid"]
-            os.killpg(os.getpgid(pid), signal.SIGKILL)
+            group = os.getpgid(pid)
 
-            def victim_state() -> str:
+            def victim_report() -> dict:
                 report = json.loads(freqfleet("status", str(plan_dir), "--json").stdout)
-                return next(bot["state"] for bot in report["bots"] if bot["name"] == victim)
+                return next(bot for bot in report["bots"] if bot["name"] == victim)
 
-            # Down in any form (unreachable, or its API still starting after the supervisor's
-            # restart: a status call takes seconds on a busy machine).
-            wait_for(
-                lambda: victim_state() != "running",
-                30,
-                "the killed producer shown down",
-                every=0.5,
+            first_start = victim_report()["started_ts"]
+            os.killpg(group, signal.SIGSTOP)
+            try:
+                frozen = victim_report()
+            finally:
+                # Killed while frozen: the supervisor restarts it.
+                os.killpg(group, signal.SIGKILL)
+            assert frozen["state"] != "running", frozen
+            assert frozen["pairs"] is None and frozen["open_trades"] is None, frozen
+
+            restarted = wait_for(
+                lambda: (r := victim_report())["state"] == "running" and r,
+                120,
+                "the producer restarted",
             )
-            wait_for(lambda: victim_state() == "running", 120, "the producer restarted")
+            assert restarted["started_ts"] > first_start, (restarted, first_start)
             victim_record = read_state(plan_dir)["bots"][victim]
             assert victim_record["restarts"] == 1, (
                 victim_record,

@@ -13,25 +13,21 @@ statuses (NEW, PARTIALLY_FILLED, FILLED, CANCELED, EXPIRED). The rules for fills
 from __future__ import annotations
 
 import functools
-import random
-import string
-import threading
 from dataclasses import dataclass, field
 
 from freqfleet.sim.binance_errors import BinanceError
 from freqfleet.sim.exchange import SimExchange
 from freqfleet.sim.markets import SimMarket
 from freqfleet.sim.matching import BUY, Fill, FillModel, match_resting, take
+from freqfleet.sim.order_ledger import CANCELED, OrderLedger
 from freqfleet.sim.trade_records import TradeRecord, record_fill
 from freqfleet.sim.units import quote_units, scale
 
 NEW = "NEW"
 PARTIALLY_FILLED = "PARTIALLY_FILLED"
 FILLED = "FILLED"
-CANCELED = "CANCELED"
 EXPIRED = "EXPIRED"
 OPEN_STATUSES = frozenset({NEW, PARTIALLY_FILLED})
-_CLIENT_ID_ALPHABET = string.ascii_letters + string.digits
 
 
 @dataclass
@@ -86,7 +82,7 @@ class Trade(TradeRecord):
     commission_asset: str
 
 
-class Account:
+class Account(OrderLedger[Order]):
     """One account on ``exchange``'s markets; every method takes the time it acts at."""
 
     def __init__(
@@ -96,20 +92,10 @@ class Account:
         model: FillModel | None = None,
         first_id: int | None = None,
     ) -> None:
-        self.exchange = exchange
-        self.model = model or FillModel()
+        super().__init__(exchange, model, first_id)
         self.balances: dict[str, Balance] = {a: Balance(free=u) for a, u in balances.items()}
-        self.orders: dict[int, Order] = {}
-        self.open_orders: dict[int, Order] = {}
-        """The orders still open (NEW, PARTIALLY_FILLED), by id, oldest first."""
         self.trades: list[Trade] = []
-        start = exchange.clock() if first_id is None else first_id
-        self._next_order = start
-        self._next_trade = self._first_trade = start
-        self._client_ids: dict[tuple[int, str], int] = {}
-        self._taken: dict[int, tuple[int, dict[int, int]]] = {}
-        self._random = random.Random(start)
-        self.lock = threading.RLock()
+        self._next_trade = self._first_trade = self.first_id
 
     # -- placing and cancelling -------------------------------------------------------------
     def place(self, new: NewOrder, now_ms: int) -> Order:
@@ -147,47 +133,7 @@ class Account:
             self._client_ids[(new.market, client_id)] = order.id
             return order
 
-    def cancel(
-        self, market: int, order_id: int | None, client_id: str | None, now_ms: int
-    ) -> Order:
-        with self.lock:
-            self.match(now_ms)
-            order = self._find(market, order_id, client_id)
-            if order is None or not order.is_open:
-                raise BinanceError(-2011, "Unknown order sent.")
-            self._finish(order, CANCELED, now_ms)
-            return order
-
-    def order(self, market: int, order_id: int | None, client_id: str | None, now_ms: int) -> Order:
-        with self.lock:
-            self.match(now_ms)
-            order = self._find(market, order_id, client_id)
-            if order is None:
-                raise BinanceError(-2013, "Order does not exist.")
-            return order
-
-    def _find(self, market: int, order_id: int | None, client_id: str | None) -> Order | None:
-        if order_id is not None:
-            order = self.orders.get(order_id)
-        else:
-            known = self._client_ids.get((market, client_id or ""))
-            order = None if known is None else self.orders[known]
-        return order if order is not None and order.market == market else None
-
-    def new_client_id(self) -> str:
-        """Binance's style of generated client order ids: 22 letters and digits."""
-        return "".join(self._random.choice(_CLIENT_ID_ALPHABET) for _ in range(22))
-
     # -- taking from the book -----------------------------------------------------------------
-    def _levels(self, order: Order, now_ms: int) -> tuple[list[tuple[int, int]], dict[int, int]]:
-        """The book side ``order`` takes from, and what was taken from it this second."""
-        bids, asks = self.exchange.book(order.market, now_ms, self.model.book_levels)
-        second = now_ms // 1000
-        seen = self._taken.get(order.market)
-        if seen is None or seen[0] != second:
-            seen = self._taken[order.market] = (second, {})
-        return (asks if order.side == BUY else bids), seen[1]
-
     def _market(self, order: Order, spec: SimMarket, now_ms: int) -> None:
         levels, taken = self._levels(order, now_ms)
         cost = self._cost(spec)
@@ -208,7 +154,7 @@ class Account:
         if not order.orig_qty:
             order.orig_qty = order.executed
         done = order.executed == order.orig_qty and order.executed > 0
-        self._finish(order, FILLED if done else EXPIRED, now_ms)
+        self.finish(order, FILLED if done else EXPIRED, now_ms)
 
     def _limit(self, order: Order, spec: SimMarket, now_ms: int) -> None:
         if order.side == BUY:
@@ -228,9 +174,9 @@ class Account:
         for fill in fills:
             self._fill(order, spec, fill, taken)
         if order.executed == order.orig_qty:
-            self._finish(order, FILLED, now_ms)
+            self.finish(order, FILLED, now_ms)
         elif order.time_in_force in ("IOC", "FOK"):
-            self._finish(order, EXPIRED, now_ms)
+            self.finish(order, EXPIRED, now_ms)
         elif order.executed:
             order.status = PARTIALLY_FILLED
 
@@ -276,7 +222,7 @@ class Account:
         self._next_trade += 1
         self.trades.append(trade)
 
-    def _finish(self, order: Order, status: str, now_ms: int) -> None:
+    def finish(self, order: Order, status: str, now_ms: int) -> None:
         """Close ``order`` with ``status``, releasing what it still locks."""
         if order.locked:
             spec = self.exchange.markets[order.market]
@@ -312,7 +258,7 @@ class Account:
                 for fill in fills:
                     self._fill(order, spec, fill, {})
                 if order.executed == order.orig_qty:
-                    self._finish(order, FILLED, order.update_ms)
+                    self.finish(order, FILLED, order.update_ms)
                 elif fills:
                     order.status = PARTIALLY_FILLED
                 count += len(fills)

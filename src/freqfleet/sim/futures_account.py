@@ -17,7 +17,6 @@ background matcher change the same positions.
 from __future__ import annotations
 
 import functools
-import string
 from decimal import Decimal
 
 from freqfleet.sim import futures_margin as fm
@@ -38,7 +37,6 @@ from freqfleet.sim.trade_records import record_fill
 
 MAKER_BPS = Decimal(2)
 TAKER_BPS = Decimal(5)
-_CLIENT_ID_ALPHABET = string.ascii_letters + string.digits
 
 
 def margin_insufficient() -> BinanceError:
@@ -168,17 +166,6 @@ class FuturesAccount(FuturesBook):
         if fm.notional(spec, price, after) > fm.max_notional(spec, setting.leverage) * 10**8:
             raise too_large_for_leverage()
 
-    def cancel(
-        self, market: int, order_id: int | None, client_id: str | None, now_ms: int
-    ) -> FuturesOrder:
-        with self.lock:
-            self.match(now_ms)
-            order = self._find(market, order_id, client_id)
-            if order is None or not order.is_open:
-                raise BinanceError(-2011, "Unknown order sent.")
-            self.finish(order, CANCELED, now_ms)
-            return order
-
     def cancel_all(self, market: int, now_ms: int) -> list[FuturesOrder]:
         with self.lock:
             self.match(now_ms)
@@ -186,39 +173,6 @@ class FuturesAccount(FuturesBook):
             for order in orders:
                 self.finish(order, CANCELED, now_ms)
             return orders
-
-    def order(
-        self, market: int, order_id: int | None, client_id: str | None, now_ms: int
-    ) -> FuturesOrder:
-        with self.lock:
-            self.match(now_ms)
-            order = self._find(market, order_id, client_id)
-            if order is None:
-                raise BinanceError(-2013, "Order does not exist.")
-            return order
-
-    def _find(
-        self, market: int, order_id: int | None, client_id: str | None
-    ) -> FuturesOrder | None:
-        if order_id is not None:
-            order = self.orders.get(order_id)
-        else:
-            known = self._client_ids.get((market, client_id or ""))
-            order = None if known is None else self.orders[known]
-        return order if order is not None and order.market == market else None
-
-    def new_client_id(self) -> str:
-        return "".join(self._random.choice(_CLIENT_ID_ALPHABET) for _ in range(22))
-
-    def _levels(
-        self, order: FuturesOrder, now_ms: int
-    ) -> tuple[list[tuple[int, int]], dict[int, int]]:
-        bids, asks = self.exchange.book(order.market, now_ms, self.model.book_levels)
-        second = now_ms // 1000
-        seen = self._taken.get(order.market)
-        if seen is None or seen[0] != second:
-            seen = self._taken[order.market] = (second, {})
-        return (asks if order.side == BUY else bids), seen[1]
 
     # -- fills --------------------------------------------------------------------------------
     def book_fill(self, order: FuturesOrder, fill: Fill) -> FuturesTrade:

@@ -9,8 +9,6 @@ order checks alike; the changes are the account's.
 
 from __future__ import annotations
 
-import random
-import threading
 from typing import TYPE_CHECKING
 
 from freqfleet.sim import futures_margin as fm
@@ -22,6 +20,7 @@ from freqfleet.sim.futures_records import (
     SymbolSettings,
 )
 from freqfleet.sim.matching import BUY, FillModel
+from freqfleet.sim.order_ledger import OrderLedger
 
 if TYPE_CHECKING:
     from freqfleet.sim.exchange import SimExchange
@@ -31,7 +30,7 @@ DEFAULT_LEVERAGE = 20
 """Binance's leverage of a symbol never set (capped at the symbol's maximum)."""
 
 
-class FuturesBook:
+class FuturesBook(OrderLedger[FuturesOrder]):
     """Wallet (USDT units), positions, settings, orders, trades and income of one futures
     account on ``markets``; ``seed``: the funding rates'."""
 
@@ -44,27 +43,19 @@ class FuturesBook:
         model: FillModel | None = None,
         first_id: int | None = None,
     ) -> None:
-        self.exchange = exchange
+        super().__init__(exchange, model, first_id)
         self.markets = {m.index: m for m in markets}
         self.by_symbol = {m.symbol: m.index for m in markets}
         self.seed = seed
-        self.model = model or FillModel()
         self.wallet = wallet
         self.positions: dict[int, Position] = {}
         self.settings: dict[int, SymbolSettings] = {}
-        self.orders: dict[int, FuturesOrder] = {}
-        self.open_orders: dict[int, FuturesOrder] = {}
         self.trades: list[FuturesTrade] = []
         self.incomes: list[Income] = []
-        start = exchange.clock() if first_id is None else first_id
-        self._next_order = self._next_trade = self._first_trade = start
-        self._next_income = start
-        self.settled_ms = start // 1000 * 1000
+        self._next_trade = self._first_trade = self.first_id
+        self._next_income = self.first_id
+        self.settled_ms = self.first_id // 1000 * 1000
         """Liquidation and funding are applied up to this whole second."""
-        self._client_ids: dict[tuple[int, str], int] = {}
-        self._taken: dict[int, tuple[int, dict[int, int]]] = {}
-        self._random = random.Random(start)
-        self.lock = threading.RLock()
 
     # -- per symbol ---------------------------------------------------------------------------
     def setting(self, market: int) -> SymbolSettings:
