@@ -42,7 +42,7 @@ async def events(feed: SnapshotFeed, poll: float = POLL_SECS) -> AsyncIterator[b
     sent = -1
     quiet = 0.0
     while True:
-        serial, text = feed.latest_json()
+        serial, text = feed.latest_json(wait=False)
         if serial != sent:
             sent = serial
             quiet = 0.0
@@ -79,7 +79,7 @@ def create_app(
 
     @app.get("/healthz")
     def healthz() -> dict[str, bool]:
-        return {"ok": feed.latest() is not None}
+        return {"ok": feed.has_snapshot()}
 
     @app.get("/", response_class=HTMLResponse, dependencies=guarded)
     def page() -> HTMLResponse:

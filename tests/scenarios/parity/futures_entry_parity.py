@@ -176,9 +176,12 @@ class Setup:
     def close_live(self) -> tuple[list[dict[str, Any]], dict[str, Any], int]:
         """Pause entries, close every trade (which refreshes the wallet), then read the
         trades and the wallet: what the account must match."""
-        client = self.consumer_client()
-        client.stopbuy()
+        paused = self.consumer_client().stopbuy()
+        assert isinstance(paused, dict), f"{self.name}: the consumer was not paused"
         time.sleep(PAUSE_SETTLES)  # a loop that was entering when paused ends first
+        # A new connection: uvicorn closes an idle kept-alive one after 5 s, the wait's
+        # length, and a request sent on it as it closes fails.
+        client = self.consumer_client()
         wallet_ms = time.time_ns() // 1_000_000
 
         def closed() -> bool:

@@ -369,9 +369,12 @@ class Setup:
         ended: freqtrade refreshes its wallet after an order's fill, in the same loop."""
         assert self.manifest is not None
         entry = self.manifest.consumer
-        client = FtRestClient(entry.api_url, entry.username, entry.password, timeout=10)
-        client.stopbuy()
+        pausing = FtRestClient(entry.api_url, entry.username, entry.password, timeout=10)
+        assert isinstance(pausing.stopbuy(), dict), f"{self.name}: the consumer was not paused"
         time.sleep(WALLET_SETTLES)
+        # A new connection: uvicorn closes an idle kept-alive one after 5 s, the wait's
+        # length, and a request sent on it as it closes fails.
+        client = FtRestClient(entry.api_url, entry.username, entry.password, timeout=10)
         answer = client.balance()
         assert isinstance(answer, dict), f"{self.name}: no balance from the consumer"
         self.wallet = {
