@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from freqfleet import __version__
@@ -53,3 +56,17 @@ def test_a_handlers_config_error_is_one_line_exit_2(
     assert main(["status", str(tmp_path / "nowhere")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("freqfleet: ") and len(err.strip().splitlines()) == 1
+
+
+def test_the_command_line_starts_without_ccxt_or_freqtrades_exchange() -> None:
+    """Every command parses its arguments before it loads the exchange layer (ccxt, pandas
+    through it: seconds of CPU on a small machine): ``down``, ``plan`` or ``--help`` answer
+    at once, and a command that needs it imports it where it is used."""
+    probe = (
+        "import sys; from freqfleet.cli import build_parser; build_parser(); "
+        "print(sorted(m for m in ('ccxt', 'freqtrade.exchange') if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert loaded.stdout.strip() == "[]", loaded.stdout + loaded.stderr

@@ -10,8 +10,10 @@ runs on, so it asks here for the layout that freqtrade writes.
 from __future__ import annotations
 
 import importlib.util
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 LEGACY_COLUMNS = ["date", "open", "high", "low", "close", "volume"]
 
@@ -26,6 +28,8 @@ def funding_rate_frame(rates: pd.DataFrame) -> pd.DataFrame:
     as OHLCV candles with the rate in every price column and no volume."""
     if funding_rates_have_own_columns():
         return rates.loc[:, ["date", "funding_rate"]]
+    import pandas as pd  # only here: the command line starts without pandas
+
     rate = rates["funding_rate"]
     return pd.DataFrame(
         {

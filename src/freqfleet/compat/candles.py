@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
-
-from pandas import DataFrame
+from typing import TYPE_CHECKING, Any
 
 from freqfleet.compat import patches
 from freqfleet.compat.checks import missing
 from freqfleet.compat.model import Feature
 from freqfleet.compat.versions import unsupported_message
+
+if TYPE_CHECKING:
+    from pandas import DataFrame
 
 logger = logging.getLogger(__name__)
 

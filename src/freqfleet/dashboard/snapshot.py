@@ -16,8 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from freqtrade.exchange import timeframe_to_seconds
-
 from freqfleet.botapi import BotApi, BotApiError
 from freqfleet.fleet import FleetManifest
 from freqfleet.fleet_state import FleetState
@@ -222,6 +220,8 @@ def take_snapshot(plan_dir: Path, manifest: FleetManifest, timeout: float = 3.0)
     """Ask every bot, read the consumer's report, and put it together."""
     status = collect_status(plan_dir, manifest, timeout=timeout)
     report = read_consumer_state(plan_dir, manifest).state
+    from freqtrade.exchange import timeframe_to_seconds  # pandas and ccxt: only when used
+
     candle_secs = timeframe_to_seconds(manifest.timeframe)
     max_age = (report.max_signal_age if report else None) or 1
     consumer = next(bot for bot in status.bots if bot.role == "consumer")

@@ -46,8 +46,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from freqtrade.exchange import timeframe_to_seconds
-
 from freqfleet.compat import freqtrade_ws_enabled
 from freqfleet.fleet.futures_weight import (
     SPOT_PATHS,
@@ -210,6 +208,8 @@ def bot_weight(
     )
     mode = "futures" if is_futures(config) else "spot"
     share = KLINE_REST_SHARE_WS if exchange_streams(exchange, mode).klines else 1.0
+    from freqtrade.exchange import timeframe_to_seconds  # pandas and ccxt: only when used
+
     candles = share * sum(kline * 60 / timeframe_to_seconds(tf) for _, tf in series)
 
     throttle = float((config.get("internals") or {}).get("process_throttle_secs", DEFAULT_THROTTLE))

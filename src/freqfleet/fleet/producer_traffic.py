@@ -40,8 +40,6 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-from freqtrade.exchange import timeframe_to_seconds
-
 from freqfleet.sim import name_bot
 
 PRICE_DRIVEN_FOLLOW = frozenset({"exits", "position_adjustments"})
@@ -84,6 +82,8 @@ def producer_exchange_settings(
     config["entry_pricing"]["check_depth_of_market"] = depth
     if not needs_prices_between_candles(follow):
         internals = dict(config.get("internals") or {})
+        from freqtrade.exchange import timeframe_to_seconds  # pandas and ccxt: only when used
+
         internals["process_throttle_secs"] = timeframe_to_seconds(timeframe)
         config["internals"] = internals
     return config

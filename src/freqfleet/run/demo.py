@@ -30,7 +30,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from freqtrade.exchange import timeframe_to_prev_date
 from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
@@ -162,6 +161,8 @@ def bot_trades(bot: BotEntry) -> list[dict[str, Any]]:
 
 
 def _candle(date_text: str) -> datetime:
+    from freqtrade.exchange import timeframe_to_prev_date  # pandas and ccxt: only when used
+
     return timeframe_to_prev_date(DEMO_TIMEFRAME, datetime.fromisoformat(date_text))
 
 

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from freqtrade.exchange import timeframe_to_seconds
 
 from freqfleet.botapi import BotApi, BotApiError
 from freqfleet.fleet import BotEntry, FleetManifest
@@ -160,6 +159,10 @@ def _ask(api: BotApi, bot: BotEntry, status: BotStatus, timeframe: str, now: dat
             # Age since the candle closed: a fresh 1m candle is seconds old, not 60+.
             opened_age = _age_seconds(status.newest_candle, now)
             if opened_age is not None:
+                from freqtrade.exchange import (
+                    timeframe_to_seconds,  # pandas and ccxt: only when used
+                )
+
                 candle_s = timeframe_to_seconds(timeframe)
                 status.newest_candle_age_s = max(0.0, opened_age - candle_s)
 
