@@ -45,7 +45,6 @@ class SnapshotFeed:
         self.serial = 0
         self._latest: Snapshot | None = None
         self._text = "null"
-        self._taken_at = float("-inf")
         self._read_at = time.monotonic()
         self._changed = threading.Condition()
         self._wake = threading.Event()
@@ -73,11 +72,14 @@ class SnapshotFeed:
 
     @property
     def resting(self) -> bool:
+        """No reader for ``idle_after`` seconds: the taker takes nothing until the next."""
         return time.monotonic() - self._read_at > self.idle_after
 
     def _reading(self, wait: bool) -> None:
-        self._read_at = now = time.monotonic()
-        if self._thread is None or now - self._taken_at <= 2 * self.interval:
+        """Count a read; a read while the taker rests wakes it (and waits for its snapshot)."""
+        was_resting = self.resting
+        self._read_at = time.monotonic()
+        if self._thread is None or not was_resting:
             return
         with self._changed:
             serial = self.serial
@@ -91,7 +93,6 @@ class SnapshotFeed:
     # -- the taker ----------------------------------------------------------------------------
     def refresh(self) -> None:
         """Take one snapshot now."""
-        started = time.monotonic()
         try:
             snapshot = self.take()
         except Exception:  # a bug must not end the dashboard; it is logged each time
@@ -101,7 +102,6 @@ class SnapshotFeed:
         with self._changed:
             self._latest = snapshot
             self._text = text
-            self._taken_at = started
             self.serial += 1
             self._changed.notify_all()
 

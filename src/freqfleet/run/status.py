@@ -159,9 +159,8 @@ def _ask(api: BotApi, bot: BotEntry, status: BotStatus, timeframe: str, now: dat
             # Age since the candle closed: a fresh 1m candle is seconds old, not 60+.
             opened_age = _age_seconds(status.newest_candle, now)
             if opened_age is not None:
-                from freqtrade.exchange import (
-                    timeframe_to_seconds,  # pandas and ccxt: only when used
-                )
+                # Imported here: freqtrade's exchange package loads pandas and ccxt.
+                from freqtrade.exchange import timeframe_to_seconds
 
                 candle_s = timeframe_to_seconds(timeframe)
                 status.newest_candle_age_s = max(0.0, opened_age - candle_s)
