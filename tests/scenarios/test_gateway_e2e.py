@@ -37,7 +37,7 @@ def test_fleet_trades_through_the_gateway(tmp_path: Path) -> None:
         # by two bots within milliseconds, with start times of their own clocks.
         config["fleet"]["redundancy"] = 2
         manifest = write_plan(config, validate_fleet_config(config), plan_dir)
-        up = freqfleet("up", str(plan_dir), "--detach")
+        up = freqfleet("up", str(plan_dir), "--detach", "--no-dashboard")  # not under test
         assert up.returncode == 0, up.stdout + up.stderr
         try:
             started = time.monotonic()

@@ -152,7 +152,7 @@ class Setup:
         path = self.root / "reference.json"
         path.write_text(json.dumps(config, indent=2), encoding="utf-8")
         self.reference = start_freqtrade(path, self.root / "user_data", self.root / "reference.log")
-        up = start_freqfleet("up", str(self.plan_dir), "--detach")
+        up = start_freqfleet("up", str(self.plan_dir), "--detach", "--no-dashboard")
         output, _ = up.communicate(timeout=READY_TIMEOUT)
         assert up.returncode == 0, f"{self.name}: freqfleet up failed: {output}"
 

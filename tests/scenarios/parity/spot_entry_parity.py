@@ -281,7 +281,7 @@ class Setup:
 
     def start_fleet(self) -> None:
         self.up = subprocess.Popen(
-            freqfleet_command("up", str(self.plan_dir), "--detach"),
+            freqfleet_command("up", str(self.plan_dir), "--detach", "--no-dashboard"),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
