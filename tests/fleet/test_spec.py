@@ -267,6 +267,48 @@ def test_rest_of_config_problems(changes: dict[str, Any], message: str) -> None:
     assert str(raised.value) == message
 
 
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"use_exit_signal": False},
+            "use_exit_signal: is false, so freqtrade never asks custom_exit and the consumer "
+            "cannot follow exits (fleet.follow); set it to true or leave exits out of "
+            "fleet.follow",
+        ),
+        (
+            {"use_exit_signal": False, "fleet": {"producers": 2, "follow": ["force_exits"]}},
+            "use_exit_signal: is false, so freqtrade never asks custom_exit and the consumer "
+            "cannot follow force_exits (fleet.follow); set it to true or leave force_exits "
+            "out of fleet.follow",
+        ),
+    ],
+)
+def test_what_follow_needs_of_the_config_is_checked_at_plan_time(
+    changes: dict[str, Any], message: str
+) -> None:
+    config = user_config(**changes)
+    with pytest.raises(ConfigError) as raised:
+        validate_fleet_config(config)
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"use_exit_signal": False, "fleet": {"producers": 2, "follow": []}},
+        {"use_exit_signal": True},
+        # The plan turns position adjustment on for a consumer that follows adjustments.
+        {
+            "position_adjustment_enable": False,
+            "fleet": {"producers": 2, "follow": ["exits", "position_adjustments"]},
+        },
+    ],
+)
+def test_follow_and_the_config_agreeing_plan(changes: dict[str, Any]) -> None:
+    assert validate_fleet_config(user_config(**changes)).producer_specs
+
+
 def test_static_pairlist_needs_pairs() -> None:
     config = user_config()
     config["exchange"]["pair_whitelist"] = []

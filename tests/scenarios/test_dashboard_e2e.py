@@ -36,8 +36,9 @@ def fleet(tmp_path_factory) -> Iterator[tuple[FleetManifest, Path, Page]]:
         config = demo_config(sim.exchange_config(sim.pairs), options)
         config["force_entry_enable"] = True  # the test opens a trade through the API
         # and watches it open: no exit signal closes it a loop later (a trade of 0.7 s
-        # between two snapshots was never shown).
+        # between two snapshots was never shown), so no exits to follow either.
         config["use_exit_signal"] = False
+        config["fleet"]["follow"] = []
         manifest = write_plan(config, validate_fleet_config(config), plan_dir)
         port = free_ports(1)[0]
         up = run_freqfleet("up", str(plan_dir), "--detach", "--dashboard-port", str(port))

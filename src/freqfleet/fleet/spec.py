@@ -144,9 +144,27 @@ def kubernetes_problems(spec: FleetSpec, kube: KubernetesSpec) -> list[str]:
     return problems
 
 
+def _follow_problems(config: dict[str, Any], spec: FleetSpec) -> list[str]:
+    """What ``fleet.follow`` needs of the user's config. The consumer refuses the same at
+    start (from the strategy's attributes too); a plan must not launch a consumer the
+    supervisor would restart until it gives up. (``position_adjustment_enable`` the plan
+    sets for the consumer when it follows position adjustments.)"""
+    problems: list[str] = []
+    followed_exits = [kind for kind in ("exits", "force_exits") if kind in spec.follow]
+    if followed_exits and config.get("use_exit_signal") is False:
+        problems.append(
+            f"use_exit_signal: is false, so freqtrade never asks custom_exit and the consumer "
+            f"cannot follow {' or '.join(followed_exits)} (fleet.follow); set it to true or "
+            f"leave {' and '.join(followed_exits)} out of fleet.follow"
+        )
+    return problems
+
+
 def _config_problems(config: dict[str, Any], spec: FleetSpec | None) -> list[str]:
     """Checks on the rest of the user's config that a fleet depends on."""
     problems: list[str] = []
+    if spec is not None:
+        problems.extend(_follow_problems(config, spec))
     if not isinstance(config.get("strategy"), str) or not config.get("strategy"):
         problems.append('strategy: is required; set "strategy" to your strategy class name')
     if config.get("timeframe") is not None:
