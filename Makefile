@@ -18,11 +18,12 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/freqfleet demo $(ARGS)
 
-# The suite spread over 3 workers, a test file per worker at a time (its module fixtures,
+# The suite spread over 4 workers, a test file per worker at a time (its module fixtures,
 # such as a shared fleet, stay in one process); the longest files start first, by their time
 # in tests/durations.json (tests/kit/scheduling.py; `ARGS=--record-durations` rewrites it).
-# Most of their time is spent waiting for candles, so 3 workers fit the 2 cores. WORKERS=0: serial.
-WORKERS ?= 3
+# The longest ones mostly wait for candles: at 3 workers the 2 cores were a third idle.
+# WORKERS=0: serial.
+WORKERS ?= 4
 XDIST := $(if $(filter 0,$(WORKERS)),,-n $(WORKERS) --dist loadfile)
 
 test: $(STAMP)
