@@ -22,6 +22,9 @@ from freqfleet.problems import fix, format_problems, problems_from, settings_con
 FollowChoice = Literal["exits", "force_entries", "force_exits", "position_adjustments"]
 FOLLOW_CHOICES: tuple[str, ...] = typing.get_args(FollowChoice)
 DEFAULT_FOLLOW: tuple[FollowChoice, ...] = ("exits",)
+EXIT_FOLLOWS: tuple[FollowChoice, ...] = ("exits", "force_exits")
+"""Followed actions that reach the consumer through ``custom_exit`` (which freqtrade asks
+only with ``use_exit_signal``)."""
 MAX_SIGNAL_AGE = 100
 MAX_EXIT_PRICE_SECS = 3600
 ConsumerCandles = Literal["producers", "exchange"]
@@ -179,6 +182,7 @@ def read_consumer_section(config: dict[str, Any]) -> ConsumerSection:
 __all__ = [
     "CONSUMER_CANDLES",
     "DEFAULT_FOLLOW",
+    "EXIT_FOLLOWS",
     "FOLLOW_CHOICES",
     "MAX_EXIT_PRICE_SECS",
     "MAX_SIGNAL_AGE",

@@ -27,6 +27,7 @@ from freqfleet.run import (
     read_consumer_state,
     read_state,
 )
+from freqfleet.timeframes import timeframe_seconds
 
 QUARTER = 0.25
 """freqtrade warns when a strategy's analysis takes more than a quarter of a candle."""
@@ -220,9 +221,7 @@ def take_snapshot(plan_dir: Path, manifest: FleetManifest, timeout: float = 3.0)
     """Ask every bot, read the consumer's report, and put it together."""
     status = collect_status(plan_dir, manifest, timeout=timeout)
     report = read_consumer_state(plan_dir, manifest).state
-    from freqtrade.exchange import timeframe_to_seconds  # pandas and ccxt: only when used
-
-    candle_secs = timeframe_to_seconds(manifest.timeframe)
+    candle_secs = timeframe_seconds(manifest.timeframe)
     max_age = (report.max_signal_age if report else None) or 1
     consumer = next(bot for bot in status.bots if bot.role == "consumer")
     wallet = Wallet(

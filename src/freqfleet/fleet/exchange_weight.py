@@ -58,6 +58,7 @@ from freqfleet.fleet.strategy_informatives import (
     strategy_class,
     strategy_informatives,
 )
+from freqfleet.timeframes import timeframe_seconds
 
 HALF = 0.5
 """Share of the exchange's limit above which ``plan`` warns (room for entries, restarts)."""
@@ -208,9 +209,7 @@ def bot_weight(
     )
     mode = "futures" if is_futures(config) else "spot"
     share = KLINE_REST_SHARE_WS if exchange_streams(exchange, mode).klines else 1.0
-    from freqtrade.exchange import timeframe_to_seconds  # pandas and ccxt: only when used
-
-    candles = share * sum(kline * 60 / timeframe_to_seconds(tf) for _, tf in series)
+    candles = share * sum(kline * 60 / timeframe_seconds(tf) for _, tf in series)
 
     throttle = float((config.get("internals") or {}).get("process_throttle_secs", DEFAULT_THROTTLE))
     loops = 60 / max(throttle, 1.0)

@@ -41,6 +41,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from freqfleet.sim import name_bot
+from freqfleet.timeframes import timeframe_seconds
 
 PRICE_DRIVEN_FOLLOW = frozenset({"exits", "position_adjustments"})
 """Followed producer actions that depend on the producer checking prices between candles."""
@@ -82,9 +83,7 @@ def producer_exchange_settings(
     config["entry_pricing"]["check_depth_of_market"] = depth
     if not needs_prices_between_candles(follow):
         internals = dict(config.get("internals") or {})
-        from freqtrade.exchange import timeframe_to_seconds  # pandas and ccxt: only when used
-
-        internals["process_throttle_secs"] = timeframe_to_seconds(timeframe)
+        internals["process_throttle_secs"] = timeframe_seconds(timeframe)
         config["internals"] = internals
     return config
 

@@ -25,18 +25,18 @@ from freqfleet.fleet.trading_mode import (
 )
 from freqfleet.gateway import config_problems as gateway_problems
 from freqfleet.problems import format_problems, problems_from
+from freqfleet.section import EXIT_FOLLOWS
+from freqfleet.timeframes import timeframe_seconds
 
 TIMEFRAME_FIX = 'use a number and a unit (m, h, d, w, M), e.g. "1m", "5m", "1h" or "1d"'
 
 
 def timeframe_problem(timeframe: Any) -> str | None:
     """Why freqtrade cannot run ``timeframe`` (None when it can), parsed as freqtrade does."""
-    from freqtrade.exchange import timeframe_to_seconds
-
     if not isinstance(timeframe, str) or not timeframe:
         return f"must be a timeframe string, got {type(timeframe).__name__} {timeframe!r}"
     try:
-        seconds = timeframe_to_seconds(timeframe)
+        seconds = timeframe_seconds(timeframe)
     except Exception:  # ccxt's NotSupported for an unknown unit, ValueError for no number
         seconds = 0
     if seconds <= 0:
@@ -150,7 +150,7 @@ def _follow_problems(config: dict[str, Any], spec: FleetSpec) -> list[str]:
     supervisor would restart until it gives up. (``position_adjustment_enable`` the plan
     sets for the consumer when it follows position adjustments.)"""
     problems: list[str] = []
-    followed_exits = [kind for kind in ("exits", "force_exits") if kind in spec.follow]
+    followed_exits = [kind for kind in EXIT_FOLLOWS if kind in spec.follow]
     if followed_exits and config.get("use_exit_signal") is False:
         problems.append(
             f"use_exit_signal: is false, so freqtrade never asks custom_exit and the consumer "

@@ -51,6 +51,7 @@ from freqfleet.run.status import collect_status
 from freqfleet.run.status_table import render_status
 from freqfleet.run.supervisor import Supervisor
 from freqfleet.sim import RunningSimulator, running_simulator
+from freqfleet.timeframes import candle_start
 
 ACCOUNT_FILE = "sim-account.json"
 """The simulator's account with ``--live``, in the demo's folder (created when missing)."""
@@ -161,9 +162,7 @@ def bot_trades(bot: BotEntry) -> list[dict[str, Any]]:
 
 
 def _candle(date_text: str) -> datetime:
-    from freqtrade.exchange import timeframe_to_prev_date  # pandas and ccxt: only when used
-
-    return timeframe_to_prev_date(DEMO_TIMEFRAME, datetime.fromisoformat(date_text))
+    return candle_start(DEMO_TIMEFRAME, datetime.fromisoformat(date_text))
 
 
 def max_concurrent(trades: list[dict[str, Any]]) -> int:

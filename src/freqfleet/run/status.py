@@ -40,6 +40,7 @@ from freqfleet.gateway import STATS_PATH
 from freqfleet.run.balances import WalletView, wallet_view
 from freqfleet.run.drift import changed_files, fleet_drift, strategy_files
 from freqfleet.run.supervisor import local_api_url, read_state, running_supervisor
+from freqfleet.timeframes import timeframe_seconds
 
 
 @dataclass
@@ -159,10 +160,7 @@ def _ask(api: BotApi, bot: BotEntry, status: BotStatus, timeframe: str, now: dat
             # Age since the candle closed: a fresh 1m candle is seconds old, not 60+.
             opened_age = _age_seconds(status.newest_candle, now)
             if opened_age is not None:
-                # Imported here: freqtrade's exchange package loads pandas and ccxt.
-                from freqtrade.exchange import timeframe_to_seconds
-
-                candle_s = timeframe_to_seconds(timeframe)
+                candle_s = timeframe_seconds(timeframe)
                 status.newest_candle_age_s = max(0.0, opened_age - candle_s)
 
 

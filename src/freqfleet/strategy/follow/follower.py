@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from freqtrade.enums import RunMode, SignalDirection
 
 from freqfleet.errors import StrategySetupError
+from freqfleet.section import EXIT_FOLLOWS
 from freqfleet.strategy.follow.client import ProducerEndpoint, SubscriptionRunner
 from freqfleet.strategy.follow.events import FollowEvent, OpenTrades
 from freqfleet.strategy.follow.ledger import (
@@ -336,7 +337,7 @@ def create_follower(strategy: Any, consumer: FleetConsumer | None) -> TradeFollo
             "fleet.follow includes position_adjustments but position_adjustment_enable is "
             "off; set position_adjustment_enable: true in the consumer config"
         )
-    if ("exits" in follow or "force_exits" in follow) and not getattr(
+    if any(kind in follow for kind in EXIT_FOLLOWS) and not getattr(
         strategy, "use_exit_signal", True
     ):
         raise StrategySetupError(
